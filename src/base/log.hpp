@@ -1,0 +1,26 @@
+// base::log: leveled logging to stderr (or --logfile) as "time level [component]: message".
+// Thread-safe; never used per request on the hot path.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace endure::base {
+
+enum class log_level { debug = 0, info = 1, warning = 2, error = 3, critical = 4, off = 5 };
+
+result<log_level> parse_log_level(std::string_view name);
+void set_log_level(log_level level);
+log_level get_log_level();
+// Sends log lines to a file instead of stderr; returns an error if it cannot be opened.
+result<unit> set_log_file(const std::string& path);
+
+void log(log_level level, std::string_view component, std::string_view message);
+
+inline void log_debug(std::string_view c, std::string_view m) { log(log_level::debug, c, m); }
+inline void log_info(std::string_view c, std::string_view m) { log(log_level::info, c, m); }
+inline void log_warning(std::string_view c, std::string_view m) { log(log_level::warning, c, m); }
+inline void log_error(std::string_view c, std::string_view m) { log(log_level::error, c, m); }
+
+}  // namespace endure::base
