@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "stats/histogram.hpp"
 #include "stats/snapshot.hpp"
 
 namespace endure::stats {
@@ -24,9 +25,12 @@ struct request_sample {
   double wall_s = 0;           // completion time (Unix seconds), for first/last seen
 };
 
-// Sparse histogram delta: (bucket index, count) pairs with count > 0, indices ascending.
-using sparse_counts = std::vector<std::pair<uint32_t, uint64_t>>;
+// sparse_counts (bucket index, count pairs; see stats/histogram.hpp) carries histogram deltas.
 
+// Distinct (method, name) entries kept per recorder and per aggregator; beyond it new names are
+// folded into one entry named other_names_entry, so unique URLs cannot grow memory without bound.
+inline constexpr size_t max_entries = 2000;
+inline constexpr const char* other_names_entry = "(other names)";
 struct entry_delta {
   std::string method, name;
   uint64_t requests = 0, failures = 0;
@@ -34,6 +38,7 @@ struct entry_delta {
   uint64_t content_bytes = 0;
   sparse_counts latency;    // from the actual send
   sparse_counts intended;   // from the intended send
+  uint64_t intended_min_us = 0, intended_max_us = 0;  // exact, valid when requests > 0
   double first_wall_s = 0, last_wall_s = 0;
 };
 

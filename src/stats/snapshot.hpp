@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace endure::stats {
@@ -42,6 +43,13 @@ struct row {
   uint64_t interval_requests = 0, interval_failures = 0;
   double interval_p50_ms = 0, interval_p95_ms = 0, interval_p99_ms = 0;
   double first_request_wall_s = 0, last_request_wall_s = 0;  // 0 when no request yet
+  // Requests in the 10 s window; 0 means the current percentiles are undefined ("N/A").
+  uint64_t current_requests = 0;
+  // Exact whole-run sums (Locust's total_response_time and total_content_length).
+  uint64_t total_latency_us = 0, total_content_bytes = 0;
+  // Whole-run latency histogram as (bucket index, count) pairs (see stats/histogram.hpp);
+  // filled on the final snapshot only (for JSON output), empty otherwise to keep snapshots cheap.
+  std::vector<std::pair<uint32_t, uint64_t>> latency_buckets;
 };
 
 struct failure_row {
