@@ -1,0 +1,56 @@
+// http::fields: the header list type shared by the HTTP modules and case-insensitive name helpers.
+// Pure: no I/O. Header names are compared case-insensitively everywhere.
+#pragma once
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace endure::http {
+
+// Ordered (name, value) pairs as sent or received; duplicates allowed.
+using field_list = std::vector<std::pair<std::string, std::string>>;
+
+inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// First value with this name (case-insensitive), or nullptr.
+inline const std::string* find_field(const field_list& fields, std::string_view name) {
+  for (const auto& f : fields)
+    if (iequals(f.first, name)) return &f.second;
+  return nullptr;
+}
+
+inline bool has_field(const field_list& fields, std::string_view name) {
+  return find_field(fields, name) != nullptr;
+}
+
+// Removes every field with this name; returns how many were removed.
+inline size_t erase_field(field_list& fields, std::string_view name) {
+  size_t before = fields.size();
+  std::erase_if(fields, [&](const auto& f) { return iequals(f.first, name); });
+  return before - fields.size();
+}
+
+// True when a comma-separated header value contains this token (case-insensitive),
+// e.g. has_token("keep-alive, Upgrade", "upgrade").
+inline bool has_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace endure::http

@@ -1,0 +1,450 @@
+#include "http/response_parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace endure::http {
+namespace {
+
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+constexpr size_t max_chunk_line = 4096;
+
+}  // namespace
+
+void response_parser::reset(const parser_options& options) {
+  options_ = options;
+  state_ = state::headers;
+  error_.clear();
+  received_any_ = false;
+  head_buf_.clear();
+  head_scan_ = 0;
+  head_total_ = 0;
+  status_ = 0;
+  version_minor_ = 1;
+  reason_.clear();
+  headers_.clear();
+  keep_alive_ = true;
+  remaining_ = 0;
+  chunk_ = chunk_state::size_line;
+  line_.clear();
+  trailer_bytes_ = 0;
+  body_.clear();
+  body_bytes_ = 0;
+  wire_body_bytes_ = 0;
+  coding_ = content_coding::identity;
+}
+
+size_t response_parser::fail(std::string_view message) {
+  state_ = state::failed;
+  error_.assign(message);
+  keep_alive_ = false;
+  return 0;
+}
+
+size_t response_parser::feed(std::string_view data) {
+  size_t used = 0;
+  if (!data.empty()) received_any_ = true;
+  while (used < data.size()) {
+    std::string_view rest = data.substr(used);
+    switch (state_) {
+      case state::headers: {
+        size_t n = feed_headers(rest);
+        if (state_ == state::failed) return used;
+        used += n;
+        break;
+      }
+      case state::body_length: {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, rest.size()));
+        on_body_bytes(rest.substr(0, n));
+        used += n;
+        if (state_ == state::failed) return used;
+        remaining_ -= n;
+        if (remaining_ == 0) finish();
+        break;
+      }
+      case state::body_chunked: {
+        size_t n = feed_chunked(rest);
+        used += n;
+        if (state_ == state::failed) return used;
+        break;
+      }
+      case state::body_close:
+        on_body_bytes(rest);
+        used += rest.size();
+        if (state_ == state::failed) return used;
+        break;
+      case state::done:
+      case state::failed:
+        return used;
+    }
+  }
+  return used;
+}
+
+void response_parser::on_eof() {
+  if (state_ == state::body_close) {
+    finish();
+  } else if (state_ != state::done && state_ != state::failed) {
+    fail(err_premature_eof);
+  }
+}
+
+size_t response_parser::feed_headers(std::string_view data) {
+  const size_t old = head_buf_.size();
+  const size_t limit = options_.max_header_bytes;
+  size_t budget = limit + 4 > head_total_ + old ? limit + 4 - head_total_ - old : 0;
+  std::string_view take = data.substr(0, std::min(budget, data.size()));
+  head_buf_.append(take);
+  size_t end = std::string::npos;
+  size_t i = head_scan_;
+  while (true) {
+    i = head_buf_.find('\n', i);
+    if (i == std::string::npos) {
+      head_scan_ = head_buf_.size();
+      break;
+    }
+    if (i + 1 >= head_buf_.size()) {
+      head_scan_ = i;
+      break;
+    }
+    char next = head_buf_[i + 1];
+    if (next == '\n') {
+      end = i + 2;
+      break;
+    }
+    if (next == '\r') {
+      if (i + 2 >= head_buf_.size()) {
+        head_scan_ = i;
+        break;
+      }
+      if (head_buf_[i + 2] == '\n') {
+        end = i + 3;
+        break;
+      }
+    }
+    ++i;
+  }
+  if (end == std::string::npos) {
+    if (head_total_ + head_buf_.size() > limit) return fail(err_headers_too_large);
+    return take.size();
+  }
+  head_total_ += end;
+  if (head_total_ > limit) return fail(err_headers_too_large);
+  size_t consumed = end - old;
+  head_buf_.resize(end);
+  bool final = parse_head(head_buf_);
+  head_buf_.clear();
+  head_scan_ = 0;
+  if (state_ == state::failed) return consumed;
+  if (final) choose_framing();
+  return consumed;
+}
+
+bool response_parser::parse_status_line(std::string_view line) {
+  // "HTTP/1.1 200 OK", reason optional.
+  if (line.size() < 12 || !line.starts_with("HTTP/1.") || (line[7] != '0' && line[7] != '1') ||
+      line[8] != ' ')
+    return false;
+  version_minor_ = line[7] - '0';
+  int code = 0;
+  for (size_t k = 9; k < 12; ++k) {
+    if (line[k] < '0' || line[k] > '9') return false;
+    code = code * 10 + (line[k] - '0');
+  }
+  if (code < 100) return false;
+  if (line.size() > 12) {
+    if (line[12] != ' ') return false;
+    reason_.assign(line.substr(13));
+  } else {
+    reason_.clear();
+  }
+  status_ = code;
+  return true;
+}
+
+bool response_parser::parse_head(std::string_view block) {
+  headers_.clear();
+  bool first = true;
+  while (!block.empty()) {
+    size_t nl = block.find('\n');
+    std::string_view line = block.substr(0, nl);
+    block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (first) {
+      if (!parse_status_line(line)) {
+        fail(err_status_line);
+        return false;
+      }
+      first = false;
+      continue;
+    }
+    if (line.empty()) break;
+    if (line.front() == ' ' || line.front() == '\t') {
+      // obs-fold (RFC 9112 5.2): a user agent replaces it with a space.
+      if (headers_.empty()) {
+        fail(err_header);
+        return false;
+      }
+      std::string_view more = trim_ows(line);
+      if (!more.empty()) {
+        headers_.back().second += ' ';
+        headers_.back().second.append(more);
+      }
+      continue;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      fail(err_header);
+      return false;
+    }
+    std::string_view name = line.substr(0, colon);
+    for (char c : name)
+      if (!is_tchar(c)) {
+        fail(err_header);
+        return false;
+      }
+    std::string_view value = trim_ows(line.substr(colon + 1));
+    for (char c : value)
+      if (c == '\0' || c == '\r') {
+        fail(err_header);
+        return false;
+      }
+    headers_.emplace_back(std::string(name), std::string(value));
+  }
+  if (status_ >= 100 && status_ < 200 && status_ != 101) {
+    // Interim response (100 Continue, 103 Early Hints): skip it, the final one follows.
+    headers_.clear();
+    reason_.clear();
+    status_ = 0;
+    return false;
+  }
+  return true;
+}
+
+bool response_parser::choose_framing() {
+  bool close = false, keep = false;
+  bool has_te = false, chunked = false, has_cl = false, cl_bad = false;
+  uint64_t length = 0;
+  const std::string* encoding = nullptr;
+  for (const auto& [name, value] : headers_) {
+    if (iequals(name, "Connection")) {
+      close = close || has_token(value, "close");
+      keep = keep || has_token(value, "keep-alive");
+    } else if (iequals(name, "Transfer-Encoding")) {
+      has_te = true;
+      // Chunked must be the final coding: check the last item of the last header.
+      std::string_view v = trim_ows(value);
+      size_t comma = v.rfind(',');
+      std::string_view last = trim_ows(comma == std::string_view::npos ? v : v.substr(comma + 1));
+      chunked = iequals(last, "chunked");
+    } else if (iequals(name, "Content-Length")) {
+      std::string_view v = value;
+      while (true) {
+        size_t comma = v.find(',');
+        std::string_view item = trim_ows(v.substr(0, comma));
+        uint64_t n = 0;
+        if (item.empty()) cl_bad = true;
+        for (char c : item) {
+          if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10) {
+            cl_bad = true;
+            break;
+          }
+          n = n * 10 + static_cast<uint64_t>(c - '0');
+        }
+        if (has_cl && n != length) cl_bad = true;
+        has_cl = true;
+        length = n;
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
+    } else if (iequals(name, "Content-Encoding")) {
+      encoding = &value;
+    }
+  }
+  keep_alive_ = version_minor_ == 1 ? !close : (keep && !close);
+  if (status_ == 101) keep_alive_ = false;
+
+  if (options_.head_request || status_ == 204 || status_ == 304 || status_ < 200) {
+    finish();
+    return true;
+  }
+  if (options_.decode_content && encoding != nullptr) {
+    coding_ = parse_content_coding(*encoding);
+    if (coding_ == content_coding::unsupported) coding_ = content_coding::identity;
+    if (coding_ != content_coding::identity) decoder_.reset(coding_);
+  }
+  if (has_te) {
+    // Transfer-Encoding wins over Content-Length; such a message must close the connection.
+    if (has_cl) keep_alive_ = false;
+    if (chunked) {
+      state_ = state::body_chunked;
+      chunk_ = chunk_state::size_line;
+      line_.clear();
+    } else {
+      state_ = state::body_close;
+      keep_alive_ = false;
+    }
+    return true;
+  }
+  if (has_cl) {
+    if (cl_bad) {
+      fail(err_content_length);
+      return false;
+    }
+    remaining_ = length;
+    state_ = state::body_length;
+    if (length == 0) finish();
+    return true;
+  }
+  state_ = state::body_close;
+  keep_alive_ = false;
+  return true;
+}
+
+void response_parser::on_body_bytes(std::string_view bytes) {
+  if (bytes.empty()) return;
+  wire_body_bytes_ += bytes.size();
+  if (coding_ == content_coding::identity) {
+    body_bytes_ += bytes.size();
+    if (body_.size() < options_.max_body_bytes) {
+      size_t room = static_cast<size_t>(
+          std::min<uint64_t>(options_.max_body_bytes - body_.size(), bytes.size()));
+      body_.append(bytes.data(), room);
+    }
+    return;
+  }
+  if (!decoder_.feed(bytes, body_, options_.max_body_bytes)) {
+    fail(decoder_.error());
+    return;
+  }
+  body_bytes_ = decoder_.total_out();
+}
+
+void response_parser::finish() {
+  if (coding_ != content_coding::identity) {
+    if (!decoder_.finish(body_, options_.max_body_bytes)) {
+      fail(decoder_.error());
+      return;
+    }
+    body_bytes_ = decoder_.total_out();
+  }
+  state_ = state::done;
+}
+
+bool response_parser::parse_chunk_size(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  size_t k = 0;
+  uint64_t size = 0;
+  while (k < line.size() && hex_digit(line[k]) >= 0) {
+    if (size > (uint64_t{1} << 56)) return false;
+    size = size * 16 + static_cast<uint64_t>(hex_digit(line[k]));
+    ++k;
+  }
+  if (k == 0) return false;
+  while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
+  if (k < line.size() && line[k] != ';') return false;  // chunk extensions follow ';'
+  remaining_ = size;
+  return true;
+}
+
+size_t response_parser::feed_chunked(std::string_view data) {
+  size_t used = 0;
+  while (used < data.size() && state_ == state::body_chunked) {
+    std::string_view rest = data.substr(used);
+    switch (chunk_) {
+      case chunk_state::size_line:
+      case chunk_state::trailers: {
+        size_t nl = rest.find('\n');
+        std::string_view piece = rest.substr(0, nl == std::string_view::npos ? rest.size() : nl);
+        size_t limit = chunk_ == chunk_state::size_line ? max_chunk_line : options_.max_header_bytes;
+        if (line_.size() + piece.size() > limit) {
+          fail(chunk_ == chunk_state::size_line ? err_chunked : err_headers_too_large);
+          return used;
+        }
+        line_.append(piece);
+        if (nl == std::string_view::npos) return used + rest.size();
+        used += nl + 1;
+        if (chunk_ == chunk_state::size_line) {
+          if (!parse_chunk_size(line_)) {
+            fail(err_chunked);
+            return used;
+          }
+          line_.clear();
+          chunk_ = remaining_ == 0 ? chunk_state::trailers : chunk_state::data;
+        } else {
+          std::string_view t = line_;
+          if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+          trailer_bytes_ += line_.size() + 1;
+          if (trailer_bytes_ + head_total_ > options_.max_header_bytes) {
+            fail(err_headers_too_large);
+            return used;
+          }
+          if (t.empty()) {
+            line_.clear();
+            finish();
+            return used;
+          }
+          size_t colon = t.find(':');
+          if (colon == std::string_view::npos || colon == 0) {
+            fail(err_chunked);
+            return used;
+          }
+          line_.clear();  // trailer fields are validated but not kept
+        }
+        break;
+      }
+      case chunk_state::data: {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, rest.size()));
+        on_body_bytes(rest.substr(0, n));
+        if (state_ == state::failed) return used;
+        used += n;
+        remaining_ -= n;
+        if (remaining_ == 0) {
+          chunk_ = chunk_state::data_crlf;
+          line_.clear();
+        }
+        break;
+      }
+      case chunk_state::data_crlf: {
+        char c = rest.front();
+        ++used;
+        if (c == '\r' && line_.empty()) {
+          line_ = "\r";
+        } else if (c == '\n') {
+          line_.clear();
+          chunk_ = chunk_state::size_line;
+        } else {
+          fail(err_chunked);
+          return used;
+        }
+        break;
+      }
+    }
+  }
+  return used;
+}
+
+}  // namespace endure::http
