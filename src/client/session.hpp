@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,30 @@ struct request {
   header_list cookies;             // extra cookies for this request only
 };
 
+// response::error strings: stable, one per category (docs/errors.md is built from this table).
+//
+//   ConnectionRefusedError: connection refused          nothing listens on the port
+//   ConnectionResetError: connection reset by peer      RST (or EPIPE) while sending or receiving
+//   RemoteDisconnected: connection closed before the response was complete
+//                                                       EOF mid-response, or on a fresh connection
+//                                                       before any byte (a reused keep-alive
+//                                                       connection is retried once silently)
+//   TimeoutError: request timed out after <N>s          whole-request deadline (connect, TLS,
+//                                                       write, response, redirects); N like 60, 0.5
+//   ConnectTimeoutError: connect timed out after <N>s   TCP connect (+TLS handshake) deadline
+//   DNSError: cannot resolve host '<host>'              getaddrinfo failed
+//   SSLError: <reason>                                  handshake or verification failure, e.g.
+//                                                       "SSLError: certificate verify failed:
+//                                                       self-signed certificate"
+//   ProtocolError: <parser message>                     invalid status line | invalid header |
+//                                                       headers too large | invalid chunked
+//                                                       encoding | invalid content-length |
+//                                                       invalid gzip body | invalid deflate body
+//   TooManyRedirects: exceeded <max_redirects> redirects
+//   InvalidURL: <message>                               "invalid URL 'x': expected http:// ..."
+//   ConnectionError: <system message>                   any other socket error (unreachable ...)
+//   SessionBusy: a request is already in flight on this session
+//   cancelled                                           session::cancel()
 struct response {
   int status = 0;                 // 0 when no response was received (error is set)
   std::string reason;
@@ -99,7 +124,7 @@ class session {
 
  private:
   struct impl;
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;  // shared with in-flight Asio handlers, which check its liveness
 };
 
 }  // namespace endure::client
