@@ -1,0 +1,112 @@
+#include "report/console.hpp"
+
+#include <fmt/format.h>
+
+#include "report/format.hpp"
+
+namespace endure::report {
+
+namespace {
+
+constexpr int type_width = 8;  // Locust's STATS_TYPE_WIDTH
+
+std::string dashes(int n) { return std::string(static_cast<size_t>(n > 0 ? n : 0), '-'); }
+
+std::string stats_line(const stats::row& r, rate_kind rates, int name_col) {
+  const double fail_pct = r.num_requests
+                              ? 100.0 * static_cast<double>(r.num_failures) /
+                                    static_cast<double>(r.num_requests)
+                              : 0.0;
+  const double rps = rates == rate_kind::current ? r.current_rps : r.total_rps;
+  const double fps = rates == rate_kind::current ? r.current_fail_per_s : r.total_fail_per_s;
+  return fmt::format("{:<{}} {:<{}} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} | {:>7} {:>11}\n",
+                     r.method.empty() ? std::string() : r.method + " ", type_width, r.name,
+                     name_col, r.num_requests, fmt::format("{}({:.2f}%)", r.num_failures, fail_pct),
+                     format_ms(r.avg_ms), format_ms(r.min_ms), format_ms(r.max_ms),
+                     format_ms(r.median_ms), format_rate(rps), format_rate(fps));
+}
+
+std::string percentile_line(const stats::row& r, int name_width) {
+  std::string out = fmt::format("{:<{}} {:<{}} {:>8} ", r.method, type_width, r.name, name_width,
+                                format_ms(r.percentiles_ms[0]));
+  for (size_t i = 1; i < r.percentiles_ms.size(); ++i)
+    out += fmt::format("{:>6} ", format_ms(r.percentiles_ms[i]));
+  out += fmt::format("{:>6}\n", r.num_requests);
+  return out;
+}
+
+}  // namespace
+
+std::string stats_table(const stats::snapshot& s, rate_kind rates, const console_options& o) {
+  const int name_col = o.name_width - type_width + 4;  // Locust: saved by compacting columns
+  std::string out = fmt::format(
+      "{:<{}} {:<{}} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} | {:>7} {:>11}\n", "Type", type_width,
+      "Name", name_col, "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s");
+  const std::string sep = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}\n", dashes(type_width),
+                                      dashes(name_col), dashes(7), dashes(13), dashes(7), dashes(7),
+                                      dashes(7), dashes(7), dashes(8), dashes(11));
+  out += sep;
+  for (const auto& r : s.rows) out += stats_line(r, rates, name_col);
+  out += sep;
+  out += stats_line(s.aggregated, rates, name_col);
+  return out;
+}
+
+std::string percentiles_table(const stats::snapshot& s, const console_options& o) {
+  std::string out = "Response time percentiles (approximated)\n";
+  out += fmt::format("{:<{}} {:<{}} {:>8} ", "Type", type_width, "Name", o.name_width,
+                     stats::report_percentile_titles[0]);
+  for (size_t i = 1; i < stats::report_percentile_titles.size(); ++i)
+    out += fmt::format("{:>6} ", stats::report_percentile_titles[i]);
+  out += fmt::format("{:>6}\n", "# reqs");
+  std::string sep = dashes(type_width) + "|" + dashes(o.name_width) + "|" + dashes(8);
+  for (size_t i = 0; i < stats::report_percentiles.size(); ++i) sep += "|" + dashes(6);
+  sep += "\n";
+  out += sep;
+  for (const auto& r : s.rows)
+    if (r.num_requests) out += percentile_line(r, o.name_width);
+  out += sep;
+  if (s.aggregated.num_requests) out += percentile_line(s.aggregated, o.name_width);
+  return out;
+}
+
+std::string error_report(const stats::snapshot& s, const console_options& o) {
+  if (s.failures.empty()) return {};
+  std::string out = "Error report\n";
+  out += fmt::format("{:<18} {:<100}\n", "# occurrences", "Error");
+  const std::string sep = dashes(18) + "|" + dashes(80 + o.name_width - 19) + "\n";
+  out += sep;
+  for (const auto& f : s.failures)
+    out += fmt::format("{:<18} {:<100}\n", f.occurrences,
+                       fmt::format("{} {}: {}", f.method, f.name, f.error));
+  out += sep;
+  out += "\n";
+  return out;
+}
+
+std::string exceptions_report(const stats::snapshot& s, const console_options& o) {
+  if (s.exceptions.empty()) return {};
+  std::string out = "Exceptions\n";
+  out += fmt::format("{:<18} {:<100}\n", "# occurrences", "Exception");
+  const std::string sep = dashes(18) + "|" + dashes(80 + o.name_width - 19) + "\n";
+  out += sep;
+  for (const auto& x : s.exceptions) {
+    out += fmt::format("{:<18} {:<100}\n", x.count, x.message);
+    if (!x.traceback.empty()) out += fmt::format("{:<18} at {}\n", "", x.traceback);
+  }
+  out += sep;
+  out += "\n";
+  return out;
+}
+
+std::string final_summary(const stats::snapshot& s, const console_options& o) {
+  std::string out = stats_table(s, rate_kind::whole_run, o);
+  out += "\n";
+  out += percentiles_table(s, o);
+  out += "\n";
+  out += error_report(s, o);
+  out += exceptions_report(s, o);
+  return out;
+}
+
+}  // namespace endure::report

@@ -1,0 +1,25 @@
+// report CSV: Locust's --csv files (_stats, _stats_history, _failures, _exceptions) as strings,
+// with Locust's exact headers. Pure; csv_sink does the files. Records end with CRLF (RFC 4180).
+#pragma once
+#include <string>
+
+#include "stats/snapshot.hpp"
+
+namespace endure::report {
+
+std::string stats_csv_header();
+// Header plus one record per entry and the Aggregated row, with whole-run rates; numbers use
+// the same formatting as the console summary.
+std::string stats_csv(const stats::snapshot& s);
+
+std::string history_csv_header();
+// Records for one snapshot: the Aggregated row, preceded by every entry when full_history.
+// Rates and percentiles are the 10 s window's ("N/A" when the window has no requests).
+std::string history_csv_rows(const stats::snapshot& s, bool full_history);
+
+// Method,Name,Error,Occurrences,First Seen,Last Seen (ISO-8601 UTC); header included.
+std::string failures_csv(const stats::snapshot& s);
+// Count,Message,Traceback,Nodes; header included.
+std::string exceptions_csv(const stats::snapshot& s);
+
+}  // namespace endure::report

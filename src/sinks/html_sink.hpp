@@ -1,0 +1,30 @@
+// sinks::html_sink: --html. Keeps a bounded chart series (O(1) memory in run length) and writes
+// the self-contained report at the final snapshot, or on demand (e.g. on a signal).
+#pragma once
+#include <string>
+
+#include "base/result.hpp"
+#include "report/html.hpp"
+#include "sinks/bounded_series.hpp"
+#include "sinks/sink.hpp"
+
+namespace endure::sinks {
+
+class html_sink final : public sink {
+ public:
+  html_sink(std::string path, report::html_run_info info, size_t max_points = 1500);
+  void on_snapshot(const stats::snapshot& s) override;
+  // Writes the report from the latest snapshot seen (atomically). Error when none was seen yet
+  // or the file cannot be written.
+  base::result<base::unit> write_now() const;
+  const bounded_series& series() const { return series_; }
+
+ private:
+  std::string path_;
+  report::html_run_info info_;
+  bounded_series series_;
+  stats::snapshot last_;
+  bool has_last_ = false;
+};
+
+}  // namespace endure::sinks

@@ -1,0 +1,240 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "report/csv.hpp"
+#include "report/format.hpp"
+#include "sinks/bounded_series.hpp"
+#include "sinks/console_sink.hpp"
+#include "sinks/csv_sink.hpp"
+#include "sinks/html_sink.hpp"
+#include "sinks/json_sink.hpp"
+#include "stats/recorder.hpp"
+
+namespace endure::sinks {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double t0 = 1'700'000'000.0;
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "endure_sinks_XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~temp_dir() { fs::remove_all(path_); }
+  std::string operator/(const std::string& f) const { return (fs::path(path_) / f).string(); }
+
+ private:
+  std::string path_;
+};
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+size_t count_lines(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+// A run of `seconds` intervals with two endpoints, through the real recorder and aggregator.
+std::vector<stats::snapshot_ptr> run(int seconds) {
+  stats::aggregator agg(t0);
+  std::vector<stats::snapshot_ptr> out;
+  for (int k = 1; k <= seconds; ++k) {
+    stats::shard_recorder r;
+    for (int i = 0; i < 10 * k; ++i) {
+      stats::request_sample s;
+      s.method = "GET";
+      s.name = i % 3 ? "/fast" : "/slow,\"x\"";
+      s.latency_us = i % 3 ? 150 + i : 12'000 + 100 * i;
+      s.intended_latency_us = s.latency_us;
+      s.content_bytes = 100;
+      s.error = i % 7 == 0 ? "HTTPError(500)" : "";
+      s.wall_s = t0 + k - 0.5;
+      r.record(s);
+    }
+    if (k == 2) r.record_exception("std::runtime_error: boom", "user::task");
+    agg.merge(r.take_delta());
+    stats::aggregator::interval_info info;
+    info.wall_s = t0 + k;
+    info.user_count = static_cast<uint64_t>(k);
+    info.is_final = k == seconds;
+    info.state = k == seconds ? stats::run_state::stopped : stats::run_state::running;
+    out.push_back(agg.close_interval(info));
+  }
+  return out;
+}
+
+TEST(csv_sink, open_fails_for_missing_directory) {
+  auto r = csv_sink::open("/nonexistent-dir-endure/run", false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.err().message.find("/nonexistent-dir-endure/run_stats.csv"), std::string::npos)
+      << r.err().message;
+  EXPECT_EQ(r.err().code, 2);
+}
+
+TEST(csv_sink, writes_all_files_and_history_per_second) {
+  temp_dir dir;
+  const auto prefix = dir / "run";
+  auto sink = csv_sink::open(prefix, false);
+  ASSERT_TRUE(sink.ok()) << sink.err().message;
+  EXPECT_EQ(read(prefix + "_stats_history.csv"), report::history_csv_header());
+  EXPECT_EQ(count_lines(read(prefix + "_stats.csv")), 2u);  // header + Aggregated
+  const auto snaps = run(5);
+  for (size_t i = 0; i < 3; ++i) {
+    (*sink)->on_snapshot(*snaps[i]);
+    // History is flushed after every snapshot: readable before the sink closes.
+    EXPECT_EQ(count_lines(read(prefix + "_stats_history.csv")), 2 + i);
+    EXPECT_EQ(read(prefix + "_stats.csv"), report::stats_csv(*snaps[i]));
+  }
+  (*sink)->on_snapshot(*snaps[2]);  // same second again: no new history row
+  EXPECT_EQ(count_lines(read(prefix + "_stats_history.csv")), 4u);
+  (*sink)->on_snapshot(*snaps[3]);
+  (*sink)->on_snapshot(*snaps[4]);  // final
+  EXPECT_EQ(count_lines(read(prefix + "_stats_history.csv")), 6u);
+  EXPECT_EQ(read(prefix + "_stats.csv"), report::stats_csv(*snaps[4]));
+  EXPECT_EQ(read(prefix + "_failures.csv"), report::failures_csv(*snaps[4]));
+  EXPECT_NE(read(prefix + "_failures.csv").find("HTTPError(500)"), std::string::npos);
+  EXPECT_NE(read(prefix + "_exceptions.csv").find("std::runtime_error: boom"), std::string::npos);
+  EXPECT_FALSE(fs::exists(prefix + "_stats.csv.tmp"));
+  EXPECT_EQ((*sink)->last_error(), "");
+}
+
+TEST(csv_sink, full_history_has_every_entry) {
+  temp_dir dir;
+  auto sink = csv_sink::open(dir / "f", true);
+  ASSERT_TRUE(sink.ok());
+  const auto snaps = run(2);
+  (*sink)->on_snapshot(*snaps[0]);
+  const auto h = read(dir / "f_stats_history.csv");
+  EXPECT_EQ(count_lines(h), 4u);  // header, /fast, /slow, Aggregated
+  EXPECT_NE(h.find("1700000001,1,GET,/fast,"), std::string::npos) << h;
+  EXPECT_NE(h.find("\"/slow,\"\"x\"\"\""), std::string::npos) << h;
+}
+
+TEST(console_sink, periodic_tables_and_summary_agree_with_csv) {
+  temp_dir dir;
+  const auto path = dir / "console.txt";
+  std::FILE* f = std::fopen(path.c_str(), "w+");
+  ASSERT_NE(f, nullptr);
+  const auto snaps = run(5);
+  {
+    console_sink sink(f, false, true);
+    for (const auto& s : snaps) sink.on_snapshot(*s);
+  }
+  std::fclose(f);
+  const auto text = read(path);
+  size_t tables = 0;
+  for (size_t p = 0; (p = text.find("Type     Name", p)) != std::string::npos; ++p) ++tables;
+  EXPECT_EQ(tables, 2u + 2u);  // snapshots 2 and 4, then the summary's two tables
+  EXPECT_NE(text.find("Response time percentiles (approximated)"), std::string::npos);
+  EXPECT_NE(text.find("Error report"), std::string::npos);
+  // The final summary row for /fast shows the same numbers as the final _stats.csv.
+  const auto& fin = *snaps.back();
+  const auto& fast = fin.rows[0];
+  ASSERT_EQ(fast.name, "/fast");
+  const auto csv = report::stats_csv(fin);
+  const auto summary = text.substr(text.rfind("# fails"));
+  const std::string row = summary.substr(summary.find("GET      /fast"));
+  for (const auto& v : {report::format_ms(fast.avg_ms), report::format_ms(fast.min_ms),
+                        report::format_ms(fast.max_ms), report::format_ms(fast.median_ms),
+                        report::format_rate(fast.total_rps),
+                        report::format_rate(fast.total_fail_per_s)}) {
+    EXPECT_NE(row.substr(0, row.find('\n')).find(" " + v), std::string::npos) << v;
+    EXPECT_NE(csv.find("," + v + ","), std::string::npos) << v;
+  }
+}
+
+TEST(console_sink, only_summary_prints_once) {
+  temp_dir dir;
+  const auto path = dir / "c.txt";
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  const auto snaps = run(4);
+  {
+    console_sink sink(f, true, true);
+    for (const auto& s : snaps) sink.on_snapshot(*s);
+  }
+  std::fclose(f);
+  const auto text = read(path);
+  EXPECT_EQ(text.find("Type     Name"), 0u);
+  EXPECT_EQ(text.find("Type     Name", 1), text.find("Response time percentiles") + 41);
+}
+
+TEST(json_sink, writes_final_entries) {
+  temp_dir dir;
+  json_sink sink(dir / "out.json");
+  const auto snaps = run(3);
+  sink.on_snapshot(*snaps[0]);
+  EXPECT_FALSE(fs::exists(dir / "out.json"));
+  sink.on_snapshot(*snaps[2]);
+  const auto j = nlohmann::json::parse(read(dir / "out.json"));
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["name"], "/fast");
+  uint64_t n = 0;
+  for (const auto& [k, v] : j[0]["response_times"].items()) n += v.get<uint64_t>();
+  EXPECT_EQ(n, j[0]["num_requests"].get<uint64_t>());
+  json_sink run_sink(dir / "run.json", json_sink::shape::run);
+  ASSERT_TRUE(run_sink.write(*snaps[2]).ok());
+  EXPECT_EQ(nlohmann::json::parse(read(dir / "run.json"))["exceptions"][0]["count"], 1);
+}
+
+TEST(html_sink, report_on_final_and_on_demand) {
+  temp_dir dir;
+  report::html_run_info info;
+  info.host = "http://example.test";
+  html_sink sink(dir / "r.html", info);
+  EXPECT_FALSE(sink.write_now().ok());
+  const auto snaps = run(4);
+  sink.on_snapshot(*snaps[0]);
+  ASSERT_TRUE(sink.write_now().ok());
+  EXPECT_NE(read(dir / "r.html").find("http://example.test"), std::string::npos);
+  for (size_t i = 1; i < snaps.size(); ++i) sink.on_snapshot(*snaps[i]);
+  const auto doc = read(dir / "r.html");
+  EXPECT_NE(doc.find("<td>stopped</td>"), std::string::npos);
+  EXPECT_NE(doc.find("/slow,&quot;x&quot;"), std::string::npos);
+  EXPECT_EQ(sink.series().points().size(), 4u);
+  EXPECT_EQ(sink.html_sink::series().points().back().users, 4.0);
+  EXPECT_FALSE(sink.write_now().ok() && fs::exists(dir / "missing/x.html"));
+  html_sink bad(dir / "missing/x.html", info);
+  bad.on_snapshot(*snaps[0]);
+  EXPECT_FALSE(bad.write_now().ok());
+}
+
+TEST(bounded_series, memory_is_bounded_and_covers_the_whole_run) {
+  bounded_series s(100);
+  for (int i = 0; i < 10'000; ++i) {
+    report::chart_point p;
+    p.wall_s = i;
+    p.rps = i;
+    p.users = 1;
+    s.add(p);
+    ASSERT_LE(s.points().size(), 100u);
+  }
+  EXPECT_GE(s.points().size(), 50u);
+  EXPECT_EQ(s.stride(), 128u);
+  // Uniform coverage: points are in time order, the first early and the last near the end.
+  for (size_t i = 1; i < s.points().size(); ++i)
+    EXPECT_LT(s.points()[i - 1].wall_s, s.points()[i].wall_s);
+  EXPECT_LT(s.points().front().wall_s, 200);
+  EXPECT_GT(s.points().back().wall_s, 9'700);
+  // Averaging keeps values: rps equals the mean of the covered times, users stays 1.
+  EXPECT_DOUBLE_EQ(s.points()[1].users, 1.0);
+  EXPECT_NEAR(s.points()[0].rps, (s.points()[0].wall_s) / 2, 1.0);
+}
+
+}  // namespace
+}  // namespace endure::sinks
