@@ -114,6 +114,28 @@ uint64_t histogram::value_at_quantile(double q) const {
   return max_;
 }
 
+void histogram::values_at_quantiles(const double* qs, size_t n, uint64_t* out) const {
+  size_t k = 0;
+  // Leading q <= 0 are the exact min; the bucket scan handles the rest in ascending order.
+  for (; k < n && (count_ == 0 || !(qs[k] > 0)); ++k) out[k] = count_ ? min_ : 0;
+  uint64_t seen = 0;
+  auto rank_of = [this](double q) {
+    return std::clamp<uint64_t>(static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))),
+                                1, count_);
+  };
+  for (uint32_t c = 0; c < chunk_total && k < n; ++c) {
+    const uint64_t* src = chunks_[c].get();
+    if (src == nullptr) continue;
+    for (uint32_t i = 0; i < chunk_size && k < n; ++i) {
+      if (src[i] == 0) continue;
+      seen += src[i];
+      while (k < n && qs[k] < 1 && seen >= rank_of(qs[k]))
+        out[k++] = std::clamp(bucket_mid_us(c * chunk_size + i), min_, max_);
+    }
+  }
+  for (; k < n; ++k) out[k] = max_;  // q >= 1 (and anything past the last bucket): exact max
+}
+
 void histogram::reset() {
   for (auto& c : chunks_)
     if (c) std::memset(c.get(), 0, chunk_size * sizeof(uint64_t));

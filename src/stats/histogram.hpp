@@ -3,6 +3,7 @@
 // Pure data: no clocks, no I/O, no locks (one owner thread at a time).
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -99,6 +100,8 @@ class histogram {
   // q in [0,1]: the midpoint of the bucket holding the ceil(q*count)-th smallest value, clamped
   // to [min, max]; q=0 is the exact min and q=1 the exact max. 0 when empty.
   uint64_t value_at_quantile(double q) const;
+  // The same for n ascending quantiles in one pass over the buckets (snapshots use this).
+  void values_at_quantiles(const double* qs, size_t n, uint64_t* out) const;
 
   // Zeroes the counts but keeps allocated chunks (so a reused histogram does not allocate).
   void reset();

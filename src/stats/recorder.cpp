@@ -344,9 +344,12 @@ struct aggregator::impl {
       const double span_s = std::max(1e-9, last_request_wall_s - start_wall_s);
       r.total_rps = n / span_s;
       r.total_fail_per_s = static_cast<double>(e.failures) / span_s;
+      std::array<uint64_t, report_percentiles.size()> tot{}, itd{};
+      e.total.values_at_quantiles(report_percentiles.data(), tot.size(), tot.data());
+      e.intended.values_at_quantiles(report_percentiles.data(), itd.size(), itd.data());
       for (size_t i = 0; i < report_percentiles.size(); ++i) {
-        r.percentiles_ms[i] = ms(e.total.value_at_quantile(report_percentiles[i]));
-        r.intended_percentiles_ms[i] = ms(e.intended.value_at_quantile(report_percentiles[i]));
+        r.percentiles_ms[i] = ms(tot[i]);
+        r.intended_percentiles_ms[i] = ms(itd[i]);
       }
       r.median_ms = r.percentiles_ms[0];
       if (with_buckets) r.latency_buckets = e.total.to_sparse();
@@ -366,9 +369,11 @@ struct aggregator::impl {
     }
     if (w_req != 0) {
       // The window histogram's own min/max are stale after subtraction: clamp to the slots'.
+      std::array<uint64_t, report_percentiles.size()> win{};
+      e.window.values_at_quantiles(report_percentiles.data(), win.size(), win.data());
       for (size_t i = 0; i < report_percentiles.size(); ++i) {
         const double q = report_percentiles[i];
-        uint64_t v = q >= 1.0 ? w_max : q <= 0 ? w_min : e.window.value_at_quantile(q);
+        const uint64_t v = q >= 1.0 ? w_max : q <= 0 ? w_min : win[i];
         r.current_percentiles_ms[i] = ms(std::clamp(v, w_min, w_max));
       }
     }

@@ -41,6 +41,10 @@ void check_accuracy(std::vector<uint64_t> values, const char* what) {
     }
   }
   EXPECT_EQ(h.value_at_quantile(1.0), values.back()) << what;
+  std::array<uint64_t, quantiles.size()> batch{};
+  h.values_at_quantiles(quantiles.data(), quantiles.size(), batch.data());
+  for (size_t i = 0; i < quantiles.size(); ++i)
+    EXPECT_EQ(batch[i], h.value_at_quantile(quantiles[i])) << what << " q=" << quantiles[i];
   EXPECT_EQ(h.value_at_quantile(0.0), values.front()) << what;
 }
 
@@ -160,7 +164,9 @@ TEST(histogram, merge_of_split_histograms_equals_single) {
   const auto s = single.to_sparse();
   for (size_t i = 0; i < s.size(); ++i) {
     EXPECT_GT(s[i].second, 0u);
-    if (i > 0) EXPECT_LT(s[i - 1].first, s[i].first);
+    if (i > 0) {
+      EXPECT_LT(s[i - 1].first, s[i].first);
+    }
   }
   // Copies are deep and equal.
   histogram copy = single;
