@@ -1,0 +1,200 @@
+#include "app/standalone.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "base/log.hpp"
+#include "cli/options.hpp"
+#include "cppfile/loader.hpp"
+#include "endure/user.hpp"
+#include "engine/runner.hpp"
+#include "sinks/console_sink.hpp"
+#include "sinks/csv_sink.hpp"
+#include "sinks/html_sink.hpp"
+#include "sinks/json_sink.hpp"
+
+namespace endure::app {
+namespace {
+
+constexpr int exit_usage = 2;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "endure: error: %s\n", message.c_str());
+  return exit_usage;
+}
+
+// Raises the soft open-file limit to the hard one: every user holds at least one connection.
+uint64_t raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur;
+}
+
+// Locust's --show-task-ratio: each class's share of users and each task's share within it.
+void print_task_ratio(const std::vector<const detail::class_spec*>& classes, bool as_json) {
+  int total_weight = 0;
+  for (const auto* c : classes) total_weight += std::max(0, c->weight);
+  nlohmann::json j = nlohmann::json::object();
+  std::function<nlohmann::json(const detail::class_spec&, double)> tasks_of =
+      [&](const detail::class_spec& spec, double scale) {
+        nlohmann::json t = nlohmann::json::object();
+        int sum = 0;
+        for (const auto& e : spec.tasks) sum += std::max(0, e.weight);
+        for (const auto& e : spec.tasks) {
+          double r = sum ? static_cast<double>(e.weight) / sum : 0;
+          nlohmann::json entry = {{"ratio", r * scale}};
+          if (e.is_task_set && e.nested) entry["tasks"] = tasks_of(*e.nested, r * scale);
+          t[e.name] = entry;
+        }
+        return t;
+      };
+  for (const auto* c : classes) {
+    double share = total_weight ? static_cast<double>(c->weight) / total_weight : 0;
+    j[c->name] = {{"ratio", share}, {"tasks", tasks_of(*c, 1.0)}};
+  }
+  if (as_json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("\n Task ratio per User class\n");
+  std::function<void(const nlohmann::json&, int)> print = [&](const nlohmann::json& tasks, int depth) {
+    for (auto it = tasks.begin(); it != tasks.end(); ++it) {
+      std::printf("%*s%-6.1f%% %s\n", depth * 4, "", 100 * it.value()["ratio"].get<double>(), it.key().c_str());
+      if (it.value().contains("tasks")) print(it.value()["tasks"], depth + 1);
+    }
+  };
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::printf("%-6.1f%% %s\n", 100 * it.value()["ratio"].get<double>(), it.key().c_str());
+    print(it.value()["tasks"], 1);
+  }
+}
+
+}  // namespace
+
+int run_standalone(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  auto parsed = cli::parse(args, env);
+  if (!parsed) return fail(parsed.err().message);
+  cli::options& o = *parsed;
+  if (o.help) {
+    std::fputs(cli::help_text().c_str(), stdout);
+    return 0;
+  }
+  if (o.version) {
+    std::printf("endure %s\n", ENDURE_VERSION);
+    return 0;
+  }
+  base::set_log_level(*base::parse_log_level(o.loglevel));
+  if (!o.logfile.empty()) {
+    auto r = base::set_log_file(o.logfile);
+    if (!r) return fail(r.err().message);
+  }
+
+  auto loaded = cppfile::load(o.locustfile, {});
+  if (!loaded) return fail(loaded.err().message);
+  std::vector<const detail::class_spec*> classes;
+  for (const auto* c : loaded->classes)
+    if (!c->abstract) classes.push_back(c);
+  if (!o.user_classes.empty()) {
+    std::vector<const detail::class_spec*> picked;
+    for (const auto& name : o.user_classes) {
+      auto it = std::find_if(classes.begin(), classes.end(), [&](auto* c) { return c->name == name; });
+      if (it == classes.end()) {
+        std::string known;
+        for (auto* c : classes) known += (known.empty() ? "" : ", ") + c->name;
+        return fail("unknown user class '" + name + "': the locustfile defines " + known);
+      }
+      picked.push_back(*it);
+    }
+    classes = picked;
+  }
+  if (classes.empty()) return fail(o.locustfile + ": no user classes (all abstract?)");
+
+  if (o.list) {
+    for (auto* c : classes) std::printf("%s\n", c->name.c_str());
+    return 0;
+  }
+  if (o.show_task_ratio || o.show_task_ratio_json) {
+    print_task_ratio(classes, o.show_task_ratio_json);
+    return 0;
+  }
+  if (o.host.empty()) {
+    for (auto* c : classes)
+      if (c->host.empty())
+        return fail("no host for user class '" + c->name +
+                    "': pass --host http://HOST:PORT or set .host(...) in the class");
+  }
+  if (!o.headless)
+    return fail("the web UI is not available in this build yet: add --headless (with -u, -r and -t)");
+
+  uint64_t fd_limit = raise_fd_limit();
+  if (fd_limit > 0 && o.users + 64 > fd_limit)
+    return fail(std::to_string(o.users) + " users need at least " + std::to_string(o.users + 64) +
+                " file descriptors but the limit is " + std::to_string(fd_limit) +
+                ": raise it (ulimit -n) or run fewer users per process");
+
+  // Sinks open before the run so that a bad path fails now, with nothing half written.
+  std::vector<std::unique_ptr<sinks::sink>> outputs;
+  outputs.push_back(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true));
+  if (!o.csv_prefix.empty()) {
+    auto s = sinks::csv_sink::open(o.csv_prefix, o.csv_full_history);
+    if (!s) return fail(s.err().message);
+    outputs.push_back(std::move(*s));
+  }
+  if (o.json || !o.json_file.empty()) {
+    auto s = sinks::json_sink::open(o.json ? "-" : o.json_file);
+    if (!s) return fail(s.err().message);
+    outputs.push_back(std::move(*s));
+  }
+  if (!o.html_file.empty()) {
+    sinks::html_run_info info;
+    info.host = o.host.empty() ? classes.front()->host : o.host;
+    info.locustfile = o.locustfile;
+    info.users = o.users;
+    auto s = sinks::html_sink::open(o.html_file, info);
+    if (!s) return fail(s.err().message);
+    outputs.push_back(std::move(*s));
+  }
+
+  engine::run_config cfg;
+  cfg.users = o.users;
+  cfg.spawn_rate = o.spawn_rate;
+  cfg.run_time = o.run_time;
+  cfg.stop_timeout = o.stop_timeout;
+  cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cfg.host = o.host;
+  cfg.client.request_timeout = o.request_timeout;
+  cfg.client.connect_timeout = o.request_timeout;
+  cfg.client.insecure = o.insecure;
+  cfg.seed = o.seed;
+  cfg.iterations = o.iterations;
+  cfg.tags = o.tags;
+  cfg.exclude_tags = o.exclude_tags;
+  cfg.reset_stats = o.reset_stats;
+  cfg.handle_signals = true;
+
+  base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
+                             std::to_string(o.users) + " users at " + std::to_string(o.spawn_rate) +
+                             "/s on " + std::to_string(cfg.threads) + " threads");
+  engine::runner r(cfg, classes);
+  r.events().snapshot.push_back([&](const stats::snapshot_ptr& s) {
+    for (auto& out : outputs) out->on_snapshot(*s);
+  });
+  auto final_snapshot = r.run();
+  base::log_info("main", "Test stopped (" + r.stop_reason() + ")");
+  if (!final_snapshot) return 3;
+  bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
+  return any_error ? o.exit_code_on_error : 0;
+}
+
+}  // namespace endure::app

@@ -1,0 +1,60 @@
+// cli::options: endure's command line, config files (endure.conf, locust.conf, --config) and
+// environment (ENDURE_*, LOCUST_*), with Locust's flag names where the meaning matches.
+// Precedence: defaults < config file < environment < command line. Pure parsing: no I/O except
+// reading config files.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace endure::cli {
+
+struct options {
+  std::string locustfile = "locustfile.cpp";
+  std::string host;
+  uint64_t users = 1;
+  double spawn_rate = 1;
+  std::optional<std::chrono::milliseconds> run_time;
+  bool headless = false;
+  std::optional<uint64_t> iterations;
+  std::chrono::milliseconds stop_timeout{0};
+  std::vector<std::string> tags, exclude_tags;
+  std::string csv_prefix;
+  bool csv_full_history = false;
+  bool json = false;
+  std::string json_file;
+  std::string html_file;
+  bool only_summary = false;
+  bool print_stats = false;
+  bool reset_stats = false;
+  std::string loglevel = "INFO";
+  std::string logfile;
+  int exit_code_on_error = 1;
+  bool list = false;
+  bool show_task_ratio = false;
+  bool show_task_ratio_json = false;
+  std::string config;
+  bool version = false;
+  bool help = false;
+  int threads = 0;  // 0: all cores
+  std::chrono::milliseconds request_timeout{60'000};
+  bool insecure = false;
+  std::optional<uint64_t> seed;
+  std::vector<std::string> user_classes;  // positional
+  // Which source set each option (for messages): "default", "config", "env", "cli".
+  std::map<std::string, std::string> source;
+};
+
+// argv excludes the program name. env: the process environment as "KEY=VALUE" entries.
+// config files are read from the working directory (locust.conf, endure.conf) and --config.
+base::result<options> parse(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& env, const std::string& cwd = ".");
+
+std::string help_text();
+
+}  // namespace endure::cli

@@ -1,0 +1,343 @@
+#include "engine/runner.hpp"
+
+#include <sys/resource.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "base/clock.hpp"
+#include "base/log.hpp"
+#include "endure/user.hpp"
+#include "engine/plan.hpp"
+#include "engine/shard.hpp"
+#include "stats/recorder.hpp"
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace endure::engine {
+namespace {
+
+double process_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+struct runner::impl {
+  run_config cfg;
+  std::vector<const detail::class_spec*> classes;
+  hooks events;
+  run_shared shared;
+  asio::io_context io{1};
+  // Keeps run() alive while shards compute deltas on their own threads.
+  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+  std::vector<std::unique_ptr<shard>> shards;
+  std::unique_ptr<stats::aggregator> agg;
+  stats::snapshot_ptr final_snapshot;
+
+  // Spawning.
+  std::vector<uint64_t> target_by_class;
+  std::vector<size_t> order;  // spawn order of class indices
+  size_t spawned = 0;
+  std::vector<uint64_t> spawned_by_class;
+  std::vector<std::vector<std::pair<size_t, uint64_t>>> spawned_on;  // per class: (shard, n)
+  int64_t spawn_start_ns = 0;
+  base::rng seed_rng;
+  size_t next_shard = 0;
+
+  stats::run_state state = stats::run_state::ready;
+  asio::steady_timer spawn_timer{io}, stats_timer{io}, run_timer{io}, stop_timer{io};
+  asio::signal_set signals{io};
+  int sigint_count = 0;
+  bool stopping = false, forced = false;
+  std::string reason;
+  mutable std::mutex reason_mutex;
+
+  // Interval collection.
+  uint64_t pending_deltas = 0;
+  bool closing_final = false;
+  double last_cpu_s = 0;
+  int64_t last_cpu_ns = 0;
+  int cpu_high_seconds = 0;
+  bool cpu_warned = false;
+  double cpu_percent = 0;
+  int64_t last_interval_ns = 0;
+
+  void set_reason(std::string r) {
+    std::lock_guard lock(reason_mutex);
+    if (reason.empty()) reason = std::move(r);
+  }
+
+  uint64_t live_users() const {
+    uint64_t n = 0;
+    for (const auto& s : shards) n += s->live_users();
+    return n;
+  }
+
+  std::vector<std::pair<std::string, uint64_t>> users_by_class() const {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (size_t i = 0; i < classes.size(); ++i) out.emplace_back(classes[i]->name, spawned_by_class[i]);
+    return out;
+  }
+
+  void start() {
+    for (int i = 0; i < std::max(1, cfg.threads); ++i) {
+      shards.push_back(std::make_unique<shard>(i, shared));
+      shards.back()->start();
+    }
+    std::vector<class_weight> weights;
+    for (const auto* c : classes) weights.push_back({c->name, c->weight, c->fixed_count});
+    target_by_class = distribute_users(weights, cfg.users);
+    order = spawn_order(target_by_class);
+    spawned_by_class.assign(classes.size(), 0);
+    spawned_on.assign(classes.size(), {});
+    seed_rng.reseed(cfg.seed ? *cfg.seed : static_cast<uint64_t>(base::mono_now_ns()));
+
+    for (auto& f : events.test_start) f();
+    state = stats::run_state::spawning;
+    spawn_start_ns = base::mono_now_ns();
+    last_interval_ns = spawn_start_ns;
+    last_cpu_s = process_cpu_seconds();
+    last_cpu_ns = spawn_start_ns;
+    spawn_tick();
+    schedule_stats();
+    if (cfg.run_time) {
+      run_timer.expires_after(*cfg.run_time);
+      run_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+          set_reason("run time");
+          stop(false);
+        }
+      });
+    }
+    if (cfg.handle_signals) {
+      signals.add(SIGINT);
+      signals.add(SIGTERM);
+      wait_signal();
+    }
+  }
+
+  void wait_signal() {
+    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGINT) ++sigint_count;
+      set_reason("signal");
+      if (!stopping) {
+        base::log_info("runner", sig == SIGINT ? "SIGINT received: stopping (press Ctrl-C again to force)"
+                                               : "SIGTERM received: stopping");
+        stop(false);
+      } else if (sig == SIGINT && sigint_count >= 2) {
+        base::log_warning("runner", "second SIGINT: killing users now");
+        force_kill();
+      }
+      wait_signal();
+    });
+  }
+
+  void spawn_tick() {
+    if (stopping) return;
+    double elapsed_s = static_cast<double>(base::mono_now_ns() - spawn_start_ns) / 1e9;
+    size_t due = order.size();
+    if (cfg.spawn_rate > 0) {
+      double d = std::floor(cfg.spawn_rate * elapsed_s) + 1;
+      if (d < static_cast<double>(order.size())) due = static_cast<size_t>(d);
+    }
+    while (spawned < due) {
+      size_t ci = order[spawned++];
+      size_t si = next_shard++ % shards.size();
+      shards[si]->spawn(classes[ci], ci, seed_rng.next());
+      spawned_by_class[ci]++;
+      auto& v = spawned_on[ci];
+      if (!v.empty() && v.back().first == si) v.back().second++; else v.emplace_back(si, 1);
+    }
+    if (spawned >= order.size()) {
+      state = stats::run_state::running;
+      base::log_info("runner", "All users spawned: " + std::to_string(spawned) + " users");
+      if (cfg.reset_stats) agg->reset(base::wall_now_s());
+      for (auto& f : events.spawning_complete) f(spawned);
+      return;
+    }
+    // Next user is due at (spawned) / rate seconds after the start.
+    double next_s = static_cast<double>(spawned) / cfg.spawn_rate;
+    auto wait = std::chrono::nanoseconds(
+        std::max<int64_t>(0, static_cast<int64_t>(next_s * 1e9) - (base::mono_now_ns() - spawn_start_ns)));
+    spawn_timer.expires_after(std::max<std::chrono::nanoseconds>(wait, 1ms));
+    spawn_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) spawn_tick();
+    });
+  }
+
+  void schedule_stats() {
+    stats_timer.expires_after(cfg.interval);
+    stats_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || closing_final) return;
+      collect(false);
+      schedule_stats();
+    });
+  }
+
+  // Asks every shard for its delta; closes the interval when all have answered.
+  void collect(bool final) {
+    if (pending_deltas > 0) return;  // a shard is late: its delta joins the next interval
+    pending_deltas = shards.size();
+    for (auto& s : shards) {
+      s->take_delta([this, final](stats::shard_delta&& d) {
+        asio::post(io, [this, final, d = std::move(d)]() mutable {
+          agg->merge(d);
+          if (--pending_deltas == 0) close_interval(final);
+        });
+      });
+    }
+  }
+
+  void close_interval(bool final) {
+    int64_t now = base::mono_now_ns();
+    double cpu = process_cpu_seconds();
+    double dt = static_cast<double>(now - last_cpu_ns) / 1e9;
+    if (dt > 0.2) {
+      cpu_percent = 100.0 * (cpu - last_cpu_s) / dt;
+      last_cpu_s = cpu;
+      last_cpu_ns = now;
+      // Saturated generator: its latencies are not trustworthy. Warn once, mark the outputs.
+      unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+      if (cpu_percent > 90.0 * std::min<double>(cores, static_cast<double>(shards.size())))
+        cpu_high_seconds += static_cast<int>(std::lround(dt));
+      else
+        cpu_high_seconds = 0;
+      if (cpu_high_seconds >= 10 && !cpu_warned) {
+        cpu_warned = true;
+        base::log_warning("runner",
+                          "CPU usage above 90% for 10 s: the generator is saturated and its "
+                          "response times are not trustworthy (use more --threads or workers)");
+      }
+    }
+    stats::aggregator::interval_info info;
+    info.wall_s = base::wall_now_s();
+    info.interval_s = static_cast<double>(now - last_interval_ns) / 1e9;
+    last_interval_ns = now;
+    info.state = final ? stats::run_state::stopped : state;
+    info.user_count = final ? 0 : live_users();
+    info.user_count_by_class = users_by_class();
+    info.is_final = final;
+    info.generator_cpu_percent = cpu_percent;
+    info.generator_cpu_warning = cpu_warned;
+    auto snap = agg->close_interval(info);
+    if (final) final_snapshot = snap;
+    for (auto& f : events.snapshot) f(snap);
+    if (final) {
+      for (auto& f : events.test_stop) f();
+      guard.reset();
+      io.stop();
+    }
+  }
+
+  void stop(bool force) {
+    if (stopping) {
+      if (force) force_kill();
+      return;
+    }
+    stopping = true;
+    state = stats::run_state::stopping;
+    spawn_timer.cancel();
+    run_timer.cancel();
+    for (auto& f : events.test_stopping) f();
+    if (force || cfg.stop_timeout.count() == 0) {
+      force_kill();
+    } else {
+      for (auto& s : shards) s->stop_all(false);
+      stop_timer.expires_after(cfg.stop_timeout);
+      stop_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) force_kill();
+      });
+      wait_users_gone(base::mono_now_ns() + (cfg.stop_timeout + 5s).count() * 1'000'000LL);
+    }
+  }
+
+  void force_kill() {
+    if (forced) return;
+    forced = true;
+    stop_timer.cancel();
+    for (auto& s : shards) s->stop_all(true);
+    wait_users_gone(base::mono_now_ns() + 3'000'000'000LL);
+  }
+
+  // Polls until every user has ended (or the deadline: a user stuck in a busy loop is abandoned),
+  // then takes the final interval.
+  void wait_users_gone(int64_t deadline_ns) {
+    if (closing_final) return;
+    if (live_users() == 0 || base::mono_now_ns() > deadline_ns) {
+      if (live_users() != 0)
+        base::log_warning("runner", std::to_string(live_users()) +
+                                        " users did not stop in time and were abandoned");
+      closing_final = true;
+      stats_timer.cancel();
+      finish_when_idle();
+      return;
+    }
+    auto t = std::make_shared<asio::steady_timer>(io, 10ms);
+    t->async_wait([this, t, deadline_ns](const boost::system::error_code&) {
+      wait_users_gone(deadline_ns);
+    });
+  }
+
+  void finish_when_idle() {
+    if (pending_deltas > 0) {  // an ordinary interval is still being collected
+      auto t = std::make_shared<asio::steady_timer>(io, 1ms);
+      t->async_wait([this, t](const boost::system::error_code&) { finish_when_idle(); });
+      return;
+    }
+    collect(true);
+  }
+};
+
+runner::runner(run_config cfg, std::vector<const detail::class_spec*> classes)
+    : impl_(std::make_unique<impl>()) {
+  impl_->cfg = std::move(cfg);
+  impl_->classes = std::move(classes);
+  impl_->shared.cfg = &impl_->cfg;
+  impl_->shared.on_stop_test = [this] {
+    asio::post(impl_->io, [this] {
+      impl_->set_reason(impl_->shared.iterations_reached ? "iterations" : "stop_test");
+      impl_->stop(false);
+    });
+  };
+}
+
+runner::~runner() {
+  for (auto& s : impl_->shards) s->join();
+}
+
+hooks& runner::events() { return impl_->events; }
+
+stats::snapshot_ptr runner::run() {
+  auto& im = *impl_;
+  im.agg = std::make_unique<stats::aggregator>(base::wall_now_s());
+  im.start();
+  im.io.run();
+  for (auto& s : im.shards) s->join();
+  return im.final_snapshot;
+}
+
+void runner::request_stop(bool force) {
+  asio::post(impl_->io, [this, force] {
+    impl_->set_reason("stop requested");
+    impl_->stop(force);
+  });
+}
+
+std::string runner::stop_reason() const {
+  std::lock_guard lock(impl_->reason_mutex);
+  return impl_->reason;
+}
+
+}  // namespace endure::engine

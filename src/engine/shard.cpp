@@ -1,0 +1,493 @@
+#include "engine/shard.hpp"
+
+#include <cxxabi.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+#include <list>
+#include <thread>
+#include <typeinfo>
+#include <unordered_map>
+
+#include "base/clock.hpp"
+#include "base/log.hpp"
+#include "endure/endure.hpp"
+#include "engine/plan.hpp"
+#include "engine/runner.hpp"
+#include "http/cookie_jar.hpp"
+
+namespace asio = boost::asio;
+
+namespace endure::engine {
+namespace {
+
+// A coroutine nobody awaits: starts at once and frees itself at the end.
+struct detached {
+  struct promise_type {
+    detached get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { std::terminate(); }  // main() catches everything
+  };
+};
+
+std::string demangle(const char* name) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string out = (status == 0 && d) ? d : name;
+  std::free(d);
+  return out;
+}
+
+std::string format_http_error(int status, const std::string& reason, const std::string& name) {
+  const char* kind = status >= 500 ? "Server Error" : "Client Error";
+  return "HTTPError: " + std::to_string(status) + " " + kind + ": " + reason + " for url: " + name;
+}
+
+std::string url_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+bool has_header(const header_list& h, std::string_view name) {
+  for (const auto& [k, v] : h) {
+    if (k.size() == name.size() &&
+        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct class_plan {
+  std::vector<const detail::task_entry*> tasks;
+  weighted_picker picker;
+};
+
+class cpp_user;
+
+struct shard::impl {
+  int index;
+  run_shared& shared;
+  shard& owner;
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+  std::unique_ptr<client::transport> transport;
+  stats::shard_recorder recorder;
+  std::thread thread;
+  std::unordered_map<const detail::class_spec*, class_plan> plans;
+  std::vector<std::list<cpp_user*>> users_by_class;
+
+  impl(int i, run_shared& s, shard& o) : index(i), shared(s), owner(o) {
+    transport = std::make_unique<client::transport>(io, s.cfg->client);
+  }
+
+  const class_plan& plan_for(const detail::class_spec& spec);
+  void user_done(cpp_user* u);
+};
+
+class cpp_user final : public detail::user_runtime, public wait_context {
+ public:
+  cpp_user(shard::impl& sh, const detail::class_spec* cls, size_t class_index, uint64_t seed,
+           std::string host)
+      : sh_(sh),
+        cls_(cls),
+        class_index_(class_index),
+        host_(std::move(host)),
+        session_(*sh.transport, host_),
+        rng_(seed),
+        timer_(sh.io) {
+    obj_ = cls_->make_user();
+    obj_->bind_runtime(this);
+    if (cls_->wait_time) wait_ = cls_->wait_time();
+  }
+
+  std::list<cpp_user*>::iterator where;
+  size_t class_index() const { return class_index_; }
+
+  void start() { main(); }
+
+  void request_stop(bool force) {
+    stopping_ = true;
+    if (force && !killed_) {
+      killed_ = true;
+      if (in_request_) session_.cancel();
+      if (sleeping_) timer_.cancel();
+    } else if (in_wait_) {
+      timer_.cancel();
+    }
+  }
+
+  // --- user_runtime ---
+  void send(std::string_view method, std::string url, request_options&& opts,
+            detail::response_data* out, std::coroutine_handle<> h) override {
+    client::request req;
+    req.method = std::string(method);
+    out->method = req.method;
+    out->name = opts.name.empty() ? url : std::move(opts.name);
+    out->request_url = url;
+    req.url = std::move(url);
+    req.headers = std::move(opts.headers);
+    req.params = std::move(opts.params);
+    if (!opts.json.is_null()) {
+      req.body = opts.json.dump();
+      if (!has_header(req.headers, "Content-Type"))
+        req.headers.emplace_back("Content-Type", "application/json");
+    } else if (!opts.data.empty()) {
+      for (const auto& [k, v] : opts.data) {
+        if (!req.body.empty()) req.body += '&';
+        req.body += url_encode(k) + '=' + url_encode(v);
+      }
+      if (!has_header(req.headers, "Content-Type"))
+        req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    } else {
+      req.body = std::move(opts.body);
+    }
+    req.allow_redirects = opts.allow_redirects;
+    req.timeout = opts.timeout;
+    req.verify = opts.verify;
+    req.basic_auth = std::move(opts.auth);
+    req.cookies = std::move(opts.cookies);
+    int64_t now = base::mono_now_ns();
+    out->start_ns = now;
+    out->intended_start_ns = now - lag_ns_;
+    in_request_ = true;
+    pending_ = h;
+    session_.execute(std::move(req), [this, out](client::response&& r) {
+      in_request_ = false;
+      out->status = r.status;
+      out->reason = std::move(r.reason);
+      out->headers = std::move(r.headers);
+      out->body = std::move(r.body);
+      out->content_bytes = r.content_bytes;
+      out->url = std::move(r.url);
+      out->error = std::move(r.error);
+      out->done_ns = r.done_ns ? r.done_ns : base::mono_now_ns();
+      if (killed_ || out->error == "cancelled") {
+        out->reported = true;  // an aborted request is not a result
+      } else if (!out->catch_response) {
+        report(*out);
+        out->reported = true;
+      }
+      resume();
+    });
+  }
+
+  bool is_killed() const override { return killed_; }
+
+  void report(detail::response_data& d) override {
+    std::string error;
+    using v = detail::response_data::verdict;
+    if (d.manual == v::failure) {
+      error = d.failure_message.empty() ? "failure" : d.failure_message;
+    } else if (d.manual == v::none) {
+      if (!d.error.empty())
+        error = d.error;
+      else if (d.status >= 400)
+        error = format_http_error(d.status, d.reason, d.name);
+    }
+    stats::request_sample s;
+    s.method = d.method;
+    s.name = d.name;
+    s.latency_us = (d.done_ns - d.start_ns) / 1000;
+    s.intended_latency_us = (d.done_ns - d.intended_start_ns) / 1000;
+    s.content_bytes = d.content_bytes;
+    s.error = error;
+    s.wall_s = base::wall_now_s();
+    sh_.recorder.record(s);
+  }
+
+  void sleep(std::chrono::nanoseconds d, std::coroutine_handle<> h) override {
+    pending_ = h;
+    sleeping_ = true;
+    timer_.expires_after(d);
+    timer_.async_wait([this](const boost::system::error_code&) {
+      sleeping_ = false;
+      resume();
+    });
+  }
+
+  header_list& default_headers() override { return session_.default_headers(); }
+  void set_cookie(std::string_view name, std::string_view value, std::string_view domain,
+                  std::string_view path) override {
+    std::string dom(domain);
+    if (dom.empty()) dom = host_of(host_);
+    session_.cookies().set(std::string(name), std::string(value), dom, std::string(path));
+  }
+  std::optional<std::string> cookie(std::string_view name) override {
+    return session_.cookies().get(std::string(name));
+  }
+  void clear_cookies() override { session_.cookies().clear(); }
+  const std::string& host() const override { return host_; }
+
+  // --- wait_context ---
+  double uniform01() override { return rng_.uniform(); }
+  seconds_d now() override { return seconds_d(static_cast<double>(base::mono_now_ns()) / 1e9); }
+  seconds_d last_task_start() override {
+    return seconds_d(static_cast<double>(last_task_start_ns_) / 1e9);
+  }
+
+ private:
+  static std::string host_of(const std::string& url) {
+    auto p = url.find("://");
+    std::string rest = p == std::string::npos ? url : url.substr(p + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    auto at = rest.rfind('@');
+    if (at != std::string::npos) rest = rest.substr(at + 1);
+    if (!rest.empty() && rest[0] == '[') return rest.substr(0, rest.find(']') + 1);
+    return rest.substr(0, rest.find(':'));
+  }
+
+  void resume() {
+    auto h = std::exchange(pending_, {});
+    if (h) h.resume();
+  }
+
+  void record_exception(const std::string& message) {
+    sh_.recorder.record_exception(message, where_);
+  }
+
+  // Handles an exception that reached the top of the user. Returns false when the user must end.
+  void handle_top(std::exception_ptr ep) {
+    try {
+      std::rethrow_exception(ep);
+    } catch (const stop_user&) {
+    } catch (const detail::user_killed&) {
+    } catch (const stop_test&) {
+      if (sh_.shared.on_stop_test) sh_.shared.on_stop_test();
+    } catch (const std::exception& e) {
+      record_exception(demangle(typeid(e).name()) + ": " + e.what());
+    } catch (...) {
+      record_exception("unknown exception");
+    }
+  }
+
+  detached main() {
+    std::exception_ptr ep;
+    where_ = cls_->name + ".on_start";
+    try {
+      co_await obj_->on_start();
+      co_await run_loop(*cls_, obj_.get(), nullptr, &wait_);
+    } catch (...) {
+      ep = std::current_exception();
+    }
+    if (ep) handle_top(ep);
+    if (!killed_) {
+      ep = nullptr;
+      where_ = cls_->name + ".on_stop";
+      try {
+        co_await obj_->on_stop();
+      } catch (...) {
+        ep = std::current_exception();
+      }
+      if (ep) handle_top(ep);
+    }
+    sh_.user_done(this);
+  }
+
+  Task run_loop(const detail::class_spec& spec, void* self, task_set_base* ts, wait_fn* wait) {
+    const class_plan& plan = sh_.plan_for(spec);
+    if (plan.tasks.empty()) {
+      where_ = spec.name;
+      record_exception("no tasks: " + spec.name +
+                       " has no tasks (or none left after --tags/--exclude-tags)");
+      throw stop_user{};
+    }
+    size_t seq = 0;
+    while (!stopping_) {
+      if (ts == nullptr && sh_.shared.iterations_reached.load(std::memory_order_relaxed)) {
+        stopping_ = true;
+        break;
+      }
+      const detail::task_entry* t =
+          spec.sequential ? plan.tasks[seq++ % plan.tasks.size()] : plan.tasks[plan.picker.pick(rng_)];
+      last_task_start_ns_ = base::mono_now_ns();
+      where_ = spec.name + "." + t->name;
+      bool skip_wait = false;
+      try {
+        if (t->is_task_set)
+          skip_wait = co_await run_task_set(*t->nested, ts, wait);
+        else
+          co_await t->run(self, *obj_, ts);
+      } catch (const interrupt_task_set&) {
+        if (ts) throw;  // leaves this task set: run_task_set catches it
+        record_exception("interrupt_task_set: interrupt() called outside a task set");
+      } catch (const reschedule_task&) {
+      } catch (const reschedule_task_immediately&) {
+        skip_wait = true;
+      } catch (const stop_user&) {
+        throw;
+      } catch (const detail::user_killed&) {
+        throw;
+      } catch (const stop_test&) {
+        throw;
+      } catch (const std::exception& e) {
+        record_exception(demangle(typeid(e).name()) + ": " + e.what());
+      } catch (...) {
+        record_exception("unknown exception");
+      }
+      lag_ns_ = 0;
+      if (ts == nullptr && sh_.shared.cfg->iterations) {
+        uint64_t n = sh_.shared.task_runs.fetch_add(1) + 1;
+        if (n >= *sh_.shared.cfg->iterations) {
+          if (!sh_.shared.iterations_reached.exchange(true) && sh_.shared.on_stop_test)
+            sh_.shared.on_stop_test();
+          stopping_ = true;
+        }
+      }
+      if (!skip_wait && !stopping_ && wait && *wait) {
+        seconds_d d = (*wait)(*this);
+        if (d.count() < 0) {
+          lag_ns_ = static_cast<int64_t>(-d.count() * 1e9);
+        } else if (d.count() > 0) {
+          in_wait_ = true;
+          co_await User::sleep_awaitable{this, std::chrono::duration_cast<std::chrono::nanoseconds>(d)};
+          in_wait_ = false;
+        }
+      }
+    }
+  }
+
+  Async<bool> run_task_set(const detail::class_spec& nested, task_set_base* parent,
+                           wait_fn* parent_wait) {
+    auto ts = nested.make_task_set(*obj_, parent);
+    wait_fn own;
+    wait_fn* w = parent_wait;
+    if (nested.wait_time) {
+      own = nested.wait_time();
+      w = &own;
+    }
+    bool reschedule = true;
+    try {
+      co_await ts->on_start();
+      co_await run_loop(nested, ts.get(), ts.get(), w);
+    } catch (const interrupt_task_set& e) {
+      reschedule = e.reschedule;
+    }
+    if (!killed_) co_await ts->on_stop();
+    co_return reschedule;
+  }
+
+  shard::impl& sh_;
+  const detail::class_spec* cls_;
+  size_t class_index_;
+  std::string host_;
+  client::session session_;
+  base::rng rng_;
+  asio::steady_timer timer_;
+  std::unique_ptr<User> obj_;
+  wait_fn wait_;
+  std::coroutine_handle<> pending_;
+  std::string where_;
+  int64_t last_task_start_ns_ = 0;
+  int64_t lag_ns_ = 0;
+  bool stopping_ = false, killed_ = false, in_request_ = false, sleeping_ = false, in_wait_ = false;
+};
+
+const class_plan& shard::impl::plan_for(const detail::class_spec& spec) {
+  auto it = plans.find(&spec);
+  if (it != plans.end()) return it->second;
+  const auto& cfg = *shared.cfg;
+  auto has_any = [](const std::vector<std::string>& have, const std::vector<std::string>& want) {
+    for (const auto& w : want)
+      for (const auto& h : have)
+        if (h == w) return true;
+    return false;
+  };
+  class_plan p;
+  std::vector<int> weights;
+  for (const auto& t : spec.tasks) {
+    bool tagged_in = cfg.tags.empty() || has_any(t.tags, cfg.tags);
+    if (!tagged_in && t.is_task_set && t.nested) tagged_in = !plan_for(*t.nested).tasks.empty();
+    if (!tagged_in || has_any(t.tags, cfg.exclude_tags) || t.weight <= 0) continue;
+    p.tasks.push_back(&t);
+    weights.push_back(t.weight);
+  }
+  p.picker = weighted_picker(weights);
+  return plans.emplace(&spec, std::move(p)).first->second;
+}
+
+void shard::impl::user_done(cpp_user* u) {
+  users_by_class[u->class_index()].erase(u->where);
+  asio::post(io, [this, u] {
+    delete u;
+    owner.live_.fetch_sub(1);
+  });
+}
+
+shard::shard(int index, run_shared& shared) : impl_(std::make_unique<impl>(index, shared, *this)) {}
+
+shard::~shard() { join(); }
+
+void shard::start() {
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+void shard::join() {
+  if (!impl_->thread.joinable()) return;
+  impl_->guard.reset();
+  impl_->io.stop();
+  impl_->thread.join();
+  // Users still alive here were abandoned (a task that never yields): free what we safely can.
+  for (auto& l : impl_->users_by_class) l.clear();
+}
+
+void shard::spawn(const detail::class_spec* cls, size_t class_index, uint64_t user_seed) {
+  live_.fetch_add(1);
+  asio::post(impl_->io, [this, cls, class_index, user_seed] {
+    auto& sh = *impl_;
+    if (sh.users_by_class.size() <= class_index) sh.users_by_class.resize(class_index + 1);
+    std::string host = sh.shared.cfg->host.empty() ? cls->host : sh.shared.cfg->host;
+    auto* u = new cpp_user(sh, cls, class_index, user_seed, host);
+    auto& l = sh.users_by_class[class_index];
+    l.push_back(u);
+    u->where = std::prev(l.end());
+    u->start();
+  });
+}
+
+void shard::stop_users(size_t class_index, uint64_t count, bool force) {
+  asio::post(impl_->io, [this, class_index, count, force] {
+    auto& sh = *impl_;
+    if (class_index >= sh.users_by_class.size()) return;
+    auto& l = sh.users_by_class[class_index];
+    std::vector<cpp_user*> victims;
+    for (auto it = l.rbegin(); it != l.rend() && victims.size() < count; ++it) victims.push_back(*it);
+    for (auto* u : victims) u->request_stop(force);
+  });
+}
+
+void shard::stop_all(bool force) {
+  asio::post(impl_->io, [this, force] {
+    std::vector<cpp_user*> all;
+    for (auto& l : impl_->users_by_class)
+      for (auto* u : l) all.push_back(u);
+    for (auto* u : all) u->request_stop(force);
+  });
+}
+
+void shard::take_delta(std::function<void(stats::shard_delta&&)> done) {
+  asio::post(impl_->io, [this, done = std::move(done)] { done(impl_->recorder.take_delta()); });
+}
+
+}  // namespace endure::engine

@@ -1,0 +1,272 @@
+// Engine runs of about a second against the in-process test server: server-side counts are
+// compared exactly with the statistics the engine reports.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "endure/endure.hpp"
+#include "engine/runner.hpp"
+#include "support/test_server.hpp"
+
+using namespace endure;
+using namespace std::chrono_literals;
+using endure::test_support::test_server;
+
+namespace {
+
+const stats::row* find_row(const stats::snapshot& s, const std::string& method, const std::string& name) {
+  for (const auto& r : s.rows)
+    if (r.method == method && r.name == name) return &r;
+  return nullptr;
+}
+
+uint64_t requests_of(const stats::snapshot& s, const std::string& method, const std::string& name) {
+  auto* r = find_row(s, method, name);
+  return r ? r->num_requests : 0;
+}
+
+stats::snapshot_ptr run_classes(std::vector<const detail::class_spec*> classes, engine::run_config cfg) {
+  engine::runner r(cfg, std::move(classes));
+  return r.run();
+}
+
+engine::run_config config_for(const test_server& srv, uint64_t users, std::chrono::milliseconds t) {
+  engine::run_config c;
+  c.users = users;
+  c.spawn_rate = 1000;
+  c.run_time = t;
+  c.threads = 2;
+  c.host = srv.base_url();
+  c.seed = 42;
+  c.client.request_timeout = 5s;
+  return c;
+}
+
+struct WeightedUser : HttpUser {
+  static void define(UserSpec<WeightedUser>& u) {
+    u.wait_time(constant(0.002)).task("index", &WeightedUser::index).task("about", &WeightedUser::about, 2);
+  }
+  Task index() { co_await client.get("/status/200"); }
+  Task about() { co_await client.get("/fast"); }
+};
+
+}  // namespace
+
+TEST(engine_run, weighted_tasks_counts_match_server_exactly) {
+  test_server srv;
+  auto snap = run_classes({&detail::spec_of<WeightedUser>()}, config_for(srv, 10, 1200ms));
+  ASSERT_TRUE(snap);
+  EXPECT_TRUE(snap->is_final);
+  uint64_t index = requests_of(*snap, "GET", "/status/200");
+  uint64_t about = requests_of(*snap, "GET", "/fast");
+  EXPECT_EQ(index, srv.count("GET /status/200"));
+  EXPECT_EQ(about, srv.count("GET /fast"));
+  EXPECT_EQ(snap->aggregated.num_requests, srv.total());
+  EXPECT_EQ(snap->aggregated.num_failures, 0u);
+  ASSERT_GT(index, 100u);
+  EXPECT_NEAR(static_cast<double>(about) / static_cast<double>(index), 2.0, 0.25);
+  EXPECT_GT(snap->aggregated.percentiles_ms[0], 0.0);
+  EXPECT_DOUBLE_EQ(snap->aggregated.percentiles_ms[10], snap->aggregated.max_ms);
+}
+
+namespace {
+struct CatchUser : HttpUser {
+  static void define(UserSpec<CatchUser>& u) { u.task("t", &CatchUser::t); }
+  Task t() {
+    {
+      request_options o{.name = "manual-fail", .catch_response = true};  // g++ 12: no braced temporaries in co_await
+      auto r = co_await client.get("/status/200", o);
+      if (r.status_code() == 200) r.failure("Failed on purpose: " + std::to_string(r.status_code()));
+    }
+    {
+      request_options o{.name = "forgiven", .catch_response = true};
+      auto r = co_await client.get("/status/404", o);
+      if (r.status_code() == 404) r.success();
+    }
+    {
+      request_options o{.name = "default-rule", .catch_response = true};
+      auto r = co_await client.get("/status/503", o);
+    }
+    request_options plain{.name = "plain-500"};
+    co_await client.get("/status/500", plain);
+    stop();
+  }
+};
+}  // namespace
+
+TEST(engine_run, catch_response_success_failure_and_default_rule) {
+  test_server srv;
+  auto snap = run_classes({&detail::spec_of<CatchUser>()}, config_for(srv, 3, 800ms));
+  ASSERT_TRUE(snap);
+  auto* mf = find_row(*snap, "GET", "manual-fail");
+  auto* fg = find_row(*snap, "GET", "forgiven");
+  auto* dr = find_row(*snap, "GET", "default-rule");
+  auto* p5 = find_row(*snap, "GET", "plain-500");
+  ASSERT_TRUE(mf && fg && dr && p5);
+  EXPECT_EQ(mf->num_requests, 3u);
+  EXPECT_EQ(mf->num_failures, 3u);
+  EXPECT_EQ(fg->num_failures, 0u);
+  EXPECT_EQ(dr->num_failures, 3u);
+  EXPECT_EQ(p5->num_failures, 3u);
+  bool saw_manual = false, saw_http = false;
+  for (const auto& f : snap->failures) {
+    if (f.name == "manual-fail") {
+      EXPECT_EQ(f.error, "Failed on purpose: 200");
+      EXPECT_EQ(f.occurrences, 3u);
+      saw_manual = true;
+    }
+    if (f.name == "plain-500") {
+      EXPECT_EQ(f.error.rfind("HTTPError: 500 Server Error", 0), 0u) << f.error;
+      saw_http = true;
+    }
+  }
+  EXPECT_TRUE(saw_manual && saw_http);
+}
+
+namespace {
+std::atomic<int> g_starts{0}, g_stops{0};
+struct LifecycleUser : HttpUser {
+  static void define(UserSpec<LifecycleUser>& u) { u.wait_time(constant(0.01)).task("boom", &LifecycleUser::boom); }
+  Task on_start() override {
+    g_starts++;
+    request_options o{.name = "on_start"};
+    co_await client.get("/echo", o);
+  }
+  Task on_stop() override {
+    g_stops++;
+    co_return;
+  }
+  int n = 0;
+  Task boom() {
+    co_await client.get("/fast");
+    if (++n % 2 == 0) throw std::runtime_error("out of stock");
+  }
+};
+}  // namespace
+
+TEST(engine_run, exceptions_are_recorded_and_users_carry_on) {
+  test_server srv;
+  g_starts = g_stops = 0;
+  auto cfg = config_for(srv, 4, 600ms);
+  cfg.stop_timeout = 2s;
+  auto snap = run_classes({&detail::spec_of<LifecycleUser>()}, cfg);
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(g_starts.load(), 4);
+  EXPECT_EQ(g_stops.load(), 4);
+  EXPECT_EQ(srv.count("GET /echo"), 4u);
+  ASSERT_EQ(snap->exceptions.size(), 1u);
+  EXPECT_EQ(snap->exceptions[0].message, "std::runtime_error: out of stock");
+  EXPECT_EQ(snap->exceptions[0].traceback, "LifecycleUser.boom");
+  uint64_t fast = requests_of(*snap, "GET", "/fast");
+  EXPECT_GT(fast, 8u);  // users carried on after throwing
+  EXPECT_NEAR(static_cast<double>(snap->exceptions[0].count), fast / 2.0, 4.0);
+}
+
+namespace {
+struct Browse;
+struct ShopUser : HttpUser {
+  static void define(UserSpec<ShopUser>& u);
+  Task top() { co_await client.get("/status/201"); }
+};
+struct Browse : TaskSet<ShopUser> {
+  static void define(TaskSetSpec<Browse>& s) {
+    s.task("view", &Browse::view, 3).task("leave", &Browse::leave, 1);
+  }
+  Task view() { co_await client.get("/status/202"); }
+  Task leave() {
+    co_await client.get("/status/203");
+    interrupt();
+  }
+};
+void ShopUser::define(UserSpec<ShopUser>& u) {
+  u.wait_time(constant(0.002)).task("top", &ShopUser::top).task_set<Browse>(2);
+}
+
+struct Sequence : HttpUser {
+  static void define(UserSpec<Sequence>& u) {
+    u.sequential().task("a", &Sequence::a).task("b", &Sequence::b).task("c", &Sequence::c);
+  }
+  Task a() { co_await client.get("/status/210"); }
+  Task b() { co_await client.get("/status/211"); }
+  Task c() { co_await client.get("/status/212"); }
+};
+}  // namespace
+
+TEST(engine_run, nested_task_sets_interrupt_and_sequential_order) {
+  test_server srv;
+  auto snap = run_classes({&detail::spec_of<ShopUser>()}, config_for(srv, 4, 700ms));
+  ASSERT_TRUE(snap);
+  EXPECT_GT(srv.count("GET /status/202"), 0u);
+  EXPECT_GT(srv.count("GET /status/203"), 0u);
+  EXPECT_GT(srv.count("GET /status/201"), 0u);
+  // 3:1 inside the task set.
+  double ratio = static_cast<double>(srv.count("GET /status/202")) / srv.count("GET /status/203");
+  EXPECT_NEAR(ratio, 3.0, 1.0);
+  EXPECT_TRUE(snap->exceptions.empty());
+
+  test_server srv2;
+  auto cfg = config_for(srv2, 1, 5s);
+  cfg.iterations = 30;
+  cfg.threads = 1;
+  auto s2 = run_classes({&detail::spec_of<Sequence>()}, cfg);
+  EXPECT_EQ(srv2.count("GET /status/210"), 10u);
+  EXPECT_EQ(srv2.count("GET /status/211"), 10u);
+  EXPECT_EQ(srv2.count("GET /status/212"), 10u);
+}
+
+namespace {
+struct Tagged : HttpUser {
+  static void define(UserSpec<Tagged>& u) {
+    u.task("a", &Tagged::a).tag("checkout").task("b", &Tagged::b).tag("browse");
+  }
+  Task a() { co_await client.get("/status/220"); }
+  Task b() { co_await client.get("/status/221"); }
+};
+struct Cookies : HttpUser {
+  static void define(UserSpec<Cookies>& u) { u.task("t", &Cookies::t); }
+  Task t() {
+    co_await client.get("/set-cookie?session=abc123");
+    request_options o{.catch_response = true};
+    auto r = co_await client.get("/cookies", o);
+    if (r.json().value("session", "") != "abc123") r.failure("cookie lost: " + r.text());
+    stop();
+  }
+};
+}  // namespace
+
+TEST(engine_run, tags_select_tasks_and_cookies_persist_per_user) {
+  test_server srv;
+  auto cfg = config_for(srv, 2, 400ms);
+  cfg.tags = {"checkout"};
+  run_classes({&detail::spec_of<Tagged>()}, cfg);
+  EXPECT_GT(srv.count("GET /status/220"), 0u);
+  EXPECT_EQ(srv.count("GET /status/221"), 0u);
+
+  test_server srv2;
+  auto snap = run_classes({&detail::spec_of<Cookies>()}, config_for(srv2, 3, 500ms));
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->aggregated.num_failures, 0u);
+  EXPECT_EQ(requests_of(*snap, "GET", "/cookies"), 3u);
+}
+
+namespace {
+struct Refused : HttpUser {
+  static void define(UserSpec<Refused>& u) { u.task("t", &Refused::t); }
+  Task t() {
+    request_options o{.name = "refused"};
+    co_await client.get("http://127.0.0.1:1/nothing", o);
+    stop();
+  }
+};
+}  // namespace
+
+TEST(engine_run, transport_failures_are_counted_data) {
+  test_server srv;
+  auto snap = run_classes({&detail::spec_of<Refused>()}, config_for(srv, 2, 400ms));
+  ASSERT_TRUE(snap);
+  auto* r = find_row(*snap, "GET", "refused");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->num_failures, 2u);
+  ASSERT_FALSE(snap->failures.empty());
+  EXPECT_EQ(snap->failures[0].error, "ConnectionRefusedError: connection refused");
+}
