@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "base/log.hpp"
 #include "cli/options.hpp"
 #include "cppfile/loader.hpp"
+#include "report/html.hpp"
 #include "endure/user.hpp"
 #include "engine/runner.hpp"
 #include "sinks/console_sink.hpp"
@@ -80,6 +83,20 @@ void print_task_ratio(const std::vector<const detail::class_spec*>& classes, boo
   }
 }
 
+// An output file must be creatable before the run starts (its directory exists and is writable).
+base::result<base::unit> check_writable(const std::string& flag, const std::string& path) {
+  std::filesystem::path p(path);
+  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' does not exist");
+  if (access(dir.c_str(), W_OK) != 0)
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' is not writable");
+  return base::unit{};
+}
+
 }  // namespace
 
 int run_standalone(const std::vector<std::string>& args, const std::vector<std::string>& env) {
@@ -146,22 +163,20 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   // Sinks open before the run so that a bad path fails now, with nothing half written.
   std::vector<std::unique_ptr<sinks::sink>> outputs;
   outputs.push_back(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true));
-  if (!o.csv_prefix.empty()) {
-    auto s = sinks::csv_sink::open(o.csv_prefix, o.csv_full_history);
-    if (!s) return fail(s.err().message);
-    outputs.push_back(std::move(*s));
+  if (!o.json_file.empty()) {
+    if (auto r = check_writable("--json-file", o.json_file); !r) return fail(r.err().message);
+    outputs.push_back(std::make_unique<sinks::json_sink>(o.json_file));
   }
-  if (o.json || !o.json_file.empty()) {
-    auto s = sinks::json_sink::open(o.json ? "-" : o.json_file);
-    if (!s) return fail(s.err().message);
-    outputs.push_back(std::move(*s));
-  }
+  if (o.json) outputs.push_back(std::make_unique<sinks::json_sink>("-"));
   if (!o.html_file.empty()) {
-    sinks::html_run_info info;
+    if (auto r = check_writable("--html", o.html_file); !r) return fail(r.err().message);
+    report::html_run_info info;
     info.host = o.host.empty() ? classes.front()->host : o.host;
     info.locustfile = o.locustfile;
-    info.users = o.users;
-    auto s = sinks::html_sink::open(o.html_file, info);
+    outputs.push_back(std::make_unique<sinks::html_sink>(o.html_file, info));
+  }
+  if (!o.csv_prefix.empty()) {  // last: it creates its files at once
+    auto s = sinks::csv_sink::open(o.csv_prefix, o.csv_full_history);
     if (!s) return fail(s.err().message);
     outputs.push_back(std::move(*s));
   }

@@ -1,0 +1,325 @@
+// The endure CLI run as a subprocess, as a user runs it: exit codes, one-line errors, the C++
+// locustfile cache, and both seed examples against the demo shop with server-side counts.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "process.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using endure::test_support::child_process;
+using endure::test_support::run_process;
+
+namespace {
+
+const std::string endure_bin = ENDURE_BIN;
+const std::string source_dir = ENDURE_SOURCE_DIR;
+const std::string files = ENDURE_SOURCE_DIR "/tests/cli/locustfiles/";
+const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
+
+std::string temp_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("endure-cli-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, sep)) {
+    if (!item.empty() && item.back() == '\r') item.pop_back();
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Rows of a CSV file keyed by "Type Name" (no quoted commas in these tests).
+std::map<std::string, std::map<std::string, std::string>> read_stats_csv(const std::string& path) {
+  auto lines = split(read_file(path), '\n');
+  std::map<std::string, std::map<std::string, std::string>> rows;
+  if (lines.empty()) return rows;
+  auto header = split(lines[0], ',');
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    auto cells = split(lines[i], ',');
+    std::map<std::string, std::string> row;
+    for (size_t c = 0; c < header.size() && c < cells.size(); ++c) row[header[c]] = cells[c];
+    rows[row["Type"] + " " + row["Name"]] = row;
+  }
+  return rows;
+}
+
+// The demo shop as a separate process on an ephemeral port.
+class demo_shop {
+ public:
+  explicit demo_shop(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {endure_bin, "demo-shop", "--port", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc_ = std::make_unique<child_process>(argv);
+    std::string out = proc_->wait_for_stdout("\n", 10s);
+    auto p = out.find("http://");
+    if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
+  }
+  ~demo_shop() {
+    proc_->signal(SIGTERM);
+    proc_->wait(5s);
+  }
+  const std::string& url() const { return url_; }
+  // Server-side counts from /__stats, fetched with endure itself would be circular: use curl.
+  nlohmann::json stats() const {
+    auto r = run_process({"curl", "-s", url_ + "/__stats"}, {}, 10s);
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+ private:
+  std::unique_ptr<child_process> proc_;
+  std::string url_;
+};
+
+}  // namespace
+
+TEST(cli, help_and_version) {
+  auto h = run_process({endure_bin, "--help"}, {cache_env}, 10s);
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("--spawn-rate"), std::string::npos);
+  EXPECT_NE(h.out.find("Exit codes"), std::string::npos);
+  auto v = run_process({endure_bin, "-V"}, {cache_env}, 10s);
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("endure ", 0), 0u) << v.out;
+}
+
+TEST(cli, bad_input_gives_one_line_exit_2_and_no_output_files) {
+  std::string dir = temp_dir("bad");
+  std::string ok = files + "refused.cpp";
+  struct bad_case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  std::vector<bad_case> cases = {
+      {{"-f", ok, "--headless", "-u", "0"}, "--users"},
+      {{"-f", ok, "--headless", "-u", "-3"}, "--users"},
+      {{"-f", ok, "--headless", "-r", "0"}, "--spawn-rate"},
+      {{"-f", ok, "--headless", "-r", "-2"}, "--spawn-rate"},
+      {{"-f", ok, "--headless", "--run-time", "7x"}, "'7x'"},
+      {{"-f", ok, "--headless", "--run-time", "-5s"}, "--run-time"},
+      {{"-f", ok, "--headless", "-t", "1h30x"}, "expected"},
+      {{"-f", ok, "--headless", "--host", "not-a-url"}, "http://"},
+      {{"-f", ok, "--headless", "--frobnicate"}, "unknown option '--frobnicate'"},
+      {{"-f", ok, "--headless", "NoSuchUser"}, "unknown user class 'NoSuchUser'"},
+      {{"-f", files + "missing.cpp", "--headless"}, "does not exist"},
+      {{"-f", files + "no_users.cpp", "--headless"}, "ENDURE_USERS"},
+      {{"-f", files + "nohost.cpp", "--headless"}, "no host"},
+      {{"-f", files + "x.py", "--headless"}, "does not exist"},
+      {{"-f", ok, "--headless", "--config", dir + "/nope.conf"}, "cannot read config file"},
+      {{"-f", ok, "--headless", "--list", "--show-task-ratio"}, "exclude each other"},
+      {{"-f", ok, "--headless", "--csv", dir + "/missing-dir/run"}, "missing-dir"},
+      {{"-f", ok, "--headless", "--html", dir + "/missing-dir/r.html"}, "does not exist"},
+      {{"-f", ok}, "--headless"},
+  };
+  // Compile the locustfiles first: a first compile logs a line of its own.
+  for (const char* f : {"refused.cpp", "no_users.cpp", "nohost.cpp"})
+    run_process({endure_bin, "-f", files + f, "--list"}, {cache_env}, 120s);
+  for (auto& c : cases) {
+    std::vector<std::string> argv = {endure_bin};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    argv.push_back("--csv=" + dir + "/out");
+    // The --csv given last wins unless the case sets its own (a missing directory).
+    if (std::find_if(c.args.begin(), c.args.end(), [](auto& a) { return a == "--csv"; }) != c.args.end())
+      argv.pop_back();
+    auto r = run_process(argv, {cache_env}, 60s, dir);
+    EXPECT_EQ(r.exit_code, 2) << c.args.back() << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.rfind("endure: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_FALSE(fs::exists(dir + "/out_stats.csv")) << "no partial outputs for " << c.expect;
+  }
+  // A config file with an unknown key, found in the working directory.
+  std::ofstream(dir + "/endure.conf") << "users = 3\nspeed = fast\n";
+  auto r = run_process({endure_bin, "-f", ok, "--headless"}, {cache_env}, 60s, dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown option 'speed'"), std::string::npos) << r.err;
+}
+
+TEST(cli, compile_error_shows_compiler_messages_and_exits_2) {
+  auto r = run_process({endure_bin, "-f", files + "broken.cpp", "--headless", "-t", "1s"}, {cache_env}, 120s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("broken.cpp:6"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("this_is_not_declared"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("endure: error: "), std::string::npos) << r.err;
+}
+
+TEST(cli, directory_and_list_of_locustfiles_and_cache) {
+  auto first = run_process({endure_bin, "-f", files + "dir", "--list"}, {cache_env}, 120s);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, "Alpha\nBeta\nGamma\n");
+  // The second run loads from the cache without compiling.
+  auto second = run_process({endure_bin, "-f", files + "dir/alpha.cpp," + files + "dir/beta.cpp", "-l"},
+                            {cache_env}, 60s);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, "Alpha\nBeta\nGamma\n");
+  EXPECT_EQ(second.err.find("compiling"), std::string::npos) << second.err;
+  auto ratio = run_process({endure_bin, "-f", files + "dir", "--show-task-ratio-json", "Alpha", "Beta"},
+                           {cache_env}, 60s);
+  ASSERT_EQ(ratio.exit_code, 0) << ratio.err;
+  auto j = nlohmann::json::parse(ratio.out);
+  EXPECT_DOUBLE_EQ(j["Alpha"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j["Alpha"]["tasks"]["two"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j["Beta"]["ratio"].get<double>(), 0.25);
+  EXPECT_FALSE(j.contains("Gamma"));
+}
+
+TEST(cli, failures_set_the_exit_code) {
+  std::string dir = temp_dir("fail");
+  auto r = run_process({endure_bin, "-f", files + "refused.cpp", "--headless", "-u", "2", "-r", "10",
+                        "-t", "1s", "--csv", dir + "/run", "--only-summary"},
+                       {cache_env}, 60s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("ConnectionRefusedError: connection refused"), std::string::npos) << r.out;
+  auto fail_csv = read_file(dir + "/run_failures.csv");
+  EXPECT_EQ(fail_csv.rfind("Method,Name,Error,Occurrences,First Seen,Last Seen", 0), 0u);
+  EXPECT_NE(fail_csv.find("GET,/nothing,ConnectionRefusedError: connection refused,"), std::string::npos)
+      << fail_csv;
+  auto r7 = run_process({endure_bin, "-f", files + "refused.cpp", "--headless", "-u", "1", "-t", "1s",
+                         "--exit-code-on-error", "7", "--only-summary"},
+                        {cache_env}, 60s);
+  EXPECT_EQ(r7.exit_code, 7);
+}
+
+namespace {
+// The final console table's Aggregated line, as cells.
+std::vector<std::string> final_aggregated_cells(const std::string& out) {
+  auto end = out.rfind("Response time percentiles");
+  auto pos = out.rfind(" Aggregated ", end);
+  auto line_end = out.find('\n', pos);
+  std::stringstream ss(out.substr(pos, line_end - pos));
+  std::vector<std::string> cells;
+  std::string c;
+  while (ss >> c)
+    if (c != "|") cells.push_back(c);
+  return cells;  // Aggregated reqs fails(%) avg min max med req/s failures/s
+}
+}  // namespace
+
+TEST(cli, seed_example_one_against_the_demo_shop) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("seed1");
+  auto r = run_process({endure_bin, "-f", source_dir + "/examples/locustfile.cpp", "--host", shop.url(),
+                        "--headless", "-u", "300", "-r", "300", "--run-time", "5s", "--seed", "7",
+                        "--csv", dir + "/seed1", "--json-file", dir + "/seed1.json", "--html",
+                        dir + "/seed1.html"},
+                       {cache_env}, 120s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = read_stats_csv(dir + "/seed1_stats.csv");
+  uint64_t index = std::stoull(rows["GET /"]["Request Count"]);
+  uint64_t about = std::stoull(rows["GET /about/"]["Request Count"]);
+  ASSERT_GT(index, 50u);
+  double ratio = static_cast<double>(about) / static_cast<double>(index);
+  EXPECT_GT(ratio, 1.5);
+  EXPECT_LT(ratio, 2.7);
+  // Server-side counts equal the reported ones exactly.
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("GET /", 0), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", 0), about);
+  EXPECT_EQ(rows[" Aggregated"]["Failure Count"], "0");
+  // The final _stats.csv equals the final console summary.
+  auto cells = final_aggregated_cells(r.out);
+  ASSERT_EQ(cells.size(), 9u) << r.out;
+  auto& agg = rows[" Aggregated"];
+  EXPECT_EQ(cells[1], agg["Request Count"]);
+  EXPECT_EQ(cells[3], agg["Average Response Time"]);
+  EXPECT_EQ(cells[4], agg["Min Response Time"]);
+  EXPECT_EQ(cells[5], agg["Max Response Time"]);
+  EXPECT_EQ(cells[6], agg["Median Response Time"]);
+  EXPECT_EQ(cells[7], agg["Requests/s"]);
+  // History: one flushed row per second, Aggregated only.
+  auto history = split(read_file(dir + "/seed1_stats_history.csv"), '\n');
+  EXPECT_GE(history.size(), 5u);
+  EXPECT_NE(history[1].find(",Aggregated,"), std::string::npos);
+  // JSON and HTML.
+  auto j = nlohmann::json::parse(read_file(dir + "/seed1.json"));
+  ASSERT_TRUE(j.is_array());
+  uint64_t json_total = 0;
+  for (auto& e : j) json_total += e["num_requests"].get<uint64_t>();
+  EXPECT_EQ(json_total, index + about);
+  auto html = read_file(dir + "/seed1.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("/about/"), std::string::npos);
+}
+
+TEST(cli, seed_example_two_adds_to_cart) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("seed2");
+  auto r = run_process({endure_bin, "-f", source_dir + "/examples/ecommerce.cpp", "--host", shop.url(),
+                        "--headless", "-u", "100", "-r", "100", "-t", "4s", "--csv", dir + "/seed2",
+                        "--only-summary"},
+                       {cache_env}, 180s);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  auto rows = read_stats_csv(dir + "/seed2_stats.csv");
+  ASSERT_TRUE(rows.count("POST /cart/add/1")) << read_file(dir + "/seed2_stats.csv");
+  uint64_t adds = std::stoull(rows["POST /cart/add/1"]["Request Count"]);
+  EXPECT_GT(adds, 5u);
+  EXPECT_EQ(rows["POST /cart/add/1"]["Failure Count"], "0");
+  EXPECT_EQ(rows["GET /products"]["Request Count"], rows["POST /cart/add/1"]["Request Count"]);
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("POST /cart/add/1", 0), adds);
+  EXPECT_EQ(s["requests"].value("GET /products/123", 0), std::stoull(rows["GET /products/123"]["Request Count"]));
+}
+
+TEST(cli, seed_example_two_reports_failures_from_catch_response) {
+  demo_shop shop({"--error-rate", "1.0"});
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("seed2f");
+  auto r = run_process({endure_bin, "-f", source_dir + "/examples/ecommerce.cpp", "--host", shop.url(),
+                        "--headless", "-u", "20", "-r", "100", "-t", "2s", "--csv", dir + "/f",
+                        "--only-summary"},
+                       {cache_env}, 180s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto failures = read_file(dir + "/f_failures.csv");
+  EXPECT_NE(failures.find("GET,/products/123,Failed to view product details: 500,"), std::string::npos)
+      << failures;
+}
+
+TEST(cli, sigint_and_sigterm_stop_gracefully_with_complete_outputs) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  for (int sig : {SIGINT, SIGTERM}) {
+    std::string dir = temp_dir("sig" + std::to_string(sig));
+    child_process p({endure_bin, "-f", source_dir + "/examples/locustfile.cpp", "--host", shop.url(),
+                     "--headless", "-u", "50", "-r", "50", "-t", "1h", "--csv", dir + "/s"},
+                    {cache_env});
+    // Wait for the first periodic table, then a little more, then signal.
+    p.wait_for_stdout("Aggregated", 60s);
+    std::this_thread::sleep_for(1s);
+    p.signal(sig);
+    auto r = p.wait(15s);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto rows = read_stats_csv(dir + "/s_stats.csv");
+    auto cells = final_aggregated_cells(r.out);
+    ASSERT_EQ(cells.size(), 9u) << r.out;
+    EXPECT_EQ(cells[1], rows[" Aggregated"]["Request Count"]);
+    EXPECT_EQ(cells[3], rows[" Aggregated"]["Average Response Time"]);
+    EXPECT_TRUE(fs::exists(dir + "/s_failures.csv"));
+    EXPECT_TRUE(fs::exists(dir + "/s_exceptions.csv"));
+    EXPECT_NE(r.err.find(sig == SIGINT ? "SIGINT" : "SIGTERM"), std::string::npos) << r.err;
+  }
+}
