@@ -35,13 +35,13 @@ double process_cpu_seconds() {
 
 struct runner::impl {
   run_config cfg;
-  std::vector<const detail::class_spec*> classes;
+  std::vector<user_class> classes;
   hooks events;
   run_shared shared;
   asio::io_context io{1};
   // Keeps run() alive while shards compute deltas on their own threads.
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-  std::vector<std::unique_ptr<shard>> shards;
+  std::vector<std::unique_ptr<user_shard>> shards;
   std::unique_ptr<stats::aggregator> agg;
   stats::snapshot_ptr final_snapshot;
 
@@ -86,17 +86,17 @@ struct runner::impl {
 
   std::vector<std::pair<std::string, uint64_t>> users_by_class() const {
     std::vector<std::pair<std::string, uint64_t>> out;
-    for (size_t i = 0; i < classes.size(); ++i) out.emplace_back(classes[i]->name, spawned_by_class[i]);
+    for (size_t i = 0; i < classes.size(); ++i) out.emplace_back(classes[i].name, spawned_by_class[i]);
     return out;
   }
 
   void start() {
     for (int i = 0; i < std::max(1, cfg.threads); ++i) {
-      shards.push_back(std::make_unique<shard>(i, shared));
+      shards.push_back(cfg.make_shard ? cfg.make_shard(i, shared) : std::make_unique<shard>(i, shared));
       shards.back()->start();
     }
     std::vector<class_weight> weights;
-    for (const auto* c : classes) weights.push_back({c->name, c->weight, c->fixed_count});
+    for (const auto& c : classes) weights.push_back({c.name, c.weight, c.fixed_count});
     target_by_class = distribute_users(weights, cfg.users);
     order = spawn_order(target_by_class);
     spawned_by_class.assign(classes.size(), 0);
@@ -300,7 +300,18 @@ struct runner::impl {
   }
 };
 
-runner::runner(run_config cfg, std::vector<const detail::class_spec*> classes)
+namespace {
+std::vector<user_class> from_specs(const std::vector<const detail::class_spec*>& specs) {
+  std::vector<user_class> out;
+  for (const auto* s : specs) out.push_back(make_user_class(s));
+  return out;
+}
+}  // namespace
+
+runner::runner(run_config cfg, const std::vector<const detail::class_spec*>& classes)
+    : runner(std::move(cfg), from_specs(classes)) {}
+
+runner::runner(run_config cfg, std::vector<user_class> classes)
     : impl_(std::make_unique<impl>()) {
   impl_->cfg = std::move(cfg);
   impl_->classes = std::move(classes);

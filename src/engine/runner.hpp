@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "client/session.hpp"
+#include "engine/user_shard.hpp"
 #include "stats/snapshot.hpp"
 
 namespace endure::detail {
@@ -35,6 +36,8 @@ struct run_config {
   bool reset_stats = false;                           // reset statistics once spawning completes
   std::chrono::milliseconds interval{1000};           // statistics interval
   bool handle_signals = false;                        // SIGINT/SIGTERM: stop; 2nd SIGINT: force
+  // Makes the shards; empty: C++ user shards (engine::shard). Python users bring their own.
+  shard_factory make_shard;
 };
 
 struct hooks {
@@ -47,7 +50,9 @@ struct hooks {
 
 class runner {
  public:
-  runner(run_config cfg, std::vector<const detail::class_spec*> classes);
+  runner(run_config cfg, std::vector<user_class> classes);
+  // C++ user classes.
+  runner(run_config cfg, const std::vector<const detail::class_spec*>& classes);
   ~runner();
   runner(const runner&) = delete;
   runner& operator=(const runner&) = delete;

@@ -452,8 +452,19 @@ void shard::join() {
   for (auto& l : impl_->users_by_class) l.clear();
 }
 
-void shard::spawn(const detail::class_spec* cls, size_t class_index, uint64_t user_seed) {
+user_class make_user_class(const detail::class_spec* spec) {
+  user_class c;
+  c.name = spec->name;
+  c.weight = spec->weight;
+  c.fixed_count = spec->fixed_count;
+  c.host = spec->host;
+  c.cpp = spec;
+  return c;
+}
+
+void shard::spawn(const user_class& uc, size_t class_index, uint64_t user_seed) {
   live_.fetch_add(1);
+  const detail::class_spec* cls = uc.cpp;
   asio::post(impl_->io, [this, cls, class_index, user_seed] {
     auto& sh = *impl_;
     if (sh.users_by_class.size() <= class_index) sh.users_by_class.resize(class_index + 1);

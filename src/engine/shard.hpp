@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "client/session.hpp"
+#include "engine/user_shard.hpp"
 #include "stats/recorder.hpp"
 
 namespace endure::detail {
@@ -17,39 +18,24 @@ struct class_spec;
 
 namespace endure::engine {
 
-struct run_config;
-
-// State shared by all shards of a run (read-mostly, atomics where written).
-struct run_shared {
-  const run_config* cfg = nullptr;
-  std::atomic<uint64_t> task_runs{0};         // for -i/--iterations
-  std::atomic<bool> iterations_reached{false};
-  std::atomic<bool> stop_test_requested{false};
-  std::function<void()> on_stop_test;         // thread-safe: asks the runner to stop
-};
-
 // Per-class data computed once: tasks filtered by tags, cumulative weights.
 struct class_plan;
 
-class shard {
+// C++ users: coroutines on one thread and one event loop.
+class shard final : public user_shard {
  public:
   shard(int index, run_shared& shared);
   ~shard();
   shard(const shard&) = delete;
   shard& operator=(const shard&) = delete;
 
-  void start();  // starts the thread
-  void join();   // stops the loop and joins (users must be gone)
-
-  // Thread-safe entry points (post into the shard's loop):
-  void spawn(const detail::class_spec* cls, size_t class_index, uint64_t user_seed);
-  // Stops `count` users of class_index (most recent first); count = SIZE_MAX: all.
-  void stop_users(size_t class_index, uint64_t count, bool force);
-  void stop_all(bool force);
-  // Takes the interval delta on the shard thread and hands it to `done` (on the shard thread).
-  void take_delta(std::function<void(stats::shard_delta&&)> done);
-
-  uint64_t live_users() const { return live_.load(); }
+  void start() override;
+  void join() override;
+  void spawn(const user_class& cls, size_t class_index, uint64_t user_seed) override;
+  void stop_users(size_t class_index, uint64_t count, bool force) override;
+  void stop_all(bool force) override;
+  void take_delta(std::function<void(stats::shard_delta&&)> done) override;
+  uint64_t live_users() const override { return live_.load(); }
 
   struct impl;
 
