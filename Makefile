@@ -24,3 +24,25 @@ demo: build
 
 clean:
 	rm -rf build
+
+# Performance suite (bench/README.md): wrk, Locust and endure against a pinned nginx, CPU per
+# request, into bench/RESULTS.md. BENCH_SECONDS / BENCH_REPS shorten trial runs.
+bench: PRESET=release
+bench: deps
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build build/$(PRESET) --target endure -j$(JOBS)
+	BENCH_INVOCATION="make bench" bash scripts/bench.sh throughput build/$(PRESET)/bin/endure
+
+# Idle memory per user at 10,000 and 50,000 users (as far as the open-files limit allows).
+bench-memory: PRESET=release
+bench-memory: deps
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build build/$(PRESET) --target endure -j$(JOBS)
+	BENCH_INVOCATION="make bench-memory" bash scripts/bench.sh memory build/$(PRESET)/bin/endure
+
+# Compressed soak: ~20 million requests (BENCH_SOAK_REQUESTS), RSS growth must stay under 5 MB.
+bench-soak: PRESET=release
+bench-soak: deps
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build build/$(PRESET) --target endure -j$(JOBS)
+	BENCH_INVOCATION="make bench-soak" bash scripts/bench.sh soak build/$(PRESET)/bin/endure
