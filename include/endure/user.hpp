@@ -60,7 +60,8 @@ class User {
   virtual ~User() = default;
   // Runs once when the user starts, before its first task.
   virtual Task on_start() { co_return; }
-  // Runs once when the user stops (also when it is stopped by the runner).
+  // Runs once when the user stops: after its last task, or after the runner killed the task in
+  // progress (--stop-timeout over). Its requests are recorded.
   virtual Task on_stop() { co_return; }
 
   // Stops this user after on_stop (Locust's self.stop()). Does not return.

@@ -45,7 +45,7 @@ struct request {
   header_list cookies;             // extra cookies for this request only
 };
 
-// response::error strings: stable, one per category (docs/errors.md is built from this table).
+// response::error strings: stable, one per category (docs/failures.md is built from this table).
 //
 //   ConnectionRefusedError: connection refused          nothing listens on the port
 //   ConnectionResetError: connection reset by peer      RST (or EPIPE) while sending or receiving

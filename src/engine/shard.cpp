@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 #include <list>
+#include <map>
 #include <thread>
 #include <typeinfo>
 #include <unordered_map>
@@ -95,15 +96,17 @@ struct shard::impl {
   std::unique_ptr<client::transport> transport;
   stats::shard_recorder recorder;
   std::thread thread;
-  std::unordered_map<const detail::class_spec*, class_plan> plans;
+  std::map<std::pair<const detail::class_spec*, bool>, class_plan> plans;
   std::vector<std::list<cpp_user*>> users_by_class;
 
   impl(int i, run_shared& s, shard& o) : index(i), shared(s), owner(o) {
     transport = std::make_unique<client::transport>(io, s.cfg->client);
   }
 
-  const class_plan& plan_for(const detail::class_spec& spec);
+  // included: the task set's own entry matched --tags, so all its tasks are in (as Locust).
+  const class_plan& plan_for(const detail::class_spec& spec, bool included = false);
   void user_done(cpp_user* u);
+  bool tagged(const std::vector<std::string>& tags) const;
 };
 
 class cpp_user final : public detail::user_runtime, public wait_context {
@@ -287,12 +290,15 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     where_ = cls_->name + ".on_start";
     try {
       co_await obj_->on_start();
-      co_await run_loop(*cls_, obj_.get(), nullptr, &wait_);
+      co_await run_loop(*cls_, obj_.get(), nullptr, &wait_, false);
     } catch (...) {
       ep = std::current_exception();
     }
     if (ep) handle_top(ep);
-    if (!killed_) {
+    // Killed or not, on_stop runs (Locust runs it on GreenletExit too); its requests count. The
+    // runner abandons a user whose on_stop does not end before its deadline.
+    killed_ = false;
+    {
       ep = nullptr;
       where_ = cls_->name + ".on_stop";
       try {
@@ -305,8 +311,9 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     sh_.user_done(this);
   }
 
-  Task run_loop(const detail::class_spec& spec, void* self, task_set_base* ts, wait_fn* wait) {
-    const class_plan& plan = sh_.plan_for(spec);
+  Task run_loop(const detail::class_spec& spec, void* self, task_set_base* ts, wait_fn* wait,
+                bool tag_included) {
+    const class_plan& plan = sh_.plan_for(spec, tag_included);
     if (plan.tasks.empty()) {
       where_ = spec.name;
       record_exception("no tasks: " + spec.name +
@@ -326,7 +333,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       bool skip_wait = false;
       try {
         if (t->is_task_set)
-          skip_wait = co_await run_task_set(*t->nested, ts, wait);
+          skip_wait = co_await run_task_set(*t->nested, ts, wait,
+                                            tag_included || sh_.tagged(t->tags));
         else
           co_await t->run(self, *obj_, ts);
       } catch (const interrupt_task_set&) {
@@ -369,7 +377,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   }
 
   Async<bool> run_task_set(const detail::class_spec& nested, task_set_base* parent,
-                           wait_fn* parent_wait) {
+                           wait_fn* parent_wait, bool tag_included) {
     auto ts = nested.make_task_set(*obj_, parent);
     wait_fn own;
     wait_fn* w = parent_wait;
@@ -380,7 +388,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     bool reschedule = true;
     try {
       co_await ts->on_start();
-      co_await run_loop(nested, ts.get(), ts.get(), w);
+      co_await run_loop(nested, ts.get(), ts.get(), w, tag_included);
     } catch (const interrupt_task_set& e) {
       reschedule = e.reschedule;
     }
@@ -404,27 +412,34 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   bool stopping_ = false, killed_ = false, in_request_ = false, sleeping_ = false, in_wait_ = false;
 };
 
-const class_plan& shard::impl::plan_for(const detail::class_spec& spec) {
-  auto it = plans.find(&spec);
+namespace {
+bool has_any(const std::vector<std::string>& have, const std::vector<std::string>& want) {
+  for (const auto& w : want)
+    for (const auto& h : have)
+      if (h == w) return true;
+  return false;
+}
+}  // namespace
+
+bool shard::impl::tagged(const std::vector<std::string>& tags) const {
+  return !shared.cfg->tags.empty() && has_any(tags, shared.cfg->tags);
+}
+
+const class_plan& shard::impl::plan_for(const detail::class_spec& spec, bool included) {
+  auto it = plans.find({&spec, included});
   if (it != plans.end()) return it->second;
   const auto& cfg = *shared.cfg;
-  auto has_any = [](const std::vector<std::string>& have, const std::vector<std::string>& want) {
-    for (const auto& w : want)
-      for (const auto& h : have)
-        if (h == w) return true;
-    return false;
-  };
   class_plan p;
   std::vector<int> weights;
   for (const auto& t : spec.tasks) {
-    bool tagged_in = cfg.tags.empty() || has_any(t.tags, cfg.tags);
+    bool tagged_in = included || cfg.tags.empty() || has_any(t.tags, cfg.tags);
     if (!tagged_in && t.is_task_set && t.nested) tagged_in = !plan_for(*t.nested).tasks.empty();
     if (!tagged_in || has_any(t.tags, cfg.exclude_tags) || t.weight <= 0) continue;
     p.tasks.push_back(&t);
     weights.push_back(t.weight);
   }
   p.picker = weighted_picker(weights);
-  return plans.emplace(&spec, std::move(p)).first->second;
+  return plans.emplace(std::make_pair(&spec, included), std::move(p)).first->second;
 }
 
 void shard::impl::user_done(cpp_user* u) {

@@ -104,6 +104,22 @@ TEST(cli, help_and_version) {
   EXPECT_EQ(v.out.rfind("endure ", 0), 0u) << v.out;
 }
 
+TEST(cli, docs_cli_reference_equals_help) {
+  // docs/cli.md carries the literal --help between markers; regenerate it when options change.
+  auto doc = read_file(source_dir + "/docs/cli.md");
+  auto begin = doc.find("<!-- BEGIN HELP -->");
+  auto end = doc.find("<!-- END HELP -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::string block = doc.substr(begin, end - begin);
+  auto open = block.find("```\n");
+  auto close = block.rfind("```");
+  ASSERT_NE(open, std::string::npos);
+  std::string documented = block.substr(open + 4, close - open - 4);
+  auto h = run_process({endure_bin, "--help"}, {}, 10s);
+  EXPECT_EQ(documented, h.out) << "regenerate the block in docs/cli.md from endure --help";
+}
+
 TEST(cli, bad_input_gives_one_line_exit_2_and_no_output_files) {
   std::string dir = temp_dir("bad");
   std::string ok = files + "refused.cpp";

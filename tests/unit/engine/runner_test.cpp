@@ -270,3 +270,56 @@ TEST(engine_run, transport_failures_are_counted_data) {
   ASSERT_FALSE(snap->failures.empty());
   EXPECT_EQ(snap->failures[0].error, "ConnectionRefusedError: connection refused");
 }
+
+namespace {
+struct TaggedSet;
+struct TagSetUser : HttpUser {
+  static void define(UserSpec<TagSetUser>& u);
+  Task plain() { co_await client.get("/status/230"); }
+};
+struct TaggedSet : TaskSet<TagSetUser> {
+  static void define(TaskSetSpec<TaggedSet>& s) { s.task("inner", &TaggedSet::inner); }
+  Task inner() {
+    co_await client.get("/status/231");
+    interrupt();
+  }
+};
+void TagSetUser::define(UserSpec<TagSetUser>& u) {
+  u.wait_time(constant(0.005)).task("plain", &TagSetUser::plain).task_set<TaggedSet>().tag("set");
+}
+
+std::atomic<int> g_killed_stops{0};
+struct KilledUser : HttpUser {
+  static void define(UserSpec<KilledUser>& u) { u.task("slow", &KilledUser::slow); }
+  Task slow() { co_await client.get("/slow?ms=5000"); }
+  Task on_stop() override {
+    co_await client.get("/status/240");  // a logout at the end: it must run and count
+    g_killed_stops++;
+  }
+};
+}  // namespace
+
+TEST(engine_run, a_tag_on_a_task_set_selects_all_its_tasks) {
+  test_server srv;
+  auto cfg = config_for(srv, 2, 400ms);
+  cfg.tags = {"set"};
+  auto snap = run_classes({&detail::spec_of<TagSetUser>()}, cfg);
+  ASSERT_TRUE(snap);
+  EXPECT_GT(srv.count("GET /status/231"), 0u);
+  EXPECT_EQ(srv.count("GET /status/230"), 0u);
+  EXPECT_TRUE(snap->exceptions.empty());
+}
+
+TEST(engine_run, killed_users_still_run_on_stop_and_its_requests_count) {
+  test_server srv;
+  g_killed_stops = 0;
+  auto cfg = config_for(srv, 3, 500ms);  // stop timeout 0: the slow request is killed
+  auto t0 = std::chrono::steady_clock::now();
+  auto snap = run_classes({&detail::spec_of<KilledUser>()}, cfg);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(snap);
+  EXPECT_LT(took, 3s);
+  EXPECT_EQ(g_killed_stops.load(), 3);
+  EXPECT_EQ(requests_of(*snap, "GET", "/status/240"), 3u);
+  EXPECT_EQ(requests_of(*snap, "GET", "/slow?ms=5000"), 0u);  // aborted requests are not results
+}
