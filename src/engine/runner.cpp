@@ -163,7 +163,11 @@ struct runner::impl {
     if (spawned >= order.size()) {
       state = stats::run_state::running;
       base::log_info("runner", "All users spawned: " + std::to_string(spawned) + " users");
-      if (cfg.reset_stats) agg->reset(base::wall_now_s());
+      if (cfg.reset_stats) {
+        // Forget the ramp: the totals, and what the shards recorded since the last interval.
+        agg->reset(base::wall_now_s());
+        for (auto& s : shards) s->take_delta([](stats::shard_delta&&) {});
+      }
       for (auto& f : events.spawning_complete) f(spawned);
       return;
     }
@@ -241,25 +245,27 @@ struct runner::impl {
     }
   }
 
-  void stop(bool force) {
+  // grace: how long running tasks may take before they are killed (default: --stop-timeout).
+  void stop(bool force, std::optional<std::chrono::milliseconds> grace = std::nullopt) {
     if (stopping) {
       if (force) force_kill();
       return;
     }
+    auto timeout = grace ? *grace : cfg.stop_timeout;
     stopping = true;
     state = stats::run_state::stopping;
     spawn_timer.cancel();
     run_timer.cancel();
     for (auto& f : events.test_stopping) f();
-    if (force || cfg.stop_timeout.count() == 0) {
+    if (force || timeout.count() == 0) {
       force_kill();
     } else {
       for (auto& s : shards) s->stop_all(false);
-      stop_timer.expires_after(cfg.stop_timeout);
+      stop_timer.expires_after(timeout);
       stop_timer.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) force_kill();
       });
-      wait_users_gone(base::mono_now_ns() + (cfg.stop_timeout + 5s).count() * 1'000'000LL);
+      wait_users_gone(base::mono_now_ns() + (timeout + 5s).count() * 1'000'000LL);
     }
   }
 
@@ -318,8 +324,15 @@ runner::runner(run_config cfg, std::vector<user_class> classes)
   impl_->shared.cfg = &impl_->cfg;
   impl_->shared.on_stop_test = [this] {
     asio::post(impl_->io, [this] {
-      impl_->set_reason(impl_->shared.iterations_reached ? "iterations" : "stop_test");
-      impl_->stop(false);
+      if (impl_->shared.iterations_reached) {
+        // Every claimed iteration completes: wait for tasks in flight (bounded by a request).
+        impl_->set_reason("iterations");
+        impl_->stop(false, std::max<std::chrono::milliseconds>(
+                               impl_->cfg.stop_timeout, impl_->cfg.client.request_timeout + 5s));
+      } else {
+        impl_->set_reason("stop_test");
+        impl_->stop(false);
+      }
     });
   };
 }

@@ -322,9 +322,15 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     }
     size_t seq = 0;
     while (!stopping_) {
-      if (ts == nullptr && sh_.shared.iterations_reached.load(std::memory_order_relaxed)) {
-        stopping_ = true;
-        break;
+      // -i: each top-level task run claims one iteration before it starts, so exactly N start.
+      bool last_iteration = false;
+      if (ts == nullptr && sh_.shared.cfg->iterations) {
+        uint64_t n = sh_.shared.task_runs.fetch_add(1) + 1;
+        if (n > *sh_.shared.cfg->iterations) {
+          stopping_ = true;
+          break;
+        }
+        last_iteration = n == *sh_.shared.cfg->iterations;
       }
       const detail::task_entry* t =
           spec.sequential ? plan.tasks[seq++ % plan.tasks.size()] : plan.tasks[plan.picker.pick(rng_)];
@@ -355,13 +361,11 @@ class cpp_user final : public detail::user_runtime, public wait_context {
         record_exception("unknown exception");
       }
       lag_ns_ = 0;
-      if (ts == nullptr && sh_.shared.cfg->iterations) {
-        uint64_t n = sh_.shared.task_runs.fetch_add(1) + 1;
-        if (n >= *sh_.shared.cfg->iterations) {
-          if (!sh_.shared.iterations_reached.exchange(true) && sh_.shared.on_stop_test)
-            sh_.shared.on_stop_test();
-          stopping_ = true;
-        }
+      if (last_iteration) {
+        // Other users finish the iterations they claimed: the runner stops gracefully.
+        if (!sh_.shared.iterations_reached.exchange(true) && sh_.shared.on_stop_test)
+          sh_.shared.on_stop_test();
+        stopping_ = true;
       }
       if (!skip_wait && !stopping_ && wait && *wait) {
         seconds_d d = (*wait)(*this);

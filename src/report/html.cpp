@@ -134,7 +134,10 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
   info_row("Duration", duration_text(end - start));
   if (!info.host.empty()) info_row("Target host", info.host);
   if (!info.locustfile.empty()) info_row("Locustfile", info.locustfile);
-  info_row("Users", std::to_string(s.user_count));
+  // The final snapshot has no running users left: report the users spawned (the peak).
+  uint64_t spawned = 0;
+  for (const auto& [cls, n] : s.user_count_by_class) spawned += n;
+  info_row(s.is_final ? "Users (peak)" : "Users", std::to_string(s.is_final ? spawned : s.user_count));
   for (const auto& [cls, n] : s.user_count_by_class) info_row("Users: " + cls, std::to_string(n));
   info_row("State", stats::to_string(s.state));
   out += "</table>\n";

@@ -323,3 +323,46 @@ TEST(engine_run, killed_users_still_run_on_stop_and_its_requests_count) {
   EXPECT_EQ(requests_of(*snap, "GET", "/status/240"), 3u);
   EXPECT_EQ(requests_of(*snap, "GET", "/slow?ms=5000"), 0u);  // aborted requests are not results
 }
+
+namespace {
+struct Chooser : HttpUser {
+  static void define(UserSpec<Chooser>& u) {
+    u.task("a", &Chooser::a, 1).task("b", &Chooser::b, 2).task("c", &Chooser::c, 3);
+  }
+  Task a() { co_await client.get("/status/250"); }
+  Task b() { co_await client.get("/status/251"); }
+  Task c() { co_await client.get("/status/252"); }
+};
+
+std::vector<uint64_t> choice_counts(uint64_t seed, uint64_t users = 1) {
+  test_server srv;
+  auto cfg = config_for(srv, users, 10s);
+  cfg.threads = 1;
+  cfg.seed = seed;
+  cfg.iterations = 60;
+  run_classes({&detail::spec_of<Chooser>()}, cfg);
+  return {srv.count("GET /status/250"), srv.count("GET /status/251"), srv.count("GET /status/252")};
+}
+}  // namespace
+
+TEST(engine_run, the_same_seed_gives_the_same_task_choices) {
+  auto first = choice_counts(1234);
+  auto again = choice_counts(1234);
+  auto other = choice_counts(99);
+  EXPECT_EQ(first[0] + first[1] + first[2], 60u);
+  auto many = choice_counts(5, 7);  // -i is exact with many users too: every claimed run finishes
+  EXPECT_EQ(many[0] + many[1] + many[2], 60u);
+  EXPECT_EQ(first, again) << "seed 1234";
+  EXPECT_NE(first, other) << "seeds 1234 and 99 (a tie is possible but unlikely)";
+}
+
+TEST(engine_run, reset_stats_forgets_the_ramp) {
+  test_server srv;
+  auto cfg = config_for(srv, 4, 800ms);
+  cfg.spawn_rate = 8;  // the ramp takes ~0.4 s
+  cfg.reset_stats = true;
+  auto snap = run_classes({&detail::spec_of<WeightedUser>()}, cfg);
+  ASSERT_TRUE(snap);
+  EXPECT_GT(snap->aggregated.num_requests, 0u);
+  EXPECT_LT(snap->aggregated.num_requests, srv.total());
+}
