@@ -46,3 +46,20 @@ bench-soak: deps
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build build/$(PRESET) --target endure -j$(JOBS)
 	BENCH_INVOCATION="make bench-soak" bash scripts/bench.sh soak build/$(PRESET)/bin/endure
+
+# libFuzzer targets (clang, fuzz preset): each runs FUZZ_SECONDS from its committed seeds in
+# fuzz/seeds/<target>; new inputs go to build/fuzz/corpus/<target>, crashes to
+# build/fuzz/crashes/ (copy each one into fuzz/seeds/<target>/ and add a unit test).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := response_parser chunked url cookie duration config request_parser
+.PHONY: fuzz
+fuzz:
+	cmake --preset fuzz -DENDURE_BUILD_TESTS=OFF >/dev/null
+	cmake --build build/fuzz --target fuzz_all -j$(JOBS)
+	@mkdir -p build/fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/crashes/$$t- build/fuzz/corpus/$$t fuzz/seeds/$$t || exit 1; \
+	done

@@ -1,0 +1,247 @@
+// Stopping without losing anything, with the endure binary as a subprocess: SIGKILL at a random
+// moment keeps every completed second of history and a well-formed _stats.csv; a second SIGINT
+// forces a stop past stuck users; SIGINT while spawning writes every output; a file-descriptor
+// limit too small for the users is refused before the run.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "process.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using endure::test_support::child_process;
+using endure::test_support::run_process;
+
+namespace {
+
+const std::string endure_bin = ENDURE_BIN;
+const std::string source_dir = ENDURE_SOURCE_DIR;
+const std::string locustfile = ENDURE_SOURCE_DIR "/examples/locustfile.cpp";
+const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
+
+std::string temp_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("endure-rel-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) out.push_back(line);
+  return out;
+}
+
+size_t columns(const std::string& line) {
+  size_t n = 1;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') quoted = !quoted;
+    if (c == ',' && !quoted) ++n;
+  }
+  return n;
+}
+
+// A CSV file that is complete: ends with a newline, every row has the header's column count.
+// Returns the data rows.
+std::vector<std::string> expect_well_formed_csv(const std::string& path) {
+  std::string text = read_file(path);
+  EXPECT_FALSE(text.empty()) << path;
+  if (text.empty()) return {};
+  EXPECT_EQ(text.back(), '\n') << path << ": last line incomplete";
+  auto lines = lines_of(text);
+  size_t want = columns(lines[0]);
+  for (size_t i = 1; i < lines.size(); ++i)
+    EXPECT_EQ(columns(lines[i]), want) << path << " line " << i + 1 << ": " << lines[i];
+  return {lines.begin() + 1, lines.end()};
+}
+
+// The process is gone (a zombie waiting to be reaped counts as gone).
+bool has_exited(int pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto p = stat.rfind(')');
+  return stat.empty() || (p != std::string::npos && p + 2 < stat.size() && stat[p + 2] == 'Z');
+}
+
+class demo_shop {
+ public:
+  demo_shop() {
+    proc_ = std::make_unique<child_process>(
+        std::vector<std::string>{endure_bin, "demo-shop", "--port", "0"});
+    std::string out = proc_->wait_for_stdout("\n", 10s);
+    auto p = out.find("http://");
+    if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
+  }
+  ~demo_shop() {
+    proc_->signal(SIGTERM);
+    proc_->wait(5s);
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  std::unique_ptr<child_process> proc_;
+  std::string url_;
+};
+
+void warm_cache(const std::string& file) {
+  run_process({endure_bin, "-f", file, "--list"}, {cache_env}, 180s);
+}
+
+}  // namespace
+
+TEST(reliability, sigkill_keeps_every_completed_second_and_a_whole_stats_csv) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  warm_cache(locustfile);
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const auto kill_after = std::chrono::milliseconds(
+      std::uniform_int_distribution<int>(2000, 4000)(rng));
+  SCOPED_TRACE("kill after " + std::to_string(kill_after.count()) + " ms");
+
+  std::string dir = temp_dir("kill");
+  child_process p({endure_bin, "-f", locustfile, "--host", shop.url(), "--headless", "-u", "30",
+                   "-r", "30", "-t", "1h", "--csv", dir + "/k"},
+                  {cache_env});
+  // The run has started once the history file has its header.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!fs::exists(dir + "/k_stats_history.csv") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  auto started = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(kill_after);
+  p.signal(SIGKILL);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  auto r = p.wait(10s);
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL);
+
+  auto rows = expect_well_formed_csv(dir + "/k_stats_history.csv");
+  // One row per completed second (Aggregated only without --csv-full-history): at least the
+  // whole seconds elapsed, less one for the run's own start-up.
+  auto whole_s = std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
+  EXPECT_GE(static_cast<long>(rows.size()), whole_s - 1);
+  EXPECT_LE(static_cast<long>(rows.size()), whole_s + 1);
+  std::string last_ts;
+  for (const auto& row : rows) {
+    EXPECT_NE(row.find(",Aggregated,"), std::string::npos) << row;
+    std::string ts = row.substr(0, row.find(','));
+    EXPECT_LT(last_ts, ts) << "one row per second, in order";
+    last_ts = ts;
+  }
+  auto stats = expect_well_formed_csv(dir + "/k_stats.csv");
+  ASSERT_FALSE(stats.empty());
+  EXPECT_NE(stats.back().find(",Aggregated,"), std::string::npos) << stats.back();
+  expect_well_formed_csv(dir + "/k_failures.csv");
+  expect_well_formed_csv(dir + "/k_exceptions.csv");
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos)
+        << "temporary file left visible: " << e.path();
+}
+
+TEST(reliability, second_sigint_forces_the_stop_past_stuck_users) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("stuck");
+  const std::string file = dir + "/stuck.cpp";
+  std::ofstream(file) << R"(#include <endure/endure.hpp>
+using namespace endure;
+using namespace std::chrono_literals;
+// Each user makes one request, then sits in its task for a minute.
+struct Stuck : HttpUser {
+  static void define(UserSpec<Stuck>& u) { u.task("t", &Stuck::t); }
+  Task t() {
+    co_await client.get("/");
+    co_await sleep(60s);
+  }
+};
+ENDURE_USERS(Stuck)
+)";
+  warm_cache(file);
+  child_process p({endure_bin, "-f", file, "--host", shop.url(), "--headless", "-u", "3", "-r",
+                   "100", "-t", "1h", "--stop-timeout", "30s", "--csv", dir + "/s"},
+                  {cache_env});
+  p.wait_for_stdout("Aggregated", 60s);
+  p.signal(SIGINT);  // graceful: waits up to 30 s for the sleeping tasks
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_FALSE(has_exited(p.pid())) << "the first SIGINT must wait for running tasks";
+  auto forced_at = std::chrono::steady_clock::now();
+  p.signal(SIGINT);
+  auto r = p.wait(10s);
+  auto took = std::chrono::steady_clock::now() - forced_at;
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_LT(took, 3s) << "the second SIGINT must end the run within a couple of seconds";
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto stats = expect_well_formed_csv(dir + "/s_stats.csv");
+  ASSERT_FALSE(stats.empty());
+  EXPECT_NE(stats.back().find(",Aggregated,3,"), std::string::npos) << stats.back();
+  expect_well_formed_csv(dir + "/s_stats_history.csv");
+  EXPECT_NE(r.out.find("Response time percentiles"), std::string::npos) << "final summary";
+}
+
+TEST(reliability, sigint_while_spawning_writes_every_output) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  warm_cache(locustfile);
+  std::string dir = temp_dir("spawn");
+  child_process p({endure_bin, "-f", locustfile, "--host", shop.url(), "--headless", "-u", "500",
+                   "-r", "50", "-t", "1h", "--csv", dir + "/sp", "--json-file", dir + "/sp.json",
+                   "--html", dir + "/sp.html"},
+                  {cache_env});
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!fs::exists(dir + "/sp_stats_history.csv") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(1s);  // about 50 of 500 users spawned
+  p.signal(SIGINT);
+  auto r = p.wait(20s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto stats = expect_well_formed_csv(dir + "/sp_stats.csv");
+  ASSERT_FALSE(stats.empty());
+  expect_well_formed_csv(dir + "/sp_stats_history.csv");
+  expect_well_formed_csv(dir + "/sp_failures.csv");
+  expect_well_formed_csv(dir + "/sp_exceptions.csv");
+  auto j = nlohmann::json::parse(read_file(dir + "/sp.json"), nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << "JSON output incomplete";
+  auto html = read_file(dir + "/sp.html");
+  EXPECT_NE(html.find("</html>"), std::string::npos) << "HTML output incomplete";
+  // The aggregated count in _stats.csv equals the JSON's sum.
+  uint64_t json_total = 0;
+  if (j.is_array())
+    for (auto& e : j) json_total += e.value("num_requests", uint64_t{0});
+  const auto& agg = stats.back();
+  auto after_name = agg.find(",Aggregated,") + std::string(",Aggregated,").size();
+  EXPECT_EQ(std::stoull(agg.substr(after_name)), json_total) << agg;
+  EXPECT_GT(json_total, 0u);
+}
+
+TEST(reliability, too_few_file_descriptors_for_the_users_is_refused_before_the_run) {
+  const std::string file = source_dir + "/tests/cli/locustfiles/refused.cpp";
+  warm_cache(file);
+  std::string dir = temp_dir("nofile");
+  auto r = run_process({"prlimit", "--nofile=256:256", endure_bin, "-f", file, "--headless", "-u",
+                        "1000", "-r", "100", "-t", "1s", "--csv", dir + "/n"},
+                       {cache_env}, 60s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err,
+            "endure: error: 1000 users need at least 1064 file descriptors but the limit is 256: "
+            "raise it (ulimit -n) or run fewer users per process\n");
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_FALSE(fs::exists(dir + "/n_stats.csv")) << "nothing written before the run";
+}
