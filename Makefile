@@ -1,5 +1,10 @@
 # The README's commands. Each installs what it needs first (Debian 12, as root or with sudo).
+# Under CI (CI=true) the build treats warnings as errors (preset "ci").
+ifeq ($(CI),true)
+PRESET ?= ci
+else
 PRESET ?= dev
+endif
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
