@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "report/html.hpp"
 #include "endure/user.hpp"
 #include "engine/runner.hpp"
+#include "python/program.hpp"
 #include "sinks/console_sink.hpp"
 #include "sinks/csv_sink.hpp"
 #include "sinks/html_sink.hpp"
@@ -45,7 +47,7 @@ uint64_t raise_fd_limit() {
 }
 
 // Locust's --show-task-ratio: each class's share of users and each task's share within it.
-void print_task_ratio(const std::vector<const detail::class_spec*>& classes, bool as_json) {
+nlohmann::json task_ratio_of(const std::vector<const detail::class_spec*>& classes) {
   int total_weight = 0;
   for (const auto* c : classes) total_weight += std::max(0, c->weight);
   nlohmann::json j = nlohmann::json::object();
@@ -66,6 +68,10 @@ void print_task_ratio(const std::vector<const detail::class_spec*>& classes, boo
     double share = total_weight ? static_cast<double>(c->weight) / total_weight : 0;
     j[c->name] = {{"ratio", share}, {"tasks", tasks_of(*c, 1.0)}};
   }
+  return j;
+}
+
+void print_task_ratio(const nlohmann::json& j, bool as_json) {
   if (as_json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -117,18 +123,30 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
     if (!r) return fail(r.err().message);
   }
 
-  auto loaded = cppfile::load(o.locustfile, {});
-  if (!loaded) return fail(loaded.err().message);
-  std::vector<const detail::class_spec*> classes;
-  for (const auto* c : loaded->classes)
-    if (!c->abstract) classes.push_back(c);
+  // --- Python locustfiles (src/python): the same run, with users from python::program ---
+  std::unique_ptr<python::program> py;
+  if (auto files = cppfile::expand_locustfile_spec(o.locustfile); files && python::is_python_spec(*files)) {
+    auto p = python::program::load(*files);
+    if (!p) return fail(p.err().message);
+    py = std::move(*p);
+  }
+  // --- end Python ---
+  std::vector<engine::user_class> classes;
+  if (py) {
+    classes = py->classes();
+  } else {
+    auto loaded = cppfile::load(o.locustfile, {});
+    if (!loaded) return fail(loaded.err().message);
+    for (const auto* c : loaded->classes)
+      if (!c->abstract) classes.push_back(engine::make_user_class(c));
+  }
   if (!o.user_classes.empty()) {
-    std::vector<const detail::class_spec*> picked;
+    std::vector<engine::user_class> picked;
     for (const auto& name : o.user_classes) {
-      auto it = std::find_if(classes.begin(), classes.end(), [&](auto* c) { return c->name == name; });
+      auto it = std::find_if(classes.begin(), classes.end(), [&](auto& c) { return c.name == name; });
       if (it == classes.end()) {
         std::string known;
-        for (auto* c : classes) known += (known.empty() ? "" : ", ") + c->name;
+        for (auto& c : classes) known += (known.empty() ? "" : ", ") + c.name;
         return fail("unknown user class '" + name + "': the locustfile defines " + known);
       }
       picked.push_back(*it);
@@ -138,18 +156,26 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   if (classes.empty()) return fail(o.locustfile + ": no user classes (all abstract?)");
 
   if (o.list) {
-    for (auto* c : classes) std::printf("%s\n", c->name.c_str());
+    for (auto& c : classes) std::printf("%s\n", c.name.c_str());
     return 0;
   }
   if (o.show_task_ratio || o.show_task_ratio_json) {
-    print_task_ratio(classes, o.show_task_ratio_json);
+    if (py) {
+      std::vector<std::string> names;
+      for (auto& c : classes) names.push_back(c.name);
+      print_task_ratio(py->task_ratio(names), o.show_task_ratio_json);
+    } else {
+      std::vector<const detail::class_spec*> specs;
+      for (auto& c : classes) specs.push_back(c.cpp);
+      print_task_ratio(task_ratio_of(specs), o.show_task_ratio_json);
+    }
     return 0;
   }
   if (o.host.empty()) {
-    for (auto* c : classes)
-      if (c->host.empty())
-        return fail("no host for user class '" + c->name +
-                    "': pass --host http://HOST:PORT or set .host(...) in the class");
+    for (auto& c : classes)
+      if (c.host.empty())
+        return fail("no host for user class '" + c.name + "': pass --host http://HOST:PORT or set " +
+                    (py ? "host = \"http://HOST:PORT\"" : ".host(...)") + " in the class");
   }
   if (!o.headless)
     return fail("the web UI is not available in this build yet: add --headless (with -u, -r and -t)");
@@ -171,7 +197,7 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   if (!o.html_file.empty()) {
     if (auto r = check_writable("--html", o.html_file); !r) return fail(r.err().message);
     report::html_run_info info;
-    info.host = o.host.empty() ? classes.front()->host : o.host;
+    info.host = o.host.empty() ? classes.front().host : o.host;
     info.locustfile = o.locustfile;
     outputs.push_back(std::make_unique<sinks::html_sink>(o.html_file, info));
   }
@@ -197,11 +223,22 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   cfg.exclude_tags = o.exclude_tags;
   cfg.reset_stats = o.reset_stats;
   cfg.handle_signals = true;
+  if (py) {  // Python: one shard, the locustfile's environment and init event
+    nlohmann::json parsed = {{"host", o.host},           {"num_users", o.users},
+                             {"spawn_rate", o.spawn_rate}, {"headless", o.headless},
+                             {"locustfile", o.locustfile}, {"tags", o.tags},
+                             {"exclude_tags", o.exclude_tags}, {"csv_prefix", o.csv_prefix},
+                             {"reset_stats", o.reset_stats}};
+    if (o.run_time) parsed["run_time"] = o.run_time->count() / 1000;
+    if (o.iterations) parsed["iterations"] = *o.iterations;
+    if (auto r = py->configure(cfg, {{"parsed_options", parsed}}); !r) return fail(r.err().message);
+  }
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
                              std::to_string(o.users) + " users at " + std::to_string(o.spawn_rate) +
                              "/s on " + std::to_string(cfg.threads) + " threads");
   engine::runner r(cfg, classes);
+  if (py) py->attach(r.events());
   r.events().snapshot.push_back([&](const stats::snapshot_ptr& s) {
     for (auto& out : outputs) out->on_snapshot(*s);
   });
@@ -209,7 +246,16 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   base::log_info("main", "Test stopped (" + r.stop_reason() + ")");
   if (!final_snapshot) return 3;
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
-  return any_error ? o.exit_code_on_error : 0;
+  int code = any_error ? o.exit_code_on_error : 0;
+  if (py) py->finish(code);
+  if (r.abandoned_threads()) {
+    // A user is stuck in code that never yields; its thread cannot be joined. Every output is
+    // already written and flushed: end now rather than run destructors under its feet.
+    outputs.clear();
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  return code;
 }
 
 }  // namespace endure::app

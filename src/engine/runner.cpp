@@ -65,7 +65,8 @@ struct runner::impl {
 
   // Interval collection.
   uint64_t pending_deltas = 0;
-  bool closing_final = false;
+  uint64_t collect_gen = 0;
+  bool closing_final = false, final_closed = false, stuck_shards = false;
   double last_cpu_s = 0;
   int64_t last_cpu_ns = 0;
   int cpu_high_seconds = 0;
@@ -190,16 +191,32 @@ struct runner::impl {
     });
   }
 
-  // Asks every shard for its delta; closes the interval when all have answered.
+  // Asks every shard for its delta; closes the interval when all have answered. A shard that
+  // does not answer (user code stuck in a busy loop) delays an ordinary interval (its delta joins
+  // the next one) but never the final snapshot: that one is closed after a deadline regardless.
   void collect(bool final) {
-    if (pending_deltas > 0) return;  // a shard is late: its delta joins the next interval
+    if (final_closed) return;
+    if (pending_deltas > 0 && !final) return;
+    uint64_t gen = ++collect_gen;
     pending_deltas = shards.size();
     for (auto& s : shards) {
-      s->take_delta([this, final](stats::shard_delta&& d) {
-        asio::post(io, [this, final, d = std::move(d)]() mutable {
-          agg->merge(d);
+      s->take_delta([this, final, gen](stats::shard_delta&& d) {
+        asio::post(io, [this, final, gen, d = std::move(d)]() mutable {
+          if (final_closed) return;
+          agg->merge(d);  // data from an older collection is still data
+          if (gen != collect_gen) return;
           if (--pending_deltas == 0) close_interval(final);
         });
+      });
+    }
+    if (final) {
+      auto t = std::make_shared<asio::steady_timer>(io, 2s);
+      t->async_wait([this, t](const boost::system::error_code&) {
+        if (final_closed) return;
+        base::log_warning("runner", std::to_string(pending_deltas) +
+                                        " shard(s) did not answer: closing the run without them");
+        stuck_shards = true;
+        close_interval(true);
       });
     }
   }
@@ -235,6 +252,8 @@ struct runner::impl {
     info.is_final = final;
     info.generator_cpu_percent = cpu_percent;
     info.generator_cpu_warning = cpu_warned;
+    if (final) final_closed = true;
+    pending_deltas = 0;
     auto snap = agg->close_interval(info);
     if (final) final_snapshot = snap;
     for (auto& f : events.snapshot) f(snap);
@@ -296,14 +315,7 @@ struct runner::impl {
     });
   }
 
-  void finish_when_idle() {
-    if (pending_deltas > 0) {  // an ordinary interval is still being collected
-      auto t = std::make_shared<asio::steady_timer>(io, 1ms);
-      t->async_wait([this, t](const boost::system::error_code&) { finish_when_idle(); });
-      return;
-    }
-    collect(true);
-  }
+  void finish_when_idle() { collect(true); }
 };
 
 namespace {
@@ -348,7 +360,16 @@ stats::snapshot_ptr runner::run() {
   im.agg = std::make_unique<stats::aggregator>(base::wall_now_s());
   im.start();
   im.io.run();
-  for (auto& s : im.shards) s->join();
+  for (auto& s : im.shards) {
+    if (!s->join_for(std::chrono::seconds(2))) {
+      // A user is stuck in code that never yields: its thread cannot be stopped. Leak the
+      // shard (the process is about to end) rather than wait forever or free what it uses.
+      im.stuck_shards = true;
+      base::log_warning("runner", "a shard thread is stuck in user code and was abandoned");
+      (void)s.release();
+    }
+  }
+  std::erase(im.shards, nullptr);
   return im.final_snapshot;
 }
 
@@ -358,6 +379,8 @@ void runner::request_stop(bool force) {
     impl_->stop(force);
   });
 }
+
+bool runner::abandoned_threads() const { return impl_->stuck_shards; }
 
 std::string runner::stop_reason() const {
   std::lock_guard lock(impl_->reason_mutex);

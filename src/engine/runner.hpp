@@ -64,6 +64,9 @@ class runner {
   void request_stop(bool force = false);
   // Why the run ended: "run time", "iterations", "signal", "stop_test", "stop requested".
   std::string stop_reason() const;
+  // True when a shard thread was stuck in user code at the end and had to be abandoned: the
+  // process should end with std::_Exit after its outputs are written.
+  bool abandoned_threads() const;
 
  private:
   struct impl;

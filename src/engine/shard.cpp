@@ -96,6 +96,7 @@ struct shard::impl {
   std::unique_ptr<client::transport> transport;
   stats::shard_recorder recorder;
   std::thread thread;
+  std::atomic<bool> finished{false};
   std::map<std::pair<const detail::class_spec*, bool>, class_plan> plans;
   std::vector<std::list<cpp_user*>> users_by_class;
 
@@ -459,7 +460,26 @@ shard::shard(int index, run_shared& shared) : impl_(std::make_unique<impl>(index
 shard::~shard() { join(); }
 
 void shard::start() {
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  impl_->thread = std::thread([this] {
+    impl_->io.run();
+    impl_->finished = true;
+    impl_->finished.notify_all();
+  });
+}
+
+bool shard::join_for(std::chrono::milliseconds limit) {
+  if (!impl_->thread.joinable()) return true;
+  impl_->guard.reset();
+  impl_->io.stop();
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!impl_->finished.load() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (!impl_->finished.load()) {
+    impl_->thread.detach();
+    return false;
+  }
+  join();
+  return true;
 }
 
 void shard::join() {

@@ -31,6 +31,7 @@ class shard final : public user_shard {
 
   void start() override;
   void join() override;
+  bool join_for(std::chrono::milliseconds limit) override;
   void spawn(const user_class& cls, size_t class_index, uint64_t user_seed) override;
   void stop_users(size_t class_index, uint64_t count, bool force) override;
   void stop_all(bool force) override;

@@ -3,6 +3,7 @@
 // The runner calls these from its control thread; implementations post into their own loop.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,6 +45,8 @@ class user_shard {
   virtual ~user_shard() = default;
   virtual void start() = 0;  // starts the shard's thread
   virtual void join() = 0;   // stops its loop and joins (its users must be gone or abandoned)
+  // Like join(), but gives up after `limit` (a thread stuck in user code); false: still running.
+  virtual bool join_for(std::chrono::milliseconds limit) = 0;
   // Thread-safe: spawns one user of cls (index class_index in the run's class list).
   virtual void spawn(const user_class& cls, size_t class_index, uint64_t user_seed) = 0;
   // Thread-safe: stops `count` users of the class, most recent first.

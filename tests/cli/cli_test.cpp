@@ -339,3 +339,19 @@ TEST(cli, sigint_and_sigterm_stop_gracefully_with_complete_outputs) {
     EXPECT_NE(r.err.find(sig == SIGINT ? "SIGINT" : "SIGTERM"), std::string::npos) << r.err;
   }
 }
+
+TEST(cli, a_user_stuck_in_a_busy_loop_does_not_hang_the_run) {
+  std::string dir = temp_dir("spin");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_process({endure_bin, "-f", files + "spin.cpp", "--headless", "-u", "1", "-t", "1s",
+                        "--threads", "1", "--csv", dir + "/spin", "--only-summary"},
+                       {cache_env}, 120s);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_FALSE(r.timed_out);
+  // What the stuck thread recorded cannot be read safely: the run ends without it, and says so.
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("did not answer"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("abandoned"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir + "/spin_stats.csv"));
+  EXPECT_LT(took, 60s);  // compile (first run) + 1 s run + the 2 s and 2 s deadlines
+}
