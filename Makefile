@@ -24,7 +24,9 @@ test: build
 # A one-minute demo soak: the demo shop on 127.0.0.1, the C++ soak example against it,
 # Locust-style tables on the console, CSV and an HTML report in out/.
 demo: PRESET=release
-demo: build
+demo: deps
+	cmake --preset $(PRESET) -DENDURE_BUILD_TESTS=OFF -DENDURE_BUILD_BENCH=OFF >/dev/null
+	cmake --build $(BUILD) --target endure -j$(JOBS)
 	bash scripts/demo.sh $(BUILD)/bin/endure
 
 clean:
