@@ -224,14 +224,14 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   cfg.reset_stats = o.reset_stats;
   cfg.handle_signals = true;
   if (py) {  // Python: one shard, the locustfile's environment and init event
-    nlohmann::json parsed = {{"host", o.host},           {"num_users", o.users},
+    nlohmann::json py_options = {{"host", o.host},           {"num_users", o.users},
                              {"spawn_rate", o.spawn_rate}, {"headless", o.headless},
                              {"locustfile", o.locustfile}, {"tags", o.tags},
                              {"exclude_tags", o.exclude_tags}, {"csv_prefix", o.csv_prefix},
                              {"reset_stats", o.reset_stats}};
-    if (o.run_time) parsed["run_time"] = o.run_time->count() / 1000;
-    if (o.iterations) parsed["iterations"] = *o.iterations;
-    if (auto r = py->configure(cfg, {{"parsed_options", parsed}}); !r) return fail(r.err().message);
+    if (o.run_time) py_options["run_time"] = o.run_time->count() / 1000;
+    if (o.iterations) py_options["iterations"] = *o.iterations;
+    if (auto r = py->configure(cfg, {{"parsed_options", py_options}}); !r) return fail(r.err().message);
   }
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +

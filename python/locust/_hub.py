@@ -1,0 +1,214 @@
+"""The glue endure's C++ side calls: load the locustfile, configure the run, make and run users,
+fire runner events. Not part of the user-facing API."""
+import importlib.util
+import inspect
+import json
+import os
+import random
+import sys
+import traceback
+
+from greenlet import getcurrent
+
+from .env import Environment
+from .event import events
+from .shape import LoadTestShape
+from .user.task import is_taskset, task_name
+from .user.users import User
+
+_classes = []
+_shapes = []
+_env = None
+_files = []
+
+
+def _is_user_class(v):
+    return inspect.isclass(v) and issubclass(v, User) and v.abstract is False
+
+
+def _error_line(e, paths):
+    """"FILE:LINE: Type: message" for an exception raised while importing a locustfile."""
+    frames = traceback.extract_tb(e.__traceback__)
+    mine = [f for f in frames if os.path.abspath(f.filename) in paths]
+    text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    if not mine:
+        return f"{paths[0]}: {text}"
+    where = mine[-1]
+    line = f"{where.filename}:{where.lineno}: {text}"
+    inner = frames[-1]
+    if inner is not where:
+        line += f" (raised in {inner.filename}:{inner.lineno})"
+    return line
+
+
+def load(paths):
+    """Imports the locustfiles; returns {"classes": [...], "shapes": [...]} or {"error": "..."}."""
+    global _files
+    _files = list(paths)
+    for path in paths:
+        d = os.path.dirname(path)
+        if d not in sys.path:
+            sys.path.insert(1, d)
+    for path in paths:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        name = stem if stem not in sys.modules else "_endure_locustfile_" + stem
+        try:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        except SyntaxError as e:
+            sys.modules.pop(name, None)
+            where = f"{e.filename or path}:{e.lineno}" if e.lineno else (e.filename or path)
+            return {"error": f"{where}: {type(e).__name__}: {e.msg}"}
+        except BaseException as e:  # SystemExit and friends too: the import must not end endure
+            sys.modules.pop(name, None)
+            return {"error": _error_line(e, paths)}
+        for v in list(vars(module).values()):
+            if _is_user_class(v) and v not in _classes:
+                _classes.append(v)
+            elif (inspect.isclass(v) and issubclass(v, LoadTestShape) and v is not LoadTestShape
+                  and v.__dict__.get("abstract", False) is False and v not in _shapes):
+                _shapes.append(v)
+    if not _classes:
+        return {"error": f"{', '.join(paths)}: no user class found (define a subclass of User or "
+                         "HttpUser; a class with abstract = True does not count)"}
+    for c in _classes:
+        if not c.tasks:
+            try:
+                where = f"{inspect.getsourcefile(c)}:{inspect.getsourcelines(c)[1]}: "
+            except (OSError, TypeError):
+                where = ""
+            return {"error": f"{where}no tasks defined on {c.__name__}: use the @task decorator or "
+                             "set its tasks attribute (or abstract = True for a base class)"}
+    return {
+        "classes": [{"name": c.__name__, "weight": int(c.weight), "fixed_count": int(c.fixed_count),
+                     "host": c.host or "", "cls": c} for c in _classes],
+        "shapes": [s.__name__ for s in _shapes],
+    }
+
+
+def _ratios(tasks, scale):
+    counts = {}
+    for t in tasks:
+        counts[t] = counts.get(t, 0) + 1
+    out = {}
+    for t, n in counts.items():
+        r = n / len(tasks) * scale
+        entry = {"ratio": r}
+        if is_taskset(t):
+            entry["tasks"] = _ratios(t.tasks, r)
+        out[task_name(t)] = entry
+    return out
+
+
+def task_ratio_json(names):
+    picked = [c for c in _classes if c.__name__ in names] if names else list(_classes)
+    total = sum(max(0, c.weight) for c in picked)
+    return json.dumps({c.__name__: {"ratio": (c.weight / total if total else 0.0),
+                                    "tasks": _ratios(c.tasks, 1.0) if c.tasks else {}}
+                       for c in picked})
+
+
+def _tags_of(t):
+    return getattr(t, "locust_tag_set", set())
+
+
+def _filter_tasks(cls, tags, exclude, seen):
+    """Locust's --tags / --exclude-tags: keeps tagged tasks (and task sets with kept tasks)."""
+    if cls in seen:
+        return
+    seen.add(cls)
+    kept = []
+    for t in cls.tasks:
+        t_tags = _tags_of(t)
+        if exclude and t_tags & exclude:
+            continue
+        if is_taskset(t):
+            _filter_tasks(t, tags if not (tags and t_tags & tags) else None, exclude, seen)
+            if t.tasks:
+                kept.append(t)
+        elif not tags or t_tags & tags:
+            kept.append(t)
+    cls.tasks = kept
+
+
+def configure(options_json):
+    """Sets up the environment for a run and fires init."""
+    global _env
+    opts = json.loads(options_json)
+    if opts.get("seed") is not None:
+        random.seed(opts["seed"])
+    host = opts.get("host") or None
+    if host:
+        for c in _classes:
+            c.host = host
+    tags = set(opts.get("tags") or []) or None
+    exclude = set(opts.get("exclude_tags") or []) or None
+    if tags or exclude:
+        seen = set()
+        for c in _classes:
+            _filter_tasks(c, tags, exclude, seen)
+    parsed = _Options(opts.get("parsed_options") or opts)
+    _env = Environment(user_classes=_classes, shape_class=_shapes[0]() if _shapes else None,
+                       events=events, host=host, parsed_options=parsed, tags=tags,
+                       exclude_tags=exclude, stop_timeout=opts.get("stop_timeout"))
+    runner = _env.create_local_runner()
+    if _env.shape_class is not None:
+        _env.shape_class.runner = runner
+    events.init.fire(environment=_env, runner=runner, web_ui=None)
+    return True
+
+
+class _Options:
+    """environment.parsed_options: Locust's option names as attributes (missing ones are None)."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+    def __getattr__(self, name):
+        return None
+
+    def __repr__(self):
+        return "Namespace(%s)" % ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+
+
+def environment():
+    return _env
+
+
+def make_user(cls):
+    return cls(_env)
+
+
+def run_user(user):
+    user._greenlet = getcurrent()
+    user.run()
+
+
+def fire_runner_event(name, user_count):
+    runner = _env.runner if _env else None
+    if name == "test_start":
+        runner.state = "spawning"
+        events.test_start.fire(environment=_env)
+    elif name == "spawning_complete":
+        runner.state = "running"
+        events.spawning_complete.fire(user_count=user_count)
+    elif name == "test_stopping":
+        runner.state = "stopping"
+        events.test_stopping.fire(environment=_env)
+    elif name == "test_stop":
+        runner.state = "stopped"
+        events.test_stop.fire(environment=_env)
+    elif name == "reset_stats":
+        events.reset_stats.fire()
+
+
+def finish(exit_code):
+    events.quitting.fire(environment=_env)
+    events.quit.fire(exit_code=exit_code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass

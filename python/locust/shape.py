@@ -1,0 +1,22 @@
+"""LoadTestShape: declared for compatibility; endure does not drive shapes from Python yet."""
+import time
+
+
+class LoadTestShape:
+    abstract = True
+    runner = None
+
+    def __init__(self):
+        self.start_time = time.perf_counter()
+
+    def reset_time(self):
+        self.start_time = time.perf_counter()
+
+    def get_run_time(self):
+        return time.perf_counter() - self.start_time
+
+    def get_current_user_count(self):
+        return self.runner.user_count if self.runner else 0
+
+    def tick(self):
+        raise NotImplementedError()

@@ -1,0 +1,1 @@
+from .task import SequentialTaskSet  # noqa: F401

@@ -1,0 +1,284 @@
+"""Tasks and task sets: @task, @tag, TaskSet, SequentialTaskSet, and the loop that runs them.
+
+The loop follows Locust's rules: pick a task (weighted), run it, wait, repeat; RescheduleTask
+skips to the wait, RescheduleTaskImmediately skips the wait, InterruptTaskSet leaves a task set,
+StopUser ends the user; any other exception is recorded and the user carries on.
+"""
+import random
+import time
+import traceback
+
+import _endure
+from greenlet import GreenletExit
+
+from ..exception import (InterruptTaskSet, LocustError, MissingWaitTimeError, RescheduleTask,
+                         RescheduleTaskImmediately, StopTest, StopUser)
+
+KILLED = 2
+
+
+def task(weight=1):
+    """@task or @task(weight): marks a method (or a TaskSet class) as a task of its class."""
+    if callable(weight) and not isinstance(weight, int):
+        weight.locust_task_weight = 1
+        return weight
+
+    def mark(func):
+        func.locust_task_weight = weight
+        return func
+
+    return mark
+
+
+def tag(*tags):
+    """@tag("a", "b"): tags for --tags / --exclude-tags."""
+    for t in tags:
+        if not isinstance(t, str):
+            raise ValueError("tags must be strings")
+
+    def mark(obj):
+        obj.locust_tag_set = getattr(obj, "locust_tag_set", set()) | set(tags)
+        return obj
+
+    return mark
+
+
+def collect_tasks(bases, class_dict):
+    """A class's task list, each task repeated by its weight (inherited tasks first)."""
+    tasks = []
+    for base in bases:
+        inherited = getattr(base, "tasks", None)
+        if inherited:
+            tasks += list(inherited)
+    declared = class_dict.get("tasks")
+    if declared is not None:
+        items = declared.items() if isinstance(declared, dict) else declared
+        for item in items:
+            if isinstance(item, tuple):
+                func, weight = item
+                tasks += [func] * int(weight)
+            else:
+                tasks.append(item)
+    for value in class_dict.values():
+        weight = getattr(value, "locust_task_weight", None)
+        if weight is not None and (callable(value) or isinstance(value, type)):
+            tasks += [value] * int(weight)
+    return tasks
+
+
+def is_taskset(obj):
+    return isinstance(obj, type) and issubclass(obj, TaskSet)
+
+
+def task_name(t):
+    return getattr(t, "__name__", None) or type(t).__name__
+
+
+def report_exception(exception, tb, where_instance):
+    """Records an exception of user code in the exceptions table and fires user_error."""
+    _endure.record_exception(repr(exception), "".join(traceback.format_tb(tb)))
+    from ..event import events
+
+    events.user_error.fire(user_instance=where_instance, exception=exception, tb=tb)
+
+
+class TaskSetMeta(type):
+    def __new__(mcs, name, bases, class_dict):
+        class_dict["tasks"] = collect_tasks(bases, class_dict)
+        return type.__new__(mcs, name, bases, class_dict)
+
+
+class TaskSet(metaclass=TaskSetMeta):
+    """A group of tasks a user runs for a while (until interrupt())."""
+
+    tasks = []
+    min_wait = None
+    max_wait = None
+    wait_function = None
+    _is_top = False
+
+    def __init__(self, parent):
+        self._task_queue = []
+        self._time_start = time.time()
+        if isinstance(parent, TaskSet):
+            self._user = parent.user
+        else:
+            self._user = parent
+        self._parent = parent
+
+    @property
+    def user(self):
+        return self._user
+
+    @property
+    def parent(self):
+        return self._parent
+
+    @property
+    def client(self):
+        return self._user.client
+
+    @property
+    def environment(self):
+        return self._user.environment
+
+    def on_start(self):
+        pass
+
+    def on_stop(self):
+        pass
+
+    def wait_time(self):
+        """The wait after each task: the task set's own wait_time if it sets one, else the user's."""
+        if self._user.wait_time:
+            return self._user.wait_time()
+        raise MissingWaitTimeError(
+            "You must define a wait_time method on either the %s or %s class"
+            % (type(self._user).__name__, type(self).__name__))
+
+    def get_next_task(self):
+        if not self.tasks:
+            raise LocustError(
+                "No tasks defined on %s. Use the @task decorator or set the 'tasks' attribute"
+                % type(self).__name__)
+        return random.choice(self.tasks)
+
+    def schedule_task(self, task_callable, first=False):
+        if first:
+            self._task_queue.insert(0, task_callable)
+        else:
+            self._task_queue.append(task_callable)
+
+    def execute_task(self, t):
+        if hasattr(t, "__self__"):
+            t()
+        elif is_taskset(t):
+            t(self).run()
+        else:
+            t(self)
+
+    def interrupt(self, reschedule=True):
+        """Leaves this task set and returns to the parent."""
+        raise InterruptTaskSet(reschedule)
+
+    def _mark_task_start(self):
+        self._endure_task_start = time.monotonic()
+
+    def wait(self):
+        self._check_stop_condition()
+        _endure.wait(self.wait_time())
+        self._check_stop_condition()
+
+    def _sleep(self, seconds):
+        _endure.sleep(seconds)
+
+    def _check_stop_condition(self):
+        if _endure.state():
+            raise StopUser()
+
+    def _on_stop_safely(self):
+        if _endure.state() == KILLED:
+            return
+        try:
+            self.on_stop()
+        except (StopUser, GreenletExit):
+            pass
+        except Exception as e:
+            report_exception(e, e.__traceback__, self)
+
+    def run(self):
+        try:
+            self.on_start()
+        except InterruptTaskSet as e:
+            if e.reschedule:
+                raise RescheduleTaskImmediately(e.reschedule).with_traceback(e.__traceback__)
+            raise RescheduleTask(e.reschedule).with_traceback(e.__traceback__)
+        top = self._is_top
+        queue = self._task_queue
+        while True:
+            try:
+                self._check_stop_condition()
+                t = queue.pop(0) if queue else self.get_next_task()
+                self._mark_task_start()
+                skip_wait = False
+                try:
+                    self.execute_task(t)
+                except RescheduleTaskImmediately:
+                    skip_wait = True
+                except RescheduleTask:
+                    pass
+                except (StopUser, GreenletExit, StopTest):
+                    raise
+                except InterruptTaskSet:
+                    if not top:
+                        raise
+                    _endure.record_exception(
+                        "InterruptTaskSet: interrupt() called outside a task set",
+                        "%s.%s" % (type(self._user).__name__, task_name(t)))
+                except Exception as e:
+                    report_exception(e, e.__traceback__, self)
+                if top and _endure.task_done():
+                    raise StopUser()
+                if not skip_wait:
+                    self.wait()
+            except InterruptTaskSet as e:
+                self._on_stop_safely()
+                if e.reschedule:
+                    raise RescheduleTaskImmediately(e.reschedule).with_traceback(e.__traceback__)
+                raise RescheduleTask(e.reschedule).with_traceback(e.__traceback__)
+            except (StopUser, GreenletExit, StopTest):
+                self._on_stop_safely()
+                raise
+
+
+class DefaultTaskSet(TaskSet):
+    """Runs the tasks declared on a User class itself (with the user as `self`)."""
+
+    _is_top = True
+
+    def get_next_task(self):
+        tasks = self._user.tasks
+        if not tasks:
+            raise LocustError(
+                "No tasks defined on %s. Use the @task decorator or set the 'tasks' attribute"
+                % type(self._user).__name__)
+        return random.choice(tasks)
+
+    def execute_task(self, t):
+        if is_taskset(t):
+            t(self._user).run()
+        elif hasattr(t, "__self__"):
+            t()
+        else:
+            t(self._user)
+
+    def wait_time(self):
+        return self._user.wait_time()
+
+    def _mark_task_start(self):
+        self._user._endure_task_start = time.monotonic()
+
+    def on_start(self):
+        pass
+
+    def on_stop(self):
+        pass
+
+
+class SequentialTaskSetMeta(TaskSetMeta):
+    pass
+
+
+class SequentialTaskSet(TaskSet):
+    """Runs its tasks in the order they are declared, over and over."""
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self._index = 0
+
+    def get_next_task(self):
+        if not self.tasks:
+            raise LocustError("No tasks defined on %s" % type(self).__name__)
+        t = self.tasks[self._index % len(self.tasks)]
+        self._index += 1
+        return t

@@ -1,0 +1,117 @@
+"""User and HttpUser: a simulated user runs its tasks in its own greenlet on endure's hub."""
+from greenlet import GreenletExit
+
+import _endure
+
+from ..exception import LocustError, StopTest, StopUser
+from .task import DefaultTaskSet, TaskSet, collect_tasks, report_exception
+from .wait_time import constant
+
+KILLED = 2
+
+
+class UserMeta(type):
+    """Collects @task methods into `tasks`; a class is concrete unless it says abstract = True."""
+
+    def __new__(mcs, name, bases, class_dict):
+        class_dict["tasks"] = collect_tasks(bases, class_dict)
+        if "abstract" not in class_dict:
+            class_dict["abstract"] = False
+        return type.__new__(mcs, name, bases, class_dict)
+
+
+class User(metaclass=UserMeta):
+    """A user that runs tasks; subclass it (or HttpUser) and declare @task methods."""
+
+    host = None
+    min_wait = None
+    max_wait = None
+    wait_time = constant(0)
+    wait_function = None
+    tasks = []
+    weight = 1
+    fixed_count = 0
+    abstract = True
+    environment = None
+
+    def __init__(self, environment):
+        self.environment = environment
+        self._state = None
+        self._greenlet = None
+        self._taskset_instance = None
+
+    def on_start(self):
+        pass
+
+    def on_stop(self):
+        pass
+
+    def context(self):
+        return {}
+
+    @property
+    def greenlet(self):
+        return self._greenlet
+
+    def wait(self):
+        """Waits wait_time() seconds (a graceful stop ends the wait early)."""
+        self._taskset_instance.wait()
+
+    def stop(self, force=False):
+        """From inside the user's own tasks: ends this user (raises StopUser)."""
+        raise StopUser()
+
+    def _on_stop_safely(self):
+        if _endure.state() == KILLED:
+            return
+        try:
+            self.on_stop()
+        except (StopUser, GreenletExit):
+            pass
+        except Exception as e:
+            report_exception(e, e.__traceback__, self)
+
+    def run(self):
+        self._state = "running"
+        self._taskset_instance = DefaultTaskSet(self)
+        try:
+            try:
+                self.on_start()
+            except (StopUser, GreenletExit, StopTest):
+                raise
+            except Exception as e:
+                # As endure's C++ users: the user ends, its on_stop still runs.
+                report_exception(e, e.__traceback__, self)
+                self._on_stop_safely()
+                return
+            self._taskset_instance.run()
+        except StopUser:
+            self._on_stop_safely()
+        except StopTest:
+            _endure.stop_test()
+            self._on_stop_safely()
+        except GreenletExit:
+            pass
+        finally:
+            self._state = "stopped"
+
+
+class HttpUser(User):
+    """A user with an HTTP client: self.client.get("/path") and friends."""
+
+    abstract = True
+    pool_manager = None
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        if self.host is None:
+            raise LocustError(
+                "You must specify the base host. Either in the host attribute in the User class, "
+                "or on the command line using the --host option.")
+        from ..clients import HttpSession
+
+        self.client = HttpSession(base_url=self.host, request_event=environment.events.request,
+                                  user=self)
+
+
+__all__ = ["User", "HttpUser", "TaskSet"]

@@ -1,0 +1,118 @@
+// python::hub: the one thread that runs Python users. It holds the GIL, owns an io_context, the
+// HTTP transport and the stats recorder, and is the greenlet hub: users switch to it when they wait
+// for I/O or time, and it switches back into them from its own loop (never from inside an Asio
+// completion handler: handlers only queue work). Internal to the python module.
+#pragma once
+#include "python/py_ref.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "client/session.hpp"
+#include "engine/runner.hpp"
+#include "engine/user_shard.hpp"
+#include "stats/recorder.hpp"
+
+namespace endure::python {
+
+struct py_user;
+
+// A greenlet suspended until I/O, a timer or the hub resumes it. Handlers hold it by shared_ptr;
+// it never touches Python objects in its destructor (it may die on a thread without the GIL).
+struct op {
+  std::shared_ptr<py_user> user;
+  PyObject* greenlet = nullptr;     // strong reference, handed over to the hub when resumed
+  PyObject* start_args = nullptr;   // first switch into a new greenlet: its arguments (strong)
+  client::response resp;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  client::session* session = nullptr;  // the request in flight, for cancel()
+  bool done = false;
+  bool is_wait = false;  // the wait between tasks: a graceful stop ends it early
+};
+
+enum user_state : int { running = 0, stopping = 1, killed = 2 };
+
+struct py_user {
+  size_t class_index = 0;
+  PyObject* greenlet = nullptr;  // the user's main greenlet (strong)
+  std::list<std::shared_ptr<py_user>>::iterator where;
+  int state = running;
+  op* waiting = nullptr;  // what the main greenlet waits for (nullptr: runnable or running)
+};
+
+// A client::session owned by a Python capsule. When the hub ends first, the capsule forgets it.
+struct session_box {
+  std::unique_ptr<client::session> session;
+  struct hub* owner = nullptr;
+};
+
+struct hub_config {
+  PyObject* make_user = nullptr;   // locust._hub.make_user(cls) -> user (borrowed, lives forever)
+  PyObject* run_user = nullptr;    // locust._hub.run_user(user): the user's greenlet body
+  PyObject* fire_event = nullptr;  // locust._hub.fire_runner_event(name, user_count)
+};
+
+struct hub {
+  hub(engine::run_shared& shared, hub_config config);
+  ~hub();
+
+  // --- shard thread only (GIL held) ---
+  void run();  // the loop; returns after quit()
+  void quit() { quit_ = true; }
+  // Suspends the calling user greenlet until o is queued as ready. Returns false with a Python
+  // exception set when the user was killed (GreenletExit) or the switch failed.
+  bool suspend(const std::shared_ptr<op>& o);
+  void make_ready(const std::shared_ptr<op>& o) { ready_.push_back(o); }
+  void record_exception(const std::string& message, const std::string& traceback);
+  // Records the pending Python exception as a task exception (repr and traceback) and clears it.
+  void record_python_error(const char* where);
+  void sleep(double seconds, bool is_wait);  // blocking fallback off user greenlets
+  static hub* on_this_thread();
+  py_user* current() const { return current_; }
+  bool on_user_greenlet() const { return current_ != nullptr; }
+
+  // --- any thread: queue work for the loop ---
+  void post(std::function<void()> fn);
+
+  // Called on the loop via post().
+  void spawn(PyObject* cls, size_t class_index);
+  void stop_users(size_t class_index, uint64_t count, bool force);
+  void stop_all(bool force);
+  void request_stop(py_user& u, bool force);
+
+  engine::run_shared& shared;
+  hub_config config;
+  boost::asio::io_context io{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
+  std::unique_ptr<client::transport> transport;
+  stats::shard_recorder recorder;
+  std::atomic<uint64_t> live{0};
+  std::unordered_set<session_box*> sessions;  // GIL-protected
+  // Running totals for environment.stats (this thread only).
+  uint64_t total_requests = 0, total_failures = 0, total_latency_us = 0;
+
+ private:
+  void resume(const std::shared_ptr<op>& o);
+  void user_finished(py_user& u);
+  void run_control();
+
+  PyObject* hub_greenlet_ = nullptr;
+  py_user* current_ = nullptr;
+  std::vector<std::shared_ptr<op>> ready_;
+  std::vector<std::function<void()>> control_;  // filled by posted handlers, run by the loop
+  std::vector<std::list<std::shared_ptr<py_user>>> users_by_class_;
+  bool quit_ = false;
+};
+
+}  // namespace endure::python

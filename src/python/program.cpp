@@ -1,0 +1,235 @@
+#include "python/program.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/log.hpp"
+#include "python/endure_module.hpp"
+#include "python/greenlet_api.hpp"
+#include "python/hub.hpp"
+#include "python/py_ref.hpp"
+#include "python/python_shard.hpp"
+
+#ifndef ENDURE_PYTHON_DIR
+#define ENDURE_PYTHON_DIR ""
+#endif
+
+namespace fs = std::filesystem;
+
+namespace endure::python {
+namespace {
+
+// Holds the GIL on the calling thread (after initialization the main thread runs without it).
+struct gil {
+  PyGILState_STATE st = PyGILState_Ensure();
+  gil() = default;
+  ~gil() { PyGILState_Release(st); }
+  gil(const gil&) = delete;
+  gil& operator=(const gil&) = delete;
+};
+
+std::string str_of(PyObject* o) {
+  if (!o) return {};
+  py_ref s(PyObject_Str(o));
+  const char* c = s ? PyUnicode_AsUTF8(s.get()) : nullptr;
+  if (!c) {
+    PyErr_Clear();
+    return {};
+  }
+  return c;
+}
+
+// The pending Python error as one line (its str), cleared.
+std::string take_error() {
+  PyObject *t = nullptr, *v = nullptr, *tb = nullptr;
+  PyErr_Fetch(&t, &v, &tb);
+  PyErr_NormalizeException(&t, &v, &tb);
+  std::string type = t ? str_of(PyObject_GetAttrString(t, "__name__")) : "";
+  PyErr_Clear();
+  std::string msg = type + ": " + str_of(v);
+  Py_XDECREF(t);
+  Py_XDECREF(v);
+  Py_XDECREF(tb);
+  return msg;
+}
+
+std::string python_dir(const load_options& opts) {
+  if (!opts.python_dir.empty()) return opts.python_dir;
+  if (const char* e = std::getenv("ENDURE_PYTHON_DIR"); e && *e) return e;
+  return ENDURE_PYTHON_DIR;
+}
+
+bool initialized = false;
+
+base::result<base::unit> start_interpreter(const std::string& pydir) {
+  if (initialized) return base::unit{};
+  if (!fs::is_directory(pydir + "/locust"))
+    return base::make_error("endure's Python package is missing: no '" + pydir +
+                            "/locust' (set ENDURE_PYTHON_DIR to the directory holding it)");
+  if (PyImport_AppendInittab("_endure", &init_endure_module) != 0)
+    return base::make_error("cannot register the _endure module");
+  PyConfig config;
+  PyConfig_InitPythonConfig(&config);
+  config.parse_argv = 0;
+  config.install_signal_handlers = 0;  // SIGINT/SIGTERM belong to the runner
+  PyStatus status = PyConfig_SetString(&config, &config.program_name, L"/usr/bin/python3.11");
+  if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  if (PyStatus_Exception(status))
+    return base::make_error(std::string("cannot start Python 3.11: ") +
+                            (status.err_msg ? status.err_msg : "unknown error"));
+  initialized = true;
+  if (!gl::import()) {
+    std::string e = take_error();
+    PyEval_SaveThread();
+    return base::make_error("Python's greenlet module is missing (install python3-greenlet): " + e);
+  }
+  PyObject* path = PySys_GetObject("path");  // borrowed
+  py_ref dir(PyUnicode_FromString(pydir.c_str()));
+  if (path && dir) PyList_Insert(path, 0, dir.get());
+  PyErr_Clear();
+  PyEval_SaveThread();  // from here on every Python call takes the GIL (the hub thread holds it)
+  return base::unit{};
+}
+
+}  // namespace
+
+bool is_python_spec(const std::vector<std::string>& files) {
+  if (files.empty()) return false;
+  for (const auto& f : files)
+    if (!f.ends_with(".py")) return false;
+  return true;
+}
+
+struct program::impl {
+  hub_config config;
+  py_ref hub_module;
+  std::vector<py_ref> class_refs;
+  python_shard* shard = nullptr;  // the run's shard (set by the factory)
+  std::shared_ptr<std::atomic<bool>> shard_finished;
+};
+
+program::~program() {
+  if (!impl_ || !initialized) return;
+  // Python objects live as long as the process: the interpreter is never finalized (abandoned
+  // greenlets may still reference them), so references are released without the ceremony.
+  gil g;
+  impl_->class_refs.clear();
+  impl_->hub_module = py_ref();
+}
+
+base::result<std::unique_ptr<program>> program::load(const std::vector<std::string>& files,
+                                                     const load_options& opts) {
+  if (auto r = start_interpreter(python_dir(opts)); !r) return r.err();
+  gil g;
+  py_ref mod(PyImport_ImportModule("locust._hub"));
+  if (!mod) return base::make_error("cannot import endure's locust package: " + take_error());
+  py_ref paths(PyList_New(0));
+  for (const auto& f : files) {
+    py_ref s(PyUnicode_FromString(fs::absolute(f).lexically_normal().c_str()));
+    PyList_Append(paths.get(), s.get());
+  }
+  py_ref res(PyObject_CallMethod(mod.get(), "load", "O", paths.get()));
+  if (!res) return base::make_error("loading the locustfile failed: " + take_error());
+  if (PyObject* err = PyDict_GetItemString(res.get(), "error"))  // borrowed
+    return base::make_error(str_of(err));
+
+  std::unique_ptr<program> p(new program());
+  p->impl_ = std::make_unique<impl>();
+  auto& im = *p->impl_;
+  im.config.make_user = PyObject_GetAttrString(mod.get(), "make_user");
+  im.config.run_user = PyObject_GetAttrString(mod.get(), "run_user");
+  im.config.fire_event = PyObject_GetAttrString(mod.get(), "fire_runner_event");
+  if (!im.config.make_user || !im.config.run_user || !im.config.fire_event)
+    return base::make_error("endure's locust package is incomplete: " + take_error());
+  im.hub_module = std::move(mod);
+
+  PyObject* classes = PyDict_GetItemString(res.get(), "classes");  // borrowed list of dicts
+  for (Py_ssize_t i = 0; classes && i < PyList_Size(classes); ++i) {
+    PyObject* c = PyList_GetItem(classes, i);
+    engine::user_class uc;
+    uc.name = str_of(PyDict_GetItemString(c, "name"));
+    uc.weight = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "weight")));
+    uc.fixed_count = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "fixed_count")));
+    uc.host = str_of(PyDict_GetItemString(c, "host"));
+    PyObject* cls = PyDict_GetItemString(c, "cls");
+    im.class_refs.push_back(py_ref::borrow(cls));
+    uc.foreign = cls;
+    p->classes_.push_back(std::move(uc));
+  }
+  PyErr_Clear();
+  PyObject* shapes = PyDict_GetItemString(res.get(), "shapes");
+  for (Py_ssize_t i = 0; shapes && i < PyList_Size(shapes); ++i)
+    p->shapes_.push_back(str_of(PyList_GetItem(shapes, i)));
+  return p;
+}
+
+nlohmann::json program::task_ratio(const std::vector<std::string>& class_names) const {
+  gil g;
+  py_ref names(PyList_New(0));
+  for (const auto& n : class_names) {
+    py_ref s(PyUnicode_FromString(n.c_str()));
+    PyList_Append(names.get(), s.get());
+  }
+  py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "task_ratio_json", "O", names.get()));
+  if (!r) {
+    base::log_error("python", "task ratio: " + take_error());
+    return nlohmann::json::object();
+  }
+  return nlohmann::json::parse(str_of(r.get()), nullptr, false);
+}
+
+base::result<base::unit> program::configure(engine::run_config& cfg, const nlohmann::json& parsed_options) {
+  if (cfg.threads != 1)
+    base::log_info("python", "Python users run on one thread per process (--threads " +
+                                 std::to_string(cfg.threads) + " ignored)");
+  cfg.threads = 1;
+  nlohmann::json o = parsed_options;
+  o["host"] = cfg.host;
+  o["tags"] = cfg.tags;
+  o["exclude_tags"] = cfg.exclude_tags;
+  if (cfg.seed) o["seed"] = *cfg.seed;
+  {
+    gil g;
+    py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "configure", "s", o.dump().c_str()));
+    if (!r) return base::make_error("the locustfile's init failed: " + take_error());
+  }
+  impl* im = impl_.get();
+  cfg.make_shard = [im](int, engine::run_shared& shared) -> std::unique_ptr<engine::user_shard> {
+    auto s = std::make_unique<python_shard>(shared, im->config);
+    im->shard = s.get();
+    im->shard_finished = s->finished();
+    return s;
+  };
+  return base::unit{};
+}
+
+void program::attach(engine::hooks& hooks) {
+  impl* im = impl_.get();
+  hooks.test_start.push_back([im] {
+    if (im->shard) im->shard->fire("test_start", 0);
+  });
+  hooks.spawning_complete.push_back([im](uint64_t n) {
+    if (im->shard) im->shard->fire("spawning_complete", n);
+  });
+  hooks.test_stopping.push_back([im] {
+    if (im->shard) im->shard->fire("test_stopping", 0);
+  });
+  hooks.test_stop.push_back([im] {
+    if (im->shard) im->shard->fire("test_stop", 0);
+  });
+}
+
+void program::finish(int exit_code) {
+  if (impl_->shard_finished && !impl_->shard_finished->load()) {
+    // The hub thread is stuck in a task that never yields and holds the GIL: no more Python.
+    base::log_warning("python", "quitting and quit listeners skipped: a user is stuck in a task");
+    return;
+  }
+  gil g;
+  impl_->shard = nullptr;
+  py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "finish", "i", exit_code));
+  if (!r) base::log_error("python", "quit listeners: " + take_error());
+}
+
+}  // namespace endure::python
