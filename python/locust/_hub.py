@@ -26,15 +26,16 @@ def _is_user_class(v):
     return inspect.isclass(v) and issubclass(v, User) and v.abstract is False
 
 
-def _error_line(e, paths):
+def _error_line(e, path):
     """"FILE:LINE: Type: message" for an exception raised while importing a locustfile."""
     frames = traceback.extract_tb(e.__traceback__)
-    mine = [f for f in frames if os.path.abspath(f.filename) in paths]
+    full = os.path.abspath(path)
+    mine = [f for f in frames if os.path.abspath(f.filename) == full]
     text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
     if not mine:
-        return f"{paths[0]}: {text}"
+        return f"{path}: {text}"
     where = mine[-1]
-    line = f"{where.filename}:{where.lineno}: {text}"
+    line = f"{path}:{where.lineno}: {text}"
     inner = frames[-1]
     if inner is not where:
         line += f" (raised in {inner.filename}:{inner.lineno})"
@@ -46,24 +47,27 @@ def load(paths):
     global _files
     _files = list(paths)
     for path in paths:
-        d = os.path.dirname(path)
+        d = os.path.dirname(os.path.abspath(path))
         if d not in sys.path:
             sys.path.insert(1, d)
     for path in paths:
         stem = os.path.splitext(os.path.basename(path))[0]
         name = stem if stem not in sys.modules else "_endure_locustfile_" + stem
         try:
-            spec = importlib.util.spec_from_file_location(name, path)
+            spec = importlib.util.spec_from_file_location(name, os.path.abspath(path))
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
         except SyntaxError as e:
             sys.modules.pop(name, None)
-            where = f"{e.filename or path}:{e.lineno}" if e.lineno else (e.filename or path)
+            src = path
+            if e.filename and os.path.abspath(e.filename) != os.path.abspath(path):
+                src = e.filename
+            where = f"{src}:{e.lineno}" if e.lineno else src
             return {"error": f"{where}: {type(e).__name__}: {e.msg}"}
         except BaseException as e:  # SystemExit and friends too: the import must not end endure
             sys.modules.pop(name, None)
-            return {"error": _error_line(e, paths)}
+            return {"error": _error_line(e, path)}
         for v in list(vars(module).values()):
             if _is_user_class(v) and v not in _classes:
                 _classes.append(v)

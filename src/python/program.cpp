@@ -126,7 +126,7 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
   if (!mod) return base::make_error("cannot import endure's locust package: " + take_error());
   py_ref paths(PyList_New(0));
   for (const auto& f : files) {
-    py_ref s(PyUnicode_FromString(fs::absolute(f).lexically_normal().c_str()));
+    py_ref s(PyUnicode_FromString(f.c_str()));
     PyList_Append(paths.get(), s.get());
   }
   py_ref res(PyObject_CallMethod(mod.get(), "load", "O", paths.get()));

@@ -1,0 +1,356 @@
+// Python locustfiles run by the endure binary as a subprocess: the seed examples against the demo
+// shop, and the tests/locustfiles corpus against the in-process test server, with server-side
+// counts compared to the reported statistics.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "process.hpp"
+#include "support/test_server.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using endure::test_support::child_process;
+using endure::test_support::run_process;
+using endure::test_support::test_server;
+
+namespace {
+
+const std::string endure_bin = ENDURE_BIN;
+const std::string source_dir = ENDURE_SOURCE_DIR;
+const std::string corpus = ENDURE_SOURCE_DIR "/tests/locustfiles/";
+
+std::string temp_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("endure-py-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, sep)) out.push_back(item);
+  return out;
+}
+
+// Rows of _stats.csv keyed by "Type Name"; cells: Request Count, Failure Count ...
+using csv_rows = std::map<std::string, std::map<std::string, std::string>>;
+csv_rows read_stats_csv(const std::string& path) {
+  auto lines = split(read_file(path), '\n');
+  csv_rows rows;
+  if (lines.empty()) return rows;
+  auto header = split(lines[0], ',');
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    auto cells = split(lines[i], ',');
+    std::map<std::string, std::string> row;
+    for (size_t c = 0; c < header.size() && c < cells.size(); ++c) row[header[c]] = cells[c];
+    rows[row["Type"] + " " + row["Name"]] = row;
+  }
+  return rows;
+}
+
+uint64_t count_of(csv_rows& rows, const std::string& key, const char* column = "Request Count") {
+  auto it = rows.find(key);
+  if (it == rows.end()) return 0;
+  return std::stoull(it->second[column]);
+}
+
+struct run_result {
+  endure::test_support::process_result proc;
+  csv_rows rows;
+  std::string failures, exceptions;
+};
+
+run_result run_endure(const std::string& name, std::vector<std::string> args,
+                      std::chrono::seconds deadline = 60s) {
+  std::string dir = temp_dir(name);
+  std::vector<std::string> argv = {endure_bin};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--headless", "--csv", dir + "/out", "--only-summary"});
+  run_result r;
+  r.proc = run_process(argv, {}, deadline);
+  r.rows = read_stats_csv(dir + "/out_stats.csv");
+  r.failures = read_file(dir + "/out_failures.csv");
+  r.exceptions = read_file(dir + "/out_exceptions.csv");
+  return r;
+}
+
+// The demo shop as a separate process on an ephemeral port (for the seed examples' routes).
+class demo_shop {
+ public:
+  explicit demo_shop(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {endure_bin, "demo-shop", "--port", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc_ = std::make_unique<child_process>(argv);
+    std::string out = proc_->wait_for_stdout("\n", 10s);
+    auto p = out.find("http://");
+    if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
+  }
+  ~demo_shop() {
+    proc_->signal(SIGTERM);
+    proc_->wait(5s);
+  }
+  const std::string& url() const { return url_; }
+  nlohmann::json stats() const {
+    auto r = run_process({"curl", "-s", url_ + "/__stats"}, {}, 10s);
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+ private:
+  std::unique_ptr<child_process> proc_;
+  std::string url_;
+};
+
+}  // namespace
+
+TEST(python_cli, seed_example_one_verbatim_against_the_demo_shop) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  auto r = run_endure("seed1", {"-f", source_dir + "/examples/locustfile.py", "--host", shop.url(),
+                                "-u", "100", "-r", "100", "--run-time", "4s"});
+  ASSERT_EQ(r.proc.exit_code, 0) << r.proc.err;
+  uint64_t index = count_of(r.rows, "GET /"), about = count_of(r.rows, "GET /about/");
+  EXPECT_GT(index + about, 50u);
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("GET /", 0), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", 0), about);
+  EXPECT_EQ(r.rows[" Aggregated"]["Failure Count"], "0");
+  EXPECT_NE(r.proc.err.find("one thread per process"), std::string::npos) << r.proc.err;
+}
+
+TEST(python_cli, seed_example_two_verbatim_adds_to_cart) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  auto r = run_endure("seed2", {"-f", source_dir + "/examples/ecommerce.py", "--host", shop.url(),
+                                "-u", "100", "-r", "100", "-t", "4s"});
+  ASSERT_EQ(r.proc.exit_code, 0) << r.proc.err << r.proc.out;
+  uint64_t adds = count_of(r.rows, "POST /cart/add/1");
+  EXPECT_GT(adds, 5u);
+  EXPECT_EQ(count_of(r.rows, "GET /products"), adds);
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("POST /cart/add/1", 0), adds);
+  EXPECT_EQ(s["requests"].value("GET /products", 0), count_of(r.rows, "GET /products"));
+  EXPECT_EQ(s["requests"].value("GET /products/123", 0), count_of(r.rows, "GET /products/123"));
+}
+
+TEST(python_cli, seed_example_two_reports_catch_response_failures) {
+  demo_shop shop({"--error-rate", "1.0"});
+  ASSERT_FALSE(shop.url().empty());
+  auto r = run_endure("seed2f", {"-f", source_dir + "/examples/ecommerce.py", "--host", shop.url(),
+                                 "-u", "20", "-r", "100", "-t", "3s"});
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;
+  EXPECT_NE(r.failures.find("GET,/products/123,Failed to view product details: 500,"), std::string::npos)
+      << r.failures;
+}
+
+TEST(python_cli, bad_locustfiles_give_one_line_with_file_and_line_and_exit_2) {
+  struct bad_case {
+    std::string file, expect;
+  };
+  std::vector<bad_case> cases = {
+      {"bad/syntax_error.py", "bad/syntax_error.py:6: SyntaxError: expected ':'"},
+      {"bad/import_error.py", "bad/import_error.py:2: ModuleNotFoundError: No module named 'no_such_module_here'"},
+      {"bad/raises.py", "bad/raises.py:3: RuntimeError: configuration missing"},
+      {"bad/no_user.py", "no user class found"},
+      {"bad/no_tasks.py", "bad/no_tasks.py:3: no tasks defined on Idle"},
+      {"bad/no_host.py", "no host for user class 'NoHost'"},
+  };
+  for (auto& c : cases) {
+    std::string dir = temp_dir("bad");
+    auto r = run_process({endure_bin, "-f", corpus + c.file, "--headless", "-t", "1s", "--csv", dir + "/out"},
+                         {}, 60s);
+    EXPECT_EQ(r.exit_code, 2) << c.file << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("endure: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_FALSE(fs::exists(dir + "/out_stats.csv")) << "no partial outputs for " << c.file;
+  }
+}
+
+TEST(python_cli, every_client_option_and_response_attribute) {
+  test_server server;
+  auto r = run_endure("options", {"-f", corpus + "client_options.py", "--host", server.base_url(),
+                                  "-u", "1", "-r", "1", "-t", "20s"});
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;  // the 404 and the timeout are failures
+  // No assertion failed inside the locustfile.
+  EXPECT_EQ(split(r.exceptions, '\n').size(), 1u) << r.exceptions;
+  EXPECT_EQ(count_of(r.rows, "GET echo-named"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET renamed"), 2u);
+  EXPECT_EQ(count_of(r.rows, "GET /slow-timeout", "Failure Count"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET /status/404", "Failure Count"), 1u);
+  EXPECT_NE(r.failures.find("GET,/slow-timeout,TimeoutError: request timed out after 0.05s"), std::string::npos)
+      << r.failures;
+  EXPECT_NE(r.failures.find("GET,/status/404,HTTPError: 404 Client Error: Not Found for url: /status/404"),
+            std::string::npos)
+      << r.failures;
+  // Server-side: every request reported (the redirect followed counts twice at the server).
+  EXPECT_EQ(server.total(), count_of(r.rows, " Aggregated") + 1);
+  EXPECT_EQ(server.count("GET /echo"), count_of(r.rows, "GET echo-named") + count_of(r.rows, "GET echo-default"));
+  EXPECT_EQ(server.count("POST /echo"), count_of(r.rows, "POST /echo"));
+}
+
+TEST(python_cli, catch_response_follows_locusts_rules) {
+  test_server server;
+  auto r = run_endure("catch", {"-f", corpus + "catch_response.py", "--host", server.base_url(),
+                                "-u", "1", "-r", "1", "-t", "20s", "-i", "1"});
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;
+  EXPECT_EQ(count_of(r.rows, "GET success-404"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET success-404", "Failure Count"), 0u);
+  EXPECT_EQ(count_of(r.rows, "GET failure-200", "Failure Count"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET default-500", "Failure Count"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET default-200", "Failure Count"), 0u);
+  EXPECT_EQ(count_of(r.rows, "GET response-error", "Failure Count"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET other-exception"), 0u);  // not a request result
+  EXPECT_EQ(count_of(r.rows, "GET uncaught-404", "Failure Count"), 1u);
+  for (const char* line : {"GET,failure-200,not what I wanted,1", "GET,failure-exc,ValueError: bad value,1",
+                           "GET,default-500,HTTPError: 500 Server Error: Internal Server Error for url: default-500,1",
+                           "GET,response-error,ResponseError: raised inside,1",
+                           "GET,uncaught-404,HTTPError: 404 Client Error: Not Found for url: uncaught-404,1"})
+    EXPECT_NE(r.failures.find(line), std::string::npos) << line << "\n" << r.failures;
+  EXPECT_NE(r.exceptions.find("KeyError('boom')"), std::string::npos) << r.exceptions;
+  EXPECT_NE(r.exceptions.find("in other_exception_inside"), std::string::npos) << r.exceptions;
+  EXPECT_EQ(server.total(), count_of(r.rows, " Aggregated") + 1);  // + the unreported one
+}
+
+TEST(python_cli, task_sets_weights_and_control_flow) {
+  test_server server;
+  auto r = run_endure("tasksets", {"-f", corpus + "tasksets.py", "--host", server.base_url(), "-u", "6",
+                                   "-r", "100", "-t", "2s", "--stop-timeout", "2s"});
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.exceptions;
+  // SequentialTaskSet: in order, on_stop after each interrupt (with graceful stop, maybe one
+  // sequence cut short at the end).
+  uint64_t s1 = count_of(r.rows, "GET seq-1"), s3 = count_of(r.rows, "GET seq-3");
+  EXPECT_GT(s1, 10u);
+  EXPECT_LE(s1 - s3, 4u);
+  EXPECT_GE(count_of(r.rows, "GET seq-on-stop"), s3);
+  EXPECT_GT(count_of(r.rows, "GET inner"), 10u);
+  EXPECT_GT(count_of(r.rows, "GET scheduled"), 10u);
+  // Weights 3:1 between the two tasks of the fixed_count user.
+  double ratio = static_cast<double>(count_of(r.rows, "GET resched")) /
+                 static_cast<double>(count_of(r.rows, "GET resched-now"));
+  EXPECT_GT(ratio, 2.0);
+  EXPECT_LT(ratio, 4.5);
+  // The Stopper ran once and stopped (on_stop ran); 4 TaskSetUsers + 2 fixed ones started.
+  EXPECT_EQ(count_of(r.rows, "GET stopper"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET user-on-start"), 6u);
+  // Graceful stop: every remaining user's on_stop ran too.
+  EXPECT_EQ(count_of(r.rows, "GET user-on-stop"), 6u);
+  EXPECT_EQ(server.count("GET /fast"), count_of(r.rows, " Aggregated"));
+}
+
+TEST(python_cli, event_hooks_and_custom_clients) {
+  test_server server;
+  auto r = run_endure("events", {"-f", corpus + "events_hooks.py", "--host", server.base_url(), "-u", "3",
+                                 "-r", "100", "-t", "2s"});
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;
+  const std::string& out = r.proc.out;
+  std::vector<std::string> order = {"EVENT init LocalRunner 3", "EVENT test_start", "EVENT spawning_complete 3",
+                                    "EVENT test_stopping", "EVENT test_stop", "EVENT quitting", "EVENT quit 1"};
+  size_t pos = 0;
+  for (auto& e : order) {
+    auto p = out.find(e, pos);
+    EXPECT_NE(p, std::string::npos) << e << "\n" << out;
+    if (p != std::string::npos) pos = p;
+  }
+  uint64_t fast = count_of(r.rows, "GET /fast"), err = count_of(r.rows, "GET /status/503");
+  EXPECT_EQ(server.count("GET /fast"), fast);
+  EXPECT_EQ(server.count("GET /status/503"), err);
+  // The request listener saw every HTTP request and the custom ones.
+  EXPECT_NE(out.find("EVENT test_stop requests=" + std::to_string(fast + err + 3) + " ok=" +
+                     std::to_string(fast + 2) + " total=" + std::to_string(fast + err + 3)),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(count_of(r.rows, "CUSTOM fired"), 1u);
+  EXPECT_EQ(r.rows["CUSTOM fired"]["Average Response Time"].substr(0, 4), "12.5");
+  EXPECT_EQ(count_of(r.rows, "CUSTOM measured-fail", "Failure Count"), 1u);
+  EXPECT_EQ(count_of(r.rows, "CUSTOM measured-ok", "Failure Count"), 0u);
+  EXPECT_NE(r.failures.find("CUSTOM,measured-fail,ValueError: custom failure,1"), std::string::npos) << r.failures;
+}
+
+TEST(python_cli, task_exceptions_have_python_tracebacks_and_stop_test_ends_the_run) {
+  test_server server;
+  auto r = run_endure("exc", {"-f", corpus + "exceptions_table.py", "--host", server.base_url(), "-u", "1",
+                              "-r", "1", "-t", "30s"});
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;
+  EXPECT_NE(r.proc.err.find("Test stopped (stop_test)"), std::string::npos) << r.proc.err;
+  EXPECT_EQ(count_of(r.rows, "GET /fast"), 4u);
+  EXPECT_EQ(server.count("GET /fast"), 4u);
+  EXPECT_NE(r.exceptions.find("3,ValueError('out of stock'),"), std::string::npos) << r.exceptions;
+  EXPECT_NE(r.exceptions.find("exceptions_table.py\"\", line 8, in helper"), std::string::npos) << r.exceptions;
+}
+
+TEST(python_cli, time_sleep_and_gevent_sleep_yield_to_other_users) {
+  test_server server;
+  auto r = run_endure("sleep", {"-f", corpus + "sleeping.py", "--host", server.base_url(), "-u", "20",
+                                "-r", "100", "-t", "3s"});
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.exceptions;
+  // 19 sleepers, 1 s per task, about 2.8 s: blocking sleeps would give about 3.
+  EXPECT_GE(count_of(r.rows, "GET /fast"), 30u);
+  EXPECT_GE(count_of(r.rows, "GET spawned"), 5u);
+  EXPECT_EQ(server.count("GET /fast"), count_of(r.rows, " Aggregated"));
+}
+
+TEST(python_cli, wait_time_functions_pace_users) {
+  test_server server;
+  auto r = run_endure("wait", {"-f", corpus + "wait_times.py", "--host", server.base_url(), "-u", "4",
+                               "-r", "100", "-t", "3s"});
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.exceptions;
+  // One user each. constant_pacing(0.2) and constant_throughput(5): about 15 in 3 s.
+  for (const char* name : {"GET pacing", "GET throughput"}) {
+    EXPECT_GE(count_of(r.rows, name), 12u) << name;
+    EXPECT_LE(count_of(r.rows, name), 16u) << name;
+  }
+  EXPECT_GE(count_of(r.rows, "GET constant"), 20u);  // 0.1 s
+  EXPECT_LE(count_of(r.rows, "GET constant"), 31u);
+  EXPECT_GE(count_of(r.rows, "GET between"), 13u);  // 0.1-0.2 s
+  EXPECT_LE(count_of(r.rows, "GET between"), 31u);
+}
+
+TEST(python_cli, tags_and_iterations) {
+  test_server server;
+  auto a = run_endure("tags-a", {"-f", corpus + "tags.py", "--host", server.base_url(), "-u", "1", "-r", "100",
+                                 "-t", "10s", "-i", "200", "--tags", "a"});
+  EXPECT_EQ(a.proc.exit_code, 0) << a.proc.err;
+  EXPECT_GT(count_of(a.rows, "GET tag-a"), 0u);
+  EXPECT_GT(count_of(a.rows, "GET tag-ac"), 0u);
+  EXPECT_GT(count_of(a.rows, "GET set-a"), 0u);
+  EXPECT_EQ(count_of(a.rows, "GET tag-b"), 0u);
+  EXPECT_EQ(count_of(a.rows, "GET untagged"), 0u);
+  // -i counts top-level tasks: exactly 200 here (each makes one request).
+  EXPECT_EQ(count_of(a.rows, " Aggregated"), 200u);
+  EXPECT_EQ(server.total(), 200u);
+  auto x = run_endure("tags-x", {"-f", corpus + "tags.py", "--host", server.base_url(), "-u", "1", "-r", "100",
+                                 "-t", "10s", "-i", "100", "--exclude-tags", "a"});
+  EXPECT_EQ(x.proc.exit_code, 0) << x.proc.err;
+  EXPECT_EQ(count_of(x.rows, "GET tag-a") + count_of(x.rows, "GET tag-ac") + count_of(x.rows, "GET set-a"), 0u);
+  EXPECT_EQ(count_of(x.rows, "GET tag-b") + count_of(x.rows, "GET untagged"), 100u);
+}
+
+TEST(python_cli, list_and_task_ratio) {
+  auto l = run_process({endure_bin, "-f", corpus + "tasksets.py", "--list"}, {}, 30s);
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  EXPECT_EQ(l.out, "TaskSetUser\nRescheduler\nStopper\nNotAnHttpUser\n");
+  auto j = run_process({endure_bin, "-f", corpus + "tasksets.py", "--show-task-ratio-json", "TaskSetUser",
+                        "Rescheduler"}, {}, 30s);
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  auto ratio = nlohmann::json::parse(j.out);
+  EXPECT_DOUBLE_EQ(ratio["TaskSetUser"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(ratio["Rescheduler"]["tasks"]["reschedule"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(ratio["TaskSetUser"]["tasks"]["Nested"]["tasks"]["Inner"]["ratio"].get<double>(), 0.25);
+}

@@ -1,0 +1,3 @@
+from locust import HttpUser, task
+
+raise RuntimeError("configuration missing")
