@@ -46,6 +46,8 @@ def load(paths):
     """Imports the locustfiles; returns {"classes": [...], "shapes": [...]} or {"error": "..."}."""
     global _files
     _files = list(paths)
+    del _classes[:]
+    del _shapes[:]
     for path in paths:
         d = os.path.dirname(os.path.abspath(path))
         if d not in sys.path:

@@ -1,0 +1,121 @@
+// python::program in-process: locustfile loading (classes, ratios, errors) and a whole run of
+// Python users on the greenlet hub against the test server, with server-side counts.
+#include "python/program.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "stats/snapshot.hpp"
+#include "support/test_server.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string write_locustfile(const std::string& name, const std::string& text) {
+  auto dir = fs::temp_directory_path() / ("endure-py-unit-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  auto path = (dir / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST(python_program, loads_classes_with_locusts_rules) {
+  auto f = write_locustfile("classes_file.py", R"(
+from locust import HttpUser, User, task, constant
+
+class Base(HttpUser):
+    abstract = True
+    @task
+    def t(self): pass
+
+class Heavy(Base):
+    weight = 3
+    host = "http://example.invalid"
+    @task(3)
+    def a(self): pass
+
+class Fixed(User):
+    fixed_count = 2
+    tasks = {Base.t: 1}
+)");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  const auto& classes = (*p)->classes();
+  ASSERT_EQ(classes.size(), 2u);
+  EXPECT_EQ(classes[0].name, "Heavy");
+  EXPECT_EQ(classes[0].weight, 3);
+  EXPECT_EQ(classes[0].host, "http://example.invalid");
+  EXPECT_EQ(classes[1].name, "Fixed");
+  EXPECT_EQ(classes[1].fixed_count, 2);
+  EXPECT_NE(classes[1].foreign, nullptr);
+  auto ratio = (*p)->task_ratio({"Heavy", "Fixed"});
+  EXPECT_DOUBLE_EQ(ratio["Heavy"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(ratio["Heavy"]["tasks"]["a"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(ratio["Heavy"]["tasks"]["t"]["ratio"].get<double>(), 0.25);
+}
+
+TEST(python_program, load_errors_name_file_and_line) {
+  auto f = write_locustfile("broken_file.py", "from locust import task\n\ndef f(:\n    pass\n");
+  auto p = endure::python::program::load({f});
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.err().message.find("broken_file.py:3: SyntaxError"), std::string::npos) << p.err().message;
+  EXPECT_EQ(p.err().code, 2);
+  auto g = write_locustfile("nothing_file.py", "x = 1\n");
+  auto q = endure::python::program::load({g});
+  ASSERT_FALSE(q);
+  EXPECT_NE(q.err().message.find("no user class found"), std::string::npos) << q.err().message;
+}
+
+TEST(python_program, runs_users_on_the_hub_and_counts_match_the_server) {
+  endure::test_support::test_server server;
+  auto f = write_locustfile("run_file.py", R"(
+from locust import HttpUser, task, constant, events
+
+starts = []
+
+@events.test_start.add_listener
+def on_start(environment, **kw):
+    starts.append(1)
+
+class Looper(HttpUser):
+    wait_time = constant(0)
+    @task
+    def fast(self):
+        self.client.get("/fast")
+        with self.client.get("/status/404", catch_response=True) as r:
+            r.success()
+)");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  endure::engine::run_config cfg;
+  cfg.users = 5;
+  cfg.spawn_rate = 100;
+  cfg.run_time = 1s;
+  cfg.stop_timeout = 2s;  // graceful: in-flight requests complete and are counted
+  cfg.threads = 4;  // forced to 1 for Python
+  cfg.host = server.base_url();
+  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
+  EXPECT_EQ(cfg.threads, 1);
+  uint64_t spawned = 0;
+  endure::stats::snapshot_ptr last;
+  {
+    endure::engine::runner r(cfg, (*p)->classes());
+    (*p)->attach(r.events());
+    r.events().spawning_complete.push_back([&](uint64_t n) { spawned = n; });
+    last = r.run();
+  }
+  (*p)->finish(0);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(spawned, 5u);
+  EXPECT_GT(last->aggregated.num_requests, 100u);
+  EXPECT_EQ(last->aggregated.num_failures, 0u);
+  EXPECT_EQ(server.total(), last->aggregated.num_requests);
+  EXPECT_EQ(server.count("GET /fast"), server.count("GET /status/404"));
+}
