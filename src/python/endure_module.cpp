@@ -271,6 +271,7 @@ PyObject* do_sleep(PyObject* arg, bool is_wait) {
   }
   py_user* u = h->current();
   if (is_wait && u && u->state != running) Py_RETURN_NONE;  // stopping: no more waiting
+  if (is_wait && seconds == 0) Py_RETURN_NONE;  // as C++ users: no wait, no switch (sleep(0) yields)
   h->sleep(seconds, is_wait);
   if (PyErr_Occurred()) return nullptr;
   Py_RETURN_NONE;
