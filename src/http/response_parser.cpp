@@ -336,11 +336,11 @@ void response_parser::on_body_bytes(std::string_view bytes) {
     }
     return;
   }
-  if (!decoder_.feed(bytes, body_, options_.max_body_bytes)) {
-    fail(decoder_.error());
-    return;
-  }
+  // Counted before the error check: a body that fails mid-way still reports what it decoded,
+  // so body_bytes() >= body().size() always holds (found by fuzz_response_parser).
+  const bool ok = decoder_.feed(bytes, body_, options_.max_body_bytes);
   body_bytes_ = decoder_.total_out();
+  if (!ok) fail(decoder_.error());
 }
 
 void response_parser::finish() {

@@ -68,9 +68,11 @@ std::string_view parse_authority(std::string_view auth, url& u) {
       host = auth;
     }
     if (host.empty()) return "empty host";
+    // A ':' left in the host ("h:80x:81") would be taken for an IPv6 literal and printed in
+    // brackets: only a bracketed host may hold one (found by fuzz_url).
     for (char c : host)
       if (c == ' ' || c == '/' || c == '?' || c == '#' || c == '@' || c == '[' || c == ']' ||
-          c == '\\' || static_cast<unsigned char>(c) < 0x21)
+          c == '\\' || c == ':' || static_cast<unsigned char>(c) < 0x21)
         return "invalid host";
   }
   u.host = lower(host);
