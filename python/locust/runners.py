@@ -1,5 +1,6 @@
 """environment.runner: what a locustfile may ask of the running test."""
 import _endure
+from greenlet import GreenletExit, getcurrent
 
 STATE_INIT, STATE_SPAWNING, STATE_RUNNING, STATE_CLEANUP, STATE_STOPPING, STATE_STOPPED, \
     STATE_MISSING = ["ready", "spawning", "running", "cleanup", "stopping", "stopped", "missing"]
@@ -27,8 +28,11 @@ class Runner:
         return self.environment.user_classes
 
     def quit(self):
-        """Ends the test (from a task or an event listener)."""
+        """Ends the test. Called from a user's task, it also ends that user at once (Locust kills
+        every user, the caller included)."""
         _endure.stop_test()
+        if getcurrent().parent is not None:
+            raise GreenletExit()
 
     def stop(self):
         _endure.stop_test()
