@@ -239,6 +239,7 @@ TEST(cli, seed_example_one_against_the_demo_shop) {
   std::string dir = temp_dir("seed1");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/locustfile.cpp", "--host", shop.url(),
                         "--headless", "-u", "300", "-r", "300", "--run-time", "5s", "--seed", "7",
+                        "--stop-timeout", "10s",
                         "--csv", dir + "/seed1", "--json-file", dir + "/seed1.json", "--html",
                         dir + "/seed1.html"},
                        {cache_env}, 120s);
@@ -285,7 +286,8 @@ TEST(cli, seed_example_two_adds_to_cart) {
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("seed2");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/ecommerce.cpp", "--host", shop.url(),
-                        "--headless", "-u", "100", "-r", "100", "-t", "4s", "--csv", dir + "/seed2",
+                        "--headless", "-u", "100", "-r", "100", "-t", "4s", "--stop-timeout", "10s",
+                        "--csv", dir + "/seed2",
                         "--only-summary"},
                        {cache_env}, 180s);
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;

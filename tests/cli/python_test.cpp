@@ -79,7 +79,9 @@ struct run_result {
 run_result run_endure(const std::string& name, std::vector<std::string> args,
                       std::chrono::seconds deadline = 60s) {
   std::string dir = temp_dir(name);
-  std::vector<std::string> argv = {endure_bin};
+  // A graceful stop lets the last requests finish, so server-side counts compare exactly (a
+  // killed request reached the server but is not a result). Later flags override it.
+  std::vector<std::string> argv = {endure_bin, "--stop-timeout", "10s"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.end(), {"--headless", "--csv", dir + "/out", "--only-summary"});
   run_result r;
