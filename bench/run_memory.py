@@ -100,8 +100,11 @@ def main():
         bl.measured_run(warm, os.path.join(work, "warm.log"), timeout_s=300, cwd=work, env=env)
         plan = [("endure-cpp", n) for n in [BASELINE_USERS] + sorted(runs_users)]
         plan += [("locust-http", n) for n in [BASELINE_USERS] + sorted(locust_counts)]
-        plan += [("endure-py", BASELINE_USERS)]
+        plan += [("endure-py", n) for n in [BASELINE_USERS] + sorted(runs_users)]
+        py_supported = True
         for tool, users in plan:
+            if tool == "endure-py" and not py_supported:
+                continue  # the baseline run already said "not supported"
             prefix = os.path.join(work, f"{tool}-{users}")
             argv = (locust_argv(users, prefix) if tool == "locust-http" else
                     endure_argv(py if tool == "endure-py" else cpp, users, prefix))
@@ -110,6 +113,7 @@ def main():
             row = {"tool": tool, "users": users, "rc": rc}
             if tool == "endure-py" and rc == 2:
                 row["na"] = "n/a (not supported yet)"
+                py_supported = False
             else:
                 row["rss_kb"] = steady_rss_kb(samples, secs)
                 row["peak_kb"] = max((r for _, r in samples), default=None)
@@ -155,7 +159,7 @@ def main():
         lines.append(f"| {r['tool']} | {r['users']} | {rss_mb} | {peak_mb} | {per_user} | "
                      f"{r.get('requests', 'n/a')} | {r.get('failures', 'n/a')} |")
     for n, why in skipped.items():
-        lines.append(f"| endure-cpp | {n} | not run: {why} | | | | |")
+        lines.append(f"| endure-cpp, endure-py | {n} | not run: {why} | | | | |")
     lines.append("")
     lines.append("Commands (PORT: the demo shop's free port; PREFIX: a temp dir):\n")
     lines.append("```")
