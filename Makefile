@@ -5,7 +5,7 @@ PRESET ?= ci
 else
 PRESET ?= dev
 endif
-BUILD := build/$(PRESET)
+BUILD = build/$(PRESET)
 JOBS ?= $(shell nproc)
 
 .PHONY: deps build test demo release bench clean
