@@ -7,6 +7,7 @@
 #pragma once
 #include "endure/control.hpp"
 #include "endure/http.hpp"
+#include "endure/shape.hpp"
 #include "endure/task.hpp"
 #include "endure/user.hpp"
 #include "endure/wait_time.hpp"

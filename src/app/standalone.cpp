@@ -17,6 +17,7 @@
 #include "cppfile/loader.hpp"
 #include "report/html.hpp"
 #include "endure/user.hpp"
+#include "endure/shape.hpp"
 #include "engine/runner.hpp"
 #include "python/program.hpp"
 #include "sinks/console_sink.hpp"
@@ -89,6 +90,12 @@ void print_task_ratio(const nlohmann::json& j, bool as_json) {
   }
 }
 
+std::string fmt_rate(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", r);
+  return buf;
+}
+
 // An output file must be creatable before the run starts (its directory exists and is writable).
 base::result<base::unit> check_writable(const std::string& flag, const std::string& path) {
   std::filesystem::path p(path);
@@ -132,6 +139,7 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   }
   // --- end Python ---
   std::vector<engine::user_class> classes;
+  std::shared_ptr<LoadTestShape> shape;
   if (py) {
     classes = py->classes();
   } else {
@@ -139,6 +147,7 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
     if (!loaded) return fail(loaded.err().message);
     for (const auto* c : loaded->classes)
       if (!c->abstract) classes.push_back(engine::make_user_class(c));
+    shape = loaded->shape;
   }
   if (!o.user_classes.empty()) {
     std::vector<engine::user_class> picked;
@@ -223,6 +232,17 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   cfg.exclude_tags = o.exclude_tags;
   cfg.reset_stats = o.reset_stats;
   cfg.handle_signals = true;
+  if (shape) {
+    // Locust: a shape class drives the users; -u and -r are not used (--run-time still ends it).
+    if (o.source.count("users") || o.source.count("spawn-rate"))
+      base::log_warning("main", "the locustfile has a load shape: -u/--users and -r/--spawn-rate are ignored");
+    cfg.shape = [shape](double run_time_s, uint64_t users) -> std::optional<engine::shape_tick> {
+      shape->set_state(run_time_s, users);
+      auto t = shape->tick();
+      if (!t) return std::nullopt;
+      return engine::shape_tick{t->users, t->spawn_rate, t->user_classes};
+    };
+  }
   if (py) {  // Python: one shard, the locustfile's environment and init event
     nlohmann::json py_options = {{"host", o.host},           {"num_users", o.users},
                              {"spawn_rate", o.spawn_rate}, {"headless", o.headless},
@@ -235,8 +255,10 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   }
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
-                             std::to_string(o.users) + " users at " + std::to_string(o.spawn_rate) +
-                             "/s on " + std::to_string(cfg.threads) + " threads");
+                             (shape ? std::string("users from the load shape")
+                                    : std::to_string(o.users) + " users at " +
+                                          fmt_rate(o.spawn_rate) + "/s") +
+                             " on " + std::to_string(cfg.threads) + " threads");
   engine::runner r(cfg, classes);
   if (py) py->attach(r.events());
   r.events().snapshot.push_back([&](const stats::snapshot_ptr& s) {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/log.hpp"
+#include "endure/shape.hpp"
 #include "endure/user.hpp"
 
 #ifndef ENDURE_SOURCE_INCLUDE_DIR
@@ -117,7 +118,8 @@ std::string headers_fingerprint(const std::string& include_dir) {
 
 base::result<std::vector<const detail::class_spec*>> load_one(const std::string& file,
                                                               const load_options& o,
-                                                              bool& compiled) {
+                                                              bool& compiled,
+                                                              std::shared_ptr<LoadTestShape>& shape) {
   bool ok = false;
   std::string source = read_file(file, ok);
   if (!ok) return base::make_error("cannot read locustfile '" + file + "'");
@@ -162,9 +164,22 @@ base::result<std::vector<const detail::class_spec*>> load_one(const std::string&
   void* h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) return base::make_error(file + ": cannot load the compiled locustfile: " + dlerror());
   using reg_fn = void (*)(detail::registry&);
+  using shape_fn = LoadTestShape* (*)();
   auto fn = reinterpret_cast<reg_fn>(dlsym(h, "endure_register_users_v1"));
-  if (!fn)
+  auto make_shape = reinterpret_cast<shape_fn>(dlsym(h, "endure_make_shape_v1"));
+  if (make_shape) {
+    if (shape)
+      return base::make_error(file + ": a second load shape (ENDURE_SHAPE): use one per test");
+    try {
+      shape.reset(make_shape());
+    } catch (const std::exception& e) {
+      return base::make_error(file + ": constructing the load shape threw: " + e.what());
+    }
+  }
+  if (!fn) {
+    if (make_shape) return std::vector<const detail::class_spec*>{};
     return base::make_error(file + ": no user classes: add ENDURE_USERS(YourUser, ...) at the end");
+  }
   detail::registry reg;
   try {
     fn(reg);
@@ -215,7 +230,7 @@ base::result<loaded> load(const std::string& spec, const load_options& opts) {
     if (!f.ends_with(".cpp") && !f.ends_with(".cc") && !f.ends_with(".cxx"))
       return base::make_error(f + ": unknown locustfile type: expected .cpp (or .py)");
     bool compiled = false;
-    auto classes = load_one(f, opts, compiled);
+    auto classes = load_one(f, opts, compiled, out.shape);
     if (!classes) return classes.err();
     out.compiled |= compiled;
     out.files.push_back(f);

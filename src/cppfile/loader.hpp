@@ -2,11 +2,15 @@
 // compiler against endure's public headers into a shared object cached by content hash, then
 // dlopens it. Does not run anything: the engine does.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
 
+namespace endure {
+class LoadTestShape;
+}
 namespace endure::detail {
 struct class_spec;
 }
@@ -22,6 +26,8 @@ struct load_options {
 
 struct loaded {
   std::vector<const detail::class_spec*> classes;
+  // The load shape, when a file exports one with ENDURE_SHAPE (at most one in all the files).
+  std::shared_ptr<LoadTestShape> shape;
   std::vector<std::string> files;  // the locustfiles, in order
   bool compiled = false;           // false when every file came from the cache
 };

@@ -45,15 +45,21 @@ struct runner::impl {
   std::unique_ptr<stats::aggregator> agg;
   stats::snapshot_ptr final_snapshot;
 
-  // Spawning.
-  std::vector<uint64_t> target_by_class;
-  std::vector<size_t> order;  // spawn order of class indices
-  size_t spawned = 0;
-  std::vector<uint64_t> spawned_by_class;
-  std::vector<std::vector<std::pair<size_t, uint64_t>>> spawned_on;  // per class: (shard, n)
-  int64_t spawn_start_ns = 0;
+  // Spawning: a ramp is a list of changes (class index, +1 spawn or -1 stop) applied at a rate.
+  std::vector<std::pair<size_t, int>> ramp;
+  size_t ramp_done = 0;
+  double ramp_rate = 1;
+  int64_t ramp_start_ns = 0;
+  bool first_ramp = true;
+  uint64_t ramp_target = 0;
+  std::vector<uint64_t> live_by_class;              // spawned minus stopped by the runner
+  std::vector<std::vector<uint64_t>> on_shard;      // [class][shard]
+  std::vector<uint64_t> shard_total;
   base::rng seed_rng;
-  size_t next_shard = 0;
+  // Load shape.
+  asio::steady_timer shape_timer{io};
+  int64_t run_start_ns = 0;
+  std::optional<shape_tick> last_tick;
 
   stats::run_state state = stats::run_state::ready;
   asio::steady_timer spawn_timer{io}, stats_timer{io}, run_timer{io}, stop_timer{io};
@@ -87,7 +93,7 @@ struct runner::impl {
 
   std::vector<std::pair<std::string, uint64_t>> users_by_class() const {
     std::vector<std::pair<std::string, uint64_t>> out;
-    for (size_t i = 0; i < classes.size(); ++i) out.emplace_back(classes[i].name, spawned_by_class[i]);
+    for (size_t i = 0; i < classes.size(); ++i) out.emplace_back(classes[i].name, live_by_class[i]);
     return out;
   }
 
@@ -96,21 +102,21 @@ struct runner::impl {
       shards.push_back(cfg.make_shard ? cfg.make_shard(i, shared) : std::make_unique<shard>(i, shared));
       shards.back()->start();
     }
-    std::vector<class_weight> weights;
-    for (const auto& c : classes) weights.push_back({c.name, c.weight, c.fixed_count});
-    target_by_class = distribute_users(weights, cfg.users);
-    order = spawn_order(target_by_class);
-    spawned_by_class.assign(classes.size(), 0);
-    spawned_on.assign(classes.size(), {});
+    live_by_class.assign(classes.size(), 0);
+    on_shard.assign(classes.size(), std::vector<uint64_t>(shards.size(), 0));
+    shard_total.assign(shards.size(), 0);
     seed_rng.reseed(cfg.seed ? *cfg.seed : static_cast<uint64_t>(base::mono_now_ns()));
 
     for (auto& f : events.test_start) f();
-    state = stats::run_state::spawning;
-    spawn_start_ns = base::mono_now_ns();
-    last_interval_ns = spawn_start_ns;
+    run_start_ns = base::mono_now_ns();
+    last_interval_ns = run_start_ns;
     last_cpu_s = process_cpu_seconds();
-    last_cpu_ns = spawn_start_ns;
-    spawn_tick();
+    last_cpu_ns = run_start_ns;
+    if (cfg.shape) {
+      shape_step();
+    } else {
+      retarget(cfg.users, cfg.spawn_rate, {});
+    }
     schedule_stats();
     if (cfg.run_time) {
       run_timer.expires_after(*cfg.run_time);
@@ -145,40 +151,116 @@ struct runner::impl {
     });
   }
 
+  // Sets new user targets: stops first (most recent users, gracefully), then spawns, all at
+  // `rate` changes per second. `only`: the classes to run (empty: all, by weight).
+  void retarget(uint64_t users, double rate, const std::vector<std::string>& only) {
+    std::vector<class_weight> weights;
+    for (const auto& c : classes) {
+      bool selected = only.empty() || std::find(only.begin(), only.end(), c.name) != only.end();
+      weights.push_back({c.name, selected ? c.weight : 0, selected ? c.fixed_count : 0});
+    }
+    auto target = distribute_users(weights, users);
+    std::vector<uint64_t> up(classes.size(), 0), down(classes.size(), 0);
+    for (size_t i = 0; i < classes.size(); ++i) {
+      if (target[i] > live_by_class[i]) up[i] = target[i] - live_by_class[i];
+      if (target[i] < live_by_class[i]) down[i] = live_by_class[i] - target[i];
+    }
+    ramp.clear();
+    for (size_t ci : spawn_order(down)) ramp.emplace_back(ci, -1);
+    for (size_t ci : spawn_order(up)) ramp.emplace_back(ci, +1);
+    ramp_done = 0;
+    ramp_rate = rate;
+    ramp_target = users;
+    ramp_start_ns = base::mono_now_ns();
+    spawn_timer.cancel();
+    if (!ramp.empty()) state = stats::run_state::spawning;
+    spawn_tick();
+  }
+
+  void apply(const std::pair<size_t, int>& change) {
+    size_t ci = change.first;
+    if (change.second > 0) {
+      size_t si = static_cast<size_t>(
+          std::min_element(shard_total.begin(), shard_total.end()) - shard_total.begin());
+      shards[si]->spawn(classes[ci], ci, seed_rng.next());
+      live_by_class[ci]++;
+      on_shard[ci][si]++;
+      shard_total[si]++;
+    } else {
+      auto& per = on_shard[ci];
+      size_t si = static_cast<size_t>(std::max_element(per.begin(), per.end()) - per.begin());
+      if (per[si] == 0) return;
+      shards[si]->stop_users(ci, 1, false);
+      live_by_class[ci]--;
+      per[si]--;
+      shard_total[si]--;
+    }
+  }
+
   void spawn_tick() {
     if (stopping) return;
-    double elapsed_s = static_cast<double>(base::mono_now_ns() - spawn_start_ns) / 1e9;
-    size_t due = order.size();
-    if (cfg.spawn_rate > 0) {
-      double d = std::floor(cfg.spawn_rate * elapsed_s) + 1;
-      if (d < static_cast<double>(order.size())) due = static_cast<size_t>(d);
+    double elapsed_s = static_cast<double>(base::mono_now_ns() - ramp_start_ns) / 1e9;
+    size_t due = ramp.size();
+    if (ramp_rate > 0) {
+      double d = std::floor(ramp_rate * elapsed_s) + 1;
+      if (d < static_cast<double>(ramp.size())) due = static_cast<size_t>(d);
     }
-    while (spawned < due) {
-      size_t ci = order[spawned++];
-      size_t si = next_shard++ % shards.size();
-      shards[si]->spawn(classes[ci], ci, seed_rng.next());
-      spawned_by_class[ci]++;
-      auto& v = spawned_on[ci];
-      if (!v.empty() && v.back().first == si) v.back().second++; else v.emplace_back(si, 1);
-    }
-    if (spawned >= order.size()) {
+    while (ramp_done < due) apply(ramp[ramp_done++]);
+    if (ramp_done >= ramp.size()) {
+      bool changed = !ramp.empty();
+      ramp.clear();
+      ramp_done = 0;
       state = stats::run_state::running;
-      base::log_info("runner", "All users spawned: " + std::to_string(spawned) + " users");
-      if (cfg.reset_stats) {
+      if (!changed && !first_ramp) return;
+      uint64_t total = 0;
+      for (auto n : live_by_class) total += n;
+      base::log_info("runner", (first_ramp ? "All users spawned: " : "Ramp complete: ") +
+                                   std::to_string(total) + " users");
+      if (first_ramp && cfg.reset_stats) {
         // Forget the ramp: the totals, and what the shards recorded since the last interval.
         agg->reset(base::wall_now_s());
         for (auto& s : shards) s->take_delta([](stats::shard_delta&&) {});
       }
-      for (auto& f : events.spawning_complete) f(spawned);
+      first_ramp = false;
+      for (auto& f : events.spawning_complete) f(total);
       return;
     }
-    // Next user is due at (spawned) / rate seconds after the start.
-    double next_s = static_cast<double>(spawned) / cfg.spawn_rate;
-    auto wait = std::chrono::nanoseconds(
-        std::max<int64_t>(0, static_cast<int64_t>(next_s * 1e9) - (base::mono_now_ns() - spawn_start_ns)));
+    // The next change is due at ramp_done / rate seconds after the ramp started.
+    double next_s = static_cast<double>(ramp_done) / ramp_rate;
+    auto wait = std::chrono::nanoseconds(std::max<int64_t>(
+        0, static_cast<int64_t>(next_s * 1e9) - (base::mono_now_ns() - ramp_start_ns)));
     spawn_timer.expires_after(std::max<std::chrono::nanoseconds>(wait, 1ms));
     spawn_timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) spawn_tick();
+    });
+  }
+
+  // Asks the load shape for targets once a second (Locust's LoadTestShape.tick()).
+  void shape_step() {
+    if (stopping) return;
+    uint64_t live = 0;
+    for (auto n : live_by_class) live += n;
+    double run_time_s = static_cast<double>(base::mono_now_ns() - run_start_ns) / 1e9;
+    std::optional<shape_tick> t;
+    try {
+      t = cfg.shape(run_time_s, live);
+    } catch (const std::exception& e) {
+      base::log_error("runner", std::string("the load shape's tick() failed: ") + e.what());
+      t.reset();
+    }
+    if (!t) {
+      set_reason("shape");
+      stop(false);
+      return;
+    }
+    if (!last_tick || t->users != last_tick->users || t->spawn_rate != last_tick->spawn_rate ||
+        t->user_classes != last_tick->user_classes) {
+      last_tick = t;
+      retarget(t->users, t->spawn_rate > 0 ? t->spawn_rate : 1, t->user_classes);
+    }
+    shape_timer.expires_after(1s);
+    shape_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) shape_step();
     });
   }
 
@@ -275,6 +357,7 @@ struct runner::impl {
     state = stats::run_state::stopping;
     spawn_timer.cancel();
     run_timer.cancel();
+    shape_timer.cancel();
     for (auto& f : events.test_stopping) f();
     if (force || timeout.count() == 0) {
       force_kill();

@@ -22,6 +22,13 @@ struct class_spec;
 
 namespace endure::engine {
 
+// What a load shape asks for at a moment of the run (Locust's tick() tuple).
+struct shape_tick {
+  uint64_t users = 0;
+  double spawn_rate = 1;
+  std::vector<std::string> user_classes;  // empty: every class, by weight
+};
+
 struct run_config {
   uint64_t users = 1;
   double spawn_rate = 1;                              // users per second
@@ -36,6 +43,10 @@ struct run_config {
   bool reset_stats = false;                           // reset statistics once spawning completes
   std::chrono::milliseconds interval{1000};           // statistics interval
   bool handle_signals = false;                        // SIGINT/SIGTERM: stop; 2nd SIGINT: force
+  // A load shape: called about once a second with the run time and the live user count; its
+  // answer sets the user targets; nullopt ends the test. Replaces users/spawn_rate. Called on
+  // the control thread.
+  std::function<std::optional<shape_tick>(double run_time_s, uint64_t user_count)> shape;
   // Makes the shards; empty: C++ user shards (engine::shard). Python users bring their own.
   shard_factory make_shard;
 };

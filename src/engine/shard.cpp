@@ -130,6 +130,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   size_t class_index() const { return class_index_; }
 
   void start() { main(); }
+  bool is_stopping() const { return stopping_; }
 
   void request_stop(bool force) {
     stopping_ = true;
@@ -522,7 +523,9 @@ void shard::stop_users(size_t class_index, uint64_t count, bool force) {
     if (class_index >= sh.users_by_class.size()) return;
     auto& l = sh.users_by_class[class_index];
     std::vector<cpp_user*> victims;
-    for (auto it = l.rbegin(); it != l.rend() && victims.size() < count; ++it) victims.push_back(*it);
+    // Most recent first, skipping users already on their way out (a ramp-down stops one at a time).
+    for (auto it = l.rbegin(); it != l.rend() && victims.size() < count; ++it)
+      if (!(*it)->is_stopping() || force) victims.push_back(*it);
     for (auto* u : victims) u->request_stop(force);
   });
 }

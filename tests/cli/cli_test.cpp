@@ -357,3 +357,22 @@ TEST(cli, a_user_stuck_in_a_busy_loop_does_not_hang_the_run) {
   EXPECT_TRUE(fs::exists(dir + "/spin_stats.csv"));
   EXPECT_LT(took, 60s);  // compile (first run) + 1 s run + the 2 s and 2 s deadlines
 }
+
+TEST(cli, a_load_shape_drives_the_users_and_ends_the_test) {
+  std::string dir = temp_dir("shape");
+  auto r = run_process({endure_bin, "-f", files + "shape.cpp", "--headless", "-u", "50", "--csv",
+                        dir + "/shape", "--only-summary"},
+                       {cache_env}, 120s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Test stopped (shape)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("-u/--users and -r/--spawn-rate are ignored"), std::string::npos) << r.err;
+  // The history's User Count column goes 4 ... then 1.
+  auto lines = split(read_file(dir + "/shape_stats_history.csv"), '\n');
+  std::vector<std::string> counts;
+  for (size_t i = 1; i < lines.size(); ++i)
+    if (!lines[i].empty()) counts.push_back(split(lines[i], ',')[1]);
+  ASSERT_GE(counts.size(), 4u) << read_file(dir + "/shape_stats_history.csv");
+  EXPECT_NE(std::find(counts.begin(), counts.end(), "4"), counts.end());
+  EXPECT_EQ(counts.back() == "1" || counts.back() == "0", true) << counts.back();
+  EXPECT_NE(std::find(counts.begin(), counts.end(), "1"), counts.end());
+}

@@ -316,7 +316,8 @@ TEST(engine_run, a_tag_on_a_task_set_selects_all_its_tasks) {
 TEST(engine_run, killed_users_still_run_on_stop_and_its_requests_count) {
   test_server srv;
   g_killed_stops = 0;
-  auto cfg = config_for(srv, 3, 500ms);  // stop timeout 0: the slow request is killed
+  auto cfg = config_for(srv, 3, 500ms);
+  cfg.stop_timeout = 0s;  // the slow request is killed
   auto t0 = std::chrono::steady_clock::now();
   auto snap = run_classes({&detail::spec_of<KilledUser>()}, cfg);
   auto took = std::chrono::steady_clock::now() - t0;
@@ -368,4 +369,53 @@ TEST(engine_run, reset_stats_forgets_the_ramp) {
   ASSERT_TRUE(snap);
   EXPECT_GT(snap->aggregated.num_requests, 0u);
   EXPECT_LT(snap->aggregated.num_requests, srv.total());
+}
+
+namespace {
+struct ShapeA : HttpUser {
+  static void define(UserSpec<ShapeA>& u) { u.wait_time(constant(0.01)).task("a", &ShapeA::a); }
+  Task a() { co_await client.get("/status/260"); }
+};
+struct ShapeB : HttpUser {
+  static void define(UserSpec<ShapeB>& u) { u.wait_time(constant(0.01)).task("b", &ShapeB::b); }
+  Task b() { co_await client.get("/status/261"); }
+};
+}  // namespace
+
+TEST(engine_run, a_load_shape_ramps_up_down_picks_classes_and_ends_the_test) {
+  test_server srv;
+  auto cfg = config_for(srv, 1, 30s);  // the shape ends the test long before the run time
+  std::vector<std::pair<double, uint64_t>> seen;  // (run time, live users) at each tick
+  cfg.shape = [&](double t, uint64_t live) -> std::optional<engine::shape_tick> {
+    seen.emplace_back(t, live);
+    if (t < 1.5) return engine::shape_tick{6, 100, {}};
+    if (t < 3.5) return engine::shape_tick{2, 100, {"ShapeB"}};
+    return std::nullopt;
+  };
+  std::vector<std::vector<std::pair<std::string, uint64_t>>> by_class;
+  std::vector<const detail::class_spec*> specs = {&detail::spec_of<ShapeA>(), &detail::spec_of<ShapeB>()};
+  engine::runner r(cfg, specs);
+  r.events().snapshot.push_back([&](const stats::snapshot_ptr& s) { by_class.push_back(s->user_count_by_class); });
+  auto t0 = std::chrono::steady_clock::now();
+  auto snap = r.run();
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(r.stop_reason(), "shape");
+  EXPECT_LT(took, 8s);
+  ASSERT_GE(seen.size(), 4u);
+  // At ~1 s: 6 users, 3 of each; at ~3 s: only ShapeB, 2 users.
+  bool saw_six = false, saw_two_b = false;
+  for (const auto& c : by_class) {
+    if (c.size() == 2 && c[0].second == 3 && c[1].second == 3) saw_six = true;
+    if (c.size() == 2 && c[0].second == 0 && c[1].second == 2) saw_two_b = true;
+  }
+  EXPECT_TRUE(saw_six);
+  EXPECT_TRUE(saw_two_b);
+  EXPECT_GT(srv.count("GET /status/260"), 0u);
+  EXPECT_GT(srv.count("GET /status/261"), 0u);
+  for (const auto& [t, live] : seen) {
+    if (t > 2.5 && t < 3.4) {
+      EXPECT_EQ(live, 2u) << "at " << t << " s";
+    }
+  }
 }
