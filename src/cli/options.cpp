@@ -100,7 +100,14 @@ base::result<bool> parse_bool(const spec& s, const std::string& v, const std::st
   return bad_value(s, v, "true or false", where);
 }
 
-base::result<layer> read_config(const std::string& path, bool must_exist) {
+const extra_option* find_extra(const std::vector<extra_option>& extras, std::string_view name) {
+  for (const auto& e : extras)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+base::result<layer> read_config(const std::string& path, bool must_exist,
+                                const std::vector<extra_option>& extras, bool allow_unknown) {
   layer out;
   out.name = "config file " + path;
   std::ifstream in(path);
@@ -121,6 +128,13 @@ base::result<layer> read_config(const std::string& path, bool must_exist) {
     std::string value = trim(t.substr(eq + 1));
     std::replace(key.begin(), key.end(), '_', '-');
     const spec* s = find_long(key);
+    if (!s) {
+      if (find_extra(extras, key)) {
+        out.values["x:" + key] = {value};
+        continue;
+      }
+      if (allow_unknown) continue;
+    }
     if (!s || std::string_view(s->name) == "config" || std::string_view(s->name) == "help" ||
         std::string_view(s->name) == "version")
       return base::make_error(path + ":" + std::to_string(lineno) + ": unknown option '" + key +
@@ -137,7 +151,7 @@ base::result<layer> read_config(const std::string& path, bool must_exist) {
   return out;
 }
 
-layer read_env(const std::vector<std::string>& env) {
+layer read_env(const std::vector<std::string>& env, const std::vector<extra_option>& extras) {
   layer locust, endure_layer;
   for (const auto& kv : env) {
     auto eq = kv.find('=');
@@ -158,7 +172,10 @@ layer read_env(const std::vector<std::string>& env) {
       return c == '_' ? '-' : static_cast<char>(std::tolower(c));
     });
     const spec* s = find_long(name);
-    if (!s) continue;  // other variables (ENDURE_CXX, LOCUST_MODE_...) are not options
+    if (!s) {
+      if (find_extra(extras, name)) target->values["x:" + name] = {value};
+      continue;  // other variables (ENDURE_CXX, LOCUST_MODE_...) are not options
+    }
     if (s->k == kind::list) {
       std::stringstream ss(value);
       std::string item;
@@ -180,7 +197,8 @@ layer read_env(const std::vector<std::string>& env) {
 }  // namespace
 
 base::result<options> parse(const std::vector<std::string>& argv,
-                            const std::vector<std::string>& env, const std::string& cwd) {
+                            const std::vector<std::string>& env, const std::string& cwd,
+                            const std::vector<extra_option>& extras, bool allow_unknown) {
   // 1. Command line into a raw layer.
   layer cli;
   cli.name = "command line";
@@ -203,7 +221,26 @@ base::result<options> parse(const std::vector<std::string>& argv,
         has_inline = true;
       }
       s = find_long(name);
-      if (!s) return base::make_error("unknown option '--" + name + "' (see endure --help)");
+      if (!s) {
+        if (const extra_option* e = find_extra(extras, name)) {
+          if (e->is_flag) {
+            cli.values["x:" + name] = {has_inline ? inline_value : "true"};
+          } else if (has_inline) {
+            cli.values["x:" + name] = {inline_value};
+          } else if (i + 1 < argv.size()) {
+            cli.values["x:" + name] = {argv[++i]};
+          } else {
+            return base::make_error("--" + name + " needs a value");
+          }
+          continue;
+        }
+        if (allow_unknown) {
+          // Skip its value too, when one follows (the strict second pass checks it).
+          if (!has_inline && i + 1 < argv.size() && !argv[i + 1].starts_with("-")) ++i;
+          continue;
+        }
+        return base::make_error("unknown option '--" + name + "' (see endure --help)");
+      }
     } else if (a.size() >= 2 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1]))) {
       s = find_short(a.substr(0, 2));
       if (!s) return base::make_error("unknown option '" + a + "' (see endure --help)");
@@ -246,16 +283,16 @@ base::result<options> parse(const std::vector<std::string>& argv,
   // 2. Config files: locust.conf, endure.conf in the working directory, then --config.
   std::vector<layer> layers;
   for (const char* f : {"locust.conf", "endure.conf"}) {
-    auto l = read_config(cwd + "/" + f, false);
+    auto l = read_config(cwd + "/" + f, false, extras, allow_unknown);
     if (!l) return l.err();
     layers.push_back(std::move(*l));
   }
-  layer env_layer = read_env(env);
+  layer env_layer = read_env(env, extras);
   std::string config_path;
   if (auto it = cli.values.find("config"); it != cli.values.end()) config_path = it->second[0];
   else if (auto e = env_layer.values.find("config"); e != env_layer.values.end()) config_path = e->second[0];
   if (!config_path.empty()) {
-    auto l = read_config(config_path, true);
+    auto l = read_config(config_path, true, extras, allow_unknown);
     if (!l) return l.err();
     layers.push_back(std::move(*l));
   }
@@ -268,7 +305,27 @@ base::result<options> parse(const std::vector<std::string>& argv,
     for (const auto& [k, v] : l.values) merged[k] = {v, l.name};
 
   options o;
+  for (const auto& e : extras) o.extra[e.name] = e.is_flag && e.default_value.empty() ? "false" : e.default_value;
   for (const auto& [name, entry] : merged) {
+    if (name.starts_with("x:")) {
+      std::string n = name.substr(2);
+      const extra_option& e = *find_extra(extras, n);
+      std::string v = entry.first.empty() ? "" : entry.first.back();
+      if (e.is_flag) {
+        std::string l = v;
+        std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (l == "" || l == "true" || l == "1" || l == "yes" || l == "on") v = "true";
+        else if (l == "false" || l == "0" || l == "no" || l == "off") v = "false";
+        else return base::make_error("invalid value '" + v + "' for --" + n + ": expected true or false");
+      } else if (!e.choices.empty() && std::find(e.choices.begin(), e.choices.end(), v) == e.choices.end()) {
+        std::string list;
+        for (const auto& c : e.choices) list += (list.empty() ? "" : ", ") + c;
+        return base::make_error("invalid value '" + v + "' for --" + n + ": expected one of " + list);
+      }
+      o.extra[n] = v;
+      o.source[n] = entry.second;
+      continue;
+    }
     const spec& s = *find_long(name);
     const auto& values = entry.first;
     const std::string where = entry.second == "command line" ? "" : " (from " + entry.second + ")";
@@ -374,7 +431,7 @@ base::result<options> parse(const std::vector<std::string>& argv,
   return o;
 }
 
-std::string help_text() {
+std::string help_text(const std::vector<extra_option>& extras) {
   std::string out =
       "Usage: endure [options] [UserClass ...]\n"
       "       endure demo-shop [--port N] [--latency-ms N] [--error-rate R] [--leak]\n"
@@ -391,6 +448,15 @@ std::string help_text() {
     if (left.size() < 34) left.resize(34, ' ');
     else left += "\n" + std::string(34, ' ');
     out += left + s.help + "\n";
+  }
+  if (!extras.empty()) {
+    out += "\nOptions of the locustfile:\n";
+    for (const auto& e : extras) {
+      std::string left = "      --" + e.name + (e.is_flag ? "" : " VALUE");
+      if (left.size() < 34) left.resize(34, ' ');
+      else left += "\n" + std::string(34, ' ');
+      out += left + e.help + (e.default_value.empty() ? "" : " (default: " + e.default_value + ")") + "\n";
+    }
   }
   out +=
       "\nExit codes: 0 success; 1 (--exit-code-on-error) when a request failed or a task raised;\n"

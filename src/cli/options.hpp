@@ -14,6 +14,16 @@
 
 namespace endure::cli {
 
+// An option the locustfile adds (Locust's init_command_line_parser / parser.add_argument): it is
+// accepted on the command line, in config files and as LOCUST_<NAME> / ENDURE_<NAME>.
+struct extra_option {
+  std::string name;                  // long name without dashes, e.g. "my-flag"
+  bool is_flag = false;              // store_true: no value
+  std::string default_value;         // as text ("" when none)
+  std::string help;
+  std::vector<std::string> choices;  // empty: any value
+};
+
 struct options {
   std::string locustfile = "locustfile.cpp";
   std::string host;
@@ -46,15 +56,21 @@ struct options {
   bool insecure = false;
   std::optional<uint64_t> seed;
   std::vector<std::string> user_classes;  // positional
+  // Values of the locustfile's own options (extra_option), by name, as text.
+  std::map<std::string, std::string> extra;
   // Which source set each option (for messages): "default", "config", "env", "cli".
   std::map<std::string, std::string> source;
 };
 
 // argv excludes the program name. env: the process environment as "KEY=VALUE" entries.
 // config files are read from the working directory (locust.conf, endure.conf) and --config.
+// extras: the locustfile's own options. allow_unknown: a first pass that only needs -f and the
+// like before the locustfile is loaded (unknown options and their values are skipped).
 base::result<options> parse(const std::vector<std::string>& argv,
-                            const std::vector<std::string>& env, const std::string& cwd = ".");
+                            const std::vector<std::string>& env, const std::string& cwd = ".",
+                            const std::vector<extra_option>& extras = {},
+                            bool allow_unknown = false);
 
-std::string help_text();
+std::string help_text(const std::vector<extra_option>& extras = {});
 
 }  // namespace endure::cli

@@ -107,3 +107,34 @@ TEST(options, help_lists_every_locust_flag) {
                         "--request-timeout", "--insecure", "--seed"})
     EXPECT_NE(h.find(f), std::string::npos) << f;
 }
+
+TEST(options, locustfile_options_from_cli_config_and_env) {
+  std::vector<endure::cli::extra_option> extras = {
+      {"my-flag", true, "", "a switch", {}},
+      {"env-name", false, "staging", "which environment", {"staging", "prod"}},
+      {"batch", false, "10", "batch size", {}},
+  };
+  std::string d = tmpdir() + "/extras";
+  std::filesystem::create_directories(d);
+  std::ofstream(d + "/endure.conf") << "batch = 25\n";
+  auto o = parse({"--my-flag", "--env-name", "prod"}, {}, d, extras);
+  ASSERT_TRUE(o.ok()) << o.err().message;
+  EXPECT_EQ(o->extra["my-flag"], "true");
+  EXPECT_EQ(o->extra["env-name"], "prod");
+  EXPECT_EQ(o->extra["batch"], "25");  // from the config file
+  auto o2 = parse({}, {"LOCUST_BATCH=40"}, tmpdir(), extras);
+  ASSERT_TRUE(o2.ok());
+  EXPECT_EQ(o2->extra["batch"], "40");
+  EXPECT_EQ(o2->extra["my-flag"], "false");
+  EXPECT_EQ(o2->extra["env-name"], "staging");  // default
+  auto bad = parse({"--env-name", "qa"}, {}, tmpdir(), extras);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.err().message.find("expected one of staging, prod"), std::string::npos);
+  // Without the locustfile's options they are unknown, unless a first pass allows that.
+  EXPECT_FALSE(parse({"--batch", "3", "-u", "2"}, {}, tmpdir()).ok());
+  auto first = parse({"--batch", "3", "-u", "2", "-f", "x.py"}, {}, tmpdir(), {}, true);
+  ASSERT_TRUE(first.ok()) << first.err().message;
+  EXPECT_EQ(first->users, 2u);
+  EXPECT_EQ(first->locustfile, "x.py");
+  EXPECT_NE(endure::cli::help_text(extras).find("--env-name VALUE"), std::string::npos);
+}
