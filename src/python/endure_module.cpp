@@ -303,6 +303,14 @@ PyObject* py_task_done(PyObject*, PyObject*) {
   Py_RETURN_FALSE;
 }
 
+// unkill(): the calling user was killed and now runs its on_stop, whose requests and sleeps work
+// again (its state becomes stopping).
+PyObject* py_unkill(PyObject*, PyObject*) {
+  hub* h = hub::on_this_thread();
+  if (h && h->current() && h->current()->state == killed) h->current()->state = stopping;
+  Py_RETURN_NONE;
+}
+
 PyObject* py_stop_test(PyObject*, PyObject*) {
   hub* h = hub::on_this_thread();
   if (h && h->shared.on_stop_test) h->shared.on_stop_test();
@@ -432,6 +440,7 @@ PyMethodDef methods[] = {
     {"wait", py_wait, METH_O, "wait(seconds): the wait between tasks"},
     {"state", py_state, METH_NOARGS, "state() -> 0 running, 1 stopping, 2 killed"},
     {"task_done", py_task_done, METH_NOARGS, "task_done() -> True when --iterations is reached"},
+    {"unkill", py_unkill, METH_NOARGS, "unkill(): a killed user runs its on_stop"},
     {"stop_test", py_stop_test, METH_NOARGS, "stop_test(): ends the test (StopTest)"},
     {"totals", py_totals, METH_NOARGS, "totals() -> (requests, failures, latency_us_sum)"},
     {"user_count", py_user_count, METH_NOARGS, "user_count() -> running users"},

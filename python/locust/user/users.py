@@ -91,7 +91,10 @@ class User(metaclass=UserMeta):
             _endure.stop_test()
             self._on_stop_safely()
         except GreenletExit:
-            pass
+            # Killed (stop timeout reached, or --stop-timeout 0): on_stop still runs and its
+            # requests count, as in Locust and for endure's C++ users.
+            _endure.unkill()
+            self._on_stop_safely()
         finally:
             self._state = "stopped"
 

@@ -119,3 +119,52 @@ class Looper(HttpUser):
   EXPECT_EQ(server.total(), last->aggregated.num_requests);
   EXPECT_EQ(server.count("GET /fast"), server.count("GET /status/404"));
 }
+
+TEST(python_program, a_killed_user_still_runs_its_on_stop_and_its_requests_count) {
+  endure::test_support::test_server server;
+  auto f = write_locustfile("killed_file.py", R"(
+from locust import HttpUser, TaskSet, task, constant
+
+class Inner(TaskSet):
+    @task
+    def slow(self):
+        self.client.get("/slow?ms=20000", name="/slow")
+    def on_stop(self):
+        self.client.get("/fast?inner", name="/inner-on-stop")
+
+class Killed(HttpUser):
+    wait_time = constant(0)
+    tasks = [Inner]
+    def on_stop(self):
+        self.client.get("/fast", name="/on-stop")
+)");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  endure::engine::run_config cfg;
+  cfg.users = 3;
+  cfg.spawn_rate = 100;
+  cfg.run_time = 1s;
+  cfg.stop_timeout = 0s;  // killed at the end, in the middle of /slow
+  cfg.host = server.base_url();
+  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
+  endure::stats::snapshot_ptr last;
+  {
+    endure::engine::runner r(cfg, (*p)->classes());
+    (*p)->attach(r.events());
+    last = r.run();
+  }
+  (*p)->finish(0);
+  ASSERT_TRUE(last);
+  auto count_of = [&](const std::string& name) -> uint64_t {
+    for (const auto& row : last->rows)
+      if (row.name == name) return row.num_requests;
+    return 0;
+  };
+  // As Locust (and endure's C++ users): the user's on_stop runs and is recorded; the request the
+  // kill aborted is not a result; the task set's on_stop is skipped (as for C++ users).
+  EXPECT_EQ(count_of("/on-stop"), 3u);
+  EXPECT_EQ(server.count("GET /fast"), 3u);
+  EXPECT_EQ(count_of("/slow"), 0u);
+  EXPECT_EQ(count_of("/inner-on-stop"), 0u);
+  EXPECT_EQ(last->aggregated.num_failures, 0u);
+}
