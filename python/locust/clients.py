@@ -122,23 +122,13 @@ class _Request:
         return rest[i:] if i >= 0 else "/"
 
 
-class Response:
-    """A completed (or failed) request: status_code, text, content, json(), headers ..."""
+class Response(_endure.Response):
+    """A completed (or failed) request: status_code, text, content, json(), headers ...
 
-    __slots__ = ("status_code", "reason", "_raw_headers", "content", "url", "_error_text",
-                 "_start_ns", "_done_ns", "_length", "_method", "_name", "_headers", "_error",
-                 "encoding", "_request", "history", "__weakref__")
+    Made by endure's C++ client (the base class): content, url, reason, the header list and the
+    error text become Python objects only when first read."""
 
-    def __init__(self, raw, method, name, request=None):
-        (self.status_code, self.reason, self._raw_headers, self.content, self.url,
-         self._error_text, self._start_ns, self._done_ns, self._length) = raw
-        self._method = method
-        self._name = name
-        self._headers = None
-        self._error = None
-        self.encoding = None
-        self._request = request
-        self.history = []
+    __slots__ = ()
 
     # --- what requests' Response offers ---
     @property
@@ -260,14 +250,6 @@ class ResponseContextManager(Response):
     other exception is not recorded as a request and propagates (Locust's rules)."""
 
     __slots__ = ("_manual_result", "_entered", "_event", "_context", "_reported")
-
-    def __init__(self, raw, method, name, request, event, context):
-        super().__init__(raw, method, name, request)
-        self._manual_result = None
-        self._entered = False
-        self._event = event
-        self._context = context
-        self._reported = False
 
     def __enter__(self):
         self._entered = True
@@ -494,23 +476,20 @@ class HttpSession:
         if verify is not None:
             verify = bool(verify)
         cookie_pairs = _pairs(cookies)
-        raw = _request(self._session, method, url, name, catch_response, hdrs, params, body,
-                       timeout, allow_redirects, verify, auth, cookie_pairs)
-        name = name or url
         if catch_response:
-            return ResponseContextManager(raw, method, name, None, self.request_event, context or {})
-        response = Response(raw, method, name)
+            r = _request(self._session, ResponseContextManager, method, url, name, True, hdrs,
+                         params, body, timeout, allow_redirects, verify, auth, cookie_pairs)
+            r._manual_result = None
+            r._entered = False
+            r._event = self.request_event
+            r._context = context or {}
+            r._reported = False
+            return r
+        response = _request(self._session, Response, method, url, name, False, hdrs, params, body,
+                            timeout, allow_redirects, verify, auth, cookie_pairs)
         event = self.request_event
         if event is not None and event._handlers:
-            err = response._default_error()
-            exception = None
-            if err is not None:
-                exception = response.error if response._error_text else HTTPError(err, response=response)
-            rt = response._response_time_ms()
-            event._notify(request_type=method, name=name, response_time=rt,
-                          response_length=response._length, response=response,
-                          context=context or {}, exception=exception,
-                          start_time=time.time() - rt / 1000.0, url=response.url)
+            _notify(event, response, context)
         return response
 
     def get(self, url, **kwargs):
@@ -543,3 +522,15 @@ class HttpSession:
 
     def __exit__(self, *args):
         pass
+
+
+def _notify(event, response, context):
+    """Calls the request event's listeners for a request endure has already recorded."""
+    err = response._default_error()
+    exception = None
+    if err is not None:
+        exception = response.error if response._error_text else HTTPError(err, response=response)
+    rt = response._response_time_ms()
+    event._notify(request_type=response._method, name=response._name, response_time=rt,
+                  response_length=response._length, response=response, context=context or {},
+                  exception=exception, start_time=time.time() - rt / 1000.0, url=response.url)

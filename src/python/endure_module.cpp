@@ -7,6 +7,7 @@
 #include "http/cookie_jar.hpp"
 #include "python/greenlet_api.hpp"
 #include "python/hub.hpp"
+#include "python/response_object.hpp"
 
 namespace endure::python {
 namespace {
@@ -115,50 +116,59 @@ PyObject* py_new_session(PyObject*, PyObject* arg) {
   return cap;
 }
 
-// request(session, method, url, name, catch, headers, params, body, timeout, allow_redirects,
-//         verify, auth, cookies)
-// -> (status, reason, headers, body, url, error, start_ns, done_ns, content_bytes)
+// request(session, cls, method, url, name, catch, headers, params, body, timeout,
+//         allow_redirects, verify, auth, cookies) -> an instance of cls (a subclass of
+// _endure.Response) whose Python values are made when first read.
 // Switches to the hub until the response is complete. Records the request unless catch is true.
 PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 13) {
-    PyErr_SetString(PyExc_TypeError, "_endure.request takes 13 arguments");
+  if (nargs != 14) {
+    PyErr_SetString(PyExc_TypeError, "_endure.request takes 14 arguments");
     return nullptr;
   }
   hub* h = need_hub();
   if (!h) return nullptr;
   client::session* s = session_of(args[0]);
   if (!s) return nullptr;
+  PyTypeObject* base = response_type();
+  if (!base) return nullptr;
+  if (!PyType_Check(args[1]) ||
+      !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(args[1]), base)) {
+    PyErr_SetString(PyExc_TypeError, "_endure.request: cls must be a subclass of _endure.Response");
+    return nullptr;
+  }
+  auto* cls = reinterpret_cast<PyTypeObject*>(args[1]);
+  PyObject* const* a = args + 1;  // a[k] is argument k of the old 13-argument form
   client::request req;
   std::string name;
-  if (!to_string(args[1], req.method) || !to_string(args[2], req.url)) return nullptr;
-  if (args[3] != Py_None) {
-    if (!to_string(args[3], name)) return nullptr;
+  if (!to_string(a[1], req.method) || !to_string(a[2], req.url)) return nullptr;
+  if (a[3] != Py_None) {
+    if (!to_string(a[3], name)) return nullptr;
   } else {
     name = req.url;
   }
-  bool catch_response = PyObject_IsTrue(args[4]) == 1;
-  if (!to_pairs(args[5], req.headers, "headers") || !to_pairs(args[6], req.params, "params"))
+  bool catch_response = PyObject_IsTrue(a[4]) == 1;
+  if (!to_pairs(a[5], req.headers, "headers") || !to_pairs(a[6], req.params, "params"))
     return nullptr;
-  if (args[7] != Py_None && !to_string(args[7], req.body)) return nullptr;
-  if (args[8] != Py_None) {
-    double t = PyFloat_AsDouble(args[8]);
+  if (a[7] != Py_None && !to_string(a[7], req.body)) return nullptr;
+  if (a[8] != Py_None) {
+    double t = PyFloat_AsDouble(a[8]);
     if (t == -1.0 && PyErr_Occurred()) return nullptr;
     req.timeout = std::chrono::milliseconds(static_cast<int64_t>(t * 1000.0 + 0.5));
   }
-  req.allow_redirects = PyObject_IsTrue(args[9]) == 1;
-  if (args[10] != Py_None) req.verify = PyObject_IsTrue(args[10]) == 1;
-  if (args[11] != Py_None) {
-    if (!PyTuple_Check(args[11]) || PyTuple_GET_SIZE(args[11]) != 2) {
+  req.allow_redirects = PyObject_IsTrue(a[9]) == 1;
+  if (a[10] != Py_None) req.verify = PyObject_IsTrue(a[10]) == 1;
+  if (a[11] != Py_None) {
+    if (!PyTuple_Check(a[11]) || PyTuple_GET_SIZE(a[11]) != 2) {
       PyErr_SetString(PyExc_TypeError, "auth: expected a (user, password) tuple");
       return nullptr;
     }
-    std::pair<std::string, std::string> a;
-    if (!to_string(PyTuple_GET_ITEM(args[11], 0), a.first) ||
-        !to_string(PyTuple_GET_ITEM(args[11], 1), a.second))
+    std::pair<std::string, std::string> au;
+    if (!to_string(PyTuple_GET_ITEM(a[11], 0), au.first) ||
+        !to_string(PyTuple_GET_ITEM(a[11], 1), au.second))
       return nullptr;
-    req.basic_auth = std::move(a);
+    req.basic_auth = std::move(au);
   }
-  if (!to_pairs(args[12], req.cookies, "cookies")) return nullptr;
+  if (!to_pairs(a[12], req.cookies, "cookies")) return nullptr;
 
   std::string method = req.method;
   auto o = std::make_shared<op>();
@@ -189,37 +199,17 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return nullptr;
   }
   if (!catch_response) {
-    std::string error = r.error;
-    if (error.empty() && r.status >= 400) error = format_http_error(r.status, r.reason, name);
-    record_sample(*h, method, name, (done_ns - start_ns) / 1000, r.content_bytes, error);
-  }
-  py_ref headers(PyList_New(static_cast<Py_ssize_t>(r.headers.size())));
-  if (!headers) return nullptr;
-  for (size_t i = 0; i < r.headers.size(); ++i) {
-    const auto& [k, v] = r.headers[i];
-    PyObject* t = Py_BuildValue("(s#s#)", k.data(), static_cast<Py_ssize_t>(k.size()), v.data(),
-                                static_cast<Py_ssize_t>(v.size()));
-    if (!t) {
-      PyErr_Clear();  // a header that is not UTF-8: keep its bytes readable
-      t = Py_BuildValue("(s#y#)", k.data(), static_cast<Py_ssize_t>(k.size()), v.data(),
-                        static_cast<Py_ssize_t>(v.size()));
-      if (!t) return nullptr;
+    if (r.error.empty() && r.status < 400) {
+      record_sample(*h, method, name, (done_ns - start_ns) / 1000, r.content_bytes, {});
+    } else {
+      std::string error = r.error;
+      if (error.empty()) error = format_http_error(r.status, r.reason, name);
+      record_sample(*h, method, name, (done_ns - start_ns) / 1000, r.content_bytes, error);
     }
-    PyList_SET_ITEM(headers.get(), static_cast<Py_ssize_t>(i), t);
   }
-  py_ref error;
-  if (r.error.empty()) {
-    error = py_ref::borrow(Py_None);
-  } else {
-    error = py_ref(PyUnicode_DecodeUTF8(r.error.data(), static_cast<Py_ssize_t>(r.error.size()), "replace"));
-  }
-  py_ref reason(PyUnicode_DecodeLatin1(r.reason.data(), static_cast<Py_ssize_t>(r.reason.size()), nullptr));
-  py_ref url(PyUnicode_DecodeUTF8(r.url.data(), static_cast<Py_ssize_t>(r.url.size()), "replace"));
-  py_ref body(PyBytes_FromStringAndSize(r.body.data(), static_cast<Py_ssize_t>(r.body.size())));
-  if (!error || !reason || !url || !body) return nullptr;
-  return Py_BuildValue("(iOOOOOLLK)", r.status, reason.get(), headers.get(), body.get(), url.get(),
-                       error.get(), static_cast<long long>(start_ns), static_cast<long long>(done_ns),
-                       static_cast<unsigned long long>(r.content_bytes));
+  // The response's name: the one given, else the URL as written (Python's `name or url`).
+  PyObject* py_name = PyObject_IsTrue(a[3]) == 1 ? a[3] : a[2];
+  return make_response(cls, std::move(r), a[1], py_name, start_ns, done_ns);
 }
 
 // record(method, name, latency_us, content_bytes, error_or_None)
@@ -433,7 +423,7 @@ PyCFunction as_cfunction(F f) {
 
 PyMethodDef methods[] = {
     {"new_session", py_new_session, METH_O, "new_session(base_url) -> session"},
-    {"request", as_cfunction(py_request), METH_FASTCALL, "request(...) -> response tuple"},
+    {"request", as_cfunction(py_request), METH_FASTCALL, "request(session, cls, ...) -> cls instance"},
     {"record", as_cfunction(py_record), METH_FASTCALL, "record(method, name, latency_us, length, error)"},
     {"record_exception", as_cfunction(py_record_exception), METH_FASTCALL, "record_exception(message, traceback)"},
     {"sleep", py_sleep, METH_O, "sleep(seconds): yields to other users"},
@@ -458,6 +448,13 @@ PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_endure",
 
 }  // namespace
 
-PyObject* init_endure_module() { return PyModule_Create(&module_def); }
+PyObject* init_endure_module() {
+  py_ref m(PyModule_Create(&module_def));
+  if (!m) return nullptr;
+  PyTypeObject* t = response_type();
+  if (!t || PyModule_AddObjectRef(m.get(), "Response", reinterpret_cast<PyObject*>(t)) != 0)
+    return nullptr;
+  return m.release();
+}
 
 }  // namespace endure::python

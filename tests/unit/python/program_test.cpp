@@ -168,3 +168,58 @@ class Killed(HttpUser):
   EXPECT_EQ(count_of("/inner-on-stop"), 0u);
   EXPECT_EQ(last->aggregated.num_failures, 0u);
 }
+
+TEST(python_program, responses_from_the_c_client_behave_as_requests_responses) {
+  endure::test_support::test_server server;
+  auto f = write_locustfile("response_file.py", R"(
+import gc, weakref
+from locust import HttpUser, task, constant
+from locust.clients import Response
+
+class Checker(HttpUser):
+    wait_time = constant(0)
+    @task
+    def check(self):
+        r = self.client.get("/fast")
+        assert type(r) is Response and r.status_code == 200 and r.ok, r
+        assert r.content == b"ok\n" and r.text == "ok\n" and r.reason == "OK", (r.content, r.reason)
+        assert r.url.endswith("/fast") and r._name == "/fast" and r._method == "GET", r.url
+        assert r.headers["content-length"] == "3" and r._error_text is None and r.error is None
+        assert r.encoding is None and r.history == [] and r.request.method == "GET"
+        r.history.append(1)
+        assert r.history == [1]  # made once, then kept
+        r.encoding = "latin-1"
+        assert r.text == "ok\n" and r.encoding == "latin-1"
+        r.status_code = 201
+        r.content = b"changed"
+        assert r.status_code == 201 and r.content == b"changed"
+        ref = weakref.ref(r)
+        r._error = ValueError(r)  # a reference cycle through the C base: the GC frees it
+        del r
+        gc.collect()
+        assert ref() is None
+        with self.client.get("/status/404", name="nf", catch_response=True) as c:
+            assert c.status_code == 404 and c._name == "nf" and not c.ok
+            c.success()
+        self.environment.runner.quit()
+)");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  endure::engine::run_config cfg;
+  cfg.users = 1;
+  cfg.spawn_rate = 100;
+  cfg.run_time = 5s;
+  cfg.host = server.base_url();
+  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
+  endure::stats::snapshot_ptr last;
+  {
+    endure::engine::runner r(cfg, (*p)->classes());
+    (*p)->attach(r.events());
+    last = r.run();
+  }
+  (*p)->finish(0);
+  ASSERT_TRUE(last);
+  for (const auto& e : last->exceptions) ADD_FAILURE() << e.message << "\n" << e.traceback;
+  EXPECT_EQ(last->aggregated.num_requests, 2u);
+  EXPECT_EQ(last->aggregated.num_failures, 0u);
+}
