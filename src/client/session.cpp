@@ -101,6 +101,54 @@ struct transport::impl {
   std::unordered_map<std::string, std::vector<asio::ip::address>> dns;
   std::unique_ptr<char[]> read_buffer{new char[shared_read_buffer_bytes]};
 
+  // Resolved request targets, shared by the shard's sessions: (base URL, reference) -> URL, Host
+  // header and URL text. resolve_url is pure, so an entry is valid for as long as it is kept.
+  // Direct-mapped and bounded: unique URLs cost a re-parse, never memory.
+  struct target_entry {
+    std::string base_url, ref;  // key (base_url is empty for absolute references)
+    bool used = false;
+    http::url u;
+    std::string host_header, text;
+    std::string error;  // "InvalidURL: ..." when the reference does not resolve
+  };
+  static constexpr size_t target_cache_slots = 64;
+  std::unique_ptr<target_entry[]> targets{new target_entry[target_cache_slots]};
+
+  const target_entry& resolve_target(const std::string& base_url,
+                                     const std::optional<http::url>& base,
+                                     const std::string& base_error, const std::string& ref) {
+    bool absolute = ref.find("://") != std::string::npos;
+    std::string_view key_base = absolute ? std::string_view() : std::string_view(base_url);
+    size_t h = std::hash<std::string_view>{}(ref) * 31 + std::hash<std::string_view>{}(key_base);
+    target_entry& e = targets[h % target_cache_slots];
+    if (e.used && e.ref == ref && e.base_url == key_base) return e;
+    e.used = true;
+    e.base_url.assign(key_base);
+    e.ref = ref;
+    e.error.clear();
+    base::result<http::url> r = base::make_error(std::string());
+    if (absolute) {
+      r = http::parse_url(ref);
+    } else if (base) {
+      r = http::resolve_url(*base, ref);
+    } else if (!base_error.empty()) {
+      e.error = "InvalidURL: " + base_error;
+      return e;
+    } else {
+      e.error = "InvalidURL: invalid URL '" + ref +
+                "': a relative URL needs a base URL (--host), expected http:// or https://";
+      return e;
+    }
+    if (!r) {
+      e.error = "InvalidURL: " + r.err().message;
+      return e;
+    }
+    e.u = std::move(*r);
+    e.host_header = e.u.host_header();
+    e.text = e.u.to_string();
+    return e;
+  }
+
   impl(asio::io_context& i, client_options o) : io(i), options(o) {
     error_code ec;
     verify_ctx.set_default_verify_paths(ec);
@@ -214,7 +262,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   int64_t deadline_ns = 0;  // request or connect deadline, whichever applies now
   bool deadline_is_connect = false;
   std::string wbuf;
-  std::string host_header;
+  std::string host_header;  // of cur
+  std::string cur_text;     // cur.to_string()
   std::string cookie_buf;
   http::response_parser parser;
 
@@ -284,22 +333,18 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   }
 
   void start() {
-    // Target URL.
-    if (req.url.find("://") != std::string::npos) {
-      auto u = http::parse_url(req.url);
-      if (!u) return fail("InvalidURL: " + u.err().message);
-      cur = std::move(*u);
-    } else if (base) {
-      auto u = http::resolve_url(*base, req.url);
-      if (!u) return fail("InvalidURL: " + u.err().message);
-      cur = std::move(*u);
-    } else if (!base_error.empty()) {
-      return fail("InvalidURL: " + base_error);
+    // Target URL (resolved once per distinct (base, reference) per shard).
+    const auto& target = t.resolve_target(base_url, base, base_error, req.url);
+    if (!target.error.empty()) return fail(target.error);
+    cur = target.u;
+    if (req.params.empty()) {
+      host_header = target.host_header;
+      cur_text = target.text;
     } else {
-      return fail("InvalidURL: invalid URL '" + req.url +
-                  "': a relative URL needs a base URL (--host), expected http:// or https://");
+      http::append_query(cur.target, req.params);
+      host_header = cur.host_header();
+      cur_text = cur.to_string();
     }
-    http::append_query(cur.target, req.params);
     if (req.basic_auth) {
       auth_value = http::basic_auth_value(req.basic_auth->first, req.basic_auth->second);
     } else if (!cur.userinfo.empty()) {
@@ -421,15 +466,13 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     const header_list* layers[2] = {&default_headers, &req.headers};
     if (defaults_without_auth) layers[0] = &*defaults_without_auth;
     cookie_buf.clear();
-    double now_s = base::wall_now_s();
-    jar.cookie_header(cur, now_s, cookie_buf);
+    if (!jar.empty()) jar.cookie_header(cur, base::wall_now_s(), cookie_buf);
     for (const auto& [name, value] : req.cookies) {
       if (!cookie_buf.empty()) cookie_buf += "; ";
       cookie_buf += name;
       cookie_buf += '=';
       cookie_buf += value;
     }
-    host_header = cur.host_header();
     http::request_head head;
     head.method = req.method;
     head.target = cur.target;
@@ -544,8 +587,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     ++conn->served;
     retried = false;
     if (!parser.keep_alive()) conn->close();
-    double now_s = base::wall_now_s();
-    jar.update_from_response(parser.headers(), cur, now_s);
+    if (http::has_field(parser.headers(), "Set-Cookie"))
+      jar.update_from_response(parser.headers(), cur, base::wall_now_s());
     int status = parser.status();
     const std::string* location =
         req.allow_redirects && is_redirect(status) ? http::find_field(parser.headers(), "Location")
@@ -556,7 +599,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     resp.headers = std::move(parser.headers());
     resp.body = std::move(parser.body());
     resp.content_bytes = parser.body_bytes();
-    resp.url = cur.to_string();
+    resp.url = cur_text;
     complete();
   }
 
@@ -588,6 +631,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       }
     }
     cur = std::move(*next);
+    host_header = cur.host_header();
+    cur_text = cur.to_string();
     ++resp.redirects;
     hop();
   }
@@ -597,7 +642,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     if (conn && close_connection) conn->close();
     resp.status = 0;
     resp.error = std::move(message);
-    if (resp.url.empty() && !cur.host.empty()) resp.url = cur.to_string();
+    if (resp.url.empty() && !cur.host.empty()) resp.url = cur_text;
     complete();
   }
 

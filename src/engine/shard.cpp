@@ -106,6 +106,17 @@ struct shard::impl {
 
   // included: the task set's own entry matched --tags, so all its tasks are in (as Locust).
   const class_plan& plan_for(const detail::class_spec& spec, bool included = false);
+  // Wall-clock seconds at a monotonic instant, from an anchor refreshed every second: one clock
+  // read per recorded request instead of two (the wall time only dates first/last seen).
+  double wall_at(int64_t mono_ns) {
+    if (mono_ns - anchor_mono_ns_ > 1'000'000'000 || mono_ns < anchor_mono_ns_) {
+      anchor_mono_ns_ = base::mono_now_ns();
+      anchor_wall_s_ = base::wall_now_s();
+    }
+    return anchor_wall_s_ + static_cast<double>(mono_ns - anchor_mono_ns_) / 1e9;
+  }
+  int64_t anchor_mono_ns_ = INT64_MIN / 2;
+  double anchor_wall_s_ = 0;
   void user_done(cpp_user* u);
   bool tagged(const std::vector<std::string>& tags) const;
 };
@@ -173,13 +184,13 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     req.verify = opts.verify;
     req.basic_auth = std::move(opts.auth);
     req.cookies = std::move(opts.cookies);
-    int64_t now = base::mono_now_ns();
-    out->start_ns = now;
-    out->intended_start_ns = now - lag_ns_;
     in_request_ = true;
     pending_ = h;
     session_.execute(std::move(req), [this, out](client::response&& r) {
       in_request_ = false;
+      // The session stamps the request when execute() takes it: one clock read for both.
+      out->start_ns = r.start_ns;
+      out->intended_start_ns = r.start_ns - lag_ns_;
       out->status = r.status;
       out->reason = std::move(r.reason);
       out->headers = std::move(r.headers);
@@ -218,7 +229,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     s.intended_latency_us = (d.done_ns - d.intended_start_ns) / 1000;
     s.content_bytes = d.content_bytes;
     s.error = error;
-    s.wall_s = base::wall_now_s();
+    s.wall_s = sh_.wall_at(d.done_ns);
     sh_.recorder.record(s);
   }
 
@@ -337,7 +348,9 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       const detail::task_entry* t =
           spec.sequential ? plan.tasks[seq++ % plan.tasks.size()] : plan.tasks[plan.picker.pick(rng_)];
       last_task_start_ns_ = base::mono_now_ns();
-      where_ = spec.name + "." + t->name;
+      where_.assign(spec.name);  // reuses the string's capacity: no allocation per task
+      where_ += '.';
+      where_ += t->name;
       bool skip_wait = false;
       try {
         if (t->is_task_set)
