@@ -1,21 +1,26 @@
 #include "http/response_parser.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace endure::http {
 namespace {
 
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+// RFC 9110 token characters, as a table: header names are checked byte by byte.
+constexpr auto tchar_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool is_tchar(char c) { return tchar_table[static_cast<unsigned char>(c)]; }
+
+// Headers a response usually carries (nginx sends 6 to 9): one allocation for the list.
+constexpr size_t expected_headers = 12;
 
 std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -112,41 +117,60 @@ void response_parser::on_eof() {
   }
 }
 
-size_t response_parser::feed_headers(std::string_view data) {
-  const size_t old = head_buf_.size();
-  const size_t limit = options_.max_header_bytes;
-  size_t budget = limit + 4 > head_total_ + old ? limit + 4 - head_total_ - old : 0;
-  std::string_view take = data.substr(0, std::min(budget, data.size()));
-  head_buf_.append(take);
-  size_t end = std::string::npos;
-  size_t i = head_scan_;
+namespace {
+
+// End of the head (just past the empty line) in buf, scanning from `from`; npos when not yet
+// complete. `resume` is where the next scan may start once more bytes arrive.
+size_t find_head_end(std::string_view buf, size_t from, size_t& resume) {
+  size_t i = from;
   while (true) {
-    i = head_buf_.find('\n', i);
-    if (i == std::string::npos) {
-      head_scan_ = head_buf_.size();
-      break;
+    const void* p = i < buf.size() ? std::memchr(buf.data() + i, '\n', buf.size() - i) : nullptr;
+    if (p == nullptr) {
+      resume = buf.size();
+      return std::string_view::npos;
     }
-    if (i + 1 >= head_buf_.size()) {
-      head_scan_ = i;
-      break;
+    i = static_cast<size_t>(static_cast<const char*>(p) - buf.data());
+    if (i + 1 >= buf.size()) {
+      resume = i;
+      return std::string_view::npos;
     }
-    char next = head_buf_[i + 1];
-    if (next == '\n') {
-      end = i + 2;
-      break;
-    }
+    char next = buf[i + 1];
+    if (next == '\n') return i + 2;
     if (next == '\r') {
-      if (i + 2 >= head_buf_.size()) {
-        head_scan_ = i;
-        break;
+      if (i + 2 >= buf.size()) {
+        resume = i;
+        return std::string_view::npos;
       }
-      if (head_buf_[i + 2] == '\n') {
-        end = i + 3;
-        break;
-      }
+      if (buf[i + 2] == '\n') return i + 3;
     }
     ++i;
   }
+}
+
+}  // namespace
+
+size_t response_parser::feed_headers(std::string_view data) {
+  const size_t limit = options_.max_header_bytes;
+  if (head_buf_.empty()) {
+    // Fast path: the whole head is in this segment (the usual case): parse it in place.
+    size_t budget = limit + 4 > head_total_ ? limit + 4 - head_total_ : 0;
+    std::string_view take = data.substr(0, std::min(budget, data.size()));
+    size_t resume = 0;
+    size_t end = find_head_end(take, 0, resume);
+    if (end != std::string_view::npos) {
+      head_total_ += end;
+      if (head_total_ > limit) return fail(err_headers_too_large);
+      bool final = parse_head(take.substr(0, end));
+      if (state_ == state::failed) return end;
+      if (final) choose_framing();
+      return end;
+    }
+  }
+  const size_t old = head_buf_.size();
+  size_t budget = limit + 4 > head_total_ + old ? limit + 4 - head_total_ - old : 0;
+  std::string_view take = data.substr(0, std::min(budget, data.size()));
+  head_buf_.append(take);
+  size_t end = find_head_end(head_buf_, head_scan_, head_scan_);
   if (end == std::string::npos) {
     if (head_total_ + head_buf_.size() > limit) return fail(err_headers_too_large);
     return take.size();
@@ -156,7 +180,8 @@ size_t response_parser::feed_headers(std::string_view data) {
   size_t consumed = end - old;
   head_buf_.resize(end);
   bool final = parse_head(head_buf_);
-  head_buf_.clear();
+  // A head split across reads is rare: do not keep its buffer with an idle connection.
+  std::string().swap(head_buf_);
   head_scan_ = 0;
   if (state_ == state::failed) return consumed;
   if (final) choose_framing();
@@ -187,6 +212,7 @@ bool response_parser::parse_status_line(std::string_view line) {
 
 bool response_parser::parse_head(std::string_view block) {
   headers_.clear();
+  if (headers_.capacity() < expected_headers) headers_.reserve(expected_headers);
   bool first = true;
   while (!block.empty()) {
     size_t nl = block.find('\n');
@@ -250,6 +276,9 @@ bool response_parser::choose_framing() {
   uint64_t length = 0;
   const std::string* encoding = nullptr;
   for (const auto& [name, value] : headers_) {
+    // Only four names matter here: skip the others by length before comparing.
+    size_t len = name.size();
+    if (len != 10 && len != 14 && len != 16 && len != 17) continue;
     if (iequals(name, "Connection")) {
       close = close || has_token(value, "close");
       keep = keep || has_token(value, "keep-alive");
