@@ -245,41 +245,50 @@ PyObject* py_record_exception(PyObject*, PyObject* const* args, Py_ssize_t nargs
   Py_RETURN_NONE;
 }
 
-PyObject* do_sleep(PyObject* arg, bool is_wait) {
+// 0 running, 1 stopping (graceful stop or -i reached), 2 killed: the calling user's state.
+int user_state(hub* h) {
+  if (!h || !h->current()) return running;
+  int s = h->current()->state;
+  if (s == running && h->shared.iterations_reached.load(std::memory_order_relaxed)) s = stopping;
+  return s;
+}
+
+// Returns false with a Python error set.
+bool do_sleep(PyObject* arg, bool is_wait) {
   double seconds = PyFloat_AsDouble(arg);
-  if (seconds == -1.0 && PyErr_Occurred()) return nullptr;
+  if (seconds == -1.0 && PyErr_Occurred()) return false;
   if (seconds < 0) {
     PyErr_SetString(PyExc_ValueError, "sleep length must be non-negative");
-    return nullptr;
+    return false;
   }
   hub* h = hub::on_this_thread();
   if (!h) {
     PyThreadState* ts = PyEval_SaveThread();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     PyEval_RestoreThread(ts);
-    Py_RETURN_NONE;
+    return true;
   }
   py_user* u = h->current();
-  if (is_wait && u && u->state != running) Py_RETURN_NONE;  // stopping: no more waiting
-  if (is_wait && seconds == 0) Py_RETURN_NONE;  // as C++ users: no wait, no switch (sleep(0) yields)
+  if (is_wait && u && u->state != running) return true;  // stopping: no more waiting
+  if (is_wait && seconds == 0) return true;  // as C++ users: no wait, no switch (sleep(0) yields)
   h->sleep(seconds, is_wait);
-  if (PyErr_Occurred()) return nullptr;
-  Py_RETURN_NONE;
+  return !PyErr_Occurred();
 }
 
 // sleep(seconds): yields to other users (time.sleep and gevent.sleep in user code land here).
-PyObject* py_sleep(PyObject*, PyObject* arg) { return do_sleep(arg, false); }
-// wait(seconds): the wait between tasks; a graceful stop ends it early.
-PyObject* py_wait(PyObject*, PyObject* arg) { return do_sleep(arg, true); }
+PyObject* py_sleep(PyObject*, PyObject* arg) {
+  if (!do_sleep(arg, false)) return nullptr;
+  Py_RETURN_NONE;
+}
+
+// wait(seconds) -> state() after the wait: the wait between tasks; a graceful stop ends it early.
+PyObject* py_wait(PyObject*, PyObject* arg) {
+  if (!do_sleep(arg, true)) return nullptr;
+  return PyLong_FromLong(user_state(hub::on_this_thread()));
+}
 
 // state() -> 0 running, 1 stopping (graceful stop or -i reached), 2 killed
-PyObject* py_state(PyObject*, PyObject*) {
-  hub* h = hub::on_this_thread();
-  if (!h || !h->current()) return PyLong_FromLong(0);
-  int s = h->current()->state;
-  if (s == running && h->shared.iterations_reached.load(std::memory_order_relaxed)) s = stopping;
-  return PyLong_FromLong(s);
-}
+PyObject* py_state(PyObject*, PyObject*) { return PyLong_FromLong(user_state(hub::on_this_thread())); }
 
 // task_done() -> True when -i/--iterations is reached (the user must stop)
 PyObject* py_task_done(PyObject*, PyObject*) {
@@ -291,6 +300,15 @@ PyObject* py_task_done(PyObject*, PyObject*) {
     Py_RETURN_TRUE;
   }
   Py_RETURN_FALSE;
+}
+
+// after_task() -> True when the user must stop after a top-level task: counts the task for
+// -i/--iterations (task_done()) and checks state() in one call.
+PyObject* py_after_task(PyObject* self, PyObject* none) {
+  PyObject* done = py_task_done(self, none);
+  if (done != Py_False) return done;
+  Py_DECREF(done);
+  return PyBool_FromLong(user_state(hub::on_this_thread()) != running);
 }
 
 // unkill(): the calling user was killed and now runs its on_stop, whose requests and sleeps work
@@ -427,10 +445,11 @@ PyMethodDef methods[] = {
     {"record", as_cfunction(py_record), METH_FASTCALL, "record(method, name, latency_us, length, error)"},
     {"record_exception", as_cfunction(py_record_exception), METH_FASTCALL, "record_exception(message, traceback)"},
     {"sleep", py_sleep, METH_O, "sleep(seconds): yields to other users"},
-    {"wait", py_wait, METH_O, "wait(seconds): the wait between tasks"},
+    {"wait", py_wait, METH_O, "wait(seconds) -> state(): the wait between tasks"},
     {"state", py_state, METH_NOARGS, "state() -> 0 running, 1 stopping, 2 killed"},
     {"task_done", py_task_done, METH_NOARGS, "task_done() -> True when --iterations is reached"},
     {"unkill", py_unkill, METH_NOARGS, "unkill(): a killed user runs its on_stop"},
+    {"after_task", py_after_task, METH_NOARGS, "after_task() -> True when the user must stop"},
     {"stop_test", py_stop_test, METH_NOARGS, "stop_test(): ends the test (StopTest)"},
     {"totals", py_totals, METH_NOARGS, "totals() -> (requests, failures, latency_us_sum)"},
     {"user_count", py_user_count, METH_NOARGS, "user_count() -> running users"},

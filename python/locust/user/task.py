@@ -7,6 +7,7 @@ StopUser ends the user; any other exception is recorded and the user carries on.
 import random
 import time
 import traceback
+from types import FunctionType
 
 import _endure
 from greenlet import GreenletExit
@@ -235,6 +236,56 @@ class DefaultTaskSet(TaskSet):
     """Runs the tasks declared on a User class itself (with the user as `self`)."""
 
     _is_top = True
+
+    def run(self):
+        """TaskSet.run for the user's own tasks, with the per-task work cut to the minimum: plain
+        functions are called directly, and one C call after each task counts it for -i and checks
+        for a stop; the wait returns the state after it. Same rules and order as TaskSet.run."""
+        user = self._user
+        queue = self._task_queue
+        after_task = _endure.after_task
+        wait = _endure.wait
+        choice = random.choice
+        monotonic = time.monotonic
+        try:
+            if _endure.state():
+                raise StopUser()
+            while True:
+                if queue:
+                    t = queue.pop(0)
+                else:
+                    tasks = user.tasks
+                    if not tasks:
+                        raise LocustError(
+                            "No tasks defined on %s. Use the @task decorator or set the 'tasks' "
+                            "attribute" % type(user).__name__)
+                    t = choice(tasks)
+                user._endure_task_start = monotonic()
+                skip_wait = False
+                try:
+                    if type(t) is FunctionType:
+                        t(user)
+                    else:
+                        self.execute_task(t)
+                except RescheduleTaskImmediately:
+                    skip_wait = True
+                except RescheduleTask:
+                    pass
+                except (StopUser, GreenletExit, StopTest):
+                    raise
+                except InterruptTaskSet:
+                    _endure.record_exception(
+                        "InterruptTaskSet: interrupt() called outside a task set",
+                        "%s.%s" % (type(user).__name__, task_name(t)))
+                except Exception as e:
+                    report_exception(e, e.__traceback__, self)
+                if after_task():
+                    raise StopUser()
+                if not skip_wait and wait(user.wait_time()):
+                    raise StopUser()
+        except (StopUser, GreenletExit, StopTest):
+            self._on_stop_safely()
+            raise
 
     def get_next_task(self):
         tasks = self._user.tasks
