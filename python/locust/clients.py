@@ -398,6 +398,8 @@ class SessionCookies(MutableMapping):
 class HttpSession:
     """self.client of an HttpUser: requests-like methods, one keep-alive connection per host."""
 
+    _patched = False
+
     def __init__(self, base_url, request_event=None, user=None, *args, **kwargs):
         self.base_url = base_url or ""
         self._session = _endure.new_session(self.base_url)
@@ -492,8 +494,29 @@ class HttpSession:
             _notify(event, response, context)
         return response
 
+    def _plain(self, method, url):
+        """request(method, url) with no options: the common case, without request()'s work
+        when the session sets nothing either (no default headers, params, auth or verify)."""
+        h = self.headers
+        if (self.params or self.auth is not None or self.verify is not True
+                or (h._store if type(h) is CaseInsensitiveDict else h)):
+            return self.request(method, url)
+        response = _request(self._session, Response, method, url, self.request_name, False, None,
+                            None, None, None, True, None, None, None)
+        event = self.request_event
+        if event is not None and event._handlers:
+            _notify(event, response, None)
+        return response
+
+    def __setattr__(self, name, value):
+        if name == "request":  # self.client.request = wrapper: get() and friends must call it
+            object.__setattr__(self, "_patched", True)
+        object.__setattr__(self, name, value)
+
     def get(self, url, **kwargs):
-        return self.request("GET", url, **kwargs)
+        if kwargs or self._patched or type(self).request is not _base_request:
+            return self.request("GET", url, **kwargs)
+        return self._plain("GET", url)
 
     def post(self, url, data=None, json=None, **kwargs):
         return self.request("POST", url, data=data, json=json, **kwargs)
@@ -505,14 +528,18 @@ class HttpSession:
         return self.request("PATCH", url, data=data, **kwargs)
 
     def delete(self, url, **kwargs):
-        return self.request("DELETE", url, **kwargs)
+        if kwargs or self._patched or type(self).request is not _base_request:
+            return self.request("DELETE", url, **kwargs)
+        return self._plain("DELETE", url)
 
     def head(self, url, **kwargs):
         kwargs.setdefault("allow_redirects", False)
         return self.request("HEAD", url, **kwargs)
 
     def options(self, url, **kwargs):
-        return self.request("OPTIONS", url, **kwargs)
+        if kwargs or self._patched or type(self).request is not _base_request:
+            return self.request("OPTIONS", url, **kwargs)
+        return self._plain("OPTIONS", url)
 
     def close(self):
         pass
@@ -522,6 +549,9 @@ class HttpSession:
 
     def __exit__(self, *args):
         pass
+
+
+_base_request = HttpSession.request
 
 
 def _notify(event, response, context):

@@ -223,3 +223,72 @@ class Checker(HttpUser):
   EXPECT_EQ(last->aggregated.num_requests, 2u);
   EXPECT_EQ(last->aggregated.num_failures, 0u);
 }
+
+TEST(python_program, get_without_options_keeps_every_session_setting_and_patch) {
+  endure::test_support::test_server server;
+  auto f = write_locustfile("plain_get_file.py", R"(
+from locust import HttpUser, task, constant
+from locust.clients import HttpSession
+
+class Counting(HttpSession):
+    def request(self, method, url, **kwargs):
+        self.seen = getattr(self, "seen", 0) + 1
+        return super().request(method, url, **kwargs)
+
+def hdrs(r):
+    return {k.lower(): v for k, v in r.json()["headers"].items()}
+
+class Checker(HttpUser):
+    wait_time = constant(0)
+    @task
+    def check(self):
+        c = self.client
+        r = c.get("/echo")
+        assert r.json()["query"] == {} and "x-a" not in hdrs(r), r.text
+        c.headers["X-A"] = "1"                      # session headers
+        assert hdrs(c.get("/echo"))["x-a"] == "1"
+        c.headers.clear()
+        c.params = {"q": "2"}                       # session params (and Locust's name)
+        r = c.get("/echo")
+        assert r.json()["query"] == {"q": "2"} and r._name == "/echo?q=2", (r.text, r._name)
+        c.params = {}
+        c.auth = ("u", "p")                         # session auth
+        assert hdrs(c.get("/echo"))["authorization"].startswith("Basic ")
+        c.auth = None
+        with c.rename_request("renamed"):           # rename_request
+            assert c.get("/fast")._name == "renamed"
+        calls = []
+        original = c.request
+        def wrapper(method, url, **kwargs):
+            calls.append((method, url))
+            return original(method, url, **kwargs)
+        c.request = wrapper                         # an instance patch sees get()
+        c.get("/fast")
+        c.delete("/fast")
+        assert calls == [("GET", "/fast"), ("DELETE", "/fast")], calls
+        sub = Counting(self.host, c.request_event, self)  # a subclass overriding request()
+        sub.get("/fast")
+        assert sub.seen == 1
+        self.environment.runner.quit()
+)");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  endure::engine::run_config cfg;
+  cfg.users = 1;
+  cfg.spawn_rate = 100;
+  cfg.run_time = 5s;
+  cfg.host = server.base_url();
+  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
+  endure::stats::snapshot_ptr last;
+  {
+    endure::engine::runner r(cfg, (*p)->classes());
+    (*p)->attach(r.events());
+    last = r.run();
+  }
+  (*p)->finish(0);
+  ASSERT_TRUE(last);
+  for (const auto& e : last->exceptions) ADD_FAILURE() << e.message << "\n" << e.traceback;
+  EXPECT_EQ(last->aggregated.num_requests, 8u);
+  EXPECT_EQ(server.count("GET /echo"), 4u);
+  EXPECT_EQ(server.count("DELETE /fast"), 1u);
+}
