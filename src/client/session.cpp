@@ -93,6 +93,12 @@ bool is_redirect(int status) {
 // ---------------------------------------------------------------------------------------------
 // transport
 
+namespace {
+struct flight;
+// What a flight knows of the session it serves (session::impl is private to session).
+struct session_core {};
+}  // namespace
+
 struct transport::impl {
   asio::io_context& io;
   client_options options;
@@ -100,6 +106,11 @@ struct transport::impl {
   ssl::context noverify_ctx{ssl::context::tls_client};
   std::unordered_map<std::string, std::vector<asio::ip::address>> dns;
   std::unique_ptr<char[]> read_buffer{new char[shared_read_buffer_bytes]};
+  // The state of requests in flight (request, response, parser, write buffer, deadline timer),
+  // pooled: an idle session holds none, and a busy one reuses warm buffers. The pool grows to
+  // the most requests this transport ever had in flight at once.
+  std::vector<std::unique_ptr<flight>> flights;
+  std::vector<flight*> free_flights;
 
   // Resolved request targets, shared by the shard's sessions: (base URL, reference) -> URL, Host
   // header and URL text. resolve_url is pure, so an entry is valid for as long as it is kept.
@@ -114,9 +125,7 @@ struct transport::impl {
   static constexpr size_t target_cache_slots = 64;
   std::unique_ptr<target_entry[]> targets{new target_entry[target_cache_slots]};
 
-  const target_entry& resolve_target(const std::string& base_url,
-                                     const std::optional<http::url>& base,
-                                     const std::string& base_error, const std::string& ref) {
+  const target_entry& resolve_target(const std::string& base_url, const std::string& ref) {
     bool absolute = ref.find("://") != std::string::npos;
     std::string_view key_base = absolute ? std::string_view() : std::string_view(base_url);
     size_t h = std::hash<std::string_view>{}(ref) * 31 + std::hash<std::string_view>{}(key_base);
@@ -129,15 +138,17 @@ struct transport::impl {
     base::result<http::url> r = base::make_error(std::string());
     if (absolute) {
       r = http::parse_url(ref);
-    } else if (base) {
-      r = http::resolve_url(*base, ref);
-    } else if (!base_error.empty()) {
-      e.error = "InvalidURL: " + base_error;
-      return e;
-    } else {
+    } else if (base_url.empty()) {
       e.error = "InvalidURL: invalid URL '" + ref +
                 "': a relative URL needs a base URL (--host), expected http:// or https://";
       return e;
+    } else {
+      auto b = http::parse_url(base_url);
+      if (!b) {
+        e.error = "InvalidURL: " + b.err().message;
+        return e;
+      }
+      r = http::resolve_url(*b, ref);
     }
     if (!r) {
       e.error = "InvalidURL: " + r.err().message;
@@ -155,6 +166,10 @@ struct transport::impl {
     verify_ctx.set_verify_mode(ssl::verify_peer);
     noverify_ctx.set_verify_mode(ssl::verify_none);
   }
+  ~impl();
+
+  flight* acquire();
+  void release(flight* f);
 
   // Addresses of host, from the cache or a (synchronous, first time only) getaddrinfo.
   const std::vector<asio::ip::address>* resolve(const std::string& host) {
@@ -194,26 +209,29 @@ asio::io_context& transport::io() { return impl_->io; }
 
 // ---------------------------------------------------------------------------------------------
 // connection: one TCP (or TLS) connection to (scheme, host, port). Held by shared_ptr so that a
-// replaced or closed connection lives until its last pending handler has run.
+// replaced or closed connection lives until its last pending connect/handshake/TLS handler has
+// run (those composed operations use the stream after it completes). TLS state is allocated
+// for https connections only.
 
 namespace {
 
 struct connection {
   bool https = false;
   bool verify = true;
-  std::string host;
-  uint16_t port = 0;
-  std::optional<tcp::socket> plain;
-  std::optional<ssl::stream<tcp::socket>> tls;
-  std::unique_ptr<char[]> tls_buffer;
   bool open = false;      // connected (and handshaken) and reusable
+  uint16_t port = 0;
+  std::string host;
+  std::optional<tcp::socket> plain;
+  std::unique_ptr<ssl::stream<tcp::socket>> tls;
+  std::unique_ptr<char[]> tls_buffer;
   uint64_t served = 0;    // responses completed on this connection
 
   connection(transport::impl& t, bool is_https, bool verify_peer, const std::string& h,
              uint16_t p)
-      : https(is_https), verify(verify_peer), host(h), port(p) {
+      : https(is_https), verify(verify_peer), port(p), host(h) {
     if (https) {
-      tls.emplace(t.io, verify ? t.verify_ctx : t.noverify_ctx);
+      tls = std::make_unique<ssl::stream<tcp::socket>>(t.io,
+                                                       verify ? t.verify_ctx : t.noverify_ctx);
       tls_buffer.reset(new char[tls_read_buffer_bytes]);
     } else {
       plain.emplace(t.io);
@@ -230,31 +248,24 @@ struct connection {
   }
 };
 
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// session
-
-struct session::impl : std::enable_shared_from_this<session::impl> {
+// One request in flight. Owned by the transport's pool; lent to a session for one request.
+// Asio handlers capture (flight*, epoch): the epoch changes whenever the flight is returned to
+// the pool or its connection is replaced, so a late handler sees a mismatch and does nothing.
+// Flights live as long as the transport, which outlives every handler that can still run.
+struct flight {
   transport::impl& t;
-  std::string base_url;
-  std::optional<http::url> base;
-  std::string base_error;
-  http::cookie_jar jar;
-  header_list default_headers;
-  std::vector<std::shared_ptr<connection>> conns;
-  bool alive = true;
+  session_core* owner = nullptr;  // the session::impl served; nullptr while pooled
+  uint64_t epoch = 0;
 
-  // The request in flight.
-  bool busy = false;
-  uint64_t seq = 0;  // bumped when a request completes: late handlers of it see a mismatch
   request req;
   completion on_done;
   response resp;
   http::url cur;
+  std::string host_header;  // of cur
+  std::string cur_text;     // cur.to_string()
   std::string auth_value;
   std::optional<header_list> defaults_without_auth;
-  std::shared_ptr<connection> conn;
+  connection* conn = nullptr;       // owned by the session's connection list
   bool retried = false;
   bool connecting = false;
   std::chrono::milliseconds timeout{0};
@@ -262,8 +273,6 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   int64_t deadline_ns = 0;  // request or connect deadline, whichever applies now
   bool deadline_is_connect = false;
   std::string wbuf;
-  std::string host_header;  // of cur
-  std::string cur_text;     // cur.to_string()
   std::string cookie_buf;
   http::response_parser parser;
 
@@ -273,287 +282,359 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   uint64_t timer_gen = 0;
   int64_t timer_at_ns = 0;
 
-  impl(transport::impl& tr, std::string b) : t(tr), base_url(std::move(b)), timer(tr.io) {
-    if (!base_url.empty()) {
-      auto u = http::parse_url(base_url);
-      if (u)
-        base = std::move(*u);
-      else
-        base_error = u.err().message;
-    }
-  }
+  explicit flight(transport::impl& tr) : t(tr), timer(tr.io) {}
+};
 
-  bool stale(uint64_t s) const { return !alive || s != seq || !busy; }
+}  // namespace
+
+flight* transport::impl::acquire() {
+  if (free_flights.empty()) {
+    flights.push_back(std::make_unique<flight>(*this));
+    return flights.back().get();
+  }
+  flight* f = free_flights.back();
+  free_flights.pop_back();
+  return f;
+}
+
+void transport::impl::release(flight* f) {
+  f->owner = nullptr;
+  ++f->epoch;
+  f->conn = nullptr;
+  f->on_done = nullptr;
+  f->req = request{};
+  f->defaults_without_auth.reset();
+  free_flights.push_back(f);
+}
+
+transport::impl::~impl() = default;
+
+// ---------------------------------------------------------------------------------------------
+// session
+
+struct session::impl : session_core {
+  transport::impl& t;
+  std::string base_url;
+  http::cookie_jar jar;
+  header_list default_headers;
+  std::vector<std::shared_ptr<connection>> conns;
+  flight* f = nullptr;         // the request in flight, if any
+  bool in_execute = false;     // completions found during execute() are posted, never inline
+  std::shared_ptr<bool> alive; // created on the first posted completion, which checks it
+
+  impl(transport::impl& tr, std::string b) : t(tr), base_url(std::move(b)) {}
+
+  bool stale(const flight* fl, uint64_t epoch) const { return fl->epoch != epoch; }
 
   // --- timer ---------------------------------------------------------------------------------
-  void arm_timer(int64_t at_ns) {
-    if (timer_armed && timer_at_ns <= at_ns) return;
-    ++timer_gen;
-    timer_armed = true;
-    timer_at_ns = at_ns;
-    timer.expires_at(asio::steady_timer::time_point(std::chrono::nanoseconds(at_ns)));
-    timer.async_wait([self = shared_from_this(), gen = timer_gen](const error_code&) {
-      self->on_timer(gen);
-    });
+  static void arm_timer(flight* fl, int64_t at_ns) {
+    if (fl->timer_armed && fl->timer_at_ns <= at_ns) return;
+    ++fl->timer_gen;
+    fl->timer_armed = true;
+    fl->timer_at_ns = at_ns;
+    fl->timer.expires_at(asio::steady_timer::time_point(std::chrono::nanoseconds(at_ns)));
+    fl->timer.async_wait([fl, gen = fl->timer_gen](const error_code&) { on_timer(fl, gen); });
   }
 
-  void on_timer(uint64_t gen) {
-    if (!alive || gen != timer_gen) return;
-    timer_armed = false;
-    if (!busy) return;
+  static void on_timer(flight* fl, uint64_t gen) {
+    if (gen != fl->timer_gen) return;
+    fl->timer_armed = false;
+    if (fl->owner == nullptr) return;
     int64_t now = base::mono_now_ns();
-    if (now < deadline_ns) {
-      arm_timer(deadline_ns);
+    if (now < fl->deadline_ns) {
+      arm_timer(fl, fl->deadline_ns);
       return;
     }
-    if (deadline_is_connect)
-      fail("ConnectTimeoutError: connect timed out after " +
-           format_seconds(std::min(t.options.connect_timeout, timeout)) + "s");
+    impl& s = *static_cast<impl*>(fl->owner);
+    if (fl->deadline_is_connect)
+      s.fail("ConnectTimeoutError: connect timed out after " +
+             format_seconds(std::min(s.t.options.connect_timeout, fl->timeout)) + "s");
     else
-      fail("TimeoutError: request timed out after " + format_seconds(timeout) + "s");
+      s.fail("TimeoutError: request timed out after " + format_seconds(fl->timeout) + "s");
   }
 
   // --- request lifecycle ---------------------------------------------------------------------
   void execute(request&& r, completion&& cb) {
-    if (busy) {
+    if (f != nullptr) {
       response e;
       e.start_ns = e.done_ns = base::mono_now_ns();
       e.error = "SessionBusy: a request is already in flight on this session";
       post_completion(std::move(cb), std::move(e));
       return;
     }
-    busy = true;
-    req = std::move(r);
-    on_done = std::move(cb);
-    resp = response{};
-    resp.start_ns = base::mono_now_ns();
-    asio::post(t.io, [self = shared_from_this(), s = seq] {
-      if (!self->stale(s)) self->start();
-    });
+    f = t.acquire();
+    f->owner = this;
+    f->req = std::move(r);
+    f->on_done = std::move(cb);
+    f->resp = response{};
+    f->resp.start_ns = base::mono_now_ns();
+    // Starts at once (no extra trip through the io_context); a completion reached before
+    // execute() returns is posted, so on_done is never called inline.
+    in_execute = true;
+    start();
+    in_execute = false;
   }
 
   void start() {
+    flight& fl = *f;
     // Target URL (resolved once per distinct (base, reference) per shard).
-    const auto& target = t.resolve_target(base_url, base, base_error, req.url);
+    const auto& target = t.resolve_target(base_url, fl.req.url);
     if (!target.error.empty()) return fail(target.error);
-    cur = target.u;
-    if (req.params.empty()) {
-      host_header = target.host_header;
-      cur_text = target.text;
+    fl.cur = target.u;
+    if (fl.req.params.empty()) {
+      fl.host_header = target.host_header;
+      fl.cur_text = target.text;
     } else {
-      http::append_query(cur.target, req.params);
-      host_header = cur.host_header();
-      cur_text = cur.to_string();
+      http::append_query(fl.cur.target, fl.req.params);
+      fl.host_header = fl.cur.host_header();
+      fl.cur_text = fl.cur.to_string();
     }
-    if (req.basic_auth) {
-      auth_value = http::basic_auth_value(req.basic_auth->first, req.basic_auth->second);
-    } else if (!cur.userinfo.empty()) {
-      auto colon = cur.userinfo.find(':');
-      auth_value = http::basic_auth_value(
-          http::url_decode(std::string_view(cur.userinfo).substr(0, colon)),
+    if (fl.req.basic_auth) {
+      fl.auth_value = http::basic_auth_value(fl.req.basic_auth->first, fl.req.basic_auth->second);
+    } else if (!fl.cur.userinfo.empty()) {
+      auto colon = fl.cur.userinfo.find(':');
+      fl.auth_value = http::basic_auth_value(
+          http::url_decode(std::string_view(fl.cur.userinfo).substr(0, colon)),
           colon == std::string::npos ? std::string()
-                                     : http::url_decode(cur.userinfo.substr(colon + 1)));
+                                     : http::url_decode(fl.cur.userinfo.substr(colon + 1)));
     } else {
-      auth_value.clear();
+      fl.auth_value.clear();
     }
-    defaults_without_auth.reset();
-    retried = false;
-    timeout = req.timeout ? *req.timeout : t.options.request_timeout;
-    request_deadline_ns = resp.start_ns + std::chrono::nanoseconds(timeout).count();
-    deadline_ns = request_deadline_ns;
-    deadline_is_connect = false;
-    arm_timer(deadline_ns);
+    fl.defaults_without_auth.reset();
+    fl.retried = false;
+    fl.connecting = false;
+    fl.timeout = fl.req.timeout ? *fl.req.timeout : t.options.request_timeout;
+    fl.request_deadline_ns = fl.resp.start_ns + std::chrono::nanoseconds(fl.timeout).count();
+    fl.deadline_ns = fl.request_deadline_ns;
+    fl.deadline_is_connect = false;
+    arm_timer(f, fl.deadline_ns);
     hop();
   }
 
-  bool verify_for_request() const { return req.verify ? *req.verify : !t.options.insecure; }
+  bool verify_for_request() const { return f->req.verify ? *f->req.verify : !t.options.insecure; }
+
+  void reset_parser() {
+    http::parser_options po;
+    po.head_request = f->req.method == "HEAD";
+    po.max_body_bytes = t.options.max_body_bytes;
+    f->parser.reset(po);
+  }
 
   void hop() {
-    http::parser_options po;
-    po.head_request = req.method == "HEAD";
-    po.max_body_bytes = t.options.max_body_bytes;
-    parser.reset(po);
-    bool https = cur.is_https();
+    reset_parser();
+    bool https = f->cur.is_https();
     bool verify = verify_for_request();
-    conn.reset();
+    f->conn = nullptr;
     for (auto& c : conns)
-      if (c->matches(https, verify, cur.host, cur.port)) {
-        if (c->open) conn = c;
+      if (c->matches(https, verify, f->cur.host, f->cur.port)) {
+        if (c->open) f->conn = c.get();
         break;
       }
-    if (conn)
+    if (f->conn != nullptr)
       send();
     else
       connect();
   }
 
   void connect() {
-    bool https = cur.is_https();
+    flight* fl = f;
+    bool https = fl->cur.is_https();
     bool verify = verify_for_request();
-    auto fresh = std::make_shared<connection>(t, https, verify, cur.host, cur.port);
+    auto fresh = std::make_shared<connection>(t, https, verify, fl->cur.host, fl->cur.port);
     bool replaced = false;
     for (auto& c : conns)
-      if (c->matches(https, verify, cur.host, cur.port)) {
+      if (c->matches(https, verify, fl->cur.host, fl->cur.port)) {
         c->close();
         c = fresh;
         replaced = true;
         break;
       }
     if (!replaced) conns.push_back(fresh);
-    conn = fresh;
+    fl->conn = fresh.get();
+    ++fl->epoch;  // handlers of the replaced connection are stale from now on
 
-    const auto* addrs = t.resolve(cur.host);
-    if (addrs == nullptr) return fail("DNSError: cannot resolve host '" + cur.host + "'");
+    const auto* addrs = t.resolve(fl->cur.host);
+    if (addrs == nullptr) return fail("DNSError: cannot resolve host '" + fl->cur.host + "'");
     std::vector<tcp::endpoint> endpoints;
     endpoints.reserve(addrs->size());
-    for (const auto& a : *addrs) endpoints.emplace_back(a, cur.port);
+    for (const auto& a : *addrs) endpoints.emplace_back(a, fl->cur.port);
 
-    connecting = true;
+    fl->connecting = true;
     int64_t connect_deadline =
         base::mono_now_ns() + std::chrono::nanoseconds(t.options.connect_timeout).count();
-    if (connect_deadline < request_deadline_ns) {
-      deadline_ns = connect_deadline;
-      deadline_is_connect = true;
+    if (connect_deadline < fl->request_deadline_ns) {
+      fl->deadline_ns = connect_deadline;
+      fl->deadline_is_connect = true;
     } else {
-      deadline_ns = request_deadline_ns;
-      deadline_is_connect = t.options.connect_timeout <= timeout;
+      fl->deadline_ns = fl->request_deadline_ns;
+      fl->deadline_is_connect = t.options.connect_timeout <= fl->timeout;
     }
-    arm_timer(deadline_ns);
-    asio::async_connect(conn->socket(), endpoints,
-                        [self = shared_from_this(), s = seq, c = conn](const error_code& ec,
-                                                                       const tcp::endpoint&) {
-                          if (self->stale(s) || c != self->conn) return;
-                          self->on_connect(ec);
+    arm_timer(fl, fl->deadline_ns);
+    asio::async_connect(fresh->socket(), endpoints,
+                        [fl, e = fl->epoch, keep = fresh](const error_code& ec,
+                                                          const tcp::endpoint&) {
+                          if (fl->epoch != e) return;
+                          static_cast<impl*>(fl->owner)->on_connect(ec, keep);
                         });
   }
 
-  void on_connect(const error_code& ec) {
+  void on_connect(const error_code& ec, const std::shared_ptr<connection>& keep) {
     if (ec) return fail(io_error_string(ec));
+    connection& c = *f->conn;
     error_code ignored;
-    conn->socket().set_option(tcp::no_delay(true), ignored);
-    if (!conn->https) return connected();
-    SSL* ssl = conn->tls->native_handle();
-    bool literal = is_ip_literal(cur.host);
+    c.socket().set_option(tcp::no_delay(true), ignored);
+    if (!c.https) return connected();
+    const std::string& host = f->cur.host;
+    SSL* ssl = c.tls->native_handle();
+    bool literal = is_ip_literal(host);
     if (!literal)  // SNI (the SSL_set_tlsext_host_name macro casts old-style)
       SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(cur.host.c_str()));
-    if (conn->verify) {
+               const_cast<char*>(host.c_str()));
+    if (c.verify) {
       X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
       if (literal)
-        X509_VERIFY_PARAM_set1_ip_asc(param, cur.host.c_str());
+        X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
       else
-        X509_VERIFY_PARAM_set1_host(param, cur.host.c_str(), cur.host.size());
+        X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
     }
-    conn->tls->async_handshake(
-        ssl::stream_base::client,
-        [self = shared_from_this(), s = seq, c = conn](const error_code& hec) {
-          if (self->stale(s) || c != self->conn) return;
-          if (hec) return self->fail(ssl_error_string(hec, c->tls->native_handle(), c->verify));
-          self->connected();
-        });
+    flight* fl = f;
+    c.tls->async_handshake(ssl::stream_base::client,
+                           [fl, e = fl->epoch, keep](const error_code& hec) {
+                             if (fl->epoch != e) return;
+                             if (hec)
+                               return static_cast<impl*>(fl->owner)->fail(ssl_error_string(
+                                   hec, keep->tls->native_handle(), keep->verify));
+                             static_cast<impl*>(fl->owner)->connected();
+                           });
   }
 
   void connected() {
-    connecting = false;
-    deadline_ns = request_deadline_ns;
-    deadline_is_connect = false;
-    conn->open = true;
-    if (!conn->https) conn->plain->non_blocking(true);
+    f->connecting = false;
+    f->deadline_ns = f->request_deadline_ns;
+    f->deadline_is_connect = false;
+    f->conn->open = true;
+    if (!f->conn->https) f->conn->plain->non_blocking(true);
     send();
   }
 
+  std::shared_ptr<connection> owning(connection* c) const {
+    for (const auto& p : conns)
+      if (p.get() == c) return p;
+    return {};
+  }
+
   void send() {
-    const header_list* layers[2] = {&default_headers, &req.headers};
-    if (defaults_without_auth) layers[0] = &*defaults_without_auth;
-    cookie_buf.clear();
-    if (!jar.empty()) jar.cookie_header(cur, base::wall_now_s(), cookie_buf);
-    for (const auto& [name, value] : req.cookies) {
-      if (!cookie_buf.empty()) cookie_buf += "; ";
-      cookie_buf += name;
-      cookie_buf += '=';
-      cookie_buf += value;
+    flight& fl = *f;
+    const header_list* layers[2] = {&default_headers, &fl.req.headers};
+    if (fl.defaults_without_auth) layers[0] = &*fl.defaults_without_auth;
+    fl.cookie_buf.clear();
+    if (!jar.empty()) jar.cookie_header(fl.cur, base::wall_now_s(), fl.cookie_buf);
+    for (const auto& [name, value] : fl.req.cookies) {
+      if (!fl.cookie_buf.empty()) fl.cookie_buf += "; ";
+      fl.cookie_buf += name;
+      fl.cookie_buf += '=';
+      fl.cookie_buf += value;
     }
     http::request_head head;
-    head.method = req.method;
-    head.target = cur.target;
-    head.host = host_header;
+    head.method = fl.req.method;
+    head.target = fl.cur.target;
+    head.host = fl.host_header;
     head.layers = layers;
-    head.cookie = cookie_buf;
-    head.authorization = auth_value;
-    head.body = req.body;
-    wbuf.clear();
-    http::write_request(wbuf, head);
-    auto on_written = [self = shared_from_this(), s = seq, c = conn](const error_code& ec,
-                                                                      size_t) {
-      if (self->stale(s) || c != self->conn) return;
-      if (ec) return self->on_io_error(ec);
-      self->read();
+    head.cookie = fl.cookie_buf;
+    head.authorization = fl.auth_value;
+    head.body = fl.req.body;
+    fl.wbuf.clear();
+    http::write_request(fl.wbuf, head);
+    connection& c = *fl.conn;
+    size_t written = 0;
+    if (!c.tls) {
+      // Plain TCP (non-blocking): write at once; a request almost always fits the socket
+      // buffer, so no write operation goes through the io_context.
+      error_code ec;
+      written = c.plain->write_some(asio::buffer(fl.wbuf), ec);
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again)
+        return on_io_error(ec);
+      if (ec) written = 0;
+      if (written == fl.wbuf.size()) return read();
+    }
+    flight* p = &fl;
+    auto on_written = [p, e = fl.epoch, keep = owning(&c)](const error_code& ec, size_t) {
+      if (p->epoch != e) return;
+      if (ec) return static_cast<impl*>(p->owner)->on_io_error(ec);
+      static_cast<impl*>(p->owner)->read();
     };
-    if (conn->tls)
-      asio::async_write(*conn->tls, asio::buffer(wbuf), std::move(on_written));
+    auto rest = asio::buffer(fl.wbuf) + written;
+    if (c.tls)
+      asio::async_write(*c.tls, rest, std::move(on_written));
     else
-      asio::async_write(*conn->plain, asio::buffer(wbuf), std::move(on_written));
+      asio::async_write(*c.plain, rest, std::move(on_written));
   }
 
   void read() {
-    if (conn->tls) {
-      conn->tls->async_read_some(
-          asio::buffer(conn->tls_buffer.get(), tls_read_buffer_bytes),
-          [self = shared_from_this(), s = seq, c = conn](const error_code& ec, size_t n) {
-            if (self->stale(s) || c != self->conn) return;
-            if (self->on_bytes(c->tls_buffer.get(), n, ec)) self->read();
+    flight* fl = f;
+    connection& c = *fl->conn;
+    if (c.tls) {
+      c.tls->async_read_some(
+          asio::buffer(c.tls_buffer.get(), tls_read_buffer_bytes),
+          [fl, e = fl->epoch, keep = owning(&c)](const error_code& ec, size_t n) {
+            if (fl->epoch != e) return;
+            impl& s = *static_cast<impl*>(fl->owner);
+            if (s.on_bytes(keep->tls_buffer.get(), n, ec)) s.read();
           });
       return;
     }
     // Plain TCP: wait for readability, then read into the transport's shared buffer, so an
-    // idle session holds no read buffer of its own.
-    conn->plain->async_wait(tcp::socket::wait_read, [self = shared_from_this(), s = seq,
-                                                     c = conn](const error_code& ec) {
-      if (self->stale(s) || c != self->conn) return;
+    // idle session holds no read buffer of its own. A wait operation does not use the socket
+    // once it completes, so the handler needs no reference to the connection.
+    c.plain->async_wait(tcp::socket::wait_read, [fl, e = fl->epoch](const error_code& ec) {
+      if (fl->epoch != e) return;
+      impl& s = *static_cast<impl*>(fl->owner);
       if (ec) {
-        self->on_bytes(nullptr, 0, ec);
+        s.on_bytes(nullptr, 0, ec);
         return;
       }
-      char* buf = self->t.read_buffer.get();
+      char* buf = s.t.read_buffer.get();
+      connection* conn = fl->conn;
       while (true) {
         error_code rec;
-        size_t n = c->plain->read_some(asio::buffer(buf, shared_read_buffer_bytes), rec);
+        size_t n = conn->plain->read_some(asio::buffer(buf, shared_read_buffer_bytes), rec);
         if (rec == asio::error::would_block || rec == asio::error::try_again) {
-          self->read();
+          s.read();
           return;
         }
-        if (!self->on_bytes(buf, n, rec)) return;
-        if (self->stale(s)) return;
+        if (!s.on_bytes(buf, n, rec)) return;
+        if (fl->epoch != e) return;
       }
     });
   }
 
   // Feeds received bytes; returns true when more bytes are needed.
   bool on_bytes(const char* data, size_t n, const error_code& ec) {
+    flight& fl = *f;
     if (n > 0) {
-      if (resp.first_byte_ns == 0) resp.first_byte_ns = base::mono_now_ns();
-      size_t used = parser.feed(std::string_view(data, n));
-      if (parser.failed()) {
-        fail("ProtocolError: " + std::string(parser.error()));
+      if (fl.resp.first_byte_ns == 0) fl.resp.first_byte_ns = base::mono_now_ns();
+      size_t used = fl.parser.feed(std::string_view(data, n));
+      if (fl.parser.failed()) {
+        fail("ProtocolError: " + std::string(fl.parser.error()));
         return false;
       }
-      if (parser.done()) {
-        if (used < n) conn->open = false;  // unexpected extra bytes: do not reuse
+      if (fl.parser.done()) {
+        if (used < n) fl.conn->open = false;  // unexpected extra bytes: do not reuse
         on_response();
         return false;
       }
     }
     if (!ec) return true;
     if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
-      bool any = parser.received_any();
-      parser.on_eof();
-      if (parser.done()) {
-        conn->open = false;
+      bool any = fl.parser.received_any();
+      fl.parser.on_eof();
+      if (fl.parser.done()) {
+        fl.conn->open = false;
         on_response();
         return false;
       }
-      if (parser.failed() && parser.error() != http::response_parser::err_premature_eof) {
-        fail("ProtocolError: " + std::string(parser.error()));
+      if (fl.parser.failed() && fl.parser.error() != http::response_parser::err_premature_eof) {
+        fail("ProtocolError: " + std::string(fl.parser.error()));
         return false;
       }
       if (!any) {
@@ -570,13 +651,11 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   // A write or read failed. A reused keep-alive connection that the server closed while idle
   // fails before any byte of the response arrives: reconnect once and resend, silently.
   void on_io_error(const error_code& ec) {
-    if (!parser.received_any() && conn->served > 0 && !retried) {
-      retried = true;
-      conn->close();
-      http::parser_options po;
-      po.head_request = req.method == "HEAD";
-      po.max_body_bytes = t.options.max_body_bytes;
-      parser.reset(po);
+    flight& fl = *f;
+    if (!fl.parser.received_any() && fl.conn->served > 0 && !fl.retried) {
+      fl.retried = true;
+      fl.conn->close();
+      reset_parser();
       connect();
       return;
     }
@@ -584,31 +663,36 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   }
 
   void on_response() {
-    ++conn->served;
-    retried = false;
-    if (!parser.keep_alive()) conn->close();
+    flight& fl = *f;
+    ++fl.conn->served;
+    fl.retried = false;
+    http::response_parser& parser = fl.parser;
+    if (!parser.keep_alive()) fl.conn->close();
     if (http::has_field(parser.headers(), "Set-Cookie"))
-      jar.update_from_response(parser.headers(), cur, base::wall_now_s());
+      jar.update_from_response(parser.headers(), fl.cur, base::wall_now_s());
     int status = parser.status();
     const std::string* location =
-        req.allow_redirects && is_redirect(status) ? http::find_field(parser.headers(), "Location")
-                                                   : nullptr;
+        fl.req.allow_redirects && is_redirect(status)
+            ? http::find_field(parser.headers(), "Location")
+            : nullptr;
     if (location != nullptr) return follow_redirect(status, *location);
-    resp.status = status;
-    resp.reason = parser.reason();
-    resp.headers = std::move(parser.headers());
-    resp.body = std::move(parser.body());
-    resp.content_bytes = parser.body_bytes();
-    resp.url = cur_text;
+    fl.resp.status = status;
+    fl.resp.reason = parser.reason();
+    fl.resp.headers = std::move(parser.headers());
+    fl.resp.body = std::move(parser.body());
+    fl.resp.content_bytes = parser.body_bytes();
+    fl.resp.url = fl.cur_text;
     complete();
   }
 
   void follow_redirect(int status, const std::string& location) {
-    if (resp.redirects >= t.options.max_redirects)
+    flight& fl = *f;
+    request& req = fl.req;
+    if (fl.resp.redirects >= t.options.max_redirects)
       return fail("TooManyRedirects: exceeded " + std::to_string(t.options.max_redirects) +
                       " redirects",
                   false);
-    auto next = http::resolve_url(cur, location);
+    auto next = http::resolve_url(fl.cur, location);
     if (!next) return fail("InvalidURL: " + next.err().message, false);
     // Method rewriting as python-requests does (rebuild_method).
     if (status == 303 && req.method != "HEAD") req.method = "GET";
@@ -621,78 +705,82 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       http::erase_field(req.headers, "Transfer-Encoding");
     }
     // Credentials stay with their host (and are not sent over a downgrade to http).
-    if (next->host != cur.host || (cur.is_https() && !next->is_https())) {
-      auth_value.clear();
+    if (next->host != fl.cur.host || (fl.cur.is_https() && !next->is_https())) {
+      fl.auth_value.clear();
       req.basic_auth.reset();
       http::erase_field(req.headers, "Authorization");
       if (http::has_field(default_headers, "Authorization")) {
-        defaults_without_auth = default_headers;
-        http::erase_field(*defaults_without_auth, "Authorization");
+        fl.defaults_without_auth = default_headers;
+        http::erase_field(*fl.defaults_without_auth, "Authorization");
       }
     }
-    cur = std::move(*next);
-    host_header = cur.host_header();
-    cur_text = cur.to_string();
-    ++resp.redirects;
+    fl.cur = std::move(*next);
+    fl.host_header = fl.cur.host_header();
+    fl.cur_text = fl.cur.to_string();
+    ++fl.resp.redirects;
     hop();
   }
 
   // close_connection=false when the last response was complete (the connection stays usable).
   void fail(std::string message, bool close_connection = true) {
-    if (conn && close_connection) conn->close();
-    resp.status = 0;
-    resp.error = std::move(message);
-    if (resp.url.empty() && !cur.host.empty()) resp.url = cur_text;
+    flight& fl = *f;
+    if (fl.conn != nullptr && close_connection) fl.conn->close();
+    fl.resp.status = 0;
+    fl.resp.error = std::move(message);
+    if (fl.resp.url.empty() && !fl.cur.host.empty()) fl.resp.url = fl.cur_text;
     complete();
   }
 
-  // Finishes the request: state is reset before the user's completion runs, so it may start
-  // the next request or destroy the session.
+  // Finishes the request: the flight goes back to the pool before the user's completion runs,
+  // so it may start the next request or destroy the session.
   void complete() {
-    resp.done_ns = base::mono_now_ns();
-    busy = false;
-    ++seq;
-    conn.reset();
-    connecting = false;
-    completion cb = std::move(on_done);
-    on_done = nullptr;
-    response r = std::move(resp);
+    flight* fl = f;
+    fl->resp.done_ns = base::mono_now_ns();
+    completion cb = std::move(fl->on_done);
+    response r = std::move(fl->resp);
+    f = nullptr;
+    t.release(fl);
+    if (in_execute) {
+      post_completion(std::move(cb), std::move(r));
+      return;
+    }
     if (cb) cb(std::move(r));
   }
 
   void post_completion(completion cb, response r) {
-    asio::post(t.io, [self = shared_from_this(), cb = std::move(cb), r = std::move(r)]() mutable {
-      if (self->alive && cb) cb(std::move(r));
+    if (!alive) alive = std::make_shared<bool>(true);
+    asio::post(t.io, [a = alive, cb = std::move(cb), r = std::move(r)]() mutable {
+      if (*a && cb) cb(std::move(r));
     });
   }
 
   void cancel() {
-    if (!busy) return;
-    if (conn) conn->close();
-    conn.reset();
-    busy = false;
-    ++seq;
-    resp.status = 0;
-    resp.error = "cancelled";
-    resp.done_ns = base::mono_now_ns();
-    completion cb = std::move(on_done);
-    on_done = nullptr;
-    post_completion(std::move(cb), std::move(resp));
+    if (f == nullptr) return;
+    flight* fl = f;
+    if (fl->conn != nullptr) fl->conn->close();
+    fl->resp.status = 0;
+    fl->resp.error = "cancelled";
+    fl->resp.done_ns = base::mono_now_ns();
+    completion cb = std::move(fl->on_done);
+    response r = std::move(fl->resp);
+    f = nullptr;
+    t.release(fl);
+    post_completion(std::move(cb), std::move(r));
   }
 
   void shutdown() {
-    alive = false;
-    busy = false;
-    on_done = nullptr;
+    if (alive) *alive = false;
+    if (f != nullptr) {
+      t.release(f);
+      f = nullptr;
+    }
     for (auto& c : conns) c->close();
     conns.clear();
-    conn.reset();
-    timer.cancel();
   }
 };
 
 session::session(transport& t, std::string base_url)
-    : impl_(std::make_shared<impl>(t.get_impl(), std::move(base_url))) {}
+    : impl_(std::make_unique<impl>(t.get_impl(), std::move(base_url))) {}
 
 session::~session() {
   if (impl_) impl_->shutdown();

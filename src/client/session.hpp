@@ -124,7 +124,9 @@ class session {
 
  private:
   struct impl;
-  std::shared_ptr<impl> impl_;  // shared with in-flight Asio handlers, which check its liveness
+  // Asio handlers never point at the session: they hold a pooled request state of the transport
+  // and a generation number (see session.cpp), so an idle session is small.
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace endure::client

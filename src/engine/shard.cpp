@@ -128,8 +128,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       : sh_(sh),
         cls_(cls),
         class_index_(class_index),
-        host_(std::move(host)),
-        session_(*sh.transport, host_),
+        session_(*sh.transport, std::move(host)),
         rng_(seed),
         timer_(sh.io) {
     obj_ = cls_->make_user();
@@ -247,14 +246,14 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   void set_cookie(std::string_view name, std::string_view value, std::string_view domain,
                   std::string_view path) override {
     std::string dom(domain);
-    if (dom.empty()) dom = host_of(host_);
+    if (dom.empty()) dom = host_of(session_.base_url());
     session_.cookies().set(std::string(name), std::string(value), dom, std::string(path));
   }
   std::optional<std::string> cookie(std::string_view name) override {
     return session_.cookies().get(std::string(name));
   }
   void clear_cookies() override { session_.cookies().clear(); }
-  const std::string& host() const override { return host_; }
+  const std::string& host() const override { return session_.base_url(); }
 
   // --- wait_context ---
   double uniform01() override { return rng_.uniform(); }
@@ -418,10 +417,14 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   shard::impl& sh_;
   const detail::class_spec* cls_;
   size_t class_index_;
-  std::string host_;
-  client::session session_;
+  client::session session_;  // its base_url() is the user's host
   base::rng rng_;
-  asio::steady_timer timer_;
+  // A timer bound to the io_context's own executor type: smaller than asio::steady_timer (whose
+  // polymorphic executor is 40 bytes), and one per user.
+  asio::basic_waitable_timer<std::chrono::steady_clock,
+                             asio::wait_traits<std::chrono::steady_clock>,
+                             asio::io_context::executor_type>
+      timer_;
   std::unique_ptr<User> obj_;
   wait_fn wait_;
   std::coroutine_handle<> pending_;

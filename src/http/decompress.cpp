@@ -26,7 +26,9 @@ content_coding parse_content_coding(std::string_view value) {
   return content_coding::unsupported;
 }
 
-body_decoder::body_decoder() : z_(std::make_unique<zstate>()) {}
+// zlib's state is allocated by the first compressed body: a parser that only ever sees identity
+// bodies (one per idle session) holds none.
+body_decoder::body_decoder() = default;
 body_decoder::~body_decoder() = default;
 
 void body_decoder::reset(content_coding coding) {
@@ -64,6 +66,7 @@ bool body_decoder::feed(std::string_view in, std::string& out, uint64_t cap) {
       bool zlib_wrapped = (b0 & 0x0f) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0;
       window_bits = zlib_wrapped ? 15 : -15;
     }
+    if (!z_) z_ = std::make_unique<zstate>();
     if (z_->initialized) {
       inflateEnd(&z_->s);
       z_->initialized = false;
