@@ -32,6 +32,12 @@ namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+// Sockets and timers bound to the io_context's own executor type: Asio's default
+// any_io_executor costs a type-erased call per operation for work tracking, and 40 bytes.
+using executor = asio::io_context::executor_type;
+using socket_t = asio::basic_stream_socket<tcp, executor>;
+using timer_t = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                           asio::wait_traits<std::chrono::steady_clock>, executor>;
 
 namespace {
 
@@ -221,8 +227,8 @@ struct connection {
   bool open = false;      // connected (and handshaken) and reusable
   uint16_t port = 0;
   std::string host;
-  std::optional<tcp::socket> plain;
-  std::unique_ptr<ssl::stream<tcp::socket>> tls;
+  std::optional<socket_t> plain;
+  std::unique_ptr<ssl::stream<socket_t>> tls;
   std::unique_ptr<char[]> tls_buffer;
   uint64_t served = 0;    // responses completed on this connection
 
@@ -230,14 +236,14 @@ struct connection {
              uint16_t p)
       : https(is_https), verify(verify_peer), port(p), host(h) {
     if (https) {
-      tls = std::make_unique<ssl::stream<tcp::socket>>(t.io,
+      tls = std::make_unique<ssl::stream<socket_t>>(t.io.get_executor(),
                                                        verify ? t.verify_ctx : t.noverify_ctx);
       tls_buffer.reset(new char[tls_read_buffer_bytes]);
     } else {
-      plain.emplace(t.io);
+      plain.emplace(t.io.get_executor());
     }
   }
-  tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
+  socket_t& socket() { return tls ? tls->next_layer() : *plain; }
   void close() {
     open = false;
     error_code ec;
@@ -277,12 +283,12 @@ struct flight {
   http::response_parser parser;
 
   // One timer, re-armed only when the deadline moves earlier: most requests never touch it.
-  asio::steady_timer timer;
+  timer_t timer;
   bool timer_armed = false;
   uint64_t timer_gen = 0;
   int64_t timer_at_ns = 0;
 
-  explicit flight(transport::impl& tr) : t(tr), timer(tr.io) {}
+  explicit flight(transport::impl& tr) : t(tr), timer(tr.io.get_executor()) {}
 };
 
 }  // namespace
@@ -332,7 +338,7 @@ struct session::impl : session_core {
     ++fl->timer_gen;
     fl->timer_armed = true;
     fl->timer_at_ns = at_ns;
-    fl->timer.expires_at(asio::steady_timer::time_point(std::chrono::nanoseconds(at_ns)));
+    fl->timer.expires_at(timer_t::time_point(std::chrono::nanoseconds(at_ns)));
     fl->timer.async_wait([fl, gen = fl->timer_gen](const error_code&) { on_timer(fl, gen); });
   }
 
@@ -586,7 +592,7 @@ struct session::impl : session_core {
     // Plain TCP: wait for readability, then read into the transport's shared buffer, so an
     // idle session holds no read buffer of its own. A wait operation does not use the socket
     // once it completes, so the handler needs no reference to the connection.
-    c.plain->async_wait(tcp::socket::wait_read, [fl, e = fl->epoch](const error_code& ec) {
+    c.plain->async_wait(socket_t::wait_read, [fl, e = fl->epoch](const error_code& ec) {
       if (fl->epoch != e) return;
       impl& s = *static_cast<impl*>(fl->owner);
       if (ec) {
