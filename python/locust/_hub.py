@@ -188,8 +188,20 @@ def make_user(cls):
 
 
 def run_user(user):
+    """The body of a user's greenlet: returns None when the user ended, or the seconds of a
+    long wait it parks for (the hub then starts resume_user after it)."""
     user._greenlet = getcurrent()
-    user.run()
+    return user.run()
+
+
+def resume_user(user):
+    """The body of a parked user's next greenlet (its contextvars context carries over)."""
+    g = getcurrent()
+    ctx = user.__dict__.pop("_endure_context", None)
+    if ctx is not None:
+        g.gr_context = ctx
+    user._greenlet = g
+    return user._resume()
 
 
 def fire_runner_event(name, user_count):

@@ -81,13 +81,30 @@ void hub::resume(const std::shared_ptr<op>& o) {
   py_user* u = o->user.get();
   PyObject* g = std::exchange(o->greenlet, nullptr);
   PyObject* args = std::exchange(o->start_args, nullptr);
+  if (o->park && u && !u->greenlet) {
+    // The end of a parked user's wait: a new greenlet carries on with its task loop.
+    g = gl::make(config.resume_user, hub_greenlet_);
+    args = g ? PyTuple_Pack(1, u->obj) : nullptr;
+    if (!g || !args) {
+      record_python_error("greenlet");
+      Py_XDECREF(g);
+      Py_XDECREF(args);
+      user_finished(*u);
+      return;
+    }
+    u->greenlet = g;
+    Py_INCREF(g);
+  }
   if (!g) return;
   if (u && u->waiting == o.get()) u->waiting = nullptr;
-  if (u && u->state == killed && !gl::is_started(g)) {  // killed before its first step
-    Py_XDECREF(args);
-    Py_DECREF(g);
-    if (g == u->greenlet) user_finished(*u);
-    return;
+  if (u && g == u->greenlet) {
+    if (u->state == killed && !u->started && !gl::is_started(g)) {  // killed before its first step
+      Py_XDECREF(args);
+      Py_DECREF(g);
+      user_finished(*u);
+      return;
+    }
+    u->started = true;
   }
   current_ = u;
   PyObject* r = gl::switch_to(g, args);
@@ -99,10 +116,31 @@ void hub::resume(const std::shared_ptr<op>& o) {
     else
       record_python_error("greenlet");
   }
-  Py_XDECREF(r);
   bool finished = !gl::is_active(g);
-  if (u && finished && g == u->greenlet) user_finished(*u);
+  if (u && finished && g == u->greenlet) {
+    if (r && PyFloat_CheckExact(r))
+      park(*u, PyFloat_AS_DOUBLE(r));
+    else
+      user_finished(*u);
+  }
+  Py_XDECREF(r);
   Py_DECREF(g);
+}
+
+void hub::park(py_user& u, double seconds) {
+  Py_CLEAR(u.greenlet);
+  auto o = std::make_shared<op>();
+  o->user = *u.where;
+  o->is_wait = true;
+  o->park = true;
+  o->timer = std::make_unique<asio::steady_timer>(io);
+  o->timer->expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(seconds)));
+  o->timer->async_wait([this, o](const boost::system::error_code&) {
+    o->done = true;
+    ready_.push_back(o);
+  });
+  u.waiting = o.get();
 }
 
 bool hub::suspend(const std::shared_ptr<op>& o) {
@@ -203,6 +241,8 @@ void hub::spawn(PyObject* cls, size_t class_index) {
   auto u = std::make_shared<py_user>();
   u->class_index = class_index;
   u->greenlet = g.release();
+  u->obj = obj.get();
+  Py_INCREF(u->obj);
   auto& l = users_by_class_[class_index];
   l.push_back(u);
   u->where = std::prev(l.end());
@@ -220,6 +260,7 @@ void hub::user_finished(py_user& u) {
   auto keep = *u.where;  // u lives until this function returns
   users_by_class_[u.class_index].erase(u.where);
   Py_CLEAR(u.greenlet);
+  Py_CLEAR(u.obj);
   live.fetch_sub(1);
 }
 

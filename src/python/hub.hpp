@@ -39,15 +39,18 @@ struct op {
   client::session* session = nullptr;  // the request in flight, for cancel()
   bool done = false;
   bool is_wait = false;  // the wait between tasks: a graceful stop ends it early
+  bool park = false;     // a parked user's wait: the hub starts a new greenlet when it ends
 };
 
 enum user_state : int { running = 0, stopping = 1, killed = 2 };
 
 struct py_user {
   size_t class_index = 0;
-  PyObject* greenlet = nullptr;  // the user's main greenlet (strong)
+  PyObject* greenlet = nullptr;  // the user's main greenlet (strong); nullptr while parked
+  PyObject* obj = nullptr;       // the User object (strong), to resume it after a park
   std::list<std::shared_ptr<py_user>>::iterator where;
   int state = running;
+  bool started = false;   // its first greenlet ran (on_start began)
   op* waiting = nullptr;  // what the main greenlet waits for (nullptr: runnable or running)
 };
 
@@ -60,6 +63,7 @@ struct session_box {
 struct hub_config {
   PyObject* make_user = nullptr;   // locust._hub.make_user(cls) -> user (borrowed, lives forever)
   PyObject* run_user = nullptr;    // locust._hub.run_user(user): the user's greenlet body
+  PyObject* resume_user = nullptr;  // locust._hub.resume_user(user): its body after a park
   PyObject* fire_event = nullptr;  // locust._hub.fire_runner_event(name, user_count)
 };
 
@@ -105,6 +109,10 @@ struct hub {
  private:
   void resume(const std::shared_ptr<op>& o);
   void user_finished(py_user& u);
+  // The user's greenlet ended with a wait of `seconds` (a long wait between its own tasks): the
+  // user waits with no greenlet and no Python frames (a new greenlet resumes it), which is what
+  // makes an idle Python user small.
+  void park(py_user& u, double seconds);
   void run_control();
 
   PyObject* hub_greenlet_ = nullptr;

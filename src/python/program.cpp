@@ -139,8 +139,10 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
   auto& im = *p->impl_;
   im.config.make_user = PyObject_GetAttrString(mod.get(), "make_user");
   im.config.run_user = PyObject_GetAttrString(mod.get(), "run_user");
+  im.config.resume_user = PyObject_GetAttrString(mod.get(), "resume_user");
   im.config.fire_event = PyObject_GetAttrString(mod.get(), "fire_runner_event");
-  if (!im.config.make_user || !im.config.run_user || !im.config.fire_event)
+  if (!im.config.make_user || !im.config.run_user || !im.config.resume_user ||
+      !im.config.fire_event)
     return base::make_error("endure's locust package is incomplete: " + take_error());
   im.hub_module = std::move(mod);
 

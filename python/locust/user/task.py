@@ -10,12 +10,13 @@ import traceback
 from types import FunctionType
 
 import _endure
-from greenlet import GreenletExit
+from greenlet import GreenletExit, getcurrent
 
 from ..exception import (InterruptTaskSet, LocustError, MissingWaitTimeError, RescheduleTask,
                          RescheduleTaskImmediately, StopTest, StopUser)
 
 KILLED = 2
+PARK_S = 1.0  # waits between a user's own tasks from this long on end its greenlet (see run())
 
 
 def task(weight=1):
@@ -237,10 +238,14 @@ class DefaultTaskSet(TaskSet):
 
     _is_top = True
 
-    def run(self):
+    def run(self, resumed=False):
         """TaskSet.run for the user's own tasks, with the per-task work cut to the minimum: plain
         functions are called directly, and one C call after each task counts it for -i and checks
-        for a stop; the wait returns the state after it. Same rules and order as TaskSet.run."""
+        for a stop; the wait returns the state after it. Same rules and order as TaskSet.run.
+
+        A wait of PARK_S or more is not waited here: run() returns its length, the user's
+        greenlet ends, and endure's hub calls run(resumed=True) in a new greenlet after the wait
+        (or at once on a stop). An idle user then holds no greenlet and no Python frames."""
         user = self._user
         queue = self._task_queue
         after_task = _endure.after_task
@@ -281,8 +286,15 @@ class DefaultTaskSet(TaskSet):
                     report_exception(e, e.__traceback__, self)
                 if after_task():
                     raise StopUser()
-                if not skip_wait and wait(user.wait_time()):
-                    raise StopUser()
+                if not skip_wait:
+                    seconds = user.wait_time()
+                    if seconds >= PARK_S:
+                        ctx = getcurrent().gr_context
+                        if ctx is not None:
+                            user._endure_context = ctx
+                        return float(seconds)
+                    if wait(seconds):
+                        raise StopUser()
         except (StopUser, GreenletExit, StopTest):
             self._on_stop_safely()
             raise

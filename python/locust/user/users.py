@@ -72,19 +72,33 @@ class User(metaclass=UserMeta):
             report_exception(e, e.__traceback__, self)
 
     def run(self):
+        """Runs the user: on_start, its tasks, on_stop. Returns a number of seconds instead when
+        the user parks for a long wait between tasks (endure's hub then resumes it in a new
+        greenlet with _resume(): an idle user holds no greenlet and no Python frames)."""
         self._state = "running"
         self._taskset_instance = DefaultTaskSet(self)
+        return self._run(True)
+
+    def _resume(self):
+        return self._run(False)
+
+    def _run(self, first):
+        parked = None
         try:
             try:
-                self.on_start()
+                if first:
+                    self.on_start()
+                elif _endure.state() == KILLED:
+                    raise GreenletExit()  # killed while parked: as if killed in the wait
             except (StopUser, GreenletExit, StopTest):
                 raise
             except Exception as e:
                 # As endure's C++ users: the user ends, its on_stop still runs.
                 report_exception(e, e.__traceback__, self)
                 self._on_stop_safely()
-                return
-            self._taskset_instance.run()
+                return None
+            parked = self._taskset_instance.run(not first)
+            return parked
         except StopUser:
             self._on_stop_safely()
         except StopTest:
@@ -96,7 +110,9 @@ class User(metaclass=UserMeta):
             _endure.unkill()
             self._on_stop_safely()
         finally:
-            self._state = "stopped"
+            if parked is None:
+                self._state = "stopped"
+        return None
 
 
 class HttpUser(User):

@@ -292,3 +292,66 @@ class Checker(HttpUser):
   EXPECT_EQ(server.count("GET /echo"), 4u);
   EXPECT_EQ(server.count("DELETE /fast"), 1u);
 }
+
+// A wait of 1 s or more between a user's own tasks ends its greenlet (the user "parks" with no
+// Python frames); a new greenlet carries on. Nothing of that may be visible to the locustfile.
+TEST(python_program, users_parked_in_long_waits_keep_their_state_and_stop_as_usual) {
+  endure::test_support::test_server server;
+  auto f = write_locustfile("park_file.py", R"(
+import contextvars
+from locust import HttpUser, task, constant
+from greenlet import getcurrent
+
+var = contextvars.ContextVar("var", default=None)
+
+class Parker(HttpUser):
+    wait_time = constant(1.2)
+    def on_start(self):
+        self.runs = 0
+        var.set(id(self))
+        self.client.get("/fast?start", name="start")
+    @task
+    def t(self):
+        self.runs += 1
+        assert var.get() == id(self), "contextvars lost"
+        assert self.greenlet is getcurrent()
+        self.client.get("/fast", name="task-%d" % min(self.runs, 3))
+    def on_stop(self):
+        self.client.get("/fast?stop", name="stop")
+)");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  for (auto stop_timeout : {2s, 0s}) {  // a graceful stop ends the wait; a kill too
+    server.reset();
+    endure::engine::run_config cfg;
+    cfg.users = 4;
+    cfg.spawn_rate = 100;
+    cfg.run_time = 3s;
+    cfg.stop_timeout = stop_timeout;
+    cfg.host = server.base_url();
+    ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
+    endure::stats::snapshot_ptr last;
+    auto started = std::chrono::steady_clock::now();
+    {
+      endure::engine::runner r(cfg, (*p)->classes());
+      (*p)->attach(r.events());
+      last = r.run();
+    }
+    auto took = std::chrono::steady_clock::now() - started;
+    ASSERT_TRUE(last);
+    for (const auto& e : last->exceptions) ADD_FAILURE() << e.message << "\n" << e.traceback;
+    auto count_of = [&](const std::string& name) -> uint64_t {
+      for (const auto& row : last->rows)
+        if (row.name == name) return row.num_requests;
+      return 0;
+    };
+    EXPECT_EQ(count_of("start"), 4u);
+    EXPECT_EQ(count_of("task-1"), 4u);  // ~0, 1.2, 2.4 s: three tasks each in 3 s
+    EXPECT_EQ(count_of("task-2"), 4u);
+    EXPECT_EQ(count_of("task-3"), 4u);
+    EXPECT_EQ(count_of("stop"), 4u) << "stop timeout " << stop_timeout.count();
+    EXPECT_EQ(server.total(), last->aggregated.num_requests);
+    EXPECT_LT(took, 4500ms);  // the stop did not wait for the parked users' 1.2 s waits
+  }
+  (*p)->finish(0);
+}
