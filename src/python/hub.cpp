@@ -54,9 +54,9 @@ void hub::run() {
     io.poll();
     if (!control_.empty()) run_control();
     if (!ready_.empty()) {
-      std::vector<std::shared_ptr<op>> batch;
-      batch.swap(ready_);
-      for (auto& o : batch) resume(o);
+      running_.swap(ready_);  // both keep their capacity: no allocation per round
+      for (auto& o : running_) resume(o);
+      running_.clear();
     }
   }
   // Users still here are abandoned (a task that never yields, or the stop deadline passed): their

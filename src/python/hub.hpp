@@ -118,6 +118,7 @@ struct hub {
   PyObject* hub_greenlet_ = nullptr;
   py_user* current_ = nullptr;
   std::vector<std::shared_ptr<op>> ready_;
+  std::vector<std::shared_ptr<op>> running_;  // the round of ready_ being resumed
   std::vector<std::function<void()>> control_;  // filled by posted handlers, run by the loop
   std::vector<std::list<std::shared_ptr<py_user>>> users_by_class_;
   bool quit_ = false;

@@ -264,7 +264,7 @@ class DefaultTaskSet(TaskSet):
                         raise LocustError(
                             "No tasks defined on %s. Use the @task decorator or set the 'tasks' "
                             "attribute" % type(user).__name__)
-                    t = choice(tasks)
+                    t = tasks[0] if len(tasks) == 1 else choice(tasks)
                 user._endure_task_start = monotonic()
                 skip_wait = False
                 try:
