@@ -514,9 +514,18 @@ class HttpSession:
         object.__setattr__(self, name, value)
 
     def get(self, url, **kwargs):
-        if kwargs or self._patched or type(self).request is not _base_request:
+        # _plain("GET", url) written out: GET without options is the hot path of most locustfiles.
+        h = self.headers
+        if (kwargs or self._patched or type(self).request is not _base_request or self.params
+                or self.auth is not None or self.verify is not True
+                or (h._store if type(h) is CaseInsensitiveDict else h)):
             return self.request("GET", url, **kwargs)
-        return self._plain("GET", url)
+        response = _request(self._session, Response, "GET", url, self.request_name, False, None,
+                            None, None, None, True, None, None, None)
+        event = self.request_event
+        if event is not None and event._handlers:
+            _notify(event, response, None)
+        return response
 
     def post(self, url, data=None, json=None, **kwargs):
         return self.request("POST", url, data=data, json=json, **kwargs)
