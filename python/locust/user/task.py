@@ -292,6 +292,7 @@ class DefaultTaskSet(TaskSet):
                         ctx = getcurrent().gr_context
                         if ctx is not None:
                             user._endure_context = ctx
+                        user._greenlet = None  # parked: no greenlet (the ended one is freed)
                         return float(seconds)
                     if wait(seconds):
                         raise StopUser()
