@@ -97,15 +97,15 @@ void hub::resume(const std::shared_ptr<op>& o) {
   }
   if (!g) return;
   if (u && u->waiting == o.get()) u->waiting = nullptr;
-  if (u && g == u->greenlet) {
-    if (u->state == killed && !u->started && !gl::is_started(g)) {  // killed before its first step
-      Py_XDECREF(args);
-      Py_DECREF(g);
-      user_finished(*u);
-      return;
-    }
-    u->started = true;
+  bool main = u && g == u->greenlet;
+  // Killed before its first step (a parked user's next greenlet still runs: on_stop is due).
+  if (u && u->state == killed && !gl::is_started(g) && !(main && u->started)) {
+    Py_XDECREF(args);
+    Py_DECREF(g);
+    if (main) user_finished(*u);
+    return;
   }
+  if (main) u->started = true;
   current_ = u;
   PyObject* r = gl::switch_to(g, args);
   current_ = nullptr;
