@@ -108,13 +108,17 @@ struct session_core {};
 struct transport::impl {
   asio::io_context& io;
   client_options options;
-  ssl::context verify_ctx{ssl::context::tls_client};
-  ssl::context noverify_ctx{ssl::context::tls_client};
+  // TLS contexts are made by the first https connection: loading the system's CA store costs
+  // tens of milliseconds of CPU, which a plain-HTTP run never needs.
+  std::optional<ssl::context> verify_ctx;
+  std::optional<ssl::context> noverify_ctx;
   std::unordered_map<std::string, std::vector<asio::ip::address>> dns;
   std::unique_ptr<char[]> read_buffer{new char[shared_read_buffer_bytes]};
   // The state of requests in flight (request, response, parser, write buffer, deadline timer),
-  // pooled: an idle session holds none, and a busy one reuses warm buffers. The pool grows to
-  // the most requests this transport ever had in flight at once.
+  // pooled: an idle session holds none, and a busy one reuses warm buffers. At most
+  // max_free_flights are kept idle; beyond that a returned flight is freed once its last
+  // pending handler has run (a burst of requests in flight leaves no memory behind).
+  static constexpr size_t max_free_flights = 64;
   std::vector<std::unique_ptr<flight>> flights;
   std::vector<flight*> free_flights;
 
@@ -166,16 +170,29 @@ struct transport::impl {
     return e;
   }
 
-  impl(asio::io_context& i, client_options o) : io(i), options(o) {
-    error_code ec;
-    verify_ctx.set_default_verify_paths(ec);
-    verify_ctx.set_verify_mode(ssl::verify_peer);
-    noverify_ctx.set_verify_mode(ssl::verify_none);
+  impl(asio::io_context& i, client_options o) : io(i), options(o) {}
+
+  ssl::context& tls_context(bool verify) {
+    if (verify) {
+      if (!verify_ctx) {
+        verify_ctx.emplace(ssl::context::tls_client);
+        error_code ec;
+        verify_ctx->set_default_verify_paths(ec);
+        verify_ctx->set_verify_mode(ssl::verify_peer);
+      }
+      return *verify_ctx;
+    }
+    if (!noverify_ctx) {
+      noverify_ctx.emplace(ssl::context::tls_client);
+      noverify_ctx->set_verify_mode(ssl::verify_none);
+    }
+    return *noverify_ctx;
   }
   ~impl();
 
   flight* acquire();
   void release(flight* f);
+  void destroy(flight* f);
 
   // Addresses of host, from the cache or a (synchronous, first time only) getaddrinfo.
   const std::vector<asio::ip::address>* resolve(const std::string& host) {
@@ -236,8 +253,7 @@ struct connection {
              uint16_t p)
       : https(is_https), verify(verify_peer), port(p), host(h) {
     if (https) {
-      tls = std::make_unique<ssl::stream<socket_t>>(t.io.get_executor(),
-                                                       verify ? t.verify_ctx : t.noverify_ctx);
+      tls = std::make_unique<ssl::stream<socket_t>>(t.io.get_executor(), t.tls_context(verify));
       tls_buffer.reset(new char[tls_read_buffer_bytes]);
     } else {
       plain.emplace(t.io.get_executor());
@@ -272,6 +288,8 @@ struct flight {
   std::string auth_value;
   std::optional<header_list> defaults_without_auth;
   connection* conn = nullptr;       // owned by the session's connection list
+  uint32_t handlers = 0;            // Asio handlers started and not yet run
+  bool retired = false;             // left the pool: freed when handlers reaches 0
   bool retried = false;
   bool connecting = false;
   std::chrono::milliseconds timeout{0};
@@ -310,10 +328,38 @@ void transport::impl::release(flight* f) {
   f->on_done = nullptr;
   f->req = request{};
   f->defaults_without_auth.reset();
+  if (free_flights.size() >= max_free_flights) {
+    f->retired = true;
+    f->timer.cancel();  // its handler (counted) runs soon and frees the flight
+    if (f->handlers == 0) destroy(f);
+    return;
+  }
   free_flights.push_back(f);
 }
 
+void transport::impl::destroy(flight* f) {
+  for (auto& p : flights)
+    if (p.get() == f) {
+      std::swap(p, flights.back());
+      flights.pop_back();
+      return;
+    }
+}
+
 transport::impl::~impl() = default;
+
+namespace {
+
+// Every handler of a flight calls this first: false when the flight was retired (it is freed
+// here when this was its last pending handler).
+bool enter(flight* fl) {
+  --fl->handlers;
+  if (!fl->retired) return true;
+  if (fl->handlers == 0) fl->t.destroy(fl);
+  return false;
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // session
@@ -339,7 +385,10 @@ struct session::impl : session_core {
     fl->timer_armed = true;
     fl->timer_at_ns = at_ns;
     fl->timer.expires_at(timer_t::time_point(std::chrono::nanoseconds(at_ns)));
-    fl->timer.async_wait([fl, gen = fl->timer_gen](const error_code&) { on_timer(fl, gen); });
+    ++fl->handlers;
+    fl->timer.async_wait([fl, gen = fl->timer_gen](const error_code&) {
+      if (enter(fl)) on_timer(fl, gen);
+    });
   }
 
   static void on_timer(flight* fl, uint64_t gen) {
@@ -476,10 +525,11 @@ struct session::impl : session_core {
       fl->deadline_is_connect = t.options.connect_timeout <= fl->timeout;
     }
     arm_timer(fl, fl->deadline_ns);
+    ++fl->handlers;
     asio::async_connect(fresh->socket(), endpoints,
                         [fl, e = fl->epoch, keep = fresh](const error_code& ec,
                                                           const tcp::endpoint&) {
-                          if (fl->epoch != e) return;
+                          if (!enter(fl) || fl->epoch != e) return;
                           static_cast<impl*>(fl->owner)->on_connect(ec, keep);
                         });
   }
@@ -504,9 +554,10 @@ struct session::impl : session_core {
         X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
     }
     flight* fl = f;
+    ++fl->handlers;
     c.tls->async_handshake(ssl::stream_base::client,
                            [fl, e = fl->epoch, keep](const error_code& hec) {
-                             if (fl->epoch != e) return;
+                             if (!enter(fl) || fl->epoch != e) return;
                              if (hec)
                                return static_cast<impl*>(fl->owner)->fail(ssl_error_string(
                                    hec, keep->tls->native_handle(), keep->verify));
@@ -565,11 +616,12 @@ struct session::impl : session_core {
     }
     flight* p = &fl;
     auto on_written = [p, e = fl.epoch, keep = owning(&c)](const error_code& ec, size_t) {
-      if (p->epoch != e) return;
+      if (!enter(p) || p->epoch != e) return;
       if (ec) return static_cast<impl*>(p->owner)->on_io_error(ec);
       static_cast<impl*>(p->owner)->read();
     };
     auto rest = asio::buffer(fl.wbuf) + written;
+    ++fl.handlers;
     if (c.tls)
       asio::async_write(*c.tls, rest, std::move(on_written));
     else
@@ -579,11 +631,12 @@ struct session::impl : session_core {
   void read() {
     flight* fl = f;
     connection& c = *fl->conn;
+    ++fl->handlers;
     if (c.tls) {
       c.tls->async_read_some(
           asio::buffer(c.tls_buffer.get(), tls_read_buffer_bytes),
           [fl, e = fl->epoch, keep = owning(&c)](const error_code& ec, size_t n) {
-            if (fl->epoch != e) return;
+            if (!enter(fl) || fl->epoch != e) return;
             impl& s = *static_cast<impl*>(fl->owner);
             if (s.on_bytes(keep->tls_buffer.get(), n, ec)) s.read();
           });
@@ -593,7 +646,7 @@ struct session::impl : session_core {
     // idle session holds no read buffer of its own. A wait operation does not use the socket
     // once it completes, so the handler needs no reference to the connection.
     c.plain->async_wait(socket_t::wait_read, [fl, e = fl->epoch](const error_code& ec) {
-      if (fl->epoch != e) return;
+      if (!enter(fl) || fl->epoch != e) return;
       impl& s = *static_cast<impl*>(fl->owner);
       if (ec) {
         s.on_bytes(nullptr, 0, ec);
