@@ -106,6 +106,9 @@ std::string final_summary(const stats::snapshot& s, const console_options& o) {
   out += "\n";
   out += error_report(s, o);
   out += exceptions_report(s, o);
+  if (s.generator_cpu_warning)
+    out += "\nWARNING: the load generator's CPU was above 90% for 10 s or more during this run: "
+           "its response times are not trustworthy (use more --threads or machines).\n";
   return out;
 }
 

@@ -140,6 +140,9 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
   info_row(s.is_final ? "Users (peak)" : "Users", std::to_string(s.is_final ? spawned : s.user_count));
   for (const auto& [cls, n] : s.user_count_by_class) info_row("Users: " + cls, std::to_string(n));
   info_row("State", stats::to_string(s.state));
+  if (s.generator_cpu_warning)
+    info_row("Generator CPU",
+             "WARNING: above 90% for 10 s or more: response times are not trustworthy");
   out += "</table>\n";
 
   out += "<h2>Charts</h2>\n";

@@ -59,6 +59,7 @@ nlohmann::json run_json(const stats::snapshot& s) {
   nlohmann::json j;
   j["stats"] = entries_json(s);
   j["total"] = row_json(s.aggregated, s.start_wall_s);
+  j["generator_cpu_warning"] = s.generator_cpu_warning;
   auto failures = nlohmann::json::array();
   for (const auto& f : s.failures)
     failures.push_back({{"method", f.method},
