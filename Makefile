@@ -8,7 +8,7 @@ endif
 BUILD = build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test demo release bench clean
+.PHONY: deps build test test-asan test-tsan demo release bench clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -20,6 +20,19 @@ build: deps
 # Every test CI runs: unit, integration, cli (ctest labels).
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 300
+
+# The unit, integration and fuzz-replay suites (the fault matrix included) under ASan+UBSan.
+test-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build build/asan -j$(JOBS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	  ctest --test-dir build/asan --output-on-failure -j$(JOBS) --timeout 600 -L 'unit|integration|fuzz-replay'
+
+# The multi-threaded engine tests (runner, shards, fault matrix) under ThreadSanitizer.
+test-tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build build/tsan -j$(JOBS) --target engine_run_test engine_plan_test fault_matrix_test
+	ctest --test-dir build/tsan --output-on-failure -j$(JOBS) --timeout 600 -R '^(engine_run|plan|wait_time|fault_matrix)\.'
 
 # A one-minute demo soak: the demo shop on 127.0.0.1, the C++ soak example against it,
 # Locust-style tables on the console, CSV and an HTML report in out/.
