@@ -35,6 +35,16 @@ int fail(const std::string& message) {
   return exit_usage;
 }
 
+// The size of the kernel's ephemeral port range (0 when unknown).
+uint64_t ephemeral_ports() {
+  std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+  if (!f) return 0;
+  unsigned lo = 0, hi = 0;
+  int n = std::fscanf(f, "%u %u", &lo, &hi);
+  std::fclose(f);
+  return n == 2 && hi >= lo ? hi - lo + 1 : 0;
+}
+
 // Raises the soft open-file limit to the hard one: every user holds at least one connection.
 uint64_t raise_fd_limit() {
   rlimit rl{};
@@ -189,6 +199,12 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   if (!o.headless)
     return fail("the web UI is not available in this build yet: add --headless (with -u, -r and -t)");
 
+  // Each user holds a connection to the target: a local port each, from the ephemeral range.
+  if (auto ports = ephemeral_ports(); ports > 0 && o.users > ports)
+    return fail(std::to_string(o.users) + " users need " + std::to_string(o.users) +
+                " local ports to one target but the ephemeral port range has " +
+                std::to_string(ports) +
+                ": widen net.ipv4.ip_local_port_range or run fewer users per machine");
   uint64_t fd_limit = raise_fd_limit();
   if (fd_limit > 0 && o.users + 64 > fd_limit)
     return fail(std::to_string(o.users) + " users need at least " + std::to_string(o.users + 64) +

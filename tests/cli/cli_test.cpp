@@ -147,6 +147,7 @@ TEST(cli, bad_input_gives_one_line_exit_2_and_no_output_files) {
       {{"-f", ok, "--headless", "--csv", dir + "/missing-dir/run"}, "missing-dir"},
       {{"-f", ok, "--headless", "--html", dir + "/missing-dir/r.html"}, "does not exist"},
       {{"-f", ok}, "--headless"},
+      {{"-f", ok, "--headless", "-u", "100000"}, "ephemeral port range"},
   };
   // Compile the locustfiles first: a first compile logs a line of its own.
   for (const char* f : {"refused.cpp", "no_users.cpp", "nohost.cpp"})
