@@ -26,12 +26,16 @@ namespace {
 std::string g_fault_url;    // what FaultUser requests
 std::string g_healthy_url;  // what HealthyUser requests
 
+// Fault requests time out quickly; healthy ones keep the session's generous timeout, so a slow
+// machine (sanitizers, parallel tests) cannot turn a healthy request into a failure.
+std::optional<std::chrono::milliseconds> g_fault_timeout = std::chrono::milliseconds(300);
+
 struct FaultUser : HttpUser {
   static void define(UserSpec<FaultUser>& u) {
     u.wait_time(constant(0.05)).task("fault", &FaultUser::hit);
   }
   Task hit() {
-    request_options o{.name = "fault"};
+    request_options o{.name = "fault", .timeout = g_fault_timeout};
     co_await client.get(g_fault_url, o);
   }
 };
@@ -74,8 +78,8 @@ engine::run_config base_config(std::chrono::milliseconds run_time) {
   c.run_time = run_time;
   c.threads = 2;
   c.seed = 7;
-  c.client.request_timeout = 300ms;
-  c.client.connect_timeout = 300ms;
+  c.client.request_timeout = 5s;
+  c.client.connect_timeout = 5s;
   // Users finish the request in flight when the run time is up: without it, a healthy request
   // answered by the server but cut off by the stop would make the exact comparison fail.
   c.stop_timeout = 2s;
@@ -89,6 +93,9 @@ outcome run_against(const std::string& fault_url, const test_server& healthy,
   cfg.host = healthy.base_url();
   outcome o;
   o.allowed = *cfg.run_time + std::min(cfg.stop_timeout, cfg.client.request_timeout);
+  // The base config's 5 s is for healthy users; fault users get 300 ms unless a test chose a
+  // timeout of its own.
+  g_fault_timeout = cfg.client.request_timeout == 5s ? 300ms : cfg.client.request_timeout;
   std::vector<const detail::class_spec*> classes{&detail::spec_of<FaultUser>(),
                                                  &detail::spec_of<HealthyUser>()};
   engine::runner r(cfg, classes);
