@@ -230,3 +230,22 @@ def finish(exit_code):
             stream.flush()
         except Exception:
             pass
+
+
+def shape_tick(run_time, user_count):
+    """The runner asks the load shape for targets: None ends the test."""
+    shape = _env.shape_class if _env is not None else None
+    if shape is None:
+        return None
+    shape._endure_run_time = run_time
+    shape._endure_user_count = user_count
+    result = shape.tick()
+    if result is None:
+        return None
+    if not isinstance(result, (tuple, list)) or len(result) not in (2, 3):
+        raise ValueError("%s.tick() must return (users, spawn_rate), (users, spawn_rate, "
+                         "user_classes) or None, not %r" % (type(shape).__name__, result))
+    classes = []
+    if len(result) == 3 and result[2]:
+        classes = [c if isinstance(c, str) else c.__name__ for c in result[2]]
+    return (int(result[0]), float(result[1]), classes)

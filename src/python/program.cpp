@@ -203,6 +203,29 @@ base::result<base::unit> program::configure(engine::run_config& cfg, const nlohm
     im->shard_finished = s->finished();
     return s;
   };
+  if (shapes_.size() > 1)
+    return base::make_error("more than one LoadTestShape in the locustfile: keep one");
+  if (!shapes_.empty()) {
+    // Locust's LoadTestShape drives the users: tick() runs on the runner's control thread with
+    // the GIL (the hub releases it whenever it waits for I/O).
+    cfg.shape = [im](double run_time_s, uint64_t users) -> std::optional<engine::shape_tick> {
+      gil g;
+      py_ref r(PyObject_CallMethod(im->hub_module.get(), "shape_tick", "dK", run_time_s,
+                                   static_cast<unsigned long long>(users)));
+      if (!r) {
+        base::log_error("python", "the load shape's tick() failed, the test ends: " + take_error());
+        return std::nullopt;
+      }
+      if (r.get() == Py_None) return std::nullopt;
+      engine::shape_tick t;
+      t.users = PyLong_AsUnsignedLongLong(PyTuple_GetItem(r.get(), 0));
+      t.spawn_rate = PyFloat_AsDouble(PyTuple_GetItem(r.get(), 1));
+      PyObject* names = PyTuple_GetItem(r.get(), 2);
+      for (Py_ssize_t i = 0; names && i < PyList_Size(names); ++i)
+        t.user_classes.emplace_back(PyUnicode_AsUTF8(PyList_GetItem(names, i)));
+      return t;
+    };
+  }
   return base::unit{};
 }
 

@@ -34,7 +34,7 @@ class program {
   const std::vector<engine::user_class>& classes() const { return classes_; }
   // Locust's --show-task-ratio-json structure for these classes (by name).
   nlohmann::json task_ratio(const std::vector<std::string>& class_names) const;
-  // Names of LoadTestShape subclasses found (not driven by this build yet).
+  // Names of LoadTestShape subclasses found (one drives the users through run_config.shape).
   const std::vector<std::string>& shapes() const { return shapes_; }
 
   // Prepares a run: one Python shard (threads = 1), the environment (host, tags, parsed options,

@@ -356,3 +356,23 @@ TEST(python_cli, list_and_task_ratio) {
   EXPECT_DOUBLE_EQ(ratio["Rescheduler"]["tasks"]["reschedule"]["ratio"].get<double>(), 0.75);
   EXPECT_DOUBLE_EQ(ratio["TaskSetUser"]["tasks"]["Nested"]["tasks"]["Inner"]["ratio"].get<double>(), 0.25);
 }
+
+TEST(python_cli, a_load_test_shape_drives_the_users_and_ends_the_test) {
+  test_server server;
+  std::string dir = temp_dir("pyshape");
+  auto r = run_process({endure_bin, "-f", corpus + "shape.py", "--host", server.base_url(),
+                        "--headless", "--csv", dir + "/out", "--only-summary"},
+                       {}, 120s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Test stopped (shape)"), std::string::npos) << r.err;
+  auto lines = split(read_file(dir + "/out_stats_history.csv"), '\n');
+  std::vector<std::string> counts;
+  for (size_t i = 1; i < lines.size(); ++i)
+    if (!lines[i].empty()) counts.push_back(split(lines[i], ',')[1]);
+  ASSERT_GE(counts.size(), 4u);
+  EXPECT_NE(std::find(counts.begin(), counts.end(), "4"), counts.end());
+  EXPECT_NE(std::find(counts.begin(), counts.end(), "1"), counts.end());
+  // After the second stage starts only Buyer runs: /status/201 keeps growing, /fast stops.
+  EXPECT_GT(server.count("GET /status/201"), 0u);
+  EXPECT_GT(server.count("GET /fast"), 0u);
+}
