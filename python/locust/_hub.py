@@ -155,7 +155,9 @@ def configure(options_json):
         seen = set()
         for c in _classes:
             _filter_tasks(c, tags, exclude, seen)
-    parsed = _Options(opts.get("parsed_options") or opts)
+    parsed_values = dict(opts.get("parsed_options") or opts)
+    parsed_values.update(_convert_extra(parsed_values.pop("extra", None)))
+    parsed = _Options(parsed_values)
     _env = Environment(user_classes=_classes, shape_class=_shapes[0]() if _shapes else None,
                        events=events, host=host, parsed_options=parsed, tags=tags,
                        exclude_tags=exclude, stop_timeout=opts.get("stop_timeout"))
@@ -249,3 +251,69 @@ def shape_tick(run_time, user_count):
     if len(result) == 3 and result[2]:
         classes = [c if isinstance(c, str) else c.__name__ for c in result[2]]
     return (int(result[0]), float(result[1]), classes)
+
+
+class _ArgumentRecorder:
+    """What events.init_command_line_parser listeners get as `parser`: add_argument() is recorded
+    so endure's command line, config files and environment accept the option."""
+
+    def __init__(self):
+        self.options = []
+        self._types = {}
+
+    def add_argument(self, *names, **kwargs):
+        longs = [n for n in names if n.startswith("--")]
+        if not longs:
+            raise ValueError("endure needs a --long name for locustfile options, got %r" % (names,))
+        name = longs[0][2:]
+        action = kwargs.get("action")
+        is_flag = action in ("store_true", "store_false")
+        default = kwargs.get("default")
+        if default is None and action == "store_true":
+            default = False
+        if default is None and action == "store_false":
+            default = True
+        self._types[name] = (kwargs.get("type"), action, kwargs.get("dest") or name.replace("-", "_"))
+        self.options.append({
+            "name": name,
+            "is_flag": is_flag,
+            "default": "" if default is None else (str(default).lower() if is_flag else str(default)),
+            "help": str(kwargs.get("help") or "").replace("%(default)s", str(default)),
+            "choices": [str(c) for c in (kwargs.get("choices") or [])],
+        })
+        return self
+
+    def add_argument_group(self, *args, **kwargs):
+        return self
+
+    def convert(self, name, text):
+        kind, action, dest = self._types.get(name, (None, None, name.replace("-", "_")))
+        if action in ("store_true", "store_false"):
+            value = text == "true"
+        elif text == "" and kind is not None:
+            value = None
+        elif kind is not None:
+            value = kind(text)
+        else:
+            value = text
+        return dest, value
+
+
+_recorder = None
+
+
+def custom_options():
+    """Fires init_command_line_parser once; returns the locustfile's options as JSON."""
+    global _recorder
+    if _recorder is None:
+        _recorder = _ArgumentRecorder()
+        events.init_command_line_parser.fire(parser=_recorder)
+    return json.dumps(_recorder.options)
+
+
+def _convert_extra(values):
+    out = {}
+    for name, text in (values or {}).items():
+        dest, value = (_recorder.convert(name, text) if _recorder else (name.replace("-", "_"), text))
+        out[dest] = value
+    return out

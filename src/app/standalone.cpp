@@ -123,7 +123,15 @@ base::result<base::unit> check_writable(const std::string& flag, const std::stri
 }  // namespace
 
 int run_standalone(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  auto parsed = cli::parse(args, env);
+  // A Python locustfile may add options of its own (init_command_line_parser): find -f with a
+  // lenient first pass, then parse strictly once the locustfile is loaded. C++ locustfiles add
+  // none: their options are checked strictly before anything is compiled.
+  auto lenient = cli::parse(args, env, ".", {}, true);
+  if (!lenient) return fail(lenient.err().message);
+  bool python_file = false;
+  if (auto files = cppfile::expand_locustfile_spec(lenient->locustfile); files)
+    python_file = python::is_python_spec(*files);
+  auto parsed = python_file && !lenient->help && !lenient->version ? lenient : cli::parse(args, env);
   if (!parsed) return fail(parsed.err().message);
   cli::options& o = *parsed;
   if (o.help) {
@@ -146,6 +154,14 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
     auto p = python::program::load(*files);
     if (!p) return fail(p.err().message);
     py = std::move(*p);
+    auto custom = py->custom_options();
+    if (!custom) return fail(custom.err().message);
+    std::vector<cli::extra_option> extras;
+    for (auto& c : *custom) extras.push_back({c.name, c.is_flag, c.default_value, c.help, c.choices});
+    auto strict = cli::parse(args, env, ".", extras);
+    if (!strict) return fail(strict.err().message);
+    o = std::move(*strict);
+    base::set_log_level(*base::parse_log_level(o.loglevel));
   }
   // --- end Python ---
   std::vector<engine::user_class> classes;
@@ -267,6 +283,7 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
                              {"reset_stats", o.reset_stats}};
     if (o.run_time) py_options["run_time"] = o.run_time->count() / 1000;
     if (o.iterations) py_options["iterations"] = *o.iterations;
+    py_options["extra"] = o.extra;
     if (auto r = py->configure(cfg, {{"parsed_options", py_options}}); !r) return fail(r.err().message);
   }
 

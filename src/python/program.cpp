@@ -229,6 +229,26 @@ base::result<base::unit> program::configure(engine::run_config& cfg, const nlohm
   return base::unit{};
 }
 
+base::result<std::vector<cli_extra_option>> program::custom_options() {
+  gil g;
+  py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "custom_options", nullptr));
+  if (!r) return base::make_error("init_command_line_parser failed: " + take_error());
+  const char* text = PyUnicode_AsUTF8(r.get());
+  std::vector<cli_extra_option> out;
+  auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j) {
+    cli_extra_option o;
+    o.name = e.value("name", "");
+    o.is_flag = e.value("is_flag", false);
+    o.default_value = e.value("default", "");
+    o.help = e.value("help", "");
+    o.choices = e.value("choices", std::vector<std::string>{});
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 void program::attach(engine::hooks& hooks) {
   impl* im = impl_.get();
   hooks.test_start.push_back([im] {

@@ -13,6 +13,15 @@
 
 namespace endure::python {
 
+// An option the locustfile adds (mirrors cli::extra_option; the CLI module is not a dependency).
+struct cli_extra_option {
+  std::string name;
+  bool is_flag = false;
+  std::string default_value;
+  std::string help;
+  std::vector<std::string> choices;
+};
+
 struct load_options {
   std::string python_dir;  // endure's locust package; empty: $ENDURE_PYTHON_DIR, else the build's
 };
@@ -34,6 +43,8 @@ class program {
   const std::vector<engine::user_class>& classes() const { return classes_; }
   // Locust's --show-task-ratio-json structure for these classes (by name).
   nlohmann::json task_ratio(const std::vector<std::string>& class_names) const;
+  // The locustfile's own options (events.init_command_line_parser; fired once, here).
+  base::result<std::vector<cli_extra_option>> custom_options();
   // Names of LoadTestShape subclasses found (one drives the users through run_config.shape).
   const std::vector<std::string>& shapes() const { return shapes_; }
 

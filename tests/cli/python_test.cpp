@@ -376,3 +376,24 @@ TEST(python_cli, a_load_test_shape_drives_the_users_and_ends_the_test) {
   EXPECT_GT(server.count("GET /status/201"), 0u);
   EXPECT_GT(server.count("GET /fast"), 0u);
 }
+
+TEST(python_cli, locustfile_options_from_the_command_line_config_and_environment) {
+  test_server server;
+  std::string dir = temp_dir("pyopts");
+  std::ofstream(dir + "/endure.conf") << "mode = slow\n";
+  auto r = run_process({endure_bin, "-f", corpus + "custom_options.py", "--host", server.base_url(),
+                        "--headless", "-u", "1", "-t", "2s", "--my-arg", "hello", "--flag", "--csv",
+                        dir + "/out", "--only-summary"},
+                       {"LOCUST_COUNT=7"}, 120s, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto rows = read_stats_csv(dir + "/out_stats.csv");
+  EXPECT_EQ(rows.count("GET arg=hello flag=True count=7 mode=slow"), 1u) << read_file(dir + "/out_stats.csv");
+  auto bad = run_process({endure_bin, "-f", corpus + "custom_options.py", "--host", server.base_url(),
+                          "--headless", "--mode", "medium"},
+                         {}, 60s);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("expected one of fast, slow"), std::string::npos) << bad.err;
+  auto unknown = run_process({endure_bin, "-f", corpus + "custom_options.py", "--headless", "--nope"}, {}, 60s);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown option '--nope'"), std::string::npos) << unknown.err;
+}
