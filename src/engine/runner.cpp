@@ -220,6 +220,7 @@ struct runner::impl {
         // Forget the ramp: the totals, and what the shards recorded since the last interval.
         agg->reset(base::wall_now_s());
         for (auto& s : shards) s->take_delta([](stats::shard_delta&&) {});
+        for (auto& f : events.reset_stats) f();
       }
       first_ramp = false;
       for (auto& f : events.spawning_complete) f(total);

@@ -55,6 +55,7 @@ struct hooks {
   std::vector<std::function<void()>> test_start;
   std::vector<std::function<void(uint64_t user_count)>> spawning_complete;
   std::vector<std::function<void(const stats::snapshot_ptr&)>> snapshot;  // every interval + final
+  std::vector<std::function<void()>> reset_stats;  // --reset-stats took effect
   std::vector<std::function<void()>> test_stopping;
   std::vector<std::function<void()>> test_stop;
 };

@@ -257,6 +257,9 @@ void program::attach(engine::hooks& hooks) {
   hooks.spawning_complete.push_back([im](uint64_t n) {
     if (im->shard) im->shard->fire("spawning_complete", n);
   });
+  hooks.reset_stats.push_back([im] {
+    if (im->shard) im->shard->fire("reset_stats", 0);
+  });
   hooks.test_stopping.push_back([im] {
     if (im->shard) im->shard->fire("test_stopping", 0);
   });

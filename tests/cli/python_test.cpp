@@ -397,3 +397,16 @@ TEST(python_cli, locustfile_options_from_the_command_line_config_and_environment
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("unknown option '--nope'"), std::string::npos) << unknown.err;
 }
+
+TEST(python_cli, reset_stats_fires_its_event_once_spawning_is_complete) {
+  test_server server;
+  auto r = run_endure("events-reset", {"-f", corpus + "events_hooks.py", "--host", server.base_url(),
+                                       "-u", "2", "-r", "100", "-t", "1s", "--reset-stats"});
+  auto spawned = r.proc.out.find("EVENT spawning_complete 2");
+  auto reset = r.proc.out.find("EVENT reset_stats");
+  ASSERT_NE(reset, std::string::npos) << r.proc.out;
+  EXPECT_NE(spawned, std::string::npos) << r.proc.out;
+  auto plain = run_endure("events-noreset", {"-f", corpus + "events_hooks.py", "--host", server.base_url(),
+                                             "-u", "1", "-r", "100", "-t", "1s"});
+  EXPECT_EQ(plain.proc.out.find("EVENT reset_stats"), std::string::npos) << plain.proc.out;
+}

@@ -29,6 +29,11 @@ def on_request(request_type, name, response_time, response_length, response=None
     seen.append((request_type, name, exception is None))
 
 
+@events.reset_stats.add_listener
+def on_reset_stats(**kwargs):
+    print("EVENT reset_stats", flush=True)
+
+
 @events.test_stopping.add_listener
 def on_stopping(environment, **kwargs):
     print("EVENT test_stopping", flush=True)
