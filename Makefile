@@ -22,11 +22,13 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 300
 
 # The unit, integration and fuzz-replay suites (the fault matrix included) under ASan+UBSan.
+# Python users are left out: greenlet switches users by copying slices of the C stack, which
+# ASan reports as stack-buffer-underflow (Debian's greenlet has no sanitizer fiber annotations).
 test-asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build build/asan -j$(JOBS)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-	  ctest --test-dir build/asan --output-on-failure -j$(JOBS) --timeout 600 -L 'unit|integration|fuzz-replay'
+	  ctest --test-dir build/asan --output-on-failure -j$(JOBS) --timeout 600 -L 'unit|integration|fuzz-replay' -E '^python_'
 
 # The multi-threaded engine tests (runner, shards, fault matrix) under ThreadSanitizer.
 test-tsan: deps
