@@ -10,9 +10,10 @@
 #include <sstream>
 #include <thread>
 
-#include "process.hpp"
+#include "cli_support.hpp"
 
 namespace fs = std::filesystem;
+using namespace endure::test_support;
 using namespace std::chrono_literals;
 using endure::test_support::child_process;
 using endure::test_support::run_process;
@@ -23,74 +24,6 @@ const std::string endure_bin = ENDURE_BIN;
 const std::string source_dir = ENDURE_SOURCE_DIR;
 const std::string files = ENDURE_SOURCE_DIR "/tests/cli/locustfiles/";
 const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
-
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("endure-cli-" + std::to_string(getpid()) + "-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep)) {
-    if (!item.empty() && item.back() == '\r') item.pop_back();
-    out.push_back(item);
-  }
-  return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Rows of a CSV file keyed by "Type Name" (no quoted commas in these tests).
-std::map<std::string, std::map<std::string, std::string>> read_stats_csv(const std::string& path) {
-  auto lines = split(read_file(path), '\n');
-  std::map<std::string, std::map<std::string, std::string>> rows;
-  if (lines.empty()) return rows;
-  auto header = split(lines[0], ',');
-  for (size_t i = 1; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;
-    auto cells = split(lines[i], ',');
-    std::map<std::string, std::string> row;
-    for (size_t c = 0; c < header.size() && c < cells.size(); ++c) row[header[c]] = cells[c];
-    rows[row["Type"] + " " + row["Name"]] = row;
-  }
-  return rows;
-}
-
-// The demo shop as a separate process on an ephemeral port.
-class demo_shop {
- public:
-  explicit demo_shop(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {endure_bin, "demo-shop", "--port", "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    proc_ = std::make_unique<child_process>(argv);
-    std::string out = proc_->wait_for_stdout("\n", 10s);
-    auto p = out.find("http://");
-    if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
-  }
-  ~demo_shop() {
-    proc_->signal(SIGTERM);
-    proc_->wait(5s);
-  }
-  const std::string& url() const { return url_; }
-  // Server-side counts from /__stats, fetched with endure itself would be circular: use curl.
-  nlohmann::json stats() const {
-    auto r = run_process({"curl", "-s", url_ + "/__stats"}, {}, 10s);
-    return nlohmann::json::parse(r.out, nullptr, false);
-  }
-
- private:
-  std::unique_ptr<child_process> proc_;
-  std::string url_;
-};
 
 }  // namespace
 
@@ -235,7 +168,7 @@ std::vector<std::string> final_aggregated_cells(const std::string& out) {
 }  // namespace
 
 TEST(cli, seed_example_one_against_the_demo_shop) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("seed1");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/locustfile.cpp", "--host", shop.url(),
@@ -283,7 +216,7 @@ TEST(cli, seed_example_one_against_the_demo_shop) {
 }
 
 TEST(cli, seed_example_two_adds_to_cart) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("seed2");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/ecommerce.cpp", "--host", shop.url(),
@@ -304,7 +237,7 @@ TEST(cli, seed_example_two_adds_to_cart) {
 }
 
 TEST(cli, seed_example_two_reports_failures_from_catch_response) {
-  demo_shop shop({"--error-rate", "1.0"});
+  demo_shop shop(endure_bin, {"--error-rate", "1.0"});
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("seed2f");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/ecommerce.cpp", "--host", shop.url(),
@@ -318,7 +251,7 @@ TEST(cli, seed_example_two_reports_failures_from_catch_response) {
 }
 
 TEST(cli, sigint_and_sigterm_stop_gracefully_with_complete_outputs) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   for (int sig : {SIGINT, SIGTERM}) {
     std::string dir = temp_dir("sig" + std::to_string(sig));

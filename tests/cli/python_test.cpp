@@ -10,10 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "process.hpp"
+#include "cli_support.hpp"
 #include "support/test_server.hpp"
 
 namespace fs = std::filesystem;
+using namespace endure::test_support;
 using namespace std::chrono_literals;
 using endure::test_support::child_process;
 using endure::test_support::run_process;
@@ -25,51 +26,7 @@ const std::string endure_bin = ENDURE_BIN;
 const std::string source_dir = ENDURE_SOURCE_DIR;
 const std::string corpus = ENDURE_SOURCE_DIR "/tests/locustfiles/";
 
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("endure-py-" + std::to_string(getpid()) + "-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep)) out.push_back(item);
-  return out;
-}
-
 // Rows of _stats.csv keyed by "Type Name"; cells: Request Count, Failure Count ...
-using csv_rows = std::map<std::string, std::map<std::string, std::string>>;
-csv_rows read_stats_csv(const std::string& path) {
-  auto lines = split(read_file(path), '\n');
-  csv_rows rows;
-  if (lines.empty()) return rows;
-  auto header = split(lines[0], ',');
-  for (size_t i = 1; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;
-    auto cells = split(lines[i], ',');
-    std::map<std::string, std::string> row;
-    for (size_t c = 0; c < header.size() && c < cells.size(); ++c) row[header[c]] = cells[c];
-    rows[row["Type"] + " " + row["Name"]] = row;
-  }
-  return rows;
-}
-
-uint64_t count_of(csv_rows& rows, const std::string& key, const char* column = "Request Count") {
-  auto it = rows.find(key);
-  if (it == rows.end()) return 0;
-  return std::stoull(it->second[column]);
-}
-
 struct run_result {
   endure::test_support::process_result proc;
   csv_rows rows;
@@ -92,36 +49,10 @@ run_result run_endure(const std::string& name, std::vector<std::string> args,
   return r;
 }
 
-// The demo shop as a separate process on an ephemeral port (for the seed examples' routes).
-class demo_shop {
- public:
-  explicit demo_shop(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {endure_bin, "demo-shop", "--port", "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    proc_ = std::make_unique<child_process>(argv);
-    std::string out = proc_->wait_for_stdout("\n", 10s);
-    auto p = out.find("http://");
-    if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
-  }
-  ~demo_shop() {
-    proc_->signal(SIGTERM);
-    proc_->wait(5s);
-  }
-  const std::string& url() const { return url_; }
-  nlohmann::json stats() const {
-    auto r = run_process({"curl", "-s", url_ + "/__stats"}, {}, 10s);
-    return nlohmann::json::parse(r.out, nullptr, false);
-  }
-
- private:
-  std::unique_ptr<child_process> proc_;
-  std::string url_;
-};
-
 }  // namespace
 
 TEST(python_cli, seed_example_one_verbatim_against_the_demo_shop) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   auto r = run_endure("seed1", {"-f", source_dir + "/examples/locustfile.py", "--host", shop.url(),
                                 "-u", "100", "-r", "100", "--run-time", "4s"});
@@ -136,7 +67,7 @@ TEST(python_cli, seed_example_one_verbatim_against_the_demo_shop) {
 }
 
 TEST(python_cli, seed_example_two_verbatim_adds_to_cart) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   auto r = run_endure("seed2", {"-f", source_dir + "/examples/ecommerce.py", "--host", shop.url(),
                                 "-u", "100", "-r", "100", "-t", "4s"});
@@ -151,7 +82,7 @@ TEST(python_cli, seed_example_two_verbatim_adds_to_cart) {
 }
 
 TEST(python_cli, seed_example_two_reports_catch_response_failures) {
-  demo_shop shop({"--error-rate", "1.0"});
+  demo_shop shop(endure_bin, {"--error-rate", "1.0"});
   ASSERT_FALSE(shop.url().empty());
   auto r = run_endure("seed2f", {"-f", source_dir + "/examples/ecommerce.py", "--host", shop.url(),
                                  "-u", "20", "-r", "100", "-t", "3s"});

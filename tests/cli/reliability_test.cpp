@@ -13,9 +13,10 @@
 #include <sstream>
 #include <thread>
 
-#include "process.hpp"
+#include "cli_support.hpp"
 
 namespace fs = std::filesystem;
+using namespace endure::test_support;
 using namespace std::chrono_literals;
 using endure::test_support::child_process;
 using endure::test_support::run_process;
@@ -26,20 +27,6 @@ const std::string endure_bin = ENDURE_BIN;
 const std::string source_dir = ENDURE_SOURCE_DIR;
 const std::string locustfile = ENDURE_SOURCE_DIR "/examples/locustfile.cpp";
 const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
-
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("endure-rel-" + std::to_string(getpid()) + "-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -80,26 +67,6 @@ bool has_exited(int pid) {
   return stat.empty() || (p != std::string::npos && p + 2 < stat.size() && stat[p + 2] == 'Z');
 }
 
-class demo_shop {
- public:
-  demo_shop() {
-    proc_ = std::make_unique<child_process>(
-        std::vector<std::string>{endure_bin, "demo-shop", "--port", "0"});
-    std::string out = proc_->wait_for_stdout("\n", 10s);
-    auto p = out.find("http://");
-    if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
-  }
-  ~demo_shop() {
-    proc_->signal(SIGTERM);
-    proc_->wait(5s);
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  std::unique_ptr<child_process> proc_;
-  std::string url_;
-};
-
 void warm_cache(const std::string& file) {
   run_process({endure_bin, "-f", file, "--list"}, {cache_env}, 180s);
 }
@@ -107,7 +74,7 @@ void warm_cache(const std::string& file) {
 }  // namespace
 
 TEST(reliability, sigkill_keeps_every_completed_second_and_a_whole_stats_csv) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   warm_cache(locustfile);
   const unsigned seed = std::random_device{}();
@@ -156,7 +123,7 @@ TEST(reliability, sigkill_keeps_every_completed_second_and_a_whole_stats_csv) {
 }
 
 TEST(reliability, second_sigint_forces_the_stop_past_stuck_users) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("stuck");
   const std::string file = dir + "/stuck.cpp";
@@ -196,7 +163,7 @@ ENDURE_USERS(Stuck)
 }
 
 TEST(reliability, sigint_while_spawning_writes_every_output) {
-  demo_shop shop;
+  demo_shop shop(endure_bin);
   ASSERT_FALSE(shop.url().empty());
   warm_cache(locustfile);
   std::string dir = temp_dir("spawn");

@@ -1,0 +1,80 @@
+#include "cli_support.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace endure::test_support {
+
+using namespace std::chrono_literals;
+
+std::string temp_dir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() /
+           ("endure-cli-" + std::to_string(getpid()) + "-" + name);
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, sep)) {
+    if (!item.empty() && item.back() == '\r') item.pop_back();
+    out.push_back(item);
+  }
+  return out;
+}
+
+csv_rows read_stats_csv(const std::string& path) {
+  auto lines = split(read_file(path), '\n');
+  csv_rows rows;
+  if (lines.empty()) return rows;
+  auto header = split(lines[0], ',');
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    auto cells = split(lines[i], ',');
+    std::map<std::string, std::string> row;
+    for (size_t c = 0; c < header.size() && c < cells.size(); ++c) row[header[c]] = cells[c];
+    rows[row["Type"] + " " + row["Name"]] = row;
+  }
+  return rows;
+}
+
+uint64_t count_of(csv_rows& rows, const std::string& key, const char* column) {
+  auto it = rows.find(key);
+  if (it == rows.end()) return 0;
+  return std::stoull(it->second[column]);
+}
+
+demo_shop::demo_shop(const std::string& endure_bin, std::vector<std::string> extra) {
+  std::vector<std::string> argv = {endure_bin, "demo-shop", "--port", "0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  proc_ = std::make_unique<child_process>(argv);
+  std::string out = proc_->wait_for_stdout("\n", 10s);
+  auto p = out.find("http://");
+  if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
+}
+
+demo_shop::~demo_shop() {
+  proc_->signal(SIGTERM);
+  proc_->wait(5s);
+}
+
+nlohmann::json demo_shop::stats() const {
+  auto r = run_process({"curl", "-s", url_ + "/__stats"}, {}, 10s);
+  return nlohmann::json::parse(r.out, nullptr, false);
+}
+
+}  // namespace endure::test_support

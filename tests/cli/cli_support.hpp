@@ -1,0 +1,43 @@
+// Helpers shared by the CLI tests: temp dirs, files, the _stats.csv reader and the demo shop
+// started as a separate endure process on an ephemeral port.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace endure::test_support {
+
+// A fresh, empty directory named after the test and this process.
+std::string temp_dir(const std::string& name);
+std::string read_file(const std::string& path);
+// Splits on `sep`; a trailing '\r' is dropped from each piece.
+std::vector<std::string> split(const std::string& s, char sep);
+
+// Rows of a _stats.csv keyed by "Type Name" (" Aggregated" for the total), cells by header.
+using csv_rows = std::map<std::string, std::map<std::string, std::string>>;
+csv_rows read_stats_csv(const std::string& path);
+// A numeric cell of a row (0 when the row is missing).
+uint64_t count_of(csv_rows& rows, const std::string& key, const char* column = "Request Count");
+
+class demo_shop {
+ public:
+  // `endure demo-shop --port 0` plus extra flags; url() is empty when it did not start.
+  demo_shop(const std::string& endure_bin, std::vector<std::string> extra = {});
+  ~demo_shop();
+  demo_shop(const demo_shop&) = delete;
+  demo_shop& operator=(const demo_shop&) = delete;
+  const std::string& url() const { return url_; }
+  // Server-side counts from /__stats (curl, so endure does not count itself).
+  nlohmann::json stats() const;
+
+ private:
+  std::unique_ptr<child_process> proc_;
+  std::string url_;
+};
+
+}  // namespace endure::test_support
