@@ -84,6 +84,18 @@ def report_exception(exception, tb, where_instance):
     events.user_error.fire(user_instance=where_instance, exception=exception, tb=tb)
 
 
+def run_on_stop(owner):
+    """Runs owner.on_stop() (a user or a task set) unless the user was killed mid-stop; its
+    errors are recorded like a task's, StopUser and GreenletExit end it quietly."""
+    if _endure.state() == KILLED:
+        return
+    try:
+        owner.on_stop()
+    except (StopUser, GreenletExit):
+        pass
+    except Exception as e:
+        report_exception(e, e.__traceback__, owner)
+
 class TaskSetMeta(type):
     def __new__(mcs, name, bases, class_dict):
         class_dict["tasks"] = collect_tasks(bases, class_dict)
@@ -179,14 +191,7 @@ class TaskSet(metaclass=TaskSetMeta):
             raise StopUser()
 
     def _on_stop_safely(self):
-        if _endure.state() == KILLED:
-            return
-        try:
-            self.on_stop()
-        except (StopUser, GreenletExit):
-            pass
-        except Exception as e:
-            report_exception(e, e.__traceback__, self)
+        run_on_stop(self)
 
     def run(self):
         try:

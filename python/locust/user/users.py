@@ -4,7 +4,7 @@ from greenlet import GreenletExit
 import _endure
 
 from ..exception import LocustError, StopTest, StopUser
-from .task import DefaultTaskSet, TaskSet, collect_tasks, report_exception
+from .task import DefaultTaskSet, TaskSet, collect_tasks, report_exception, run_on_stop
 from .wait_time import constant
 
 KILLED = 2
@@ -62,14 +62,7 @@ class User(metaclass=UserMeta):
         raise StopUser()
 
     def _on_stop_safely(self):
-        if _endure.state() == KILLED:
-            return
-        try:
-            self.on_stop()
-        except (StopUser, GreenletExit):
-            pass
-        except Exception as e:
-            report_exception(e, e.__traceback__, self)
+        run_on_stop(self)
 
     def run(self):
         """Runs the user: on_start, its tasks, on_stop. Returns a number of seconds instead when
