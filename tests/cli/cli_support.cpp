@@ -58,7 +58,7 @@ uint64_t count_of(csv_rows& rows, const std::string& key, const char* column) {
   return std::stoull(it->second[column]);
 }
 
-demo_shop::demo_shop(const std::string& endure_bin, std::vector<std::string> extra) {
+demo_shop::demo_shop(std::vector<std::string> extra) {
   std::vector<std::string> argv = {endure_bin, "demo-shop", "--port", "0"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<child_process>(argv);

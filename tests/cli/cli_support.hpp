@@ -12,6 +12,12 @@
 
 namespace endure::test_support {
 
+// Set by tests/cli/CMakeLists.txt for every CLI suite.
+inline const std::string endure_bin = ENDURE_BIN;
+inline const std::string source_dir = ENDURE_SOURCE_DIR;
+// Compiled C++ locustfiles are cached in the build tree, shared by the suites.
+inline const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
+
 // A fresh, empty directory named after the test and this process.
 std::string temp_dir(const std::string& name);
 std::string read_file(const std::string& path);
@@ -27,7 +33,7 @@ uint64_t count_of(csv_rows& rows, const std::string& key, const char* column = "
 class demo_shop {
  public:
   // `endure demo-shop --port 0` plus extra flags; url() is empty when it did not start.
-  demo_shop(const std::string& endure_bin, std::vector<std::string> extra = {});
+  explicit demo_shop(std::vector<std::string> extra = {});
   ~demo_shop();
   demo_shop(const demo_shop&) = delete;
   demo_shop& operator=(const demo_shop&) = delete;

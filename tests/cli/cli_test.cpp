@@ -15,15 +15,10 @@
 namespace fs = std::filesystem;
 using namespace endure::test_support;
 using namespace std::chrono_literals;
-using endure::test_support::child_process;
-using endure::test_support::run_process;
 
 namespace {
 
-const std::string endure_bin = ENDURE_BIN;
-const std::string source_dir = ENDURE_SOURCE_DIR;
 const std::string files = ENDURE_SOURCE_DIR "/tests/cli/locustfiles/";
-const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
 
 }  // namespace
 
@@ -168,7 +163,7 @@ std::vector<std::string> final_aggregated_cells(const std::string& out) {
 }  // namespace
 
 TEST(cli, seed_example_one_against_the_demo_shop) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("seed1");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/locustfile.cpp", "--host", shop.url(),
@@ -216,7 +211,7 @@ TEST(cli, seed_example_one_against_the_demo_shop) {
 }
 
 TEST(cli, seed_example_two_adds_to_cart) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("seed2");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/ecommerce.cpp", "--host", shop.url(),
@@ -237,7 +232,7 @@ TEST(cli, seed_example_two_adds_to_cart) {
 }
 
 TEST(cli, seed_example_two_reports_failures_from_catch_response) {
-  demo_shop shop(endure_bin, {"--error-rate", "1.0"});
+  demo_shop shop({"--error-rate", "1.0"});
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("seed2f");
   auto r = run_process({endure_bin, "-f", source_dir + "/examples/ecommerce.cpp", "--host", shop.url(),
@@ -251,7 +246,7 @@ TEST(cli, seed_example_two_reports_failures_from_catch_response) {
 }
 
 TEST(cli, sigint_and_sigterm_stop_gracefully_with_complete_outputs) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   for (int sig : {SIGINT, SIGTERM}) {
     std::string dir = temp_dir("sig" + std::to_string(sig));
@@ -309,4 +304,38 @@ TEST(cli, a_load_shape_drives_the_users_and_ends_the_test) {
   EXPECT_NE(std::find(counts.begin(), counts.end(), "4"), counts.end());
   EXPECT_EQ(counts.back() == "1" || counts.back() == "0", true) << counts.back();
   EXPECT_NE(std::find(counts.begin(), counts.end(), "1"), counts.end());
+}
+
+TEST(cli, json_logfile_loglevel_request_timeout_and_task_ratio_flags_reach_the_run) {
+  // The demo shop answers after 300 ms; a 100 ms --request-timeout makes every request fail.
+  demo_shop shop({"--latency-ms", "300"});
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("flags");
+  auto r = run_process({endure_bin, "-f", source_dir + "/examples/locustfile.cpp", "--host", shop.url(),
+                        "--headless", "-u", "2", "-r", "10", "-t", "2s", "--request-timeout", "100ms",
+                        "--json", "--only-summary", "--logfile", dir + "/endure.log", "-L", "DEBUG"},
+                       {cache_env}, 120s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  // --json prints the entries on stdout after the summary.
+  auto open = r.out.find("\n[");
+  ASSERT_NE(open, std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(open + 1), nullptr, false);
+  ASSERT_TRUE(j.is_array()) << r.out.substr(open);
+  uint64_t failures = 0;
+  for (auto& e : j) failures += e["num_failures"].get<uint64_t>();
+  EXPECT_GT(failures, 0u);
+  EXPECT_NE(r.out.find("TimeoutError: request timed out after 0.1s"), std::string::npos) << r.out;
+  // The log went to the file, not to stderr.
+  auto log = read_file(dir + "/endure.log");
+  EXPECT_NE(log.find("INFO [main]: Test stopped (run time)"), std::string::npos) << log;
+  EXPECT_EQ(r.err.find("Test stopped"), std::string::npos) << r.err;
+  // A higher level keeps INFO lines out.
+  auto quiet = run_process({endure_bin, "-f", files + "refused.cpp", "--headless", "-u", "1", "-t", "1s",
+                            "--only-summary", "-L", "ERROR"},
+                           {cache_env}, 120s);
+  EXPECT_EQ(quiet.err.find("INFO"), std::string::npos) << quiet.err;
+  auto ratio = run_process({endure_bin, "-f", files + "dir/alpha.cpp", "--show-task-ratio"}, {cache_env}, 120s);
+  EXPECT_EQ(ratio.exit_code, 0) << ratio.err;
+  EXPECT_NE(ratio.out.find("100.0 % Alpha"), std::string::npos) << ratio.out;
+  EXPECT_NE(ratio.out.find("75.0  % two"), std::string::npos) << ratio.out;
 }

@@ -16,14 +16,10 @@
 namespace fs = std::filesystem;
 using namespace endure::test_support;
 using namespace std::chrono_literals;
-using endure::test_support::child_process;
-using endure::test_support::run_process;
 using endure::test_support::test_server;
 
 namespace {
 
-const std::string endure_bin = ENDURE_BIN;
-const std::string source_dir = ENDURE_SOURCE_DIR;
 const std::string corpus = ENDURE_SOURCE_DIR "/tests/locustfiles/";
 
 // Rows of _stats.csv keyed by "Type Name"; cells: Request Count, Failure Count ...
@@ -52,7 +48,7 @@ run_result run_endure(const std::string& name, std::vector<std::string> args,
 }  // namespace
 
 TEST(python_cli, seed_example_one_verbatim_against_the_demo_shop) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   auto r = run_endure("seed1", {"-f", source_dir + "/examples/locustfile.py", "--host", shop.url(),
                                 "-u", "100", "-r", "100", "--run-time", "4s"});
@@ -67,7 +63,7 @@ TEST(python_cli, seed_example_one_verbatim_against_the_demo_shop) {
 }
 
 TEST(python_cli, seed_example_two_verbatim_adds_to_cart) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   auto r = run_endure("seed2", {"-f", source_dir + "/examples/ecommerce.py", "--host", shop.url(),
                                 "-u", "100", "-r", "100", "-t", "4s"});
@@ -82,7 +78,7 @@ TEST(python_cli, seed_example_two_verbatim_adds_to_cart) {
 }
 
 TEST(python_cli, seed_example_two_reports_catch_response_failures) {
-  demo_shop shop(endure_bin, {"--error-rate", "1.0"});
+  demo_shop shop({"--error-rate", "1.0"});
   ASSERT_FALSE(shop.url().empty());
   auto r = run_endure("seed2f", {"-f", source_dir + "/examples/ecommerce.py", "--host", shop.url(),
                                  "-u", "20", "-r", "100", "-t", "3s"});

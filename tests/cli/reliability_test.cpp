@@ -18,15 +18,10 @@
 namespace fs = std::filesystem;
 using namespace endure::test_support;
 using namespace std::chrono_literals;
-using endure::test_support::child_process;
-using endure::test_support::run_process;
 
 namespace {
 
-const std::string endure_bin = ENDURE_BIN;
-const std::string source_dir = ENDURE_SOURCE_DIR;
 const std::string locustfile = ENDURE_SOURCE_DIR "/examples/locustfile.cpp";
-const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -74,7 +69,7 @@ void warm_cache(const std::string& file) {
 }  // namespace
 
 TEST(reliability, sigkill_keeps_every_completed_second_and_a_whole_stats_csv) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   warm_cache(locustfile);
   const unsigned seed = std::random_device{}();
@@ -123,7 +118,7 @@ TEST(reliability, sigkill_keeps_every_completed_second_and_a_whole_stats_csv) {
 }
 
 TEST(reliability, second_sigint_forces_the_stop_past_stuck_users) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("stuck");
   const std::string file = dir + "/stuck.cpp";
@@ -163,7 +158,7 @@ ENDURE_USERS(Stuck)
 }
 
 TEST(reliability, sigint_while_spawning_writes_every_output) {
-  demo_shop shop(endure_bin);
+  demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   warm_cache(locustfile);
   std::string dir = temp_dir("spawn");
