@@ -17,10 +17,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #pragma GCC diagnostic pop
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <unordered_map>
 
 #include "base/clock.hpp"
+#include "client/poller.hpp"
 #include "http/cookie_jar.hpp"
 #include "http/request_writer.hpp"
 #include "http/response_parser.hpp"
@@ -101,13 +107,21 @@ bool is_redirect(int status) {
 
 namespace {
 struct flight;
-// What a flight knows of the session it serves (session::impl is private to session).
-struct session_core {};
+// What a flight (and its connection's readiness events) know of the session it serves
+// (session::impl is private to session).
+struct session_core {
+  virtual void write_plain() = 0;  // the connection became writable: finish the request
+  virtual void read_plain() = 0;   // the connection became readable: receive the response
+
+ protected:
+  ~session_core() = default;
+};
 }  // namespace
 
 struct transport::impl {
   asio::io_context& io;
   client_options options;
+  poller poll{io};  // readiness of the shard's plain-TCP connections
   // TLS contexts are made by the first https connection: loading the system's CA store costs
   // tens of milliseconds of CPU, which a plain-HTTP run never needs.
   std::optional<ssl::context> verify_ctx;
@@ -238,20 +252,34 @@ asio::io_context& transport::io() { return impl_->io; }
 
 namespace {
 
-struct connection {
+struct connection final : poll_target {
+  transport::impl& t;
   bool https = false;
   bool verify = true;
   bool open = false;      // connected (and handshaken) and reusable
   uint16_t port = 0;
   std::string host;
-  std::optional<socket_t> plain;
+  std::optional<socket_t> plain;  // plain TCP while connecting; then released to fd
   std::unique_ptr<ssl::stream<socket_t>> tls;
   std::unique_ptr<char[]> tls_buffer;
   uint64_t served = 0;    // responses completed on this connection
 
-  connection(transport::impl& t, bool is_https, bool verify_peer, const std::string& h,
+  // Plain TCP once connected: a non-blocking fd registered with the transport's poller
+  // (edge-triggered). `readable`/`writable`: an edge arrived that no read/write has consumed
+  // yet (so the next read tries recv at once instead of waiting for an edge that already came).
+  int fd = -1;
+  uint64_t poll_handle = 0;
+  bool readable = true;
+  bool writable = true;
+  bool peer_closed = false;  // FIN, RST or error seen: the socket stays readable (EOF/error)
+  flight* reader = nullptr;  // the flight waiting to read, and its epoch
+  uint64_t reader_epoch = 0;
+  flight* writer = nullptr;  // the flight waiting to finish writing its request
+  uint64_t writer_epoch = 0;
+
+  connection(transport::impl& tr, bool is_https, bool verify_peer, const std::string& h,
              uint16_t p)
-      : https(is_https), verify(verify_peer), port(p), host(h) {
+      : t(tr), https(is_https), verify(verify_peer), port(p), host(h) {
     if (https) {
       tls = std::make_unique<ssl::stream<socket_t>>(t.io.get_executor(), t.tls_context(verify));
       tls_buffer.reset(new char[tls_read_buffer_bytes]);
@@ -259,15 +287,42 @@ struct connection {
       plain.emplace(t.io.get_executor());
     }
   }
+  ~connection() { close(); }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
   socket_t& socket() { return tls ? tls->next_layer() : *plain; }
+
+  // Plain TCP, connected: takes the socket out of Asio's reactor into the poller.
+  error_code adopt_socket() {
+    error_code ec;
+    int raw = plain->release(ec);
+    if (ec) return ec;
+    plain.reset();
+    fd = raw;
+    poll_handle = t.poll.add(fd, this);
+    if (poll_handle == 0) return error_code(errno, boost::system::system_category());
+    return {};
+  }
+
   void close() {
     open = false;
+    reader = writer = nullptr;
+    if (fd >= 0) {
+      t.poll.remove(poll_handle, fd);
+      poll_handle = 0;
+      ::close(fd);
+      fd = -1;
+      return;
+    }
     error_code ec;
-    socket().close(ec);
+    if (tls || plain) socket().close(ec);
   }
   bool matches(bool is_https, bool verify_peer, const std::string& h, uint16_t p) const {
     return https == is_https && (!https || verify == verify_peer) && port == p && host == h;
   }
+
+  void on_ready(uint32_t events) override;  // defined after session::impl
 };
 
 // One request in flight. Owned by the transport's pool; lent to a session for one request.
@@ -297,6 +352,7 @@ struct flight {
   int64_t deadline_ns = 0;  // request or connect deadline, whichever applies now
   bool deadline_is_connect = false;
   std::string wbuf;
+  size_t wpos = 0;  // bytes of wbuf written (plain TCP)
   std::string cookie_buf;
   http::response_parser parser;
 
@@ -364,7 +420,7 @@ bool enter(flight* fl) {
 // ---------------------------------------------------------------------------------------------
 // session
 
-struct session::impl : session_core {
+struct session::impl final : session_core {
   transport::impl& t;
   std::string base_url;
   http::cookie_jar jar;
@@ -482,7 +538,7 @@ struct session::impl : session_core {
     f->conn = nullptr;
     for (auto& c : conns)
       if (c->matches(https, verify, f->cur.host, f->cur.port)) {
-        if (c->open) f->conn = c.get();
+        if (c->open && !c->peer_closed) f->conn = c.get();  // a FIN while idle: reconnect
         break;
       }
     if (f->conn != nullptr)
@@ -569,8 +625,14 @@ struct session::impl : session_core {
     f->connecting = false;
     f->deadline_ns = f->request_deadline_ns;
     f->deadline_is_connect = false;
-    f->conn->open = true;
-    if (!f->conn->https) f->conn->plain->non_blocking(true);
+    connection& c = *f->conn;
+    if (!c.https) {
+      error_code ec;
+      c.plain->non_blocking(true, ec);
+      if (!ec) ec = c.adopt_socket();
+      if (ec) return fail(io_error_string(ec));
+    }
+    c.open = true;
     send();
   }
 
@@ -603,68 +665,94 @@ struct session::impl : session_core {
     fl.wbuf.clear();
     http::write_request(fl.wbuf, head);
     connection& c = *fl.conn;
-    size_t written = 0;
-    if (!c.tls) {
-      // Plain TCP (non-blocking): write at once; a request almost always fits the socket
-      // buffer, so no write operation goes through the io_context.
-      error_code ec;
-      written = c.plain->write_some(asio::buffer(fl.wbuf), ec);
-      if (ec && ec != asio::error::would_block && ec != asio::error::try_again)
-        return on_io_error(ec);
-      if (ec) written = 0;
-      if (written == fl.wbuf.size()) return read();
+    if (c.fd >= 0) {
+      fl.wpos = 0;
+      return write_plain();
     }
     flight* p = &fl;
-    auto on_written = [p, e = fl.epoch, keep = owning(&c)](const error_code& ec, size_t) {
-      if (!enter(p) || p->epoch != e) return;
-      if (ec) return static_cast<impl*>(p->owner)->on_io_error(ec);
-      static_cast<impl*>(p->owner)->read();
-    };
-    auto rest = asio::buffer(fl.wbuf) + written;
     ++fl.handlers;
-    if (c.tls)
-      asio::async_write(*c.tls, rest, std::move(on_written));
-    else
-      asio::async_write(*c.plain, rest, std::move(on_written));
+    asio::async_write(*c.tls, asio::buffer(fl.wbuf),
+                      [p, e = fl.epoch, keep = owning(&c)](const error_code& ec, size_t) {
+                        if (!enter(p) || p->epoch != e) return;
+                        if (ec) return static_cast<impl*>(p->owner)->on_io_error(ec);
+                        static_cast<impl*>(p->owner)->read();
+                      });
+  }
+
+  // Plain TCP: writes the rest of the request; a request almost always fits the socket buffer,
+  // so this is one send(). Otherwise the connection's next EPOLLOUT edge resumes it.
+  void write_plain() override {
+    flight& fl = *f;
+    connection& c = *fl.conn;
+    while (fl.wpos < fl.wbuf.size()) {
+      ssize_t n = ::send(c.fd, fl.wbuf.data() + fl.wpos, fl.wbuf.size() - fl.wpos, MSG_NOSIGNAL);
+      if (n >= 0) {
+        fl.wpos += static_cast<size_t>(n);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        c.writable = false;
+        c.writer = &fl;
+        c.writer_epoch = fl.epoch;
+        return;
+      }
+      return on_io_error(error_code(errno, boost::system::system_category()));
+    }
+    read();
   }
 
   void read() {
     flight* fl = f;
     connection& c = *fl->conn;
-    ++fl->handlers;
-    if (c.tls) {
-      c.tls->async_read_some(
-          asio::buffer(c.tls_buffer.get(), tls_read_buffer_bytes),
-          [fl, e = fl->epoch, keep = owning(&c)](const error_code& ec, size_t n) {
-            if (!enter(fl) || fl->epoch != e) return;
-            impl& s = *static_cast<impl*>(fl->owner);
-            if (s.on_bytes(keep->tls_buffer.get(), n, ec)) s.read();
-          });
+    if (c.fd >= 0) {
+      if (c.readable) return read_plain();
+      c.reader = fl;
+      c.reader_epoch = fl->epoch;
       return;
     }
-    // Plain TCP: wait for readability, then read into the transport's shared buffer, so an
-    // idle session holds no read buffer of its own. A wait operation does not use the socket
-    // once it completes, so the handler needs no reference to the connection.
-    c.plain->async_wait(socket_t::wait_read, [fl, e = fl->epoch](const error_code& ec) {
-      if (!enter(fl) || fl->epoch != e) return;
-      impl& s = *static_cast<impl*>(fl->owner);
-      if (ec) {
-        s.on_bytes(nullptr, 0, ec);
-        return;
-      }
-      char* buf = s.t.read_buffer.get();
-      connection* conn = fl->conn;
-      while (true) {
-        error_code rec;
-        size_t n = conn->plain->read_some(asio::buffer(buf, shared_read_buffer_bytes), rec);
-        if (rec == asio::error::would_block || rec == asio::error::try_again) {
-          s.read();
+    ++fl->handlers;
+    c.tls->async_read_some(
+        asio::buffer(c.tls_buffer.get(), tls_read_buffer_bytes),
+        [fl, e = fl->epoch, keep = owning(&c)](const error_code& ec, size_t n) {
+          if (!enter(fl) || fl->epoch != e) return;
+          impl& s = *static_cast<impl*>(fl->owner);
+          if (s.on_bytes(keep->tls_buffer.get(), n, ec)) s.read();
+        });
+  }
+
+  // Plain TCP, readable: receives into the transport's shared buffer (an idle session holds no
+  // read buffer of its own) until the response is complete or the socket would block. A recv
+  // that returns less than the buffer drained the socket, so when it completes the response the
+  // connection is marked not readable without the EAGAIN round trip: any later byte brings a new
+  // edge. A FIN does not count as drained (peer_closed keeps the socket readable).
+  void read_plain() override {
+    flight* fl = f;
+    uint64_t e = fl->epoch;
+    char* buf = t.read_buffer.get();
+    while (true) {
+      connection& c = *fl->conn;
+      ssize_t n = ::recv(c.fd, buf, shared_read_buffer_bytes, 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          c.readable = false;
+          c.reader = fl;
+          c.reader_epoch = e;
           return;
         }
-        if (!s.on_bytes(buf, n, rec)) return;
-        if (fl->epoch != e) return;
+        on_bytes(nullptr, 0, error_code(errno, boost::system::system_category()));
+        return;
       }
-    });
+      if (n == 0) {
+        on_bytes(nullptr, 0, asio::error::eof);
+        return;
+      }
+      // Before on_bytes: its completion may run the user's next request, or free c.
+      if (static_cast<size_t>(n) < shared_read_buffer_bytes && !c.peer_closed) c.readable = false;
+      if (!on_bytes(buf, static_cast<size_t>(n), {})) return;
+      if (fl->epoch != e) return;
+    }
   }
 
   // Feeds received bytes; returns true when more bytes are needed.
@@ -837,6 +925,24 @@ struct session::impl : session_core {
     conns.clear();
   }
 };
+
+void connection::on_ready(uint32_t events) {
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_closed = true;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable = true;
+  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) writable = true;
+  if (writable && writer != nullptr) {
+    flight* fl = writer;
+    writer = nullptr;
+    if (fl->epoch != writer_epoch || fl->owner == nullptr) return;
+    return fl->owner->write_plain();
+  }
+  if (readable && reader != nullptr) {
+    flight* fl = reader;
+    reader = nullptr;
+    if (fl->epoch != reader_epoch || fl->owner == nullptr) return;
+    fl->owner->read_plain();
+  }
+}
 
 session::session(transport& t, std::string base_url)
     : impl_(std::make_unique<impl>(t.get_impl(), std::move(base_url))) {}

@@ -264,6 +264,88 @@ TEST(session, close_mid_body_is_a_failure) {
   EXPECT_EQ(server.accepted(), 1);  // bytes had arrived: no retry
 }
 
+// A request body larger than the socket buffers: the first send() stops short and the rest
+// goes out when the connection becomes writable again.
+TEST(session, request_body_larger_than_the_socket_buffers_is_sent_whole) {
+  std::atomic<size_t> received{0};
+  raw_server server([&](peer<tcp::socket>& p, int) {
+    std::this_thread::sleep_for(100ms);  // the client's send buffer fills meanwhile
+    auto req = p.read_request();
+    if (!req) return;
+    received = req->size() - (req->find("\r\n\r\n") + 4);
+    p.write(reply(200, "stored"));
+  });
+  client_fixture c(server.base());
+  request r;
+  r.method = "POST";
+  r.url = "/upload";
+  r.body = std::string(16 << 20, 'b');
+  response resp = c.run(std::move(r), 10000ms);
+  EXPECT_EQ(resp.error, "");
+  EXPECT_EQ(resp.body, "stored");
+  EXPECT_EQ(received.load(), size_t{16} << 20);
+}
+
+// Responses that arrive in several segments on a keep-alive connection.
+TEST(session, response_arriving_in_pieces_is_assembled) {
+  raw_server server([&](peer<tcp::socket>& p, int) {
+    while (p.read_request()) {
+      p.write("HTTP/1.1 200 OK\r\nContent-");
+      std::this_thread::sleep_for(5ms);
+      p.write("Length: 10\r\n\r\n01234");
+      std::this_thread::sleep_for(5ms);
+      p.write("56789");
+    }
+  });
+  client_fixture c(server.base());
+  for (int i = 0; i < 3; ++i) {
+    response r = c.get("/");
+    EXPECT_EQ(r.error, "");
+    EXPECT_EQ(r.body, "0123456789");
+  }
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+// Many sessions on one transport, each issuing its next request from its completion: the
+// readiness of many connections arrives in shared batches.
+TEST(session, many_sessions_on_one_transport_in_a_closed_loop) {
+  raw_server* srv = nullptr;
+  raw_server server(serve(&srv, [](const std::string& req) { return reply(200, target_of(req)); }));
+  srv = &server;
+  constexpr int sessions = 20, per_session = 50;
+  asio::io_context io;
+  transport t(io, {});
+  std::vector<std::unique_ptr<session>> users;
+  std::vector<int> ok(sessions, 0), bad(sessions, 0);
+  std::function<void(int)> next = [&](int i) {
+    request r;
+    r.url = "/u" + std::to_string(i);
+    users[static_cast<size_t>(i)]->execute(std::move(r), [&, i](response&& resp) {
+      bool good = resp.error.empty() && resp.body == "/u" + std::to_string(i);
+      ++(good ? ok : bad)[static_cast<size_t>(i)];
+      if (ok[static_cast<size_t>(i)] + bad[static_cast<size_t>(i)] < per_session) next(i);
+    });
+  };
+  for (int i = 0; i < sessions; ++i) users.push_back(std::make_unique<session>(t, server.base()));
+  for (int i = 0; i < sessions; ++i) next(i);
+  auto end = std::chrono::steady_clock::now() + 10s;
+  auto finished = [&] {
+    for (int i = 0; i < sessions; ++i)
+      if (ok[static_cast<size_t>(i)] + bad[static_cast<size_t>(i)] < per_session) return false;
+    return true;
+  };
+  while (!finished() && std::chrono::steady_clock::now() < end) {
+    io.restart();
+    io.run_for(10ms);
+  }
+  for (int i = 0; i < sessions; ++i) {
+    EXPECT_EQ(ok[static_cast<size_t>(i)], per_session) << "session " << i;
+    EXPECT_EQ(bad[static_cast<size_t>(i)], 0) << "session " << i;
+  }
+  EXPECT_EQ(server.accepted(), sessions);
+  EXPECT_EQ(server.requests().size(), size_t{sessions} * per_session);
+}
+
 TEST(session, fresh_connection_closed_without_response) {
   raw_server server([&](peer<tcp::socket>& p, int) {
     if (!p.read_request()) return;
