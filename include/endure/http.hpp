@@ -38,7 +38,8 @@ struct request_options {
 
 namespace detail {
 
-// Everything known about one completed request. Owned by the response object.
+// Everything known about one completed request. Owned by the response object; the engine pools
+// them (with their strings' capacity) through user_runtime::recycle.
 struct response_data {
   std::string method, name, url, request_url;
   int status = 0;
@@ -73,7 +74,20 @@ struct user_runtime {
   virtual std::optional<std::string> cookie(std::string_view name) = 0;
   virtual void clear_cookies() = 0;
   virtual const std::string& host() const = 0;
+  // A response_data for the next request (from the engine's pool), and its return.
+  virtual response_data* new_response_data() = 0;
+  virtual void recycle(response_data* d) noexcept = 0;
 };
+
+struct response_data_deleter {
+  void operator()(response_data* d) const noexcept {
+    if (d->runtime != nullptr)
+      d->runtime->recycle(d);
+    else
+      delete d;
+  }
+};
+using response_data_ptr = std::unique_ptr<response_data, response_data_deleter>;
 
 inline void report_if_due(response_data& d) noexcept {
   if (d.reported || !d.runtime) return;
@@ -92,7 +106,7 @@ inline void report_if_due(response_data& d) noexcept {
 class response {
  public:
   response() = default;
-  explicit response(std::unique_ptr<detail::response_data> d) : d_(std::move(d)) {}
+  explicit response(detail::response_data_ptr d) : d_(std::move(d)) {}
   response(response&&) noexcept = default;
   response& operator=(response&& o) noexcept {
     if (this != &o) {
@@ -149,7 +163,7 @@ class response {
   }
 
  private:
-  std::unique_ptr<detail::response_data> d_;
+  detail::response_data_ptr d_;
 };
 
 class http_client;
@@ -162,9 +176,8 @@ class [[nodiscard]] request_awaitable {
       : rt_(rt), method_(method), url_(std::move(url)), opts_(std::move(opts)) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    data_ = std::make_unique<detail::response_data>();
+    data_.reset(rt_->new_response_data());
     data_->catch_response = opts_.catch_response;
-    data_->runtime = rt_;
     rt_->send(method_, std::move(url_), std::move(opts_), data_.get(), h);
   }
   response await_resume() {
@@ -177,7 +190,7 @@ class [[nodiscard]] request_awaitable {
   std::string_view method_;
   std::string url_;
   request_options opts_;
-  std::unique_ptr<detail::response_data> data_;
+  detail::response_data_ptr data_;
 };
 
 // Locust's HttpSession: one per user, keep-alive connections and a cookie jar of its own.

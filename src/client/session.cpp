@@ -353,6 +353,11 @@ struct flight {
   bool deadline_is_connect = false;
   std::string wbuf;
   size_t wpos = 0;  // bytes of wbuf written (plain TCP)
+  // What wbuf holds when it is a plain request (no body, cookies, auth or headers of its own):
+  // the next such request with the same key is not serialized again.
+  bool wbuf_plain = false;
+  std::string wbuf_method, wbuf_target, wbuf_host;
+  header_list wbuf_defaults;
   std::string cookie_buf;
   http::response_parser parser;
 
@@ -434,6 +439,21 @@ struct session::impl final : session_core {
 
   bool stale(const flight* fl, uint64_t epoch) const { return fl->epoch != epoch; }
 
+  // A flight's response is refilled, not rebuilt: its strings and header list keep their
+  // capacity as they circulate between the parser, the flight and a consumer that swaps them
+  // out (the C++ users do). Headers are written only by a complete response; everything else
+  // starts empty.
+  static void clear_response(response& r) {
+    r.status = 0;
+    r.reason.clear();
+    r.body.clear();
+    r.content_bytes = 0;
+    r.url.clear();
+    r.error.clear();
+    r.start_ns = r.first_byte_ns = r.last_byte_ns = r.done_ns = 0;
+    r.redirects = 0;
+  }
+
   // --- timer ---------------------------------------------------------------------------------
   static void arm_timer(flight* fl, int64_t at_ns) {
     if (fl->timer_armed && fl->timer_at_ns <= at_ns) return;
@@ -477,7 +497,7 @@ struct session::impl final : session_core {
     f->owner = this;
     f->req = std::move(r);
     f->on_done = std::move(cb);
-    f->resp = response{};
+    clear_response(f->resp);
     f->resp.start_ns = base::mono_now_ns();
     // Starts at once (no extra trip through the io_context); a completion reached before
     // execute() returns is posted, so on_done is never called inline.
@@ -654,16 +674,29 @@ struct session::impl final : session_core {
       fl.cookie_buf += '=';
       fl.cookie_buf += value;
     }
-    http::request_head head;
-    head.method = fl.req.method;
-    head.target = fl.cur.target;
-    head.host = fl.host_header;
-    head.layers = layers;
-    head.cookie = fl.cookie_buf;
-    head.authorization = fl.auth_value;
-    head.body = fl.req.body;
-    fl.wbuf.clear();
-    http::write_request(fl.wbuf, head);
+    const bool plain = fl.req.headers.empty() && fl.cookie_buf.empty() && fl.auth_value.empty() &&
+                       fl.req.body.empty() && !fl.defaults_without_auth;
+    if (!(plain && fl.wbuf_plain && fl.wbuf_method == fl.req.method &&
+          fl.wbuf_target == fl.cur.target && fl.wbuf_host == fl.host_header &&
+          fl.wbuf_defaults == default_headers)) {
+      http::request_head head;
+      head.method = fl.req.method;
+      head.target = fl.cur.target;
+      head.host = fl.host_header;
+      head.layers = layers;
+      head.cookie = fl.cookie_buf;
+      head.authorization = fl.auth_value;
+      head.body = fl.req.body;
+      fl.wbuf.clear();
+      http::write_request(fl.wbuf, head);
+      fl.wbuf_plain = plain;
+      if (plain) {
+        fl.wbuf_method = fl.req.method;
+        fl.wbuf_target = fl.cur.target;
+        fl.wbuf_host = fl.host_header;
+        fl.wbuf_defaults = default_headers;
+      }
+    }
     connection& c = *fl.conn;
     if (c.fd >= 0) {
       fl.wpos = 0;
@@ -759,7 +792,10 @@ struct session::impl final : session_core {
   bool on_bytes(const char* data, size_t n, const error_code& ec) {
     flight& fl = *f;
     if (n > 0) {
-      if (fl.resp.first_byte_ns == 0) fl.resp.first_byte_ns = base::mono_now_ns();
+      // One clock read per receive: the first one dates the first byte, the last one the end
+      // of the response (complete() reads the clock only when no byte ended it).
+      fl.resp.last_byte_ns = base::mono_now_ns();
+      if (fl.resp.first_byte_ns == 0) fl.resp.first_byte_ns = fl.resp.last_byte_ns;
       size_t used = fl.parser.feed(std::string_view(data, n));
       if (fl.parser.failed()) {
         fail("ProtocolError: " + std::string(fl.parser.error()));
@@ -825,11 +861,12 @@ struct session::impl final : session_core {
     if (location != nullptr) return follow_redirect(status, *location);
     fl.resp.status = status;
     fl.resp.reason = parser.reason();
-    fl.resp.headers = std::move(parser.headers());
-    fl.resp.body = std::move(parser.body());
+    // Swapped, not moved: the parser refills the list and body it gets back (see clear_response).
+    fl.resp.headers.swap(parser.headers());
+    fl.resp.body.swap(parser.body());
     fl.resp.content_bytes = parser.body_bytes();
     fl.resp.url = fl.cur_text;
-    complete();
+    complete(fl.resp.last_byte_ns);
   }
 
   void follow_redirect(int status, const std::string& location) {
@@ -873,25 +910,28 @@ struct session::impl final : session_core {
     flight& fl = *f;
     if (fl.conn != nullptr && close_connection) fl.conn->close();
     fl.resp.status = 0;
+    fl.resp.reason.clear();
+    fl.resp.headers.clear();
+    fl.resp.body.clear();
     fl.resp.error = std::move(message);
     if (fl.resp.url.empty() && !fl.cur.host.empty()) fl.resp.url = fl.cur_text;
-    complete();
+    complete(0);
   }
 
-  // Finishes the request: the flight goes back to the pool before the user's completion runs,
-  // so it may start the next request or destroy the session.
-  void complete() {
+  // Finishes the request (done_ns: when its last byte arrived, 0 to read the clock now). The
+  // session is free before the user's completion runs, so it may start the next request (on
+  // another flight) or destroy the session; the flight returns to the pool after it.
+  void complete(int64_t done_ns) {
     flight* fl = f;
-    fl->resp.done_ns = base::mono_now_ns();
+    fl->resp.done_ns = done_ns != 0 ? done_ns : base::mono_now_ns();
     completion cb = std::move(fl->on_done);
-    response r = std::move(fl->resp);
     f = nullptr;
-    t.release(fl);
     if (in_execute) {
-      post_completion(std::move(cb), std::move(r));
-      return;
+      post_completion(std::move(cb), std::move(fl->resp));
+    } else if (cb) {
+      cb(std::move(fl->resp));
     }
-    if (cb) cb(std::move(r));
+    t.release(fl);
   }
 
   void post_completion(completion cb, response r) {
@@ -906,6 +946,9 @@ struct session::impl final : session_core {
     flight* fl = f;
     if (fl->conn != nullptr) fl->conn->close();
     fl->resp.status = 0;
+    fl->resp.reason.clear();
+    fl->resp.headers.clear();
+    fl->resp.body.clear();
     fl->resp.error = "cancelled";
     fl->resp.done_ns = base::mono_now_ns();
     completion cb = std::move(fl->on_done);

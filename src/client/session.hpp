@@ -79,6 +79,7 @@ struct response {
   std::string error;              // empty: transport OK; otherwise a stable error string
   int64_t start_ns = 0;           // base::mono_now_ns() when the request was handed to execute
   int64_t first_byte_ns = 0;      // when the first response byte arrived (0: never)
+  int64_t last_byte_ns = 0;       // when the last bytes received so far arrived (0: none)
   int64_t done_ns = 0;            // when the response completed or failed
   int redirects = 0;              // how many redirects were followed
 

@@ -91,6 +91,10 @@ struct shard::impl {
   int index;
   run_shared& shared;
   shard& owner;
+  // Finished responses of this shard's users, kept for the next requests with their strings'
+  // capacity (bounded; large bodies are not kept).
+  static constexpr size_t max_spare_responses = 1024;
+  std::vector<std::unique_ptr<detail::response_data>> spare_responses;
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::unique_ptr<client::transport> transport;
@@ -154,6 +158,46 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   }
 
   // --- user_runtime ---
+  detail::response_data* new_response_data() override {
+    auto& spare = sh_.spare_responses;
+    detail::response_data* d;
+    if (spare.empty()) {
+      d = new detail::response_data();
+    } else {
+      d = spare.back().release();
+      spare.pop_back();
+    }
+    d->runtime = this;
+    return d;
+  }
+
+  void recycle(detail::response_data* d) noexcept override {
+    std::unique_ptr<detail::response_data> p(d);
+    auto& spare = sh_.spare_responses;
+    if (spare.size() >= shard::impl::max_spare_responses) return;
+    if (d->body.capacity() > (64 << 10)) std::string().swap(d->body);
+    if (d->headers.capacity() > 64) header_list().swap(d->headers);
+    d->method.clear();
+    d->name.clear();
+    d->url.clear();
+    d->request_url.clear();
+    d->status = 0;
+    d->reason.clear();
+    d->body.clear();  // headers are replaced by the next completion (swapped in)
+    d->content_bytes = 0;
+    d->error.clear();
+    d->start_ns = d->done_ns = d->intended_start_ns = 0;
+    d->catch_response = false;
+    d->reported = false;
+    d->manual = detail::response_data::verdict::none;
+    d->failure_message.clear();
+    d->runtime = nullptr;
+    try {
+      spare.push_back(std::move(p));
+    } catch (...) {
+    }
+  }
+
   void send(std::string_view method, std::string url, request_options&& opts,
             detail::response_data* out, std::coroutine_handle<> h) override {
     client::request req;
@@ -191,12 +235,13 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       out->start_ns = r.start_ns;
       out->intended_start_ns = r.start_ns - lag_ns_;
       out->status = r.status;
-      out->reason = std::move(r.reason);
-      out->headers = std::move(r.headers);
-      out->body = std::move(r.body);
+      // Swapped: the session's pooled response gets back strings with capacity to refill.
+      out->reason.swap(r.reason);
+      out->headers.swap(r.headers);
+      out->body.swap(r.body);
       out->content_bytes = r.content_bytes;
-      out->url = std::move(r.url);
-      out->error = std::move(r.error);
+      out->url.swap(r.url);
+      out->error.swap(r.error);
       out->done_ns = r.done_ns ? r.done_ns : base::mono_now_ns();
       if (killed_ || out->error == "cancelled") {
         out->reported = true;  // an aborted request is not a result

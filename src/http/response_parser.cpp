@@ -50,13 +50,15 @@ void response_parser::reset(const parser_options& options) {
   status_ = 0;
   version_minor_ = 1;
   reason_.clear();
-  headers_.clear();
   keep_alive_ = true;
   remaining_ = 0;
   chunk_ = chunk_state::size_line;
   line_.clear();
   trailer_bytes_ = 0;
   body_.clear();
+  // A body handed back by the consumer (swap) is reused, unless it is large: an idle pooled
+  // parser must not pin a big response's memory.
+  if (body_.capacity() > (64 << 10)) std::string().swap(body_);
   body_bytes_ = 0;
   wire_body_bytes_ = 0;
   coding_ = content_coding::identity;
@@ -160,9 +162,7 @@ size_t response_parser::feed_headers(std::string_view data) {
     if (end != std::string_view::npos) {
       head_total_ += end;
       if (head_total_ > limit) return fail(err_headers_too_large);
-      bool final = parse_head(take.substr(0, end));
-      if (state_ == state::failed) return end;
-      if (final) choose_framing();
+      parse_head(take.substr(0, end));
       return end;
     }
   }
@@ -179,12 +179,10 @@ size_t response_parser::feed_headers(std::string_view data) {
   if (head_total_ > limit) return fail(err_headers_too_large);
   size_t consumed = end - old;
   head_buf_.resize(end);
-  bool final = parse_head(head_buf_);
+  parse_head(head_buf_);
   // A head split across reads is rare: do not keep its buffer with an idle connection.
   std::string().swap(head_buf_);
   head_scan_ = 0;
-  if (state_ == state::failed) return consumed;
-  if (final) choose_framing();
   return consumed;
 }
 
@@ -210,86 +208,54 @@ bool response_parser::parse_status_line(std::string_view line) {
   return true;
 }
 
-bool response_parser::parse_head(std::string_view block) {
-  headers_.clear();
-  if (headers_.capacity() < expected_headers) headers_.reserve(expected_headers);
-  bool first = true;
-  while (!block.empty()) {
-    size_t nl = block.find('\n');
-    std::string_view line = block.substr(0, nl);
-    block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (first) {
-      if (!parse_status_line(line)) {
-        fail(err_status_line);
-        return false;
-      }
-      first = false;
-      continue;
-    }
-    if (line.empty()) break;
-    if (line.front() == ' ' || line.front() == '\t') {
-      // obs-fold (RFC 9112 5.2): a user agent replaces it with a space.
-      if (headers_.empty()) {
-        fail(err_header);
-        return false;
-      }
-      std::string_view more = trim_ows(line);
-      if (!more.empty()) {
-        headers_.back().second += ' ';
-        headers_.back().second.append(more);
-      }
-      continue;
-    }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      fail(err_header);
-      return false;
-    }
-    std::string_view name = line.substr(0, colon);
-    for (char c : name)
-      if (!is_tchar(c)) {
-        fail(err_header);
-        return false;
-      }
-    std::string_view value = trim_ows(line.substr(colon + 1));
-    for (char c : value)
-      if (c == '\0' || c == '\r') {
-        fail(err_header);
-        return false;
-      }
-    headers_.emplace_back(std::string(name), std::string(value));
+namespace {
+
+// True when v holds a NUL or a CR (not allowed in a field value): eight bytes at a time.
+bool has_nul_or_cr(std::string_view v) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  constexpr uint64_t crs = 0x0d0d0d0d0d0d0d0dull;
+  const char* p = v.data();
+  size_t n = v.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    uint64_t x = w ^ crs;
+    if ((((w - ones) & ~w) | ((x - ones) & ~x)) & highs) return true;
   }
-  if (status_ >= 100 && status_ < 200 && status_ != 101) {
-    // Interim response (100 Continue, 103 Early Hints): skip it, the final one follows.
-    headers_.clear();
-    reason_.clear();
-    status_ = 0;
-    return false;
-  }
-  return true;
+  for (; n > 0; ++p, --n)
+    if (*p == '\0' || *p == '\r') return true;
+  return false;
 }
 
-bool response_parser::choose_framing() {
+}  // namespace
+
+// The fields that decide the framing and the connection's fate, noted while the head is parsed.
+struct response_parser::framing_fields {
   bool close = false, keep = false;
   bool has_te = false, chunked = false, has_cl = false, cl_bad = false;
   uint64_t length = 0;
-  const std::string* encoding = nullptr;
-  for (const auto& [name, value] : headers_) {
-    // Only four names matter here: skip the others by length before comparing.
+  size_t encoding = std::string::npos;  // index of the Content-Encoding field
+
+  void note(const std::string& name, const std::string& value, size_t index) {
+    // Only four names matter: skip the others by length and first letter before comparing.
     size_t len = name.size();
-    if (len != 10 && len != 14 && len != 16 && len != 17) continue;
-    if (iequals(name, "Connection")) {
-      close = close || has_token(value, "close");
-      keep = keep || has_token(value, "keep-alive");
-    } else if (iequals(name, "Transfer-Encoding")) {
+    char first = static_cast<char>(name[0] | 0x20);
+    if (first != 'c' && first != 't') return;
+    if (len == 10 && iequals(name, "Connection")) {
+      if (iequals(value, "keep-alive")) {
+        keep = true;
+      } else {
+        close = close || has_token(value, "close");
+        keep = keep || has_token(value, "keep-alive");
+      }
+    } else if (len == 17 && iequals(name, "Transfer-Encoding")) {
       has_te = true;
       // Chunked must be the final coding: check the last item of the last header.
       std::string_view v = trim_ows(value);
       size_t comma = v.rfind(',');
       std::string_view last = trim_ows(comma == std::string_view::npos ? v : v.substr(comma + 1));
       chunked = iequals(last, "chunked");
-    } else if (iequals(name, "Content-Length")) {
+    } else if (len == 14 && iequals(name, "Content-Length")) {
       std::string_view v = value;
       while (true) {
         size_t comma = v.find(',');
@@ -309,19 +275,103 @@ bool response_parser::choose_framing() {
         if (comma == std::string_view::npos) break;
         v.remove_prefix(comma + 1);
       }
-    } else if (iequals(name, "Content-Encoding")) {
-      encoding = &value;
+    } else if (len == 16 && iequals(name, "Content-Encoding")) {
+      encoding = index;
     }
   }
+};
+
+bool response_parser::parse_head(std::string_view block) {
+  // Fields are assigned over the list's existing strings, so a list handed back by the consumer
+  // (see headers()) is refilled without allocating; the framing fields are noted on the way.
+  size_t n = 0;
+  framing_fields ff;
+  bool folded = false;
+  auto finish_list = [&] { headers_.resize(n); };
+  bool first = true;
+  while (!block.empty()) {
+    size_t nl = block.find('\n');
+    std::string_view line = block.substr(0, nl);
+    block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (first) {
+      if (!parse_status_line(line)) {
+        finish_list();
+        fail(err_status_line);
+        return false;
+      }
+      first = false;
+      continue;
+    }
+    if (line.empty()) break;
+    if (line.front() == ' ' || line.front() == '\t') {
+      // obs-fold (RFC 9112 5.2): a user agent replaces it with a space.
+      if (n == 0) {
+        finish_list();
+        fail(err_header);
+        return false;
+      }
+      std::string_view more = trim_ows(line);
+      if (!more.empty()) {
+        headers_[n - 1].second += ' ';
+        headers_[n - 1].second.append(more);
+        folded = true;
+      }
+      continue;
+    }
+    // The name: token characters up to the colon (one pass finds and checks it).
+    size_t colon = 0;
+    while (colon < line.size() && is_tchar(line[colon])) ++colon;
+    if (colon == 0 || colon == line.size() || line[colon] != ':') {
+      finish_list();
+      fail(err_header);
+      return false;
+    }
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = trim_ows(line.substr(colon + 1));
+    if (has_nul_or_cr(value)) {
+      finish_list();
+      fail(err_header);
+      return false;
+    }
+    if (n < headers_.size()) {
+      headers_[n].first.assign(name);
+      headers_[n].second.assign(value);
+    } else {
+      headers_.emplace_back(std::string(name), std::string(value));
+    }
+    if (!folded) ff.note(headers_[n].first, headers_[n].second, n);
+    ++n;
+  }
+  finish_list();
+  if (status_ >= 100 && status_ < 200 && status_ != 101) {
+    // Interim response (100 Continue, 103 Early Hints): skip it, the final one follows.
+    headers_.clear();
+    reason_.clear();
+    status_ = 0;
+    return false;
+  }
+  if (folded) {  // a folded line may have continued a framing field: note them all again
+    ff = framing_fields{};
+    for (size_t i = 0; i < headers_.size(); ++i) ff.note(headers_[i].first, headers_[i].second, i);
+  }
+  choose_framing(ff);
+  return true;
+}
+
+void response_parser::choose_framing(const framing_fields& ff) {
+  const bool close = ff.close, keep = ff.keep, has_te = ff.has_te, chunked = ff.chunked;
+  const bool has_cl = ff.has_cl, cl_bad = ff.cl_bad;
+  const uint64_t length = ff.length;
   keep_alive_ = version_minor_ == 1 ? !close : (keep && !close);
   if (status_ == 101) keep_alive_ = false;
 
   if (options_.head_request || status_ == 204 || status_ == 304 || status_ < 200) {
     finish();
-    return true;
+    return;
   }
-  if (options_.decode_content && encoding != nullptr) {
-    coding_ = parse_content_coding(*encoding);
+  if (options_.decode_content && ff.encoding != std::string::npos) {
+    coding_ = parse_content_coding(headers_[ff.encoding].second);
     if (coding_ == content_coding::unsupported) coding_ = content_coding::identity;
     if (coding_ != content_coding::identity) decoder_.reset(coding_);
   }
@@ -336,21 +386,20 @@ bool response_parser::choose_framing() {
       state_ = state::body_close;
       keep_alive_ = false;
     }
-    return true;
+    return;
   }
   if (has_cl) {
     if (cl_bad) {
       fail(err_content_length);
-      return false;
+      return;
     }
     remaining_ = length;
     state_ = state::body_length;
     if (length == 0) finish();
-    return true;
+    return;
   }
   state_ = state::body_close;
   keep_alive_ = false;
-  return true;
 }
 
 void response_parser::on_body_bytes(std::string_view bytes) {
@@ -461,7 +510,7 @@ size_t response_parser::feed_chunked(std::string_view data) {
         char c = rest.front();
         ++used;
         if (c == '\r' && line_.empty()) {
-          line_ = "\r";
+          line_.push_back('\r');
         } else if (c == '\n') {
           line_.clear();
           chunk_ = chunk_state::size_line;

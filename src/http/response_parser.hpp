@@ -66,9 +66,12 @@ class response_parser {
 
   size_t fail(std::string_view message);
   size_t feed_headers(std::string_view data);
-  bool parse_head(std::string_view block);  // false: error set, or 1xx skipped (state stays)
+  struct framing_fields;
+  // Parses a whole head; a final response also gets its framing. false: error set, or a 1xx
+  // response skipped (state stays headers).
+  bool parse_head(std::string_view block);
   bool parse_status_line(std::string_view line);
-  bool choose_framing();
+  void choose_framing(const framing_fields& ff);
   void on_body_bytes(std::string_view bytes);
   void finish();
   size_t feed_chunked(std::string_view data);

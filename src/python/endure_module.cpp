@@ -173,7 +173,6 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   std::string method = req.method;
   auto o = std::make_shared<op>();
   o->session = s;
-  int64_t start_ns = base::mono_now_ns();
   if (h->on_user_greenlet()) {
     s->execute(std::move(req), [h, o](client::response&& r) {
       o->resp = std::move(r);
@@ -193,6 +192,7 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     PyEval_RestoreThread(ts);
   }
   client::response& r = o->resp;
+  int64_t start_ns = r.start_ns;  // stamped by execute()
   int64_t done_ns = r.done_ns ? r.done_ns : base::mono_now_ns();
   if (r.error == "cancelled") {  // the test stopped under this request: not a result
     PyErr_SetNone(gl::exit_type());

@@ -216,6 +216,58 @@ TEST(session, keep_alive_connection_is_reused) {
   EXPECT_NE(reqs[0].find("User-Agent: endure/0.1\r\n"), std::string::npos);
 }
 
+// Request bytes of a plain request are reused by the pooled request state: every change of
+// method, path, host or default headers, and every session's own defaults, must still show.
+TEST(session, reused_request_bytes_follow_every_change) {
+  raw_server* srv = nullptr;
+  raw_server server(serve(&srv, [](const std::string&) { return reply(200, "ok"); }));
+  srv = &server;
+  client_fixture c(server.base());
+  session other(c.t, server.base());
+  auto head_of = [](const std::string& req) { return req.substr(0, req.find("\r\n\r\n")); };
+  auto run_other = [&](request r) {
+    bool done = false;
+    other.execute(std::move(r), [&](response&&) { done = true; });
+    while (!done) {
+      c.io.restart();
+      c.io.run_one_for(10ms);
+    }
+  };
+  EXPECT_EQ(c.get("/a").status, 200);
+  EXPECT_EQ(c.get("/a").status, 200);
+  c.s.default_headers().emplace_back("X-Token", "1");
+  EXPECT_EQ(c.get("/a").status, 200);
+  c.s.default_headers()[0].second = "2";
+  EXPECT_EQ(c.get("/a").status, 200);
+  request plain_other;
+  plain_other.url = "/a";
+  run_other(std::move(plain_other));
+  request head;
+  head.method = "HEAD";
+  head.url = "/a";
+  EXPECT_EQ(c.run(std::move(head)).status, 200);
+  EXPECT_EQ(c.get("/b").status, 200);
+  request with_header;
+  with_header.url = "/b";
+  with_header.headers = {{"X-Once", "y"}};
+  EXPECT_EQ(c.run(std::move(with_header)).status, 200);
+  EXPECT_EQ(c.get("/b").status, 200);
+
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 9u);
+  EXPECT_EQ(head_of(reqs[0]), head_of(reqs[1]));
+  EXPECT_EQ(reqs[1].find("X-Token"), std::string::npos);
+  EXPECT_NE(reqs[2].find("\r\nX-Token: 1\r\n"), std::string::npos);
+  EXPECT_NE(reqs[3].find("\r\nX-Token: 2\r\n"), std::string::npos);
+  EXPECT_EQ(reqs[4].find("X-Token"), std::string::npos);  // the other session's defaults
+  EXPECT_EQ(method_of(reqs[5]), "HEAD");
+  EXPECT_NE(reqs[5].find("X-Token: 2"), std::string::npos);
+  EXPECT_EQ(target_of(reqs[6]), "/b");
+  EXPECT_NE(reqs[7].find("\r\nX-Once: y\r\n"), std::string::npos);
+  EXPECT_EQ(reqs[8].find("X-Once"), std::string::npos);
+  EXPECT_EQ(head_of(reqs[8]), head_of(reqs[6]));
+}
+
 TEST(session, idle_keep_alive_close_is_retried_silently) {
   std::atomic<bool> first_closed{false};
   raw_server server([&](peer<tcp::socket>& p, int index) {

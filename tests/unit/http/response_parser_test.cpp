@@ -112,6 +112,67 @@ TEST(response_parser, headers_are_kept_in_order) {
   EXPECT_EQ(p.reason(), "Not Found");
 }
 
+// The consumer may hand a used list back (swap) so the next head refills its strings without
+// allocating: what it held before must never show through.
+TEST(response_parser, a_list_handed_back_is_refilled_exactly) {
+  response_parser p;
+  p.reset({});
+  field_list old = {{"Old-Header-With-A-Long-Name", std::string(100, 'x')},
+                    {"Set-Cookie", "stale=1"}, {"C", "3"}, {"D", "4"}};
+  p.headers().swap(old);
+  p.feed("HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nok");
+  ASSERT_TRUE(p.done());
+  EXPECT_EQ(p.headers(), (field_list{{"Server", "s"}, {"Content-Length", "2"}}));
+  EXPECT_EQ(p.body(), "ok");
+
+  // A longer head than the list held grows it; a failed head leaves only what it parsed.
+  field_list two = {{"A", "1"}};
+  p.reset({});
+  p.headers().swap(two);
+  p.feed("HTTP/1.1 200 OK\r\nA: x\r\nB: y\r\nC: z\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(p.done());
+  EXPECT_EQ(p.headers().size(), 4u);
+  EXPECT_EQ(p.headers()[0].second, "x");
+  p.reset({});
+  p.feed("HTTP/1.1 200 OK\r\nGood: 1\r\nBad header\r\n\r\n");
+  ASSERT_TRUE(p.failed());
+  EXPECT_EQ(p.headers(), (field_list{{"Good", "1"}}));
+}
+
+// Framing fields are noted while parsing; a folded line may continue one of them.
+TEST(response_parser, folded_transfer_encoding_still_frames_as_chunked) {
+  std::string r =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\r\n chunked\r\n\r\n"
+      "0\r\n\r\n";
+  parser_options o;
+  o.decode_content = false;
+  response_parser p;
+  p.reset(o);
+  EXPECT_EQ(p.feed(r), r.size());
+  EXPECT_TRUE(p.done());
+  EXPECT_EQ(*find_field(p.headers(), "transfer-encoding"), "gzip, chunked");
+}
+
+// NUL or CR inside a field value, at every position of an 8-byte word and in the tail.
+TEST(response_parser, nul_or_cr_anywhere_in_a_value_is_rejected) {
+  for (size_t len : {1u, 7u, 8u, 9u, 17u, 40u})
+    for (size_t at = 0; at < len; ++at)
+      for (char bad : {'\0', '\r'}) {
+        std::string value(len, 'v');
+        value[at] = bad;
+        std::string r = "HTTP/1.1 200 OK\r\nX: " + value + "\r\nContent-Length: 0\r\n\r\n";
+        response_parser p;
+        p.reset({});
+        p.feed(r);
+        EXPECT_TRUE(p.failed()) << "len " << len << " at " << at << " byte " << int(bad);
+        EXPECT_EQ(p.error(), response_parser::err_header);
+      }
+  response_parser p;
+  p.reset({});
+  p.feed("HTTP/1.1 200 OK\r\nX: \x0e\x0c\x1d\x8d\xff tab\there\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(p.done()) << p.error();
+}
+
 TEST(response_parser, chunked_with_extensions_and_trailers) {
   std::string r =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
