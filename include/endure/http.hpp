@@ -60,8 +60,9 @@ struct response_data {
 // Implemented by the engine; one per user. Calls happen on the user's shard thread.
 struct user_runtime {
   virtual ~user_runtime() = default;
-  // Starts the request; fills *out and resumes `h` on completion (never inline).
-  virtual void send(std::string_view method, std::string url, request_options&& opts,
+  // Starts the request (opts: nullptr for none); fills *out and resumes `h` on completion (never
+  // inline).
+  virtual void send(std::string_view method, std::string url, request_options* opts,
                     response_data* out, std::coroutine_handle<> h) = 0;
   // True when the user was killed while suspended: the awaiter throws detail::user_killed.
   virtual bool is_killed() const = 0;
@@ -174,11 +175,14 @@ class [[nodiscard]] request_awaitable {
   request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url,
                     request_options opts)
       : rt_(rt), method_(method), url_(std::move(url)), opts_(std::move(opts)) {}
+  // Without options (the common case: nothing to build, move or destroy).
+  request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url)
+      : rt_(rt), method_(method), url_(std::move(url)) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
     data_.reset(rt_->new_response_data());
-    data_->catch_response = opts_.catch_response;
-    rt_->send(method_, std::move(url_), std::move(opts_), data_.get(), h);
+    data_->catch_response = opts_ && opts_->catch_response;
+    rt_->send(method_, std::move(url_), opts_ ? &*opts_ : nullptr, data_.get(), h);
   }
   response await_resume() {
     if (rt_->is_killed()) throw detail::user_killed{};
@@ -189,7 +193,7 @@ class [[nodiscard]] request_awaitable {
   detail::user_runtime* rt_;
   std::string_view method_;
   std::string url_;
-  request_options opts_;
+  std::optional<request_options> opts_;
   detail::response_data_ptr data_;
 };
 
@@ -237,7 +241,7 @@ class http_client {
     return request_awaitable(rt_, m, std::move(url), std::move(o));
   }
   request_awaitable req(std::string_view m, std::string& url) {
-    return request_awaitable(rt_, m, std::move(url), request_options());
+    return request_awaitable(rt_, m, std::move(url));
   }
   detail::user_runtime* rt_ = nullptr;
 };

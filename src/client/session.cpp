@@ -387,7 +387,21 @@ void transport::impl::release(flight* f) {
   ++f->epoch;
   f->conn = nullptr;
   f->on_done = nullptr;
-  f->req = request{};
+  // The request is emptied in place (capacity kept for the next one, except a large body).
+  request& r = f->req;
+  r.method.clear();
+  r.url.clear();
+  r.headers.clear();
+  r.params.clear();
+  if (r.body.capacity() > (64 << 10))
+    std::string().swap(r.body);
+  else
+    r.body.clear();
+  r.allow_redirects = true;
+  r.timeout.reset();
+  r.verify.reset();
+  r.basic_auth.reset();
+  r.cookies.clear();
   f->defaults_without_auth.reset();
   if (free_flights.size() >= max_free_flights) {
     f->retired = true;
@@ -511,11 +525,16 @@ struct session::impl final : session_core {
     // Target URL (resolved once per distinct (base, reference) per shard).
     const auto& target = t.resolve_target(base_url, fl.req.url);
     if (!target.error.empty()) return fail(target.error);
-    fl.cur = target.u;
     if (fl.req.params.empty()) {
-      fl.host_header = target.host_header;
-      fl.cur_text = target.text;
+      // A pooled flight usually served the same URL last time: its copy is still right when
+      // the text (scheme, host, port, target) and the userinfo are equal.
+      if (fl.cur_text != target.text || fl.cur.userinfo != target.u.userinfo) {
+        fl.cur = target.u;
+        fl.host_header = target.host_header;
+        fl.cur_text = target.text;
+      }
     } else {
+      fl.cur = target.u;
       http::append_query(fl.cur.target, fl.req.params);
       fl.host_header = fl.cur.host_header();
       fl.cur_text = fl.cur.to_string();

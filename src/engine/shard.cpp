@@ -198,35 +198,37 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     }
   }
 
-  void send(std::string_view method, std::string url, request_options&& opts,
+  void send(std::string_view method, std::string url, request_options* opts,
             detail::response_data* out, std::coroutine_handle<> h) override {
     client::request req;
-    req.method = std::string(method);
+    req.method.assign(method);
     out->method = req.method;
-    out->name = opts.name.empty() ? url : std::move(opts.name);
+    out->name = opts == nullptr || opts->name.empty() ? url : std::move(opts->name);
     out->request_url = url;
     req.url = std::move(url);
-    req.headers = std::move(opts.headers);
-    req.params = std::move(opts.params);
-    if (!opts.json.is_null()) {
-      req.body = opts.json.dump();
-      if (!has_header(req.headers, "Content-Type"))
-        req.headers.emplace_back("Content-Type", "application/json");
-    } else if (!opts.data.empty()) {
-      for (const auto& [k, v] : opts.data) {
-        if (!req.body.empty()) req.body += '&';
-        req.body += url_encode(k) + '=' + url_encode(v);
+    if (opts != nullptr) {
+      req.headers = std::move(opts->headers);
+      req.params = std::move(opts->params);
+      if (!opts->json.is_null()) {
+        req.body = opts->json.dump();
+        if (!has_header(req.headers, "Content-Type"))
+          req.headers.emplace_back("Content-Type", "application/json");
+      } else if (!opts->data.empty()) {
+        for (const auto& [k, v] : opts->data) {
+          if (!req.body.empty()) req.body += '&';
+          req.body += url_encode(k) + '=' + url_encode(v);
+        }
+        if (!has_header(req.headers, "Content-Type"))
+          req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+      } else {
+        req.body = std::move(opts->body);
       }
-      if (!has_header(req.headers, "Content-Type"))
-        req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-    } else {
-      req.body = std::move(opts.body);
+      req.allow_redirects = opts->allow_redirects;
+      req.timeout = opts->timeout;
+      req.verify = opts->verify;
+      req.basic_auth = std::move(opts->auth);
+      req.cookies = std::move(opts->cookies);
     }
-    req.allow_redirects = opts.allow_redirects;
-    req.timeout = opts.timeout;
-    req.verify = opts.verify;
-    req.basic_auth = std::move(opts.auth);
-    req.cookies = std::move(opts.cookies);
     in_request_ = true;
     pending_ = h;
     session_.execute(std::move(req), [this, out](client::response&& r) {
