@@ -152,8 +152,15 @@ struct transport::impl {
   const target_entry& resolve_target(const std::string& base_url, const std::string& ref) {
     bool absolute = ref.find("://") != std::string::npos;
     std::string_view key_base = absolute ? std::string_view() : std::string_view(base_url);
-    size_t h = std::hash<std::string_view>{}(ref) * 31 + std::hash<std::string_view>{}(key_base);
-    target_entry& e = targets[h % target_cache_slots];
+    // A cheap slot hash (FNV-1a over the reference, the base's length and its last bytes, which
+    // carry the port): a collision only costs a re-parse, the key is compared in full.
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](unsigned char c) { h = (h ^ c) * 1099511628211ull; };
+    for (char c : ref) mix(static_cast<unsigned char>(c));
+    mix(static_cast<unsigned char>(key_base.size()));
+    for (size_t i = key_base.size() > 6 ? key_base.size() - 6 : 0; i < key_base.size(); ++i)
+      mix(static_cast<unsigned char>(key_base[i]));
+    target_entry& e = targets[(h ^ (h >> 29)) % target_cache_slots];
     if (e.used && e.ref == ref && e.base_url == key_base) return e;
     e.used = true;
     e.base_url.assign(key_base);

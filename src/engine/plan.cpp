@@ -71,6 +71,7 @@ weighted_picker::weighted_picker(const std::vector<int>& weights) {
 }
 
 size_t weighted_picker::pick(base::rng& r) const {
+  if (cumulative_.size() == 1) return 0;  // one task: no draw (as Python users)
   uint64_t x = r.below(total_);
   return static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), x) -
                              cumulative_.begin());

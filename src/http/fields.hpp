@@ -1,6 +1,8 @@
 // http::fields: the header list type shared by the HTTP modules and case-insensitive name helpers.
 // Pure: no I/O. Header names are compared case-insensitively everywhere.
 #pragma once
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,10 +15,28 @@ using field_list = std::vector<std::pair<std::string, std::string>>;
 
 inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
+// Eight bytes with ASCII A-Z lowered (other bytes, including non-ASCII ones, unchanged).
+inline uint64_t ascii_lower8(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const uint64_t low7 = w & ~highs;
+  const uint64_t at_least_A = low7 + ones * (0x80 - 'A');
+  const uint64_t above_Z = low7 + ones * (0x80 - 'Z' - 1);
+  const uint64_t upper = (at_least_A ^ above_Z) & ~w & highs;
+  return w | (upper >> 2);
+}
+
+// ASCII case-insensitive equality (header names, tokens), eight bytes at a time.
 inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y && ascii_lower8(x) != ascii_lower8(y)) return false;
+  }
+  for (; i < a.size(); ++i)
+    if (a[i] != b[i] && ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
 }
 

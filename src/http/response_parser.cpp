@@ -22,10 +22,12 @@ bool is_tchar(char c) { return tchar_table[static_cast<unsigned char>(c)]; }
 // Headers a response usually carries (nginx sends 6 to 9): one allocation for the list.
 constexpr size_t expected_headers = 12;
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+inline std::string_view trim_ows(std::string_view s) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  while (b < e && (*b == ' ' || *b == '\t')) ++b;
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
+  return {b, static_cast<size_t>(e - b)};
 }
 
 int hex_digit(char c) {
@@ -216,11 +218,16 @@ bool has_nul_or_cr(std::string_view v) {
   constexpr uint64_t crs = 0x0d0d0d0d0d0d0d0dull;
   const char* p = v.data();
   size_t n = v.size();
-  for (; n >= 8; p += 8, n -= 8) {
+  auto bad_word = [&](const char* at) {
     uint64_t w;
-    std::memcpy(&w, p, 8);
+    std::memcpy(&w, at, 8);
     uint64_t x = w ^ crs;
-    if ((((w - ones) & ~w) | ((x - ones) & ~x)) & highs) return true;
+    return ((((w - ones) & ~w) | ((x - ones) & ~x)) & highs) != 0;
+  };
+  if (n >= 8) {
+    for (; n > 8; p += 8, n -= 8)
+      if (bad_word(p)) return true;
+    return bad_word(p + n - 8);  // the last 8 bytes (overlapping what was checked)
   }
   for (; n > 0; ++p, --n)
     if (*p == '\0' || *p == '\r') return true;
@@ -335,8 +342,11 @@ bool response_parser::parse_head(std::string_view block) {
       return false;
     }
     if (n < headers_.size()) {
-      headers_[n].first.assign(name);
-      headers_[n].second.assign(value);
+      auto& [k, v] = headers_[n];
+      k.clear();  // clear + append: cheaper than assign's general replace
+      k.append(name.data(), name.size());
+      v.clear();
+      v.append(value.data(), value.size());
     } else {
       headers_.emplace_back(std::string(name), std::string(value));
     }
