@@ -1020,7 +1020,7 @@ session::~session() {
   if (impl_) impl_->shutdown();
 }
 
-void session::execute(request req, completion on_done) {
+void session::execute(request&& req, completion&& on_done) {
   impl_->execute(std::move(req), std::move(on_done));
 }
 

@@ -115,7 +115,7 @@ class session {
 
   // Starts a request. on_done is called exactly once, from the transport's io_context, never
   // inline from execute(). Transport failures arrive as response::error, never as exceptions.
-  void execute(request req, completion on_done);
+  void execute(request&& req, completion&& on_done);
   // Aborts the request in flight (if any): its completion is called with error "cancelled".
   void cancel();
 

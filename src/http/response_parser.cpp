@@ -292,66 +292,73 @@ bool response_parser::parse_head(std::string_view block) {
   // Fields are assigned over the list's existing strings, so a list handed back by the consumer
   // (see headers()) is refilled without allocating; the framing fields are noted on the way.
   size_t n = 0;
+  if (headers_.capacity() < expected_headers) headers_.reserve(expected_headers);
   framing_fields ff;
   bool folded = false;
   auto finish_list = [&] { headers_.resize(n); };
-  bool first = true;
-  while (!block.empty()) {
-    size_t nl = block.find('\n');
-    std::string_view line = block.substr(0, nl);
-    block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
+  auto bad = [&](std::string_view message) {
+    finish_list();
+    fail(message);
+    return false;
+  };
+  // The block ends with the empty line, so its last byte is '\n', which stops every scan below
+  // (no bounds check per byte).
+  if (block.empty() || block.back() != '\n') return bad(err_header);
+  const char* p = block.data();
+  const char* const end = p + block.size();
+  auto line_end = [end](const char* from) {
+    return static_cast<const char*>(std::memchr(from, '\n', static_cast<size_t>(end - from)));
+  };
+  {
+    const char* nl = line_end(p);
+    std::string_view line(p, static_cast<size_t>(nl - p));
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (first) {
-      if (!parse_status_line(line)) {
-        finish_list();
-        fail(err_status_line);
-        return false;
-      }
-      first = false;
-      continue;
-    }
-    if (line.empty()) break;
-    if (line.front() == ' ' || line.front() == '\t') {
+    if (!parse_status_line(line)) return bad(err_status_line);
+    p = nl + 1;
+  }
+  while (true) {
+    const char* name = p;
+    while (is_tchar(*p)) ++p;
+    if (p == name) {
+      if (*p == '\n' || (*p == '\r' && p[1] == '\n')) break;  // the empty line: end of head
+      if (*p != ' ' && *p != '\t') return bad(err_header);
       // obs-fold (RFC 9112 5.2): a user agent replaces it with a space.
-      if (n == 0) {
-        finish_list();
-        fail(err_header);
-        return false;
-      }
-      std::string_view more = trim_ows(line);
+      if (n == 0) return bad(err_header);
+      const char* nl = line_end(p);
+      std::string_view more(p, static_cast<size_t>(nl - p));
+      if (!more.empty() && more.back() == '\r') more.remove_suffix(1);
+      more = trim_ows(more);
+      if (has_nul_or_cr(more)) return bad(err_header);
       if (!more.empty()) {
         headers_[n - 1].second += ' ';
         headers_[n - 1].second.append(more);
         folded = true;
       }
+      p = nl + 1;
       continue;
     }
-    // The name: token characters up to the colon (one pass finds and checks it).
-    size_t colon = 0;
-    while (colon < line.size() && is_tchar(line[colon])) ++colon;
-    if (colon == 0 || colon == line.size() || line[colon] != ':') {
-      finish_list();
-      fail(err_header);
-      return false;
-    }
-    std::string_view name = line.substr(0, colon);
-    std::string_view value = trim_ows(line.substr(colon + 1));
-    if (has_nul_or_cr(value)) {
-      finish_list();
-      fail(err_header);
-      return false;
-    }
+    if (*p != ':') return bad(err_header);
+    const size_t name_len = static_cast<size_t>(p - name);
+    ++p;
+    while (*p == ' ' || *p == '\t') ++p;
+    const char* nl = line_end(p);
+    const char* v_end = nl;
+    if (v_end > p && v_end[-1] == '\r') --v_end;
+    while (v_end > p && (v_end[-1] == ' ' || v_end[-1] == '\t')) --v_end;
+    std::string_view value(p, static_cast<size_t>(v_end - p));
+    if (has_nul_or_cr(value)) return bad(err_header);
     if (n < headers_.size()) {
       auto& [k, v] = headers_[n];
       k.clear();  // clear + append: cheaper than assign's general replace
-      k.append(name.data(), name.size());
+      k.append(name, name_len);
       v.clear();
       v.append(value.data(), value.size());
     } else {
-      headers_.emplace_back(std::string(name), std::string(value));
+      headers_.emplace_back(std::string(name, name_len), std::string(value));
     }
     if (!folded) ff.note(headers_[n].first, headers_[n].second, n);
     ++n;
+    p = nl + 1;
   }
   finish_list();
   if (status_ >= 100 && status_ < 200 && status_ != 101) {
