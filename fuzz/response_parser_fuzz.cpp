@@ -5,6 +5,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   std::string_view data(reinterpret_cast<const char*>(bytes), size);
   const uint8_t flags = endure::fuzz::take_byte(data);
+  const std::string_view whole = data;
   endure::http::parser_options o;
   o.head_request = flags & 1;
   o.decode_content = flags & 2;
@@ -24,5 +25,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   ENDURE_FUZZ_CHECK(p.body().size() <= p.body_bytes());
   ENDURE_FUZZ_CHECK(p.body().size() <= o.max_body_bytes);
   ENDURE_FUZZ_CHECK(p.failed() == !p.error().empty());
+
+  // Differential: the same bytes in one piece reach the same outcome (the in-place fast path
+  // and the buffered path must agree). Error texts may differ (a bad line can be seen before a
+  // head grows too large), success may not.
+  endure::http::response_parser q;
+  q.reset(o);
+  size_t used = q.feed(whole);
+  if (used == whole.size() && !q.done() && !q.failed()) q.on_eof();
+  ENDURE_FUZZ_CHECK(q.done() == p.done());
+  if (p.done() && q.done()) {
+    ENDURE_FUZZ_CHECK(q.status() == p.status());
+    ENDURE_FUZZ_CHECK(q.body() == p.body());
+    ENDURE_FUZZ_CHECK(q.body_bytes() == p.body_bytes());
+    ENDURE_FUZZ_CHECK(q.keep_alive() == p.keep_alive());
+    ENDURE_FUZZ_CHECK(q.headers() == p.headers());
+  }
   return 0;
 }

@@ -156,16 +156,21 @@ size_t find_head_end(std::string_view buf, size_t from, size_t& resume) {
 size_t response_parser::feed_headers(std::string_view data) {
   const size_t limit = options_.max_header_bytes;
   if (head_buf_.empty()) {
-    // Fast path: the whole head is in this segment (the usual case): parse it in place.
+    // Fast path: the whole head is in this segment (the usual case): parse it in place, in the
+    // same pass that finds its end. The parse stops at the segment's last newline within the
+    // first few KB (a sentinel for its scans); a head that does not end there is buffered.
     size_t budget = limit + 4 > head_total_ ? limit + 4 - head_total_ : 0;
     std::string_view take = data.substr(0, std::min(budget, data.size()));
-    size_t resume = 0;
-    size_t end = find_head_end(take, 0, resume);
-    if (end != std::string_view::npos) {
-      head_total_ += end;
-      if (head_total_ > limit) return fail(err_headers_too_large);
-      parse_head(take.substr(0, end));
-      return end;
+    const size_t window = std::min<size_t>(take.size(), 8192);
+    if (const void* last = window ? ::memrchr(take.data(), '\n', window) : nullptr) {
+      size_t upto = static_cast<size_t>(static_cast<const char*>(last) - take.data()) + 1;
+      size_t end = parse_head(take.substr(0, upto));
+      if (state_ == state::failed) return 0;
+      if (end != std::string_view::npos) {
+        head_total_ += end;
+        if (head_total_ > limit) return fail(err_headers_too_large);
+        return end;
+      }
     }
   }
   const size_t old = head_buf_.size();
@@ -181,7 +186,7 @@ size_t response_parser::feed_headers(std::string_view data) {
   if (head_total_ > limit) return fail(err_headers_too_large);
   size_t consumed = end - old;
   head_buf_.resize(end);
-  parse_head(head_buf_);
+  parse_head(head_buf_);  // the whole head: its end is `end`
   // A head split across reads is rare: do not keep its buffer with an idle connection.
   std::string().swap(head_buf_);
   head_scan_ = 0;
@@ -288,7 +293,8 @@ struct response_parser::framing_fields {
   }
 };
 
-bool response_parser::parse_head(std::string_view block) {
+size_t response_parser::parse_head(std::string_view block) {
+  constexpr size_t incomplete = std::string_view::npos;
   // Fields are assigned over the list's existing strings, so a list handed back by the consumer
   // (see headers()) is refilled without allocating; the framing fields are noted on the way.
   size_t n = 0;
@@ -299,10 +305,9 @@ bool response_parser::parse_head(std::string_view block) {
   auto bad = [&](std::string_view message) {
     finish_list();
     fail(message);
-    return false;
+    return size_t{0};
   };
-  // The block ends with the empty line, so its last byte is '\n', which stops every scan below
-  // (no bounds check per byte).
+  // The block's last byte is '\n', which stops every scan below (no bounds check per byte).
   if (block.empty() || block.back() != '\n') return bad(err_header);
   const char* p = block.data();
   const char* const end = p + block.size();
@@ -317,10 +322,14 @@ bool response_parser::parse_head(std::string_view block) {
     p = nl + 1;
   }
   while (true) {
+    if (p == end) return incomplete;  // the head goes on past this block
     const char* name = p;
     while (is_tchar(*p)) ++p;
     if (p == name) {
-      if (*p == '\n' || (*p == '\r' && p[1] == '\n')) break;  // the empty line: end of head
+      if (*p == '\n' || (*p == '\r' && p[1] == '\n')) {  // the empty line: end of the head
+        p += *p == '\n' ? 1 : 2;
+        break;
+      }
       if (*p != ' ' && *p != '\t') return bad(err_header);
       // obs-fold (RFC 9112 5.2): a user agent replaces it with a space.
       if (n == 0) return bad(err_header);
@@ -366,14 +375,14 @@ bool response_parser::parse_head(std::string_view block) {
     headers_.clear();
     reason_.clear();
     status_ = 0;
-    return false;
+    return static_cast<size_t>(p - block.data());
   }
   if (folded) {  // a folded line may have continued a framing field: note them all again
     ff = framing_fields{};
     for (size_t i = 0; i < headers_.size(); ++i) ff.note(headers_[i].first, headers_[i].second, i);
   }
   choose_framing(ff);
-  return true;
+  return static_cast<size_t>(p - block.data());
 }
 
 void response_parser::choose_framing(const framing_fields& ff) {

@@ -67,9 +67,11 @@ class response_parser {
   size_t fail(std::string_view message);
   size_t feed_headers(std::string_view data);
   struct framing_fields;
-  // Parses a whole head; a final response also gets its framing. false: error set, or a 1xx
-  // response skipped (state stays headers).
-  bool parse_head(std::string_view block);
+  // Parses the head at the start of block (whose last byte must be '\n'); a final response
+  // also gets its framing, a 1xx one is skipped (state stays headers). Returns the head's
+  // length, or npos when block ends before the head does (nothing decided); on an error the
+  // state is failed.
+  size_t parse_head(std::string_view block);
   bool parse_status_line(std::string_view line);
   void choose_framing(const framing_fields& ff);
   void on_body_bytes(std::string_view bytes);
