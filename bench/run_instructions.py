@@ -1,0 +1,53 @@
+#!/usr/bin/python3
+# User-space instructions per request of endure's C++ path, deterministic (callgrind): GET / on
+# the pinned nginx, 50 users, no wait; the difference of a LONG- and a SHORT-iteration run
+# divided by their difference, so start-up and shutdown cancel. Prints only.
+#   /usr/bin/python3 bench/run_instructions.py build/release/bin/endure [--short 2000 --long 22000]
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("endure")
+    ap.add_argument("--short", type=int, default=2000)
+    ap.add_argument("--long", type=int, default=22000)
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="endure-instr-")
+    env = dict(os.environ)
+    env["ENDURE_CACHE_DIR"] = os.path.join(work, "cache")
+    target = bl.nginx_target()
+    cpp = os.path.join(bl.HERE, "locustfiles", "get_root.cpp")
+
+    def argv(iterations):
+        return [os.path.abspath(a.endure), "-f", cpp, "--host", target.url, "--headless", "-u", "50",
+                "-r", "1000", "-i", str(iterations), "-t", "300s", "--only-summary", "--threads", "1"]
+
+    try:
+        subprocess.run(argv(100), env=env, cwd=work, capture_output=True, timeout=300)  # compile
+        refs = {}
+        for n in (a.short, a.long):
+            p = subprocess.run(["valgrind", "--tool=callgrind",
+                                "--callgrind-out-file=" + os.path.join(work, f"cg.{n}")] + argv(n),
+                               env=env, cwd=work, capture_output=True, text=True, timeout=900)
+            m = re.search(r"Collected\s*:\s*([\d,]+)|I\s+refs:\s*([\d,]+)", p.stderr)
+            if not m:
+                raise SystemExit(f"no instruction count from callgrind (exit {p.returncode}):\n"
+                                 + p.stderr[-2000:])
+            refs[n] = int((m.group(1) or m.group(2)).replace(",", ""))
+            print(f"-i {n}: {refs[n]:,} instructions", flush=True)
+        per = (refs[a.long] - refs[a.short]) / (a.long - a.short)
+        print(f"user-space instructions per request: {per:,.0f}")
+    finally:
+        target.close()
+
+
+if __name__ == "__main__":
+    main()
