@@ -421,7 +421,14 @@ void response_parser::choose_framing(const framing_fields& ff) {
     }
     remaining_ = length;
     state_ = state::body_length;
-    if (length == 0) finish();
+    if (length == 0) {
+      finish();
+    } else if (coding_ == content_coding::identity) {
+      // One allocation for a known length instead of doublings (capped: a server may announce
+      // more than it sends).
+      body_.reserve(static_cast<size_t>(std::min<uint64_t>({length, options_.max_body_bytes,
+                                                            uint64_t{1} << 20})));
+    }
     return;
   }
   state_ = state::body_close;
