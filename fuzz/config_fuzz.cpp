@@ -10,12 +10,22 @@
 #include "fuzz/fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/endure-config-fuzz-XXXXXX";
-    const char* d = ::mkdtemp(tmpl);
-    if (d == nullptr) std::abort();
-    return std::string(d);
-  }();
+  // A scratch dir for the config file, removed when the fuzzer (or the replay) exits.
+  struct scratch_dir {
+    std::string path;
+    scratch_dir() {
+      char tmpl[] = "/tmp/endure-config-fuzz-XXXXXX";
+      const char* d = ::mkdtemp(tmpl);
+      if (d == nullptr) std::abort();
+      path = d;
+    }
+    ~scratch_dir() {
+      std::remove((path + "/endure.conf").c_str());
+      ::rmdir(path.c_str());
+    }
+  };
+  static const scratch_dir scratch;
+  const std::string& dir = scratch.path;
   const std::string path = dir + "/endure.conf";
   if (FILE* f = std::fopen(path.c_str(), "wb")) {
     std::fwrite(bytes, 1, size, f);

@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,11 +14,32 @@ namespace endure::test_support {
 
 using namespace std::chrono_literals;
 
+namespace {
+// The temp dirs this test process made, removed when it exits, unless a test failed (kept for
+// a look) or ENDURE_KEEP_TEST_DIRS is set.
+struct temp_dirs {
+  std::vector<std::filesystem::path> paths;
+  ~temp_dirs() {
+    if (std::getenv("ENDURE_KEEP_TEST_DIRS") != nullptr) return;
+    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) return;
+    for (const auto& p : paths) {
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+    }
+  }
+};
+temp_dirs& made_dirs() {
+  static temp_dirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string temp_dir(const std::string& name) {
   auto d = std::filesystem::temp_directory_path() /
            ("endure-cli-" + std::to_string(getpid()) + "-" + name);
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
+  made_dirs().paths.push_back(d);
   return d.string();
 }
 

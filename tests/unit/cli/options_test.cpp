@@ -1,6 +1,7 @@
 #include "cli/options.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -9,10 +10,19 @@ using endure::cli::parse;
 using namespace std::chrono_literals;
 
 namespace {
+// One dir per test process, removed when it exits.
+struct scratch_dir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("endure-opt-" + std::to_string(::getpid()));
+  scratch_dir() { std::filesystem::create_directories(path); }
+  ~scratch_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
 std::string tmpdir() {
-  auto d = std::filesystem::temp_directory_path() / ("endure-opt-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(d);
-  return d.string();
+  static scratch_dir dir;
+  return dir.path.string();
 }
 }  // namespace
 

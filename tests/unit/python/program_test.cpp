@@ -16,10 +16,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// One dir of locustfiles per test process, removed when it exits.
+struct scratch_dir {
+  fs::path path = fs::temp_directory_path() / ("endure-py-unit-" + std::to_string(getpid()));
+  scratch_dir() { fs::create_directories(path); }
+  ~scratch_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
 std::string write_locustfile(const std::string& name, const std::string& text) {
-  auto dir = fs::temp_directory_path() / ("endure-py-unit-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  auto path = (dir / name).string();
+  static scratch_dir dir;
+  auto path = (dir.path / name).string();
   std::ofstream(path) << text;
   return path;
 }
