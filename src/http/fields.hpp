@@ -1,6 +1,7 @@
 // http::fields: the header list type shared by the HTTP modules and case-insensitive name helpers.
 // Pure: no I/O. Header names are compared case-insensitively everywhere.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -12,6 +13,27 @@ namespace endure::http {
 
 // Ordered (name, value) pairs as sent or received; duplicates allowed.
 using field_list = std::vector<std::pair<std::string, std::string>>;
+
+// RFC 9110 token characters (header names, methods), as a table: parsers check names per byte.
+inline constexpr auto token_char_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+inline bool is_token_char(char c) { return token_char_table[static_cast<unsigned char>(c)]; }
+
+// Without optional whitespace (spaces and tabs) at either end.
+inline std::string_view trim_ows(std::string_view s) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  while (b < e && (*b == ' ' || *b == '\t')) ++b;
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
+  return {b, static_cast<size_t>(e - b)};
+}
 
 inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -63,10 +85,7 @@ inline size_t erase_field(field_list& fields, std::string_view name) {
 inline bool has_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');
-    std::string_view item = value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (iequals(item, token)) return true;
+    if (iequals(trim_ows(value.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }

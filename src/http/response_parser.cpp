@@ -7,28 +7,8 @@
 namespace endure::http {
 namespace {
 
-// RFC 9110 token characters, as a table: header names are checked byte by byte.
-constexpr auto tchar_table = [] {
-  std::array<bool, 256> t{};
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-bool is_tchar(char c) { return tchar_table[static_cast<unsigned char>(c)]; }
-
 // Headers a response usually carries (nginx sends 6 to 9): one allocation for the list.
 constexpr size_t expected_headers = 12;
-
-inline std::string_view trim_ows(std::string_view s) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  while (b < e && (*b == ' ' || *b == '\t')) ++b;
-  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
-  return {b, static_cast<size_t>(e - b)};
-}
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -324,7 +304,7 @@ size_t response_parser::parse_head(std::string_view block) {
   while (true) {
     if (p == end) return incomplete;  // the head goes on past this block
     const char* name = p;
-    while (is_tchar(*p)) ++p;
+    while (is_token_char(*p)) ++p;
     if (p == name) {
       if (*p == '\n' || (*p == '\r' && p[1] == '\n')) {  // the empty line: end of the head
         p += *p == '\n' ? 1 : 2;

@@ -2,26 +2,11 @@
 
 #include <algorithm>
 
+#include "http/fields.hpp"
+
 namespace endure::server {
 
 namespace {
-
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Parses a non-negative decimal; false on garbage or overflow past 2^62.
 bool parse_decimal(std::string_view s, uint64_t& v) {
@@ -107,7 +92,7 @@ request_parser::status request_parser::parse(std::string_view data, std::size_t&
           line = line.substr(0, semi);  // chunk extensions are ignored
         }
         uint64_t size = 0;
-        if (!parse_hex(trim(line), size)) return status::bad_request;
+        if (!parse_hex(http::trim_ows(line), size)) return status::bad_request;
         if (out.body.size() + size > max_body_bytes_) return status::body_too_large;
         data.remove_prefix(eol + 2);
         consumed += eol + 2;
@@ -160,7 +145,7 @@ request_parser::status request_parser::parse_head(std::string_view head, request
   if (sp2 == std::string_view::npos || sp2 == sp1 + 1) return status::bad_request;
   out.method = line.substr(0, sp1);
   for (char c : out.method) {
-    if (!is_token_char(c)) return status::bad_request;
+    if (!http::is_token_char(c)) return status::bad_request;
   }
   out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
@@ -208,9 +193,9 @@ request_parser::status request_parser::parse_head(std::string_view head, request
     if (colon == std::string_view::npos || colon == 0) return status::bad_request;
     const std::string_view name = field.substr(0, colon);
     for (char c : name) {
-      if (!is_token_char(c)) return status::bad_request;
+      if (!http::is_token_char(c)) return status::bad_request;
     }
-    const std::string_view value = trim(field.substr(colon + 1));
+    const std::string_view value = http::trim_ows(field.substr(colon + 1));
     out.headers.emplace_back(name, value);
     if (iequals(name, "content-length")) {
       uint64_t v = 0;
