@@ -272,12 +272,13 @@ struct connection final : poll_target {
   uint64_t served = 0;    // responses completed on this connection
 
   // Plain TCP once connected: a non-blocking fd registered with the transport's poller
-  // (edge-triggered). `readable`/`writable`: an edge arrived that no read/write has consumed
-  // yet (so the next read tries recv at once instead of waiting for an edge that already came).
+  // (edge-triggered). `readable`: an edge arrived that no read has consumed yet (so the next
+  // read tries recv at once instead of waiting for an edge that already came). Writes need no
+  // such flag: send() is always tried first, and only a send that would block waits, for an
+  // edge that can only come after it.
   int fd = -1;
   uint64_t poll_handle = 0;
   bool readable = true;
-  bool writable = true;
   bool peer_closed = false;  // FIN, RST or error seen: the socket stays readable (EOF/error)
   flight* reader = nullptr;  // the flight waiting to read, and its epoch
   uint64_t reader_epoch = 0;
@@ -394,21 +395,9 @@ void transport::impl::release(flight* f) {
   ++f->epoch;
   f->conn = nullptr;
   f->on_done = nullptr;
-  // The request is emptied in place (capacity kept for the next one, except a large body).
-  request& r = f->req;
-  r.method.clear();
-  r.url.clear();
-  r.headers.clear();
-  r.params.clear();
-  if (r.body.capacity() > (64 << 10))
-    std::string().swap(r.body);
-  else
-    r.body.clear();
-  r.allow_redirects = true;
-  r.timeout.reset();
-  r.verify.reset();
-  r.basic_auth.reset();
-  r.cookies.clear();
+  // The request stays as it is: the next execute() move-assigns every field. Only a large body
+  // is let go, so that an idle pooled flight does not pin it.
+  if (f->req.body.capacity() > (64 << 10)) std::string().swap(f->req.body);
   f->defaults_without_auth.reset();
   if (free_flights.size() >= max_free_flights) {
     f->retired = true;
@@ -457,8 +446,6 @@ struct session::impl final : session_core {
   std::shared_ptr<bool> alive; // created on the first posted completion, which checks it
 
   impl(transport::impl& tr, std::string b) : t(tr), base_url(std::move(b)) {}
-
-  bool stale(const flight* fl, uint64_t epoch) const { return fl->epoch != epoch; }
 
   // A flight's response is refilled, not rebuilt: its strings and header list keep their
   // capacity as they circulate between the parser, the flight and a consumer that swaps them
@@ -751,7 +738,6 @@ struct session::impl final : session_core {
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        c.writable = false;
         c.writer = &fl;
         c.writer_epoch = fl.epoch;
         return;
@@ -998,8 +984,7 @@ struct session::impl final : session_core {
 void connection::on_ready(uint32_t events) {
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_closed = true;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readable = true;
-  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) writable = true;
-  if (writable && writer != nullptr) {
+  if (writer != nullptr && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
     flight* fl = writer;
     writer = nullptr;
     if (fl->epoch != writer_epoch || fl->owner == nullptr) return;

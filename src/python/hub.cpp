@@ -133,6 +133,11 @@ void hub::park(py_user& u, double seconds) {
   o->user = *u.where;
   o->is_wait = true;
   o->park = true;
+  start_timer(o, seconds);
+  u.waiting = o.get();
+}
+
+void hub::start_timer(const std::shared_ptr<op>& o, double seconds) {
   o->timer = std::make_unique<asio::steady_timer>(io);
   o->timer->expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(seconds)));
@@ -140,7 +145,6 @@ void hub::park(py_user& u, double seconds) {
     o->done = true;
     ready_.push_back(o);
   });
-  u.waiting = o.get();
 }
 
 bool hub::suspend(const std::shared_ptr<op>& o) {
@@ -180,13 +184,7 @@ void hub::sleep(double seconds, bool is_wait) {
     o->done = true;
     ready_.push_back(o);
   } else {
-    o->timer = std::make_unique<asio::steady_timer>(io);
-    o->timer->expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::duration<double>(seconds)));
-    o->timer->async_wait([this, o](const boost::system::error_code&) {
-      o->done = true;
-      ready_.push_back(o);
-    });
+    start_timer(o, seconds);
   }
   suspend(o);
 }

@@ -113,6 +113,8 @@ struct hub {
   // user waits with no greenlet and no Python frames (a new greenlet resumes it), which is what
   // makes an idle Python user small.
   void park(py_user& u, double seconds);
+  // Arms o->timer; when it fires, o is done and goes to the ready list.
+  void start_timer(const std::shared_ptr<op>& o, double seconds);
   void run_control();
 
   PyObject* hub_greenlet_ = nullptr;

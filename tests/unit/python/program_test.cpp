@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "stats/snapshot.hpp"
@@ -31,6 +32,42 @@ std::string write_locustfile(const std::string& name, const std::string& text) {
   auto path = (dir.path / name).string();
   std::ofstream(path) << text;
   return path;
+}
+
+// A run config for `users` users of the program against host (spawned at once).
+endure::engine::run_config run_cfg(const std::string& host, uint64_t users,
+                                   std::chrono::seconds run_time) {
+  endure::engine::run_config cfg;
+  cfg.users = users;
+  cfg.spawn_rate = 100;
+  cfg.run_time = run_time;
+  cfg.host = host;
+  return cfg;
+}
+
+// Configures the program for cfg and runs it to the end: the final snapshot, or nullptr (with
+// a test failure) when the configuration is refused. `hook` sees the runner before it starts.
+endure::stats::snapshot_ptr run_program(
+    endure::python::program& p, endure::engine::run_config& cfg,
+    const std::function<void(endure::engine::runner&)>& hook = {}) {
+  if (!p.configure(cfg, nlohmann::json::object())) {
+    ADD_FAILURE() << "configure refused the run";
+    return nullptr;
+  }
+  endure::engine::runner r(cfg, p.classes());
+  p.attach(r.events());
+  if (hook) hook(r);
+  return r.run();
+}
+
+void expect_no_exceptions(const endure::stats::snapshot& s) {
+  for (const auto& e : s.exceptions) ADD_FAILURE() << e.message << "\n" << e.traceback;
+}
+
+uint64_t count_of(const endure::stats::snapshot& s, const std::string& name) {
+  for (const auto& row : s.rows)
+    if (row.name == name) return row.num_requests;
+  return 0;
 }
 
 }  // namespace
@@ -103,24 +140,15 @@ class Looper(HttpUser):
 )");
   auto p = endure::python::program::load({f});
   ASSERT_TRUE(p) << p.err().message;
-  endure::engine::run_config cfg;
-  cfg.users = 5;
-  cfg.spawn_rate = 100;
-  cfg.run_time = 1s;
+  auto cfg = run_cfg(server.base_url(), 5, 1s);
   cfg.stop_timeout = 2s;  // graceful: in-flight requests complete and are counted
   cfg.threads = 4;  // forced to 1 for Python
-  cfg.host = server.base_url();
-  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
-  EXPECT_EQ(cfg.threads, 1);
   uint64_t spawned = 0;
-  endure::stats::snapshot_ptr last;
-  {
-    endure::engine::runner r(cfg, (*p)->classes());
-    (*p)->attach(r.events());
+  auto last = run_program(**p, cfg, [&](endure::engine::runner& r) {
     r.events().spawning_complete.push_back([&](uint64_t n) { spawned = n; });
-    last = r.run();
-  }
+  });
   (*p)->finish(0);
+  EXPECT_EQ(cfg.threads, 1);
   ASSERT_TRUE(last);
   EXPECT_EQ(spawned, 5u);
   EXPECT_GT(last->aggregated.num_requests, 100u);
@@ -149,32 +177,17 @@ class Killed(HttpUser):
 )");
   auto p = endure::python::program::load({f});
   ASSERT_TRUE(p) << p.err().message;
-  endure::engine::run_config cfg;
-  cfg.users = 3;
-  cfg.spawn_rate = 100;
-  cfg.run_time = 1s;
+  auto cfg = run_cfg(server.base_url(), 3, 1s);
   cfg.stop_timeout = 0s;  // killed at the end, in the middle of /slow
-  cfg.host = server.base_url();
-  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
-  endure::stats::snapshot_ptr last;
-  {
-    endure::engine::runner r(cfg, (*p)->classes());
-    (*p)->attach(r.events());
-    last = r.run();
-  }
+  auto last = run_program(**p, cfg);
   (*p)->finish(0);
   ASSERT_TRUE(last);
-  auto count_of = [&](const std::string& name) -> uint64_t {
-    for (const auto& row : last->rows)
-      if (row.name == name) return row.num_requests;
-    return 0;
-  };
   // As Locust (and endure's C++ users): the user's on_stop runs and is recorded; the request the
   // kill aborted is not a result; the task set's on_stop is skipped (as for C++ users).
-  EXPECT_EQ(count_of("/on-stop"), 3u);
+  EXPECT_EQ(count_of(*last, "/on-stop"), 3u);
   EXPECT_EQ(server.count("GET /fast"), 3u);
-  EXPECT_EQ(count_of("/slow"), 0u);
-  EXPECT_EQ(count_of("/inner-on-stop"), 0u);
+  EXPECT_EQ(count_of(*last, "/slow"), 0u);
+  EXPECT_EQ(count_of(*last, "/inner-on-stop"), 0u);
   EXPECT_EQ(last->aggregated.num_failures, 0u);
 }
 
@@ -214,21 +227,11 @@ class Checker(HttpUser):
 )");
   auto p = endure::python::program::load({f});
   ASSERT_TRUE(p) << p.err().message;
-  endure::engine::run_config cfg;
-  cfg.users = 1;
-  cfg.spawn_rate = 100;
-  cfg.run_time = 5s;
-  cfg.host = server.base_url();
-  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
-  endure::stats::snapshot_ptr last;
-  {
-    endure::engine::runner r(cfg, (*p)->classes());
-    (*p)->attach(r.events());
-    last = r.run();
-  }
+  auto cfg = run_cfg(server.base_url(), 1, 5s);
+  auto last = run_program(**p, cfg);
   (*p)->finish(0);
   ASSERT_TRUE(last);
-  for (const auto& e : last->exceptions) ADD_FAILURE() << e.message << "\n" << e.traceback;
+  expect_no_exceptions(*last);
   EXPECT_EQ(last->aggregated.num_requests, 2u);
   EXPECT_EQ(last->aggregated.num_failures, 0u);
 }
@@ -282,21 +285,11 @@ class Checker(HttpUser):
 )");
   auto p = endure::python::program::load({f});
   ASSERT_TRUE(p) << p.err().message;
-  endure::engine::run_config cfg;
-  cfg.users = 1;
-  cfg.spawn_rate = 100;
-  cfg.run_time = 5s;
-  cfg.host = server.base_url();
-  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
-  endure::stats::snapshot_ptr last;
-  {
-    endure::engine::runner r(cfg, (*p)->classes());
-    (*p)->attach(r.events());
-    last = r.run();
-  }
+  auto cfg = run_cfg(server.base_url(), 1, 5s);
+  auto last = run_program(**p, cfg);
   (*p)->finish(0);
   ASSERT_TRUE(last);
-  for (const auto& e : last->exceptions) ADD_FAILURE() << e.message << "\n" << e.traceback;
+  expect_no_exceptions(*last);
   EXPECT_EQ(last->aggregated.num_requests, 8u);
   EXPECT_EQ(server.count("GET /echo"), 4u);
   EXPECT_EQ(server.count("DELETE /fast"), 1u);
@@ -332,33 +325,18 @@ class Parker(HttpUser):
   ASSERT_TRUE(p) << p.err().message;
   for (auto stop_timeout : {2s, 0s}) {  // a graceful stop ends the wait; a kill too
     server.reset();
-    endure::engine::run_config cfg;
-    cfg.users = 4;
-    cfg.spawn_rate = 100;
-    cfg.run_time = 3s;
+    auto cfg = run_cfg(server.base_url(), 4, 3s);
     cfg.stop_timeout = stop_timeout;
-    cfg.host = server.base_url();
-    ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
-    endure::stats::snapshot_ptr last;
     auto started = std::chrono::steady_clock::now();
-    {
-      endure::engine::runner r(cfg, (*p)->classes());
-      (*p)->attach(r.events());
-      last = r.run();
-    }
+    auto last = run_program(**p, cfg);
     auto took = std::chrono::steady_clock::now() - started;
     ASSERT_TRUE(last);
-    for (const auto& e : last->exceptions) ADD_FAILURE() << e.message << "\n" << e.traceback;
-    auto count_of = [&](const std::string& name) -> uint64_t {
-      for (const auto& row : last->rows)
-        if (row.name == name) return row.num_requests;
-      return 0;
-    };
-    EXPECT_EQ(count_of("start"), 4u);
-    EXPECT_EQ(count_of("task-1"), 4u);  // ~0, 1.2, 2.4 s: three tasks each in 3 s
-    EXPECT_EQ(count_of("task-2"), 4u);
-    EXPECT_EQ(count_of("task-3"), 4u);
-    EXPECT_EQ(count_of("stop"), 4u) << "stop timeout " << stop_timeout.count();
+    expect_no_exceptions(*last);
+    EXPECT_EQ(count_of(*last, "start"), 4u);
+    EXPECT_EQ(count_of(*last, "task-1"), 4u);  // ~0, 1.2, 2.4 s: three tasks each in 3 s
+    EXPECT_EQ(count_of(*last, "task-2"), 4u);
+    EXPECT_EQ(count_of(*last, "task-3"), 4u);
+    EXPECT_EQ(count_of(*last, "stop"), 4u) << "stop timeout " << stop_timeout.count();
     EXPECT_EQ(server.total(), last->aggregated.num_requests);
     EXPECT_LT(took, 4500ms);  // the stop did not wait for the parked users' 1.2 s waits
   }
