@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/standalone.hpp"
+#include "base/result.hpp"
 #include "server/demo_shop_main.hpp"
 
 extern char** environ;
@@ -19,6 +20,6 @@ int main(int argc, char** argv) {
     return endure::app::run_standalone(args, env);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "endure: internal error: %s\n", e.what());
-    return 3;
+    return static_cast<int>(endure::base::exit_code::internal);
   }
 }

@@ -299,7 +299,7 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   });
   auto final_snapshot = r.run();
   base::log_info("main", "Test stopped (" + r.stop_reason() + ")");
-  if (!final_snapshot) return 3;
+  if (!final_snapshot) return static_cast<int>(base::exit_code::internal);
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
   if (py) py->finish(code);

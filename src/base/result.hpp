@@ -7,12 +7,16 @@
 
 namespace endure::base {
 
-// Process exit codes, documented in docs/cli.md.
+// Process exit codes, documented in docs/cli.md. When several apply at the end of a run, the
+// highest in this order wins: internal, stuck, outputs_incomplete, thresholds, failures.
 enum class exit_code : int {
   ok = 0,
-  failures = 1,      // default of --exit-code-on-error
-  usage = 2,         // bad flag, bad config, bad locustfile
-  internal = 3,      // a bug: an invariant broke
+  failures = 1,            // default of --exit-code-on-error: a request failed or a task raised
+  usage = 2,               // bad flag, bad config, bad locustfile, refused before the run
+  thresholds = 3,          // a --threshold failed (and `endure compare --fail-on`)
+  outputs_incomplete = 4,  // an output (CSV, HTML, JSON, store) could not be written whole
+  stuck = 5,               // users did not stop (a task that never yields): abandoned
+  internal = 70,           // a bug: an invariant broke (EX_SOFTWARE)
 };
 
 struct error {

@@ -460,7 +460,8 @@ std::string help_text(const std::vector<extra_option>& extras) {
   }
   out +=
       "\nExit codes: 0 success; 1 (--exit-code-on-error) when a request failed or a task raised;\n"
-      "2 bad options or locustfile; 3 internal error.\n";
+      "2 bad options or locustfile; 3 a threshold failed; 4 an output is incomplete;\n"
+      "5 users did not stop and were abandoned; 70 internal error.\n";
   return out;
 }
 
