@@ -249,7 +249,7 @@ PyObject* py_record_exception(PyObject*, PyObject* const* args, Py_ssize_t nargs
 int user_state(hub* h) {
   if (!h || !h->current()) return running;
   int s = h->current()->state;
-  if (s == running && h->shared.iterations_reached.load(std::memory_order_relaxed)) s = stopping;
+  if (s == running && h->test && h->test->iterations_reached.load(std::memory_order_relaxed)) s = stopping;
   return s;
 }
 
@@ -293,10 +293,11 @@ PyObject* py_state(PyObject*, PyObject*) { return PyLong_FromLong(user_state(hub
 // task_done() -> True when -i/--iterations is reached (the user must stop)
 PyObject* py_task_done(PyObject*, PyObject*) {
   hub* h = hub::on_this_thread();
-  if (!h || !h->shared.cfg->iterations) Py_RETURN_FALSE;
-  uint64_t n = h->shared.task_runs.fetch_add(1) + 1;
-  if (n >= *h->shared.cfg->iterations) {
-    if (!h->shared.iterations_reached.exchange(true) && h->shared.on_stop_test) h->shared.on_stop_test();
+  if (!h || !h->settings || !h->test || !h->settings->iterations) Py_RETURN_FALSE;
+  uint64_t n = h->test->task_runs.fetch_add(1) + 1;
+  if (n >= *h->settings->iterations) {
+    if (!h->test->iterations_reached.exchange(true) && h->test->request_stop)
+      h->test->request_stop("iterations");
     Py_RETURN_TRUE;
   }
   Py_RETURN_FALSE;
@@ -321,7 +322,7 @@ PyObject* py_unkill(PyObject*, PyObject*) {
 
 PyObject* py_stop_test(PyObject*, PyObject*) {
   hub* h = hub::on_this_thread();
-  if (h && h->shared.on_stop_test) h->shared.on_stop_test();
+  if (h && h->test && h->test->request_stop) h->test->request_stop("stop_test");
   Py_RETURN_NONE;
 }
 

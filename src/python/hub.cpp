@@ -29,8 +29,8 @@ std::string utf8(PyObject* o) {
 }
 }  // namespace
 
-hub::hub(engine::run_shared& s, hub_config c) : shared(s), config(c) {
-  transport = std::make_unique<client::transport>(io, shared.cfg->client);
+hub::hub(const engine::shard_config& s, hub_config c) : shards(s), config(c) {
+  transport = std::make_unique<client::transport>(io, shards.client);
 }
 
 hub::~hub() = default;
@@ -107,6 +107,7 @@ void hub::resume(const std::shared_ptr<op>& o) {
   }
   if (main) u->started = true;
   current_ = u;
+  if (u) current_class.store(&shards.classes[u->class_index].name, std::memory_order_relaxed);
   PyObject* r = gl::switch_to(g, args);
   current_ = nullptr;
   Py_XDECREF(args);
@@ -276,6 +277,25 @@ void hub::request_stop(py_user& u, bool force) {
   if (force || w->is_wait) {
     if (w->timer) w->timer->cancel();
     if (force && w->session) w->session->cancel();
+  }
+}
+
+void hub::set_targets(const std::vector<uint64_t>& users_per_class) {
+  // Diffs against the targets given before, not the users alive: a user that stopped itself
+  // (StopUser) is not brought back by the next change of targets.
+  if (assigned_.size() < users_per_class.size()) assigned_.resize(users_per_class.size(), 0);
+  for (size_t ci = 0; ci < users_per_class.size() && ci < shards.classes.size(); ++ci) {
+    uint64_t& have = assigned_[ci];
+    if (users_per_class[ci] < have) {
+      stop_users(ci, have - users_per_class[ci], false);
+    } else {
+      auto* cls = static_cast<PyObject*>(const_cast<void*>(shards.classes[ci].handle));
+      for (; have < users_per_class[ci]; ++have) {
+        live.fetch_add(1);
+        spawn(cls, ci);
+      }
+    }
+    have = users_per_class[ci];
   }
 }
 

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "client/session.hpp"
-#include "engine/runner.hpp"
 #include "engine/user_shard.hpp"
 #include "stats/recorder.hpp"
 
@@ -68,7 +67,7 @@ struct hub_config {
 };
 
 struct hub {
-  hub(engine::run_shared& shared, hub_config config);
+  hub(const engine::shard_config& shards, hub_config config);
   ~hub();
 
   // --- shard thread only (GIL held) ---
@@ -91,12 +90,21 @@ struct hub {
 
   // Called on the loop via post().
   void spawn(PyObject* cls, size_t class_index);
+  void begin_test() { assigned_.clear(); }
+  // Spawns or stops (most recent first, gracefully) to reach these users per class.
+  void set_targets(const std::vector<uint64_t>& users_per_class);
   void stop_users(size_t class_index, uint64_t count, bool force);
   void stop_all(bool force);
   void request_stop(py_user& u, bool force);
 
-  engine::run_shared& shared;
+  const engine::shard_config& shards;
   hub_config config;
+  // The current test (set on this thread by python_shard::begin_test; null before the first).
+  std::shared_ptr<const engine::test_settings> settings;
+  std::shared_ptr<engine::test_shared> test;
+  engine::loop_heartbeat heartbeat;
+  // The class of the user running now, readable from the control thread (stuck reports).
+  std::atomic<const std::string*> current_class{nullptr};
   boost::asio::io_context io{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
   std::unique_ptr<client::transport> transport;
@@ -123,6 +131,7 @@ struct hub {
   std::vector<std::shared_ptr<op>> running_;  // the round of ready_ being resumed
   std::vector<std::function<void()>> control_;  // filled by posted handlers, run by the loop
   std::vector<std::list<std::shared_ptr<py_user>>> users_by_class_;
+  std::vector<uint64_t> assigned_;  // users per class the controller asked for (this test)
   bool quit_ = false;
 };
 

@@ -156,7 +156,7 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
     uc.host = str_of(PyDict_GetItemString(c, "host"));
     PyObject* cls = PyDict_GetItemString(c, "cls");
     im.class_refs.push_back(py_ref::borrow(cls));
-    uc.foreign = cls;
+    uc.handle = cls;
     p->classes_.push_back(std::move(uc));
   }
   PyErr_Clear();
@@ -181,15 +181,15 @@ nlohmann::json program::task_ratio(const std::vector<std::string>& class_names) 
   return nlohmann::json::parse(str_of(r.get()), nullptr, false);
 }
 
-base::result<base::unit> program::configure(engine::run_config& cfg, const nlohmann::json& parsed_options) {
+base::result<base::unit> program::configure(engine::controller_config& cfg,
+                                            const nlohmann::json& parsed_options) {
   if (cfg.threads != 1)
     base::log_info("python", "Python users run on one thread per process (--threads " +
                                  std::to_string(cfg.threads) + " ignored)");
   cfg.threads = 1;
   nlohmann::json o = parsed_options;
-  o["host"] = cfg.host;
-  o["tags"] = cfg.tags;
-  o["exclude_tags"] = cfg.exclude_tags;
+  o["tags"] = cfg.shards.tags;
+  o["exclude_tags"] = cfg.shards.exclude_tags;
   if (cfg.seed) o["seed"] = *cfg.seed;
   {
     gil g;
@@ -197,18 +197,24 @@ base::result<base::unit> program::configure(engine::run_config& cfg, const nlohm
     if (!r) return base::make_error("the locustfile's init failed: " + take_error());
   }
   impl* im = impl_.get();
-  cfg.make_shard = [im](int, engine::run_shared& shared) -> std::unique_ptr<engine::user_shard> {
-    auto s = std::make_unique<python_shard>(shared, im->config);
+  cfg.make_shard = [im](int, const engine::shard_config& shards) -> std::unique_ptr<engine::user_shard> {
+    auto s = std::make_unique<python_shard>(shards, im->config);
     im->shard = s.get();
     im->shard_finished = s->finished();
     return s;
   };
   if (shapes_.size() > 1)
     return base::make_error("more than one LoadTestShape in the locustfile: keep one");
-  if (!shapes_.empty()) {
+  return base::unit{};
+}
+
+engine::shape_fn program::shape() {
+  if (shapes_.empty()) return {};
+  impl* im = impl_.get();
+  {
     // Locust's LoadTestShape drives the users: tick() runs on the runner's control thread with
     // the GIL (the hub releases it whenever it waits for I/O).
-    cfg.shape = [im](double run_time_s, uint64_t users) -> std::optional<engine::shape_tick> {
+    return [im](double run_time_s, uint64_t users) -> std::optional<engine::shape_tick> {
       gil g;
       py_ref r(PyObject_CallMethod(im->hub_module.get(), "shape_tick", "dK", run_time_s,
                                    static_cast<unsigned long long>(users)));
@@ -226,19 +232,18 @@ base::result<base::unit> program::configure(engine::run_config& cfg, const nlohm
       return t;
     };
   }
-  return base::unit{};
 }
 
-base::result<std::vector<cli_extra_option>> program::custom_options() {
+base::result<std::vector<engine::custom_option>> program::custom_options() {
   gil g;
   py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "custom_options", nullptr));
   if (!r) return base::make_error("init_command_line_parser failed: " + take_error());
   const char* text = PyUnicode_AsUTF8(r.get());
-  std::vector<cli_extra_option> out;
+  std::vector<engine::custom_option> out;
   auto j = nlohmann::json::parse(text ? text : "[]", nullptr, false);
   if (!j.is_array()) return out;
   for (const auto& e : j) {
-    cli_extra_option o;
+    engine::custom_option o;
     o.name = e.value("name", "");
     o.is_flag = e.value("is_flag", false);
     o.default_value = e.value("default", "");
@@ -249,22 +254,19 @@ base::result<std::vector<cli_extra_option>> program::custom_options() {
   return out;
 }
 
-void program::attach(engine::hooks& hooks) {
+engine::subscription program::attach(engine::run_bus& bus) {
   impl* im = impl_.get();
-  hooks.test_start.push_back([im] {
-    if (im->shard) im->shard->fire("test_start", 0);
-  });
-  hooks.spawning_complete.push_back([im](uint64_t n) {
-    if (im->shard) im->shard->fire("spawning_complete", n);
-  });
-  hooks.reset_stats.push_back([im] {
-    if (im->shard) im->shard->fire("reset_stats", 0);
-  });
-  hooks.test_stopping.push_back([im] {
-    if (im->shard) im->shard->fire("test_stopping", 0);
-  });
-  hooks.test_stop.push_back([im] {
-    if (im->shard) im->shard->fire("test_stop", 0);
+  return bus.subscribe([im](const engine::run_item& item) {
+    const auto* e = std::get_if<engine::run_event>(&item);
+    if (e == nullptr || im->shard == nullptr) return;
+    switch (e->kind) {
+      case engine::event_kind::test_start: im->shard->fire("test_start", 0); break;
+      case engine::event_kind::spawning_complete: im->shard->fire("spawning_complete", e->user_count); break;
+      case engine::event_kind::stats_reset: im->shard->fire("reset_stats", 0); break;
+      case engine::event_kind::test_stopping: im->shard->fire("test_stopping", 0); break;
+      case engine::event_kind::test_stop: im->shard->fire("test_stop", 0); break;
+      default: break;
+    }
   });
 }
 

@@ -1,20 +1,39 @@
 #include "python/python_shard.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "base/clock.hpp"
 #include "python/hub.hpp"
 
 namespace endure::python {
 
-python_shard::python_shard(engine::run_shared& shared, const hub_config& config)
-    : hub_(std::make_unique<hub>(shared, config)) {}
+namespace {
+// The hub's loop heartbeat: a timer on its io_context (the handler only touches atomics, so it
+// may run inside the loop's poll without the hub's Python machinery).
+void beat(hub* h, boost::asio::steady_timer* t, int64_t due_ns) {
+  h->heartbeat.beat(due_ns, base::mono_now_ns());
+  const int64_t next = base::mono_now_ns() +
+                       std::chrono::nanoseconds(engine::loop_heartbeat::period).count();
+  t->expires_after(engine::loop_heartbeat::period);
+  t->async_wait([h, t, next](const boost::system::error_code& ec) {
+    if (!ec) beat(h, t, next);
+  });
+}
+}  // namespace
 
-python_shard::~python_shard() { join(); }
+python_shard::python_shard(const engine::shard_config& shards, const hub_config& config)
+    : hub_(std::make_unique<hub>(shards, config)) {}
+
+python_shard::~python_shard() { join_for(std::chrono::seconds(2)); }
 
 void python_shard::start() {
   thread_ = std::thread([h = hub_.get(), finished = finished_] {
+    boost::asio::steady_timer timer(h->io);
+    beat(h, &timer, base::mono_now_ns());
     PyGILState_STATE st = PyGILState_Ensure();
     h->run();
+    timer.cancel();
     // Free what finished users left in reference cycles while their transport still exists.
     py_ref gc(PyImport_ImportModule("gc"));
     if (gc) py_ref(PyObject_CallMethod(gc.get(), "collect", nullptr));
@@ -22,13 +41,6 @@ void python_shard::start() {
     PyGILState_Release(st);
     finished->store(true);
   });
-}
-
-void python_shard::join() {
-  if (!thread_.joinable()) return;
-  hub* h = hub_.get();
-  h->post([h] { h->quit(); });
-  thread_.join();
 }
 
 bool python_shard::join_for(std::chrono::milliseconds limit) {
@@ -46,16 +58,19 @@ bool python_shard::join_for(std::chrono::milliseconds limit) {
   return true;
 }
 
-void python_shard::spawn(const engine::user_class& cls, size_t class_index, uint64_t) {
-  hub_->live.fetch_add(1);
+void python_shard::begin_test(std::shared_ptr<const engine::test_settings> settings,
+                              std::shared_ptr<engine::test_shared> shared) {
   hub* h = hub_.get();
-  auto* py_class = static_cast<PyObject*>(cls.foreign);
-  h->post([h, py_class, class_index] { h->spawn(py_class, class_index); });
+  h->post([h, settings = std::move(settings), shared = std::move(shared)]() mutable {
+    h->settings = std::move(settings);
+    h->test = std::move(shared);
+    h->begin_test();
+  });
 }
 
-void python_shard::stop_users(size_t class_index, uint64_t count, bool force) {
+void python_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
   hub* h = hub_.get();
-  h->post([h, class_index, count, force] { h->stop_users(class_index, count, force); });
+  h->post([h, targets = users_per_class] { h->set_targets(targets); });
 }
 
 void python_shard::stop_all(bool force) {
@@ -63,12 +78,15 @@ void python_shard::stop_all(bool force) {
   h->post([h, force] { h->stop_all(force); });
 }
 
-void python_shard::take_delta(std::function<void(stats::shard_delta&&)> done) {
-  hub* h = hub_.get();
-  boost::asio::post(h->io, [h, done = std::move(done)] { done(h->recorder.take_delta()); });
-}
-
+stats::shard_recorder& python_shard::recorder() { return hub_->recorder; }
 uint64_t python_shard::live_users() const { return hub_->live.load(); }
+uint64_t python_shard::loop_turns() const { return hub_->heartbeat.turns(); }
+double python_shard::take_loop_lag_ms() { return hub_->heartbeat.take_lag_ms(); }
+
+std::string python_shard::current_task() const {
+  const std::string* c = hub_->current_class.load(std::memory_order_relaxed);
+  return c ? *c : std::string();
+}
 
 void python_shard::fire(const char* event, uint64_t user_count) {
   hub* h = hub_.get();

@@ -1,6 +1,6 @@
 // python::python_shard: engine::user_shard for Python users: one thread (the greenlet hub, see
-// hub.hpp) holding the GIL while it runs. The runner calls it from its control thread; every call
-// is posted into the hub's loop. Python users always run on exactly one shard per process.
+// hub.hpp) holding the GIL while it runs. The controller calls it from its control thread; every
+// call is posted into the hub's loop. Python users always run on exactly one shard per process.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -16,19 +16,22 @@ struct hub_config;
 
 class python_shard final : public engine::user_shard {
  public:
-  python_shard(engine::run_shared& shared, const hub_config& config);
+  python_shard(const engine::shard_config& shards, const hub_config& config);
   ~python_shard() override;
   python_shard(const python_shard&) = delete;
   python_shard& operator=(const python_shard&) = delete;
 
   void start() override;
-  void join() override;
   bool join_for(std::chrono::milliseconds limit) override;
-  void spawn(const engine::user_class& cls, size_t class_index, uint64_t user_seed) override;
-  void stop_users(size_t class_index, uint64_t count, bool force) override;
+  void begin_test(std::shared_ptr<const engine::test_settings> settings,
+                  std::shared_ptr<engine::test_shared> shared) override;
+  void set_targets(const std::vector<uint64_t>& users_per_class) override;
   void stop_all(bool force) override;
-  void take_delta(std::function<void(stats::shard_delta&&)> done) override;
+  stats::shard_recorder& recorder() override;
   uint64_t live_users() const override;
+  uint64_t loop_turns() const override;
+  double take_loop_lag_ms() override;
+  std::string current_task() const override;
 
   // Shared with python::program: true once the hub thread has ended (it holds the GIL until then).
   std::shared_ptr<std::atomic<bool>> finished() const { return finished_; }

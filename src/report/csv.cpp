@@ -66,7 +66,7 @@ std::string history_csv_header() {
 
 std::string history_csv_rows(const stats::snapshot& s, bool full_history) {
   std::string out;
-  const auto timestamp = std::to_string(static_cast<int64_t>(std::floor(s.wall_s)));
+  const auto timestamp = std::to_string(static_cast<int64_t>(std::floor(s.row_time_s())));
   const auto users = std::to_string(s.user_count);
   auto add = [&](const stats::row& r) {
     std::vector<std::string> f = {timestamp, users, r.method, r.name,

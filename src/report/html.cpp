@@ -147,19 +147,21 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
 
   out += "<h2>Charts</h2>\n";
   std::vector<double> t;
-  std::vector<double> rps, fps, p50, p95, users;
+  std::vector<double> rps, fps, p50, p95, p99, users;
   for (const auto& p : history) {
     t.push_back(p.wall_s);
     rps.push_back(p.rps);
     fps.push_back(p.fail_per_s);
     p50.push_back(p.p50_ms);
     p95.push_back(p.p95_ms);
+    p99.push_back(p.p99_ms);
     users.push_back(p.users);
   }
   out += svg_chart("Total requests per second", t,
                    {{"req/s", "#2a7ab9", rps}, {"failures/s", "#d9534f", fps}}, "");
   out += svg_chart("Response times", t,
-                   {{"p50", "#5cb85c", p50}, {"p95", "#f0ad4e", p95}}, "ms");
+                   {{"p50", "#5cb85c", p50}, {"p95", "#f0ad4e", p95}, {"p99", "#d9534f", p99}},
+                   "ms");
   out += svg_chart("Number of users", t, {{"users", "#6f42c1", users}}, "");
 
   out += "<h2>Request statistics</h2>\n<table class=\"stats\">\n<tr>";

@@ -8,13 +8,14 @@
 
 namespace endure::report {
 
-// One point of the report's time series (the Aggregated row of one snapshot, or the average
-// of several when the series was downsampled).
+// One point of the report's time series: the Aggregated row over a stretch of the run (one
+// interval, or several merged when the series was downsampled: percentiles then come from the
+// merged histogram, rates from the merged counts).
 struct chart_point {
-  double wall_s = 0;
+  double wall_s = 0;  // end of the stretch
   double rps = 0, fail_per_s = 0;
-  double p50_ms = 0, p95_ms = 0;
-  double users = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0;
+  double users = 0;   // average over the stretch
 };
 
 struct html_run_info {

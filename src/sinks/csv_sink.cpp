@@ -52,7 +52,7 @@ void csv_sink::note(const base::result<base::unit>& r) {
 
 void csv_sink::on_snapshot(const stats::snapshot& s) {
   note(write_file_atomic(prefix_ + "_stats.csv", report::stats_csv(s)));
-  const auto second = static_cast<int64_t>(std::floor(s.wall_s));
+  const auto second = static_cast<int64_t>(std::floor(s.row_time_s()));
   if (second > last_history_second_ || s.is_final) {
     last_history_second_ = second;
     const std::string rows = report::history_csv_rows(s, full_history_);

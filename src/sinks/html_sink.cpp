@@ -9,13 +9,15 @@ html_sink::html_sink(std::string path, report::html_run_info info, size_t max_po
     : path_(std::move(path)), info_(std::move(info)), series_(max_points) {}
 
 void html_sink::on_snapshot(const stats::snapshot& s) {
-  report::chart_point p;
+  series_input p;
   p.wall_s = s.wall_s;
-  p.rps = s.aggregated.current_rps;
-  p.fail_per_s = s.aggregated.current_fail_per_s;
-  p.p50_ms = s.aggregated.current_percentiles_ms[0];
-  p.p95_ms = s.aggregated.current_percentiles_ms[5];
+  p.interval_s = s.interval_s;
+  p.requests = s.aggregated.interval_requests;
+  p.failures = s.aggregated.interval_failures;
   p.users = static_cast<double>(s.user_count);
+  p.latency = s.interval_latency;
+  p.min_us = s.interval_min_us;
+  p.max_us = s.interval_max_us;
   series_.add(p);
   // Keep the latest snapshot for write_now() (a copy: rows are bounded by the entry cap).
   last_ = s;

@@ -9,10 +9,9 @@
 #include <utility>
 #include <vector>
 
-namespace endure::stats {
+#include "stats/sparse.hpp"
 
-// Sparse histogram counts: (bucket index, count) pairs with count > 0, indices ascending.
-using sparse_counts = std::vector<std::pair<uint32_t, uint64_t>>;
+namespace endure::stats {
 
 namespace histogram_layout {
 // Values below exact_limit_us are exact; above, each power-of-two range holds `half` buckets,

@@ -1,16 +1,16 @@
-// stats::shard_recorder and stats::aggregator: lock-free per-shard recording of request outcomes,
-// interval deltas, and their exact merge into run totals and immutable snapshots.
-// The recorder belongs to one shard thread. The aggregator belongs to the control thread.
+// stats::shard_recorder: records request outcomes on one shard thread and hands interval deltas
+// to the control thread. Recording takes an uncontended spinlock (a few ns); take_delta() swaps
+// buffers under it and builds the delta outside it, from any thread, so intervals are collected
+// on time even while the shard's loop is busy or stuck in user code.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
-#include "stats/histogram.hpp"
-#include "stats/snapshot.hpp"
+#include "stats/sparse.hpp"
 
 namespace endure::stats {
 
@@ -25,20 +25,27 @@ struct request_sample {
   double wall_s = 0;           // completion time (Unix seconds), for first/last seen
 };
 
-// sparse_counts (bucket index, count pairs; see stats/histogram.hpp) carries histogram deltas.
-
 // Distinct (method, name) entries kept per recorder and per aggregator; beyond it new names are
 // folded into one entry named other_names_entry, so unique URLs cannot grow memory without bound.
 inline constexpr size_t max_entries = 2000;
 inline constexpr const char* other_names_entry = "(other names)";
+// Distinct failure and exception kinds kept (per recorder buffer and in run totals); beyond them
+// new kinds are counted under one "(other ...)" row, so a flood of distinct messages stays bounded.
+inline constexpr size_t max_failure_kinds = 1000;
+inline constexpr size_t max_exception_kinds = 500;
+inline constexpr const char* other_errors = "(other errors)";
+inline constexpr const char* other_exceptions = "(other exceptions)";
+
 struct entry_delta {
   std::string method, name;
   uint64_t requests = 0, failures = 0;
   uint64_t sum_us = 0, min_us = 0, max_us = 0;  // min/max valid when requests > 0
   uint64_t content_bytes = 0;
   sparse_counts latency;    // from the actual send
-  sparse_counts intended;   // from the intended send
-  uint64_t intended_min_us = 0, intended_max_us = 0;  // exact, valid when requests > 0
+  // From the intended send. Empty when every sample's intended latency equals its latency (no
+  // pacing): then `latency` is the intended histogram too. intended_min/max are always valid.
+  sparse_counts intended;
+  uint64_t intended_min_us = 0, intended_max_us = 0;
   double first_wall_s = 0, last_wall_s = 0;
 };
 
@@ -53,7 +60,8 @@ struct exception_delta {
   uint64_t count = 0;
 };
 
-// Everything a shard (or a worker) measured in one interval. Plain data: serializable, mergeable.
+// Everything measured in one interval (by a shard, a process or a worker). Plain data:
+// serializable and mergeable exactly (merge() below).
 struct shard_delta {
   std::vector<entry_delta> entries;
   std::vector<failure_delta> failures;
@@ -61,7 +69,12 @@ struct shard_delta {
   bool empty() const { return entries.empty() && failures.empty() && exceptions.empty(); }
 };
 
-// Records samples on one shard thread without locks; take_delta() moves the interval out.
+// Adds `from` into `into` exactly: entries by (method, name), failures by (method, name, error),
+// exceptions by (message, traceback). Entry and kind caps apply as in a recorder.
+void merge(shard_delta& into, shard_delta&& from);
+// Adds e into an existing entry with the same key (exact).
+void merge_entry(entry_delta& into, const entry_delta& e);
+
 class shard_recorder {
  public:
   shard_recorder();
@@ -69,46 +82,20 @@ class shard_recorder {
   shard_recorder(const shard_recorder&) = delete;
   shard_recorder& operator=(const shard_recorder&) = delete;
 
+  // The recording thread (one at a time).
   void record(const request_sample& s);
   void record_exception(std::string_view message, std::string_view traceback);
-  // Returns what was recorded since the previous call and starts a new interval.
+  // Any thread: returns what was recorded since the previous call and starts a new interval.
+  // Entries come sorted by (name, method).
   shard_delta take_delta();
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
+  struct buffer;
+  buffer& lock();
+  void unlock() { lock_.store(false, std::memory_order_release); }
 
-// Merges shard deltas into run totals exactly; closes intervals into snapshots.
-class aggregator {
- public:
-  explicit aggregator(double start_wall_s);
-  ~aggregator();
-  aggregator(const aggregator&) = delete;
-  aggregator& operator=(const aggregator&) = delete;
-
-  void merge(const shard_delta& d);
-
-  struct interval_info {
-    double wall_s = 0;      // end of the interval
-    double interval_s = 1;  // its length
-    run_state state = run_state::running;
-    uint64_t user_count = 0;
-    std::vector<std::pair<std::string, uint64_t>> user_count_by_class;
-    bool is_final = false;
-    double generator_cpu_percent = 0;
-    bool generator_cpu_warning = false;
-  };
-  // Ends the current interval: rolls the 10 s window and builds the snapshot. Memory stays
-  // bounded by the number of entries, never by the number of intervals.
-  snapshot_ptr close_interval(const interval_info& info);
-
-  // --reset-stats: forget totals, failures and exceptions; start counting from start_wall_s.
-  void reset(double start_wall_s);
-
- private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  std::atomic<bool> lock_{false};
+  std::unique_ptr<buffer> active_, spare_;
 };
 
 }  // namespace endure::stats

@@ -75,12 +75,25 @@ struct snapshot {
   double wall_s = 0;              // wall clock at the end of the interval (Unix seconds)
   double start_wall_s = 0;        // when the run (or the last --reset-stats) started
   double interval_s = 1.0;        // length of the interval this delta covers
+  // The interval record this snapshot follows: its id (floor(wall time / length)) and nominal
+  // length. History rows are stamped with the interval's end, (id + 1) x length: one row per
+  // interval, strictly increasing, one interval apart. 0 when not from a record.
+  uint64_t interval_id = 0;
+  uint32_t interval_length_ms = 1000;
+  // Time a history row carries: the end of its interval (Unix seconds).
+  double row_time_s() const {
+    return interval_id != 0 ? static_cast<double>(interval_id + 1) * interval_length_ms / 1000.0 : wall_s;
+  }
   uint64_t user_count = 0;
   std::vector<std::pair<std::string, uint64_t>> user_count_by_class;
   std::vector<row> rows;          // sorted by (name, method)
   row aggregated;                 // method "", name "Aggregated"
   std::vector<failure_row> failures;      // sorted by occurrences, descending
   std::vector<exception_row> exceptions;  // sorted by count, descending
+  // The Aggregated latency histogram of this interval alone, (bucket index, count) pairs, and its
+  // exact min/max: charts that merge intervals take percentiles from merged histograms.
+  std::vector<std::pair<uint32_t, uint64_t>> interval_latency;
+  uint64_t interval_min_us = 0, interval_max_us = 0;
   double generator_cpu_percent = 0;       // the generator process's own CPU use (0..100*cores)
   bool generator_cpu_warning = false;     // CPU above 90% for 10 s at some point in the run
 };

@@ -124,10 +124,12 @@ TEST(cli, directory_and_list_of_locustfiles_and_cache) {
                            {cache_env}, 60s);
   ASSERT_EQ(ratio.exit_code, 0) << ratio.err;
   auto j = nlohmann::json::parse(ratio.out);
-  EXPECT_DOUBLE_EQ(j["Alpha"]["ratio"].get<double>(), 0.75);
-  EXPECT_DOUBLE_EQ(j["Alpha"]["tasks"]["two"]["ratio"].get<double>(), 0.75);
-  EXPECT_DOUBLE_EQ(j["Beta"]["ratio"].get<double>(), 0.25);
-  EXPECT_FALSE(j.contains("Gamma"));
+  // Locust's shape: per_class (tasks relative to their class) and total (relative to all).
+  EXPECT_DOUBLE_EQ(j["per_class"]["Alpha"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j["per_class"]["Alpha"]["tasks"]["two"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j["per_class"]["Beta"]["ratio"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(j["total"]["Alpha"]["tasks"]["two"]["ratio"].get<double>(), 0.75 * 0.75);
+  EXPECT_FALSE(j["per_class"].contains("Gamma"));
 }
 
 TEST(cli, failures_set_the_exit_code) {
@@ -279,11 +281,14 @@ TEST(cli, a_user_stuck_in_a_busy_loop_does_not_hang_the_run) {
                        {cache_env}, 120s);
   auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_FALSE(r.timed_out);
-  // What the stuck thread recorded cannot be read safely: the run ends without it, and says so.
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("did not answer"), std::string::npos) << r.err;
+  // The stuck user makes the exit code 5 and is named with its class and task; what its shard
+  // recorded before it got stuck (the refused request) is kept.
+  EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_NE(r.err.find("abandoned"), std::string::npos) << r.err;
-  EXPECT_TRUE(fs::exists(dir + "/spin_stats.csv"));
+  EXPECT_NE(r.err.find("Spinner.spin"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/spin_stats.csv");
+  EXPECT_EQ(rows["GET /before-spin"]["Request Count"], "1");
+  EXPECT_EQ(rows["GET /before-spin"]["Failure Count"], "1");
   EXPECT_LT(took, 60s);  // compile (first run) + 1 s run + the 2 s and 2 s deadlines
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "endure/endure.hpp"
-#include "engine/runner.hpp"
+#include "support/engine_run.hpp"
 #include "support/fault_server.hpp"
 #include "support/test_server.hpp"
 
@@ -71,8 +71,8 @@ struct outcome {
   const stats::row* fault = nullptr;
 };
 
-engine::run_config base_config(std::chrono::milliseconds run_time) {
-  engine::run_config c;
+test_support::run_config base_config(std::chrono::milliseconds run_time) {
+  test_support::run_config c;
   c.users = 4;  // equal weights: 2 fault users, 2 healthy users
   c.spawn_rate = 1000;
   c.run_time = run_time;
@@ -87,7 +87,7 @@ engine::run_config base_config(std::chrono::milliseconds run_time) {
 }
 
 outcome run_against(const std::string& fault_url, const test_server& healthy,
-                    engine::run_config cfg) {
+                    test_support::run_config cfg) {
   g_fault_url = fault_url;
   g_healthy_url = healthy.base_url() + "/fast";
   cfg.host = healthy.base_url();
@@ -98,7 +98,7 @@ outcome run_against(const std::string& fault_url, const test_server& healthy,
   g_fault_timeout = cfg.client.request_timeout == 5s ? 300ms : cfg.client.request_timeout;
   std::vector<const detail::class_spec*> classes{&detail::spec_of<FaultUser>(),
                                                  &detail::spec_of<HealthyUser>()};
-  engine::runner r(cfg, classes);
+  test_support::runner r(cfg, classes);
   auto t0 = std::chrono::steady_clock::now();
   o.snap = r.run();
   o.wall = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);

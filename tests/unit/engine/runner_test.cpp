@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <thread>
 
 #include "endure/endure.hpp"
-#include "engine/runner.hpp"
+#include "engine/async_output.hpp"
+#include "support/engine_run.hpp"
 #include "support/test_server.hpp"
 
 using namespace endure;
@@ -25,13 +28,13 @@ uint64_t requests_of(const stats::snapshot& s, const std::string& method, const 
   return r ? r->num_requests : 0;
 }
 
-stats::snapshot_ptr run_classes(std::vector<const detail::class_spec*> classes, engine::run_config cfg) {
-  engine::runner r(cfg, std::move(classes));
+stats::snapshot_ptr run_classes(std::vector<const detail::class_spec*> classes, test_support::run_config cfg) {
+  test_support::runner r(cfg, std::move(classes));
   return r.run();
 }
 
-engine::run_config config_for(const test_server& srv, uint64_t users, std::chrono::milliseconds t) {
-  engine::run_config c;
+test_support::run_config config_for(const test_server& srv, uint64_t users, std::chrono::milliseconds t) {
+  test_support::run_config c;
   c.users = users;
   c.spawn_rate = 1000;
   c.run_time = t;
@@ -394,13 +397,13 @@ TEST(engine_run, a_load_shape_ramps_up_down_picks_classes_and_ends_the_test) {
   };
   std::vector<std::vector<std::pair<std::string, uint64_t>>> by_class;
   std::vector<const detail::class_spec*> specs = {&detail::spec_of<ShapeA>(), &detail::spec_of<ShapeB>()};
-  engine::runner r(cfg, specs);
-  r.events().snapshot.push_back([&](const stats::snapshot_ptr& s) { by_class.push_back(s->user_count_by_class); });
+  test_support::runner r(cfg, specs);
+  r.on_snapshot([&](const stats::snapshot_ptr& s) { by_class.push_back(s->user_count_by_class); });
   auto t0 = std::chrono::steady_clock::now();
   auto snap = r.run();
   auto took = std::chrono::steady_clock::now() - t0;
   ASSERT_TRUE(snap);
-  EXPECT_EQ(r.stop_reason(), "shape");
+  EXPECT_EQ(r.outcome().stop_reason, "shape");
   EXPECT_LT(took, 8s);
   ASSERT_GE(seen.size(), 4u);
   // At ~1 s: 6 users, 3 of each; at ~3 s: only ShapeB, 2 users.
@@ -418,4 +421,41 @@ TEST(engine_run, a_load_shape_ramps_up_down_picks_classes_and_ends_the_test) {
       EXPECT_EQ(live, 2u) << "at " << t << " s";
     }
   }
+}
+
+namespace {
+struct SteadyUser : HttpUser {
+  static void define(UserSpec<SteadyUser>& u) { u.wait_time(constant(0.005)).task("t", &SteadyUser::t); }
+  Task t() { co_await client.get("/fast"); }
+};
+}  // namespace
+
+// An output that takes 3 s per snapshot (a stalled disk, a slow database): the engine publishes
+// and never waits, so intervals still close every second and requests keep their rate.
+TEST(engine_run, a_slow_output_slows_neither_the_requests_nor_the_intervals) {
+  test_server srv;
+  auto cfg = config_for(srv, 4, 4000ms);
+  std::vector<std::chrono::steady_clock::time_point> closed;
+  std::mutex m;
+  auto slow = std::make_shared<engine::async_output<stats::snapshot_ptr>>(
+      "slow", engine::output_policy::lossless, 100,
+      [](const stats::snapshot_ptr&) { std::this_thread::sleep_for(3s); });
+  test_support::runner r(cfg, {&detail::spec_of<SteadyUser>()});
+  r.on_snapshot([slow](const stats::snapshot_ptr& s) { slow->push(s); });
+  r.on_event([&](const engine::run_event&) {});
+  r.on_record([&](const stats::record_ptr&) {
+    std::lock_guard lock(m);
+    closed.push_back(std::chrono::steady_clock::now());
+  });
+  auto snap = r.run();
+  ASSERT_TRUE(snap);
+  // Every interval closed on time: about 1 s apart, never the output's 3 s.
+  ASSERT_GE(closed.size(), 4u);
+  for (size_t i = 1; i + 1 < closed.size(); ++i)
+    EXPECT_LT(closed[i] - closed[i - 1], 1500ms) << "interval " << i;
+  // Requests went on at full speed: each user ~1 request per 5 ms wait plus the request.
+  EXPECT_EQ(snap->aggregated.num_requests, srv.total());
+  EXPECT_GT(snap->aggregated.num_requests, 4u * 4u * 100u);
+  EXPECT_GE(slow->counters().pushed, 4u);
+  slow->stop(0ms);
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "stats/snapshot.hpp"
+#include "support/engine_run.hpp"
 #include "support/test_server.hpp"
 
 namespace fs = std::filesystem;
@@ -35,29 +36,28 @@ std::string write_locustfile(const std::string& name, const std::string& text) {
 }
 
 // A run config for `users` users of the program against host (spawned at once).
-endure::engine::run_config run_cfg(const std::string& host, uint64_t users,
-                                   std::chrono::seconds run_time) {
-  endure::engine::run_config cfg;
+endure::test_support::run_config run_cfg(const std::string& host, uint64_t users,
+                                         std::chrono::seconds run_time) {
+  endure::test_support::run_config cfg;
   cfg.users = users;
   cfg.spawn_rate = 100;
   cfg.run_time = run_time;
   cfg.host = host;
+  cfg.threads = 4;  // forced to 1 for Python
   return cfg;
 }
 
 // Configures the program for cfg and runs it to the end: the final snapshot, or nullptr (with
 // a test failure) when the configuration is refused. `hook` sees the runner before it starts.
 endure::stats::snapshot_ptr run_program(
-    endure::python::program& p, endure::engine::run_config& cfg,
-    const std::function<void(endure::engine::runner&)>& hook = {}) {
-  if (!p.configure(cfg, nlohmann::json::object())) {
-    ADD_FAILURE() << "configure refused the run";
-    return nullptr;
-  }
-  endure::engine::runner r(cfg, p.classes());
-  p.attach(r.events());
+    endure::python::program& p, endure::test_support::run_config& cfg,
+    const std::function<void(endure::test_support::runner&)>& hook = {}) {
+  endure::test_support::runner r(cfg, p);
+  cfg.threads = r.config().threads;
   if (hook) hook(r);
-  return r.run();
+  auto snap = r.run();
+  if (!snap) ADD_FAILURE() << "configure refused the run";
+  return snap;
 }
 
 void expect_no_exceptions(const endure::stats::snapshot& s) {
@@ -100,7 +100,7 @@ class Fixed(User):
   EXPECT_EQ(classes[0].host, "http://example.invalid");
   EXPECT_EQ(classes[1].name, "Fixed");
   EXPECT_EQ(classes[1].fixed_count, 2);
-  EXPECT_NE(classes[1].foreign, nullptr);
+  EXPECT_NE(classes[1].handle, nullptr);
   auto ratio = (*p)->task_ratio({"Heavy", "Fixed"});
   EXPECT_DOUBLE_EQ(ratio["Heavy"]["ratio"].get<double>(), 0.75);
   EXPECT_DOUBLE_EQ(ratio["Heavy"]["tasks"]["a"]["ratio"].get<double>(), 0.75);
@@ -144,8 +144,10 @@ class Looper(HttpUser):
   cfg.stop_timeout = 2s;  // graceful: in-flight requests complete and are counted
   cfg.threads = 4;  // forced to 1 for Python
   uint64_t spawned = 0;
-  auto last = run_program(**p, cfg, [&](endure::engine::runner& r) {
-    r.events().spawning_complete.push_back([&](uint64_t n) { spawned = n; });
+  auto last = run_program(**p, cfg, [&](endure::test_support::runner& r) {
+    r.on_event([&](const endure::engine::run_event& e) {
+      if (e.kind == endure::engine::event_kind::spawning_complete) spawned = e.user_count;
+    });
   });
   (*p)->finish(0);
   EXPECT_EQ(cfg.threads, 1);

@@ -47,7 +47,7 @@ TEST(html, self_contained_escaped_with_tables_and_charts) {
   info.host = "http://localhost:8080/?a=1&b=2";
   std::vector<chart_point> history;
   for (int i = 0; i < 30; ++i)
-    history.push_back({1'700'000'000.0 + i, 10.0 + i, 0.5, 1.0, 2.0 + i, 25});
+    history.push_back({1'700'000'000.0 + i, 10.0 + i, 0.5, 1.0, 2.0 + i, 3.0 + i, 25});
   const auto doc = html_report(s, info, history);
   EXPECT_EQ(doc.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(doc.find("<title>Soak &lt;test&gt;</title>"), std::string::npos);

@@ -10,6 +10,8 @@
 #include "report/csv.hpp"
 #include "report/format.hpp"
 #include "sinks/bounded_series.hpp"
+#include "stats/histogram.hpp"
+#include "stats/run_totals.hpp"
 #include "sinks/console_sink.hpp"
 #include "sinks/csv_sink.hpp"
 #include "sinks/html_sink.hpp"
@@ -48,9 +50,9 @@ size_t count_lines(const std::string& s) {
   return n;
 }
 
-// A run of `seconds` intervals with two endpoints, through the real recorder and aggregator.
+// A run of `seconds` intervals with two endpoints, through the real recorder and run totals.
 std::vector<stats::snapshot_ptr> run(int seconds) {
-  stats::aggregator agg(t0);
+  stats::run_totals totals(t0);
   std::vector<stats::snapshot_ptr> out;
   for (int k = 1; k <= seconds; ++k) {
     stats::shard_recorder r;
@@ -66,13 +68,16 @@ std::vector<stats::snapshot_ptr> run(int seconds) {
       r.record(s);
     }
     if (k == 2) r.record_exception("std::runtime_error: boom", "user::task");
-    agg.merge(r.take_delta());
-    stats::aggregator::interval_info info;
-    info.wall_s = t0 + k;
-    info.user_count = static_cast<uint64_t>(k);
-    info.is_final = k == seconds;
-    info.state = k == seconds ? stats::run_state::stopped : stats::run_state::running;
-    out.push_back(agg.close_interval(info));
+    stats::interval_record rec;
+    rec.id = static_cast<uint64_t>(t0) + static_cast<uint64_t>(k) - 1;
+    rec.start_wall_s = t0 + k - 1;
+    rec.end_wall_s = t0 + k;
+    rec.user_count = static_cast<uint64_t>(k);
+    rec.is_final = k == seconds;
+    rec.state = k == seconds ? stats::run_state::stopped : stats::run_state::running;
+    rec.data = r.take_delta();
+    totals.add(rec);
+    out.push_back(totals.view(rec.is_final));
   }
   return out;
 }
@@ -214,26 +219,42 @@ TEST(html_sink, report_on_final_and_on_demand) {
   EXPECT_FALSE(bad.write_now().ok());
 }
 
-TEST(bounded_series, memory_is_bounded_and_covers_the_whole_run) {
+TEST(bounded_series, memory_is_bounded_and_points_merge_histograms_exactly) {
   bounded_series s(100);
   for (int i = 0; i < 10'000; ++i) {
-    report::chart_point p;
-    p.wall_s = i;
-    p.rps = i;
-    p.users = 1;
-    s.add(p);
-    ASSERT_LE(s.points().size(), 100u);
+    // Interval i: 10 requests near (i % 100 + 1) ms, one failure every other interval.
+    stats::histogram h;
+    for (int k = 0; k < 10; ++k) h.record(static_cast<uint64_t>((i % 100 + 1) * 1000 + k));
+    series_input in;
+    in.wall_s = i + 1;
+    in.interval_s = 1;
+    in.requests = 10;
+    in.failures = i % 2;
+    in.users = 1;
+    in.latency = h.to_sparse();
+    in.min_us = h.min();
+    in.max_us = h.max();
+    s.add(in);
+    ASSERT_LE(s.size(), 101u);
   }
-  EXPECT_GE(s.points().size(), 50u);
+  const auto pts = s.points();
+  EXPECT_GE(pts.size(), 50u);
   EXPECT_EQ(s.stride(), 128u);
   // Uniform coverage: points are in time order, the first early and the last near the end.
-  for (size_t i = 1; i < s.points().size(); ++i)
-    EXPECT_LT(s.points()[i - 1].wall_s, s.points()[i].wall_s);
-  EXPECT_LT(s.points().front().wall_s, 200);
-  EXPECT_GT(s.points().back().wall_s, 9'700);
-  // Averaging keeps values: rps equals the mean of the covered times, users stays 1.
-  EXPECT_DOUBLE_EQ(s.points()[1].users, 1.0);
-  EXPECT_NEAR(s.points()[0].rps, (s.points()[0].wall_s) / 2, 1.0);
+  for (size_t i = 1; i < pts.size(); ++i) EXPECT_LT(pts[i - 1].wall_s, pts[i].wall_s);
+  EXPECT_LE(pts.front().wall_s, 200);
+  EXPECT_GT(pts.back().wall_s, 9'700);
+  // Rates come from merged counts and covered time.
+  for (const auto& p : pts) {
+    EXPECT_NEAR(p.rps, 10.0, 1e-9);
+    EXPECT_NEAR(p.users, 1.0, 1e-9);
+  }
+  EXPECT_NEAR(pts[1].fail_per_s, 0.5, 1e-9);
+  // The first full point covers intervals 0..127 (values 1..100 ms, then 1..28 ms): its p99 is
+  // the merged histogram's, ~99-100 ms; an average of the intervals' p99s would be ~45 ms.
+  EXPECT_GT(pts[0].p99_ms, 98.0);
+  EXPECT_LT(pts[0].p99_ms, 101.0);
+  EXPECT_LT(pts[0].p50_ms, 45.0);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "stats/recorder.hpp"
+#include "stats/run_totals.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,14 +23,41 @@ request_sample sample(std::string_view method, std::string_view name, int64_t us
   return s;
 }
 
-aggregator::interval_info at(double wall, bool final = false) {
-  aggregator::interval_info i;
-  i.wall_s = wall;
-  i.interval_s = 1.0;
-  i.is_final = final;
-  i.user_count = 3;
-  return i;
-}
+struct interval_info {
+  double wall_s = 0;
+  bool is_final = false;
+  uint64_t user_count = 0;
+};
+
+interval_info at(double wall, bool final = false) { return {wall, final, 3}; }
+
+// The old aggregator's shape over run_totals: deltas merge into the open interval's record,
+// close_interval() adds the record and takes a view.
+struct harness {
+  run_totals totals;
+  shard_delta pending;
+  double last_end;
+  explicit harness(double start) : totals(start), last_end(start) {}
+  void merge(shard_delta d) { stats::merge(pending, std::move(d)); }
+  snapshot_ptr close_interval(const interval_info& i) {
+    interval_record r;
+    r.id = static_cast<uint64_t>(i.wall_s) - 1;
+    r.start_wall_s = last_end;
+    r.end_wall_s = i.wall_s;
+    r.user_count = i.user_count;
+    r.is_final = i.is_final;
+    r.state = i.is_final ? run_state::stopped : run_state::running;
+    r.data = std::move(pending);
+    pending = {};
+    last_end = i.wall_s;
+    totals.add(r);
+    return totals.view(i.is_final);
+  }
+  void reset(double start) {
+    totals.reset(start);
+    last_end = start;
+  }
+};
 
 TEST(run_state, names) {
   EXPECT_STREQ(to_string(run_state::ready), "ready");
@@ -80,9 +108,9 @@ TEST(shard_recorder, delta_holds_interval_and_resets) {
   EXPECT_EQ(d3.entries[0].min_us, 500u);
 }
 
-TEST(aggregator, totals_rows_and_rates) {
+TEST(run_totals, totals_rows_and_rates) {
   shard_recorder s1, s2;
-  aggregator agg(t0);
+  harness agg(t0);
   for (int i = 0; i < 100; ++i) s1.record(sample("GET", "/b", 1000 + i, t0 + 0.5));
   for (int i = 0; i < 50; ++i) s2.record(sample("GET", "/a", 2000, t0 + 0.9, i < 5 ? "boom" : ""));
   s2.record(sample("POST", "/a", 4000, t0 + 0.9));
@@ -134,8 +162,8 @@ TEST(aggregator, totals_rows_and_rates) {
   EXPECT_EQ(fin->aggregated.total_latency_us, 100u * 1000 + 4950 + 50u * 2000 + 4000);
 }
 
-TEST(aggregator, ten_second_window_slides) {
-  aggregator agg(t0);
+TEST(run_totals, ten_second_window_slides) {
+  harness agg(t0);
   // Interval k (1..15) has k requests of k ms each.
   for (int k = 1; k <= 15; ++k) {
     shard_recorder r;
@@ -176,8 +204,8 @@ TEST(aggregator, ten_second_window_slides) {
   EXPECT_DOUBLE_EQ(snap->rows[0].current_percentiles_ms[10], 7.0);
 }
 
-TEST(aggregator, entry_cap_folds_new_names) {
-  aggregator agg(t0);
+TEST(run_totals, entry_cap_folds_new_names) {
+  harness agg(t0);
   shard_recorder r;
   for (size_t i = 0; i < max_entries + 500; ++i) r.record(sample("GET", "/u/" + std::to_string(i), 100, t0));
   agg.merge(r.take_delta());
@@ -203,8 +231,8 @@ TEST(aggregator, entry_cap_folds_new_names) {
   EXPECT_EQ(snap->aggregated.num_requests, max_entries + 3500);
 }
 
-TEST(aggregator, failures_and_exceptions_merge_and_sort) {
-  aggregator agg(t0);
+TEST(run_totals, failures_and_exceptions_merge_and_sort) {
+  harness agg(t0);
   shard_delta d1, d2;
   d1.failures.push_back({"GET", "/a", "timeout", 2, t0 + 1, t0 + 2});
   d1.failures.push_back({"GET", "/b", "refused", 5, t0 + 3, t0 + 4});
@@ -228,8 +256,8 @@ TEST(aggregator, failures_and_exceptions_merge_and_sort) {
   EXPECT_EQ(snap->exceptions[1].message, "E2");
 }
 
-TEST(aggregator, reset_forgets_everything) {
-  aggregator agg(t0);
+TEST(run_totals, reset_forgets_everything) {
+  harness agg(t0);
   shard_recorder r;
   r.record(sample("GET", "/a", 100, t0 + 0.5, "x"));
   r.record_exception("m", "t");
@@ -249,8 +277,8 @@ TEST(aggregator, reset_forgets_everything) {
   EXPECT_NEAR(snap->aggregated.current_rps, 1.0, 1e-9);
 }
 
-TEST(aggregator, intended_percentiles_follow_intended_latency) {
-  aggregator agg(t0);
+TEST(run_totals, intended_percentiles_follow_intended_latency) {
+  harness agg(t0);
   shard_recorder r;
   for (int i = 0; i < 100; ++i) {
     auto s = sample("GET", "/p", 1000, t0);

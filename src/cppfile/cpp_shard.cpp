@@ -1,4 +1,4 @@
-#include "engine/shard.hpp"
+#include "cppfile/cpp_shard.hpp"
 
 #include <cxxabi.h>
 
@@ -17,12 +17,14 @@
 #include "base/log.hpp"
 #include "endure/endure.hpp"
 #include "engine/plan.hpp"
-#include "engine/runner.hpp"
 #include "http/cookie_jar.hpp"
 
 namespace asio = boost::asio;
 
-namespace endure::engine {
+namespace endure::cppfile {
+
+using engine::weighted_picker;
+
 namespace {
 
 // A coroutine nobody awaits: starts at once and frees itself at the end.
@@ -87,10 +89,20 @@ struct class_plan {
 
 class cpp_user;
 
-struct shard::impl {
+struct cpp_shard::impl {
   int index;
-  run_shared& shared;
-  shard& owner;
+  const engine::shard_config& config;
+  cpp_shard& owner;
+  // The current test's settings and shared counters (set on this thread by begin_test).
+  std::shared_ptr<const engine::test_settings> settings;
+  std::shared_ptr<engine::test_shared> test;
+  base::rng seeds;  // users' seeds, from the test's seed and the shard index
+  std::vector<uint64_t> assigned;  // users per class the controller asked of this shard
+  engine::loop_heartbeat heartbeat;
+  // Where the user running now is, readable from the control thread for a stuck report. Set at
+  // each task start (two relaxed stores); the names they point to live as long as the process.
+  std::atomic<const detail::class_spec*> cur_class{nullptr};
+  std::atomic<const char*> cur_task{nullptr};
   // Finished responses of this shard's users, kept for the next requests with their strings'
   // capacity (bounded; large bodies are not kept).
   static constexpr size_t max_spare_responses = 1024;
@@ -98,15 +110,27 @@ struct shard::impl {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::unique_ptr<client::transport> transport;
+  asio::steady_timer beat_timer{io};
   stats::shard_recorder recorder;
   std::thread thread;
   std::atomic<bool> finished{false};
   std::map<std::pair<const detail::class_spec*, bool>, class_plan> plans;
   std::vector<std::list<cpp_user*>> users_by_class;
 
-  impl(int i, run_shared& s, shard& o) : index(i), shared(s), owner(o) {
-    transport = std::make_unique<client::transport>(io, s.cfg->client);
+  impl(int i, const engine::shard_config& c, cpp_shard& o) : index(i), config(c), owner(o) {
+    transport = std::make_unique<client::transport>(io, c.client);
   }
+
+  void beat(int64_t due_ns) {
+    heartbeat.beat(due_ns, base::mono_now_ns());
+    const int64_t next = base::mono_now_ns() +
+                         std::chrono::nanoseconds(engine::loop_heartbeat::period).count();
+    beat_timer.expires_after(engine::loop_heartbeat::period);
+    beat_timer.async_wait([this, next](const boost::system::error_code& ec) {
+      if (!ec) beat(next);
+    });
+  }
+  void spawn_one(size_t class_index);
 
   // included: the task set's own entry matched --tags, so all its tasks are in (as Locust).
   const class_plan& plan_for(const detail::class_spec& spec, bool included = false);
@@ -127,7 +151,7 @@ struct shard::impl {
 
 class cpp_user final : public detail::user_runtime, public wait_context {
  public:
-  cpp_user(shard::impl& sh, const detail::class_spec* cls, size_t class_index, uint64_t seed,
+  cpp_user(cpp_shard::impl& sh, const detail::class_spec* cls, size_t class_index, uint64_t seed,
            std::string host)
       : sh_(sh),
         cls_(cls),
@@ -174,7 +198,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   void recycle(detail::response_data* d) noexcept override {
     std::unique_ptr<detail::response_data> p(d);
     auto& spare = sh_.spare_responses;
-    if (spare.size() >= shard::impl::max_spare_responses) return;
+    if (spare.size() >= cpp_shard::impl::max_spare_responses) return;
     if (d->body.capacity() > (64 << 10)) std::string().swap(d->body);
     if (d->headers.capacity() > 64) header_list().swap(d->headers);
     d->method.clear();
@@ -230,6 +254,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       req.cookies = std::move(opts->cookies);
     }
     in_request_ = true;
+    ++suspends_;
     pending_ = h;
     session_.execute(std::move(req), [this, out](client::response&& r) {
       in_request_ = false;
@@ -281,6 +306,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   void sleep(std::chrono::nanoseconds d, std::coroutine_handle<> h) override {
     pending_ = h;
+    ++suspends_;
     sleeping_ = true;
     timer_.expires_after(d);
     timer_.async_wait([this](const boost::system::error_code&) {
@@ -322,7 +348,10 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   void resume() {
     auto h = std::exchange(pending_, {});
-    if (h) h.resume();
+    if (!h) return;
+    sh_.cur_class.store(cur_spec_, std::memory_order_relaxed);
+    sh_.cur_task.store(cur_task_, std::memory_order_relaxed);
+    h.resume();
   }
 
   void record_exception(const std::string& message) {
@@ -336,7 +365,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     } catch (const stop_user&) {
     } catch (const detail::user_killed&) {
     } catch (const stop_test&) {
-      if (sh_.shared.on_stop_test) sh_.shared.on_stop_test();
+      if (sh_.test && sh_.test->request_stop) sh_.test->request_stop("stop_test");
     } catch (const std::exception& e) {
       record_exception(demangle(typeid(e).name()) + ": " + e.what());
     } catch (...) {
@@ -347,6 +376,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   detached main() {
     std::exception_ptr ep;
     where_ = cls_->name + ".on_start";
+    at(cls_, "on_start");
     try {
       co_await obj_->on_start();
       co_await run_loop(*cls_, obj_.get(), nullptr, &wait_, false);
@@ -360,6 +390,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     {
       ep = nullptr;
       where_ = cls_->name + ".on_stop";
+      at(cls_, "on_stop");
       try {
         co_await obj_->on_stop();
       } catch (...) {
@@ -383,20 +414,22 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     while (!stopping_) {
       // -i: each top-level task run claims one iteration before it starts, so exactly N start.
       bool last_iteration = false;
-      if (ts == nullptr && sh_.shared.cfg->iterations) {
-        uint64_t n = sh_.shared.task_runs.fetch_add(1) + 1;
-        if (n > *sh_.shared.cfg->iterations) {
+      if (ts == nullptr && sh_.settings->iterations) {
+        uint64_t n = sh_.test->task_runs.fetch_add(1) + 1;
+        if (n > *sh_.settings->iterations) {
           stopping_ = true;
           break;
         }
-        last_iteration = n == *sh_.shared.cfg->iterations;
+        last_iteration = n == *sh_.settings->iterations;
       }
       const detail::task_entry* t =
           spec.sequential ? plan.tasks[seq++ % plan.tasks.size()] : plan.tasks[plan.picker.pick(rng_)];
       last_task_start_ns_ = base::mono_now_ns();
+      const uint64_t suspends_before = suspends_;
       where_.assign(spec.name);  // reuses the string's capacity: no allocation per task
       where_ += '.';
       where_ += t->name;
+      at(&spec, t->name.c_str());
       bool skip_wait = false;
       try {
         if (t->is_task_set)
@@ -424,8 +457,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       lag_ns_ = 0;
       if (last_iteration) {
         // Other users finish the iterations they claimed: the runner stops gracefully.
-        if (!sh_.shared.iterations_reached.exchange(true) && sh_.shared.on_stop_test)
-          sh_.shared.on_stop_test();
+        if (!sh_.test->iterations_reached.exchange(true) && sh_.test->request_stop)
+          sh_.test->request_stop("iterations");
         stopping_ = true;
       }
       if (!skip_wait && !stopping_ && wait && *wait) {
@@ -438,7 +471,33 @@ class cpp_user final : public detail::user_runtime, public wait_context {
           in_wait_ = false;
         }
       }
+      // A task that never suspended, with no wait or a zero one, would run this user forever
+      // without giving the shard's other users, its timers and the stop a turn: yield once, as
+      // gevent.sleep(0) does.
+      if (suspends_ == suspends_before && !stopping_) co_await yield_now{this};
     }
+  }
+
+  // Resumes the awaiting coroutine from the shard's loop, after whatever else is ready.
+  struct yield_now {
+    cpp_user* u;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      u->pending_ = h;
+      ++u->suspends_;
+      asio::post(u->sh_.io, [u = u] { u->resume(); });
+    }
+    void await_resume() const {
+      if (u->killed_) throw detail::user_killed{};
+    }
+  };
+
+  // Publishes where this user is, for a stuck-shard report (see cpp_shard::current_task).
+  void at(const detail::class_spec* spec, const char* task) {
+    cur_spec_ = spec;
+    cur_task_ = task;
+    sh_.cur_class.store(spec, std::memory_order_relaxed);
+    sh_.cur_task.store(task, std::memory_order_relaxed);
   }
 
   Async<bool> run_task_set(const detail::class_spec& nested, task_set_base* parent,
@@ -461,7 +520,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     co_return reschedule;
   }
 
-  shard::impl& sh_;
+  cpp_shard::impl& sh_;
   const detail::class_spec* cls_;
   size_t class_index_;
   client::session session_;  // its base_url() is the user's host
@@ -478,6 +537,9 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   std::string where_;
   int64_t last_task_start_ns_ = 0;
   int64_t lag_ns_ = 0;
+  uint64_t suspends_ = 0;  // requests, sleeps and yields so far
+  const detail::class_spec* cur_spec_ = nullptr;
+  const char* cur_task_ = "on_start";
   bool stopping_ = false, killed_ = false, in_request_ = false, sleeping_ = false, in_wait_ = false;
 };
 
@@ -490,20 +552,20 @@ bool has_any(const std::vector<std::string>& have, const std::vector<std::string
 }
 }  // namespace
 
-bool shard::impl::tagged(const std::vector<std::string>& tags) const {
-  return !shared.cfg->tags.empty() && has_any(tags, shared.cfg->tags);
+
+bool cpp_shard::impl::tagged(const std::vector<std::string>& tags) const {
+  return !config.tags.empty() && has_any(tags, config.tags);
 }
 
-const class_plan& shard::impl::plan_for(const detail::class_spec& spec, bool included) {
+const class_plan& cpp_shard::impl::plan_for(const detail::class_spec& spec, bool included) {
   auto it = plans.find({&spec, included});
   if (it != plans.end()) return it->second;
-  const auto& cfg = *shared.cfg;
   class_plan p;
   std::vector<int> weights;
   for (const auto& t : spec.tasks) {
-    bool tagged_in = included || cfg.tags.empty() || has_any(t.tags, cfg.tags);
+    bool tagged_in = included || config.tags.empty() || has_any(t.tags, config.tags);
     if (!tagged_in && t.is_task_set && t.nested) tagged_in = !plan_for(*t.nested).tasks.empty();
-    if (!tagged_in || has_any(t.tags, cfg.exclude_tags) || t.weight <= 0) continue;
+    if (!tagged_in || has_any(t.tags, config.exclude_tags) || t.weight <= 0) continue;
     p.tasks.push_back(&t);
     weights.push_back(t.weight);
   }
@@ -511,7 +573,7 @@ const class_plan& shard::impl::plan_for(const detail::class_spec& spec, bool inc
   return plans.emplace(std::make_pair(&spec, included), std::move(p)).first->second;
 }
 
-void shard::impl::user_done(cpp_user* u) {
+void cpp_shard::impl::user_done(cpp_user* u) {
   users_by_class[u->class_index()].erase(u->where);
   asio::post(io, [this, u] {
     delete u;
@@ -519,20 +581,34 @@ void shard::impl::user_done(cpp_user* u) {
   });
 }
 
-shard::shard(int index, run_shared& shared) : impl_(std::make_unique<impl>(index, shared, *this)) {}
+void cpp_shard::impl::spawn_one(size_t class_index) {
+  const detail::class_spec* cls = spec_of(config.classes[class_index]);
+  if (users_by_class.size() <= class_index) users_by_class.resize(class_index + 1);
+  const std::string& host = settings->host.empty() ? cls->host : settings->host;
+  owner.live_.fetch_add(1);
+  auto* u = new cpp_user(*this, cls, class_index, seeds.next(), host);
+  auto& l = users_by_class[class_index];
+  l.push_back(u);
+  u->where = std::prev(l.end());
+  u->start();
+}
 
-shard::~shard() { join(); }
+cpp_shard::cpp_shard(int index, const engine::shard_config& config)
+    : impl_(std::make_unique<impl>(index, config, *this)) {}
 
-void shard::start() {
+cpp_shard::~cpp_shard() { join_for(std::chrono::seconds(2)); }
+
+void cpp_shard::start() {
   impl_->thread = std::thread([this] {
+    impl_->beat(base::mono_now_ns());
     impl_->io.run();
     impl_->finished = true;
-    impl_->finished.notify_all();
   });
 }
 
-bool shard::join_for(std::chrono::milliseconds limit) {
+bool cpp_shard::join_for(std::chrono::milliseconds limit) {
   if (!impl_->thread.joinable()) return true;
+  asio::post(impl_->io, [im = impl_.get()] { im->beat_timer.cancel(); });
   impl_->guard.reset();
   impl_->io.stop();
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -542,68 +618,66 @@ bool shard::join_for(std::chrono::milliseconds limit) {
     impl_->thread.detach();
     return false;
   }
-  join();
-  return true;
-}
-
-void shard::join() {
-  if (!impl_->thread.joinable()) return;
-  impl_->guard.reset();
-  impl_->io.stop();
   impl_->thread.join();
   // Users still alive here were abandoned (a task that never yields): free what we safely can.
   for (auto& l : impl_->users_by_class) l.clear();
+  return true;
 }
 
-user_class make_user_class(const detail::class_spec* spec) {
-  user_class c;
-  c.name = spec->name;
-  c.weight = spec->weight;
-  c.fixed_count = spec->fixed_count;
-  c.host = spec->host;
-  c.cpp = spec;
-  return c;
-}
-
-void shard::spawn(const user_class& uc, size_t class_index, uint64_t user_seed) {
-  live_.fetch_add(1);
-  const detail::class_spec* cls = uc.cpp;
-  asio::post(impl_->io, [this, cls, class_index, user_seed] {
-    auto& sh = *impl_;
-    if (sh.users_by_class.size() <= class_index) sh.users_by_class.resize(class_index + 1);
-    std::string host = sh.shared.cfg->host.empty() ? cls->host : sh.shared.cfg->host;
-    auto* u = new cpp_user(sh, cls, class_index, user_seed, host);
-    auto& l = sh.users_by_class[class_index];
-    l.push_back(u);
-    u->where = std::prev(l.end());
-    u->start();
+void cpp_shard::begin_test(std::shared_ptr<const engine::test_settings> settings,
+                           std::shared_ptr<engine::test_shared> shared) {
+  asio::post(impl_->io, [im = impl_.get(), settings = std::move(settings),
+                         shared = std::move(shared)]() mutable {
+    im->seeds.reseed(settings->seed ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(im->index + 1)));
+    im->settings = std::move(settings);
+    im->test = std::move(shared);
+    im->assigned.clear();
   });
 }
 
-void shard::stop_users(size_t class_index, uint64_t count, bool force) {
-  asio::post(impl_->io, [this, class_index, count, force] {
-    auto& sh = *impl_;
-    if (class_index >= sh.users_by_class.size()) return;
-    auto& l = sh.users_by_class[class_index];
-    std::vector<cpp_user*> victims;
-    // Most recent first, skipping users already on their way out (a ramp-down stops one at a time).
-    for (auto it = l.rbegin(); it != l.rend() && victims.size() < count; ++it)
-      if (!(*it)->is_stopping() || force) victims.push_back(*it);
-    for (auto* u : victims) u->request_stop(force);
+void cpp_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
+  asio::post(impl_->io, [im = impl_.get(), targets = users_per_class] {
+    // Diffs against the targets given before, not the users alive: a user that stopped itself
+    // (StopUser) is not brought back by the next change of targets.
+    if (im->users_by_class.size() < targets.size()) im->users_by_class.resize(targets.size());
+    if (im->assigned.size() < targets.size()) im->assigned.resize(targets.size(), 0);
+    for (size_t ci = 0; ci < targets.size(); ++ci) {
+      uint64_t& have = im->assigned[ci];
+      if (targets[ci] < have) {
+        // Stop the most recent users that are not already on their way out.
+        uint64_t extra = have - targets[ci];
+        std::vector<cpp_user*> victims;
+        auto& l = im->users_by_class[ci];
+        for (auto it = l.rbegin(); it != l.rend() && victims.size() < extra; ++it)
+          if (!(*it)->is_stopping()) victims.push_back(*it);
+        for (auto* u : victims) u->request_stop(false);
+      }
+      for (; have < targets[ci]; ++have) im->spawn_one(ci);
+      have = targets[ci];
+    }
   });
 }
 
-void shard::stop_all(bool force) {
-  asio::post(impl_->io, [this, force] {
+void cpp_shard::stop_all(bool force) {
+  asio::post(impl_->io, [im = impl_.get(), force] {
     std::vector<cpp_user*> all;
-    for (auto& l : impl_->users_by_class)
+    for (auto& l : im->users_by_class)
       for (auto* u : l) all.push_back(u);
     for (auto* u : all) u->request_stop(force);
   });
 }
 
-void shard::take_delta(std::function<void(stats::shard_delta&&)> done) {
-  asio::post(impl_->io, [this, done = std::move(done)] { done(impl_->recorder.take_delta()); });
+stats::shard_recorder& cpp_shard::recorder() { return impl_->recorder; }
+
+uint64_t cpp_shard::loop_turns() const { return impl_->heartbeat.turns(); }
+
+double cpp_shard::take_loop_lag_ms() { return impl_->heartbeat.take_lag_ms(); }
+
+std::string cpp_shard::current_task() const {
+  const auto* cls = impl_->cur_class.load(std::memory_order_relaxed);
+  const char* task = impl_->cur_task.load(std::memory_order_relaxed);
+  if (cls == nullptr) return {};
+  return cls->name + "." + (task ? task : "?");
 }
 
-}  // namespace endure::engine
+}  // namespace endure::cppfile

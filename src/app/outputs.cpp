@@ -1,0 +1,107 @@
+#include "app/outputs.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "sinks/console_sink.hpp"
+#include "sinks/csv_sink.hpp"
+#include "sinks/html_sink.hpp"
+#include "sinks/json_sink.hpp"
+
+namespace endure::app {
+
+namespace {
+
+// An output file must be creatable before the run starts (its directory exists and is writable).
+base::result<base::unit> check_writable(const std::string& flag, const std::string& path) {
+  std::filesystem::path p(path);
+  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' does not exist");
+  if (access(dir.c_str(), W_OK) != 0)
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' is not writable");
+  return base::unit{};
+}
+
+// Sinks that must run in order on one thread (those sharing stdout).
+class sink_group final : public sinks::sink {
+ public:
+  void add(std::unique_ptr<sinks::sink> s) { sinks_.push_back(std::move(s)); }
+  void on_snapshot(const stats::snapshot& s) override {
+    for (auto& k : sinks_) k->on_snapshot(s);
+  }
+
+ private:
+  std::vector<std::unique_ptr<sinks::sink>> sinks_;
+};
+
+// Snapshots a lossless file output may hold before it falls behind (then its queue grows: a
+// snapshot cannot be merged into another).
+constexpr size_t file_queue = 300;
+
+}  // namespace
+
+base::result<std::unique_ptr<outputs>> outputs::open(const cli::options& o,
+                                                     const report::html_run_info& info) {
+  std::unique_ptr<outputs> out(new outputs());
+  // Everything that prints on stdout shares one thread, in order: the summary, then --json.
+  auto stdout_group = std::make_unique<sink_group>();
+  stdout_group->add(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true));
+  if (o.json) stdout_group->add(std::make_unique<sinks::json_sink>("-"));
+  out->add("console", engine::output_policy::latest_only, std::move(stdout_group));
+  if (!o.json_file.empty()) {
+    if (auto r = check_writable("--json-file", o.json_file); !r) return r.err();
+    out->add("--json-file", engine::output_policy::latest_only,
+             std::make_unique<sinks::json_sink>(o.json_file));
+  }
+  if (!o.html_file.empty()) {
+    if (auto r = check_writable("--html", o.html_file); !r) return r.err();
+    out->add("--html", engine::output_policy::lossless,
+             std::make_unique<sinks::html_sink>(o.html_file, info));
+  }
+  if (!o.csv_prefix.empty()) {  // last: it creates its files at once
+    auto s = sinks::csv_sink::open(o.csv_prefix, o.csv_full_history);
+    if (!s) return s.err();
+    out->add("--csv", engine::output_policy::lossless, std::move(*s));
+  }
+  return out;
+}
+
+void outputs::add(std::string name, engine::output_policy policy, std::unique_ptr<sinks::sink> s) {
+  one o;
+  o.sink = std::move(s);
+  sinks::sink* raw = o.sink.get();
+  o.queue = std::make_unique<engine::async_output<stats::snapshot_ptr>>(
+      std::move(name), policy, file_queue,
+      [raw](const stats::snapshot_ptr& snap) { raw->on_snapshot(*snap); });
+  outs_.push_back(std::move(o));
+}
+
+outputs::~outputs() {
+  subs_.clear();
+  for (auto& o : outs_) o.queue->stop();
+}
+
+void outputs::attach(engine::snapshot_bus& bus) {
+  for (auto& o : outs_) {
+    auto* q = o.queue.get();
+    subs_.push_back(bus.subscribe([q](const stats::snapshot_ptr& s) { q->push(s); }));
+  }
+}
+
+bool outputs::drain(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  bool all = true;
+  for (auto& o : outs_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    all = o.queue->drain(std::max(left, std::chrono::milliseconds(0))) && all;
+  }
+  return all;
+}
+
+}  // namespace endure::app

@@ -1,0 +1,49 @@
+#include "app/signals.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
+#include "base/log.hpp"
+
+namespace endure::app {
+
+struct stop_signals::impl {
+  boost::asio::signal_set set;
+  engine::controller& ctl;
+  int sigints = 0;
+  bool any = false;
+
+  impl(boost::asio::io_context& io, engine::controller& c) : set(io, SIGINT, SIGTERM), ctl(c) {}
+
+  void wait() {
+    set.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGINT) ++sigints;
+      if (!any) {
+        any = true;
+        base::log_info("runner", sig == SIGINT ? "SIGINT received: stopping (press Ctrl-C again to force)"
+                                               : "SIGTERM received: stopping");
+        ctl.stop("signal");
+      } else if (sig == SIGINT && sigints >= 2) {
+        base::log_warning("runner", "second SIGINT: killing users now");
+        ctl.kill();
+      }
+      wait();
+    });
+  }
+};
+
+stop_signals::stop_signals(engine::asio_scheduler& sched, engine::controller& ctl)
+    : impl_(std::make_unique<impl>(sched.io(), ctl)) {
+  impl_->wait();
+}
+
+stop_signals::~stop_signals() {
+  boost::system::error_code ec;
+  impl_->set.cancel(ec);
+}
+
+bool stop_signals::received() const { return impl_->any; }
+
+}  // namespace endure::app

@@ -1,0 +1,55 @@
+// engine::locustfile: what a front-end (C++ in cppfile/, Python in python/) offers the app: its user
+// classes, its own command-line options, its task ratio, the shards that run its users, its load
+// shape, and its event listeners. The app drives every mode (standalone, web, master, worker)
+// through this one interface and never branches on the locustfile's language.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "engine/controller.hpp"
+#include "engine/event_bus.hpp"
+
+namespace endure::engine {
+
+// An option the locustfile adds (Locust's init_command_line_parser): accepted on the command line,
+// in config files and as LOCUST_<NAME> / ENDURE_<NAME>.
+struct custom_option {
+  std::string name;                  // long name without dashes, e.g. "my-flag"
+  bool is_flag = false;              // store_true: no value
+  std::string default_value;         // as text ("" when none)
+  std::string help;
+  std::vector<std::string> choices;  // empty: any value
+};
+
+class locustfile {
+ public:
+  virtual ~locustfile() = default;
+  virtual const char* language() const = 0;  // "python" or "c++", for messages
+  // Non-abstract user classes, in definition order (handles belong to the front-end).
+  virtual const std::vector<user_class>& classes() const = 0;
+  // The locustfile's own options (Python: init_command_line_parser fires once, here).
+  virtual base::result<std::vector<custom_option>> custom_options() = 0;
+  // Locust's --show-task-ratio-json structure ({"per_class": ..., "total": ...}) for these
+  // classes (by name; empty: all).
+  virtual nlohmann::json task_ratio(const std::vector<std::string>& class_names) const = 0;
+  // Shards that run this front-end's users (Python: 1 per process; 0: no limit).
+  virtual int max_threads() const = 0;
+  virtual bool has_shape() const = 0;
+
+  // Prepares a run: sets cfg.make_shard, applies the process-wide settings (host, tags, seed)
+  // and fires the locustfile's init event with Locust's parsed options (name -> value).
+  virtual base::result<base::unit> configure(controller_config& cfg,
+                                             const nlohmann::json& parsed_options) = 0;
+  // The locustfile's load shape (empty when it has none).
+  virtual shape_fn shape() = 0;
+  // Forwards run events to the locustfile's listeners (test_start, spawning_complete,
+  // reset_stats, test_stopping, test_stop). Keep the subscription for the run's life.
+  virtual subscription attach(run_bus& bus) = 0;
+  // After the run: quitting and quit listeners, output flushed.
+  virtual void finish(int exit_code) = 0;
+};
+
+}  // namespace endure::engine

@@ -1,0 +1,40 @@
+// stats::run_totals: the whole-run and 10-second-window picture of a test, built from interval
+// records (exact merges of sparse histograms), and the snapshots derived from it for the console,
+// CSV, JSON, HTML and the web UI. Percentiles are computed when a view is taken, only for entries
+// whose data changed since the previous view. Memory is bounded by the number of entries, never
+// by the number of intervals. One owner thread at a time.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "stats/interval_record.hpp"
+#include "stats/snapshot.hpp"
+
+namespace endure::stats {
+
+class run_totals {
+ public:
+  explicit run_totals(double start_wall_s = 0);
+  ~run_totals();
+  run_totals(const run_totals&) = delete;
+  run_totals& operator=(const run_totals&) = delete;
+
+  // Adds one interval (exact). Records must come in time order.
+  void add(const interval_record& r);
+  // --reset-stats, a reset from the UI, a new test: forget everything; the run starts at wall_s.
+  void reset(double start_wall_s);
+
+  // The picture after the last add(): every entry, the Aggregated row, failures, exceptions.
+  // with_buckets: include each row's whole-run histogram (the final JSON output wants it).
+  snapshot_ptr view(bool with_buckets = false);
+
+  // Bytes held (approximate), for the statistics budget benchmark.
+  size_t memory_bytes() const;
+  size_t entry_count() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace endure::stats
