@@ -13,7 +13,8 @@
 #include <thread>
 
 #include "base/log.hpp"
-#include "cli/options.hpp"
+#include "cli/availability.hpp"
+#include "cli/raw_options.hpp"
 #include "cppfile/loader.hpp"
 #include "report/html.hpp"
 #include "endure/user.hpp"
@@ -122,48 +123,32 @@ base::result<base::unit> check_writable(const std::string& flag, const std::stri
 
 }  // namespace
 
-int run_standalone(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  // A Python locustfile may add options of its own (init_command_line_parser): find -f with a
-  // lenient first pass, then parse strictly once the locustfile is loaded. C++ locustfiles add
-  // none: their options are checked strictly before anything is compiled.
-  auto lenient = cli::parse(args, env, ".", {}, true);
-  if (!lenient) return fail(lenient.err().message);
-  bool python_file = false;
-  if (auto files = cppfile::expand_locustfile_spec(lenient->locustfile); files)
-    python_file = python::is_python_spec(*files);
-  auto parsed = python_file && !lenient->help && !lenient->version ? lenient : cli::parse(args, env);
-  if (!parsed) return fail(parsed.err().message);
-  cli::options& o = *parsed;
-  if (o.help) {
-    std::fputs(cli::help_text().c_str(), stdout);
-    return 0;
-  }
-  if (o.version) {
-    std::printf("endure %s\n", ENDURE_VERSION);
-    return 0;
-  }
-  base::set_log_level(*base::parse_log_level(o.loglevel));
-  if (!o.logfile.empty()) {
-    auto r = base::set_log_file(o.logfile);
-    if (!r) return fail(r.err().message);
-  }
-
-  // --- Python locustfiles (src/python): the same run, with users from python::program ---
+int run_standalone(const cli::raw_options& raw) {
+  // The options were read once (main.cpp); they are resolved once the locustfile's own options
+  // are known: a Python locustfile may add some (init_command_line_parser), a C++ one adds none,
+  // so its options are checked before anything is compiled.
+  auto locustfile = raw.locustfile();
+  if (!locustfile) return fail(locustfile.err().message);
   std::unique_ptr<python::program> py;
-  if (auto files = cppfile::expand_locustfile_spec(o.locustfile); files && python::is_python_spec(*files)) {
+  std::vector<cli::extra_option> extras;
+  if (auto files = cppfile::expand_locustfile_spec(*locustfile); files && python::is_python_spec(*files)) {
     auto p = python::program::load(*files);
     if (!p) return fail(p.err().message);
     py = std::move(*p);
     auto custom = py->custom_options();
     if (!custom) return fail(custom.err().message);
-    std::vector<cli::extra_option> extras;
     for (auto& c : *custom) extras.push_back({c.name, c.is_flag, c.default_value, c.help, c.choices});
-    auto strict = cli::parse(args, env, ".", extras);
-    if (!strict) return fail(strict.err().message);
-    o = std::move(*strict);
-    base::set_log_level(*base::parse_log_level(o.loglevel));
   }
-  // --- end Python ---
+  auto parsed = raw.resolve(extras);
+  if (!parsed) return fail(parsed.err().message);
+  cli::options& o = *parsed;
+  // Master/worker, --processes, --store and the web UI are refused until they are built.
+  if (auto r = cli::check_available(o); !r) return fail(r.err().message);
+  base::set_log_level(*base::parse_log_level(o.loglevel));
+  if (!o.logfile.empty()) {
+    auto r = base::set_log_file(o.logfile);
+    if (!r) return fail(r.err().message);
+  }
   std::vector<engine::user_class> classes;
   std::shared_ptr<LoadTestShape> shape;
   if (py) {
@@ -212,9 +197,6 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
         return fail("no host for user class '" + c.name + "': pass --host http://HOST:PORT or set " +
                     (py ? "host = \"http://HOST:PORT\"" : ".host(...)") + " in the class");
   }
-  if (!o.headless)
-    return fail("the web UI is not available in this build yet: add --headless (with -u, -r and -t)");
-
   // Each user holds a connection to the target: a local port each, from the ephemeral range.
   if (auto ports = ephemeral_ports(); ports > 0 && o.users > ports)
     return fail(std::to_string(o.users) + " users need " + std::to_string(o.users) +
