@@ -1,4 +1,4 @@
-// Fuzz target: the config file parser (cli::parse reading endure.conf from a directory). The
+// Fuzz target: the config file parser (cli::read of endure.conf in a directory, then resolve). The
 // input is written to a private temporary directory's endure.conf; errors are fine, crashes not.
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "cli/options.hpp"
+#include "cli/raw_options.hpp"
 #include "fuzz/fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
@@ -31,7 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     std::fwrite(bytes, 1, size, f);
     std::fclose(f);
   }
-  auto o = endure::cli::parse({}, {}, dir);
-  if (o) ENDURE_FUZZ_CHECK(o->threads >= 0);
+  auto raw = endure::cli::read({"-f", "x.py"}, {}, dir);
+  if (!raw) return 0;
+  auto o = raw->resolve();
+  if (o) ENDURE_FUZZ_CHECK(o->threads >= 0 && o->locustfile == "x.py");
   return 0;
 }

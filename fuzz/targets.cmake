@@ -6,7 +6,7 @@ set(ENDURE_FUZZ_SRC_chunked src/http/response_parser.cpp src/http/decompress.cpp
 set(ENDURE_FUZZ_SRC_url src/http/url.cpp)
 set(ENDURE_FUZZ_SRC_cookie src/http/cookie_jar.cpp src/http/url.cpp)
 set(ENDURE_FUZZ_SRC_duration src/base/duration.cpp)
-set(ENDURE_FUZZ_SRC_config src/cli/options.cpp src/base/duration.cpp src/base/log.cpp)
+set(ENDURE_FUZZ_SRC_config src/cli/raw_options.cpp src/cli/option_table.cpp src/base/duration.cpp src/base/log.cpp)
 set(ENDURE_FUZZ_SRC_request_parser src/server/request_parser.cpp src/server/message.cpp)
 
 # endure_fuzz_sources(<target> <out-var>): the target's own file plus its library sources.

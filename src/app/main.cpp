@@ -1,5 +1,6 @@
-// endure's entry point: dispatches to a mode (demo shop, standalone run). Each mode lives in its
-// own file; this one only turns errors into one line on stderr and an exit code.
+// endure's entry point: picks a sub-command from one table (cli/command.hpp) and runs it. Each
+// mode lives in its own file; this one reads the run's options once, answers --help and
+// --version, and turns escaped exceptions into one line and an exit code.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -7,19 +8,61 @@
 
 #include "app/standalone.hpp"
 #include "base/result.hpp"
+#include "cli/command.hpp"
+#include "cli/help.hpp"
+#include "cli/raw_options.hpp"
 #include "server/demo_shop_main.hpp"
 
 extern char** environ;
 
+namespace {
+
+using namespace endure;
+
+// `endure [run]`: --help and --version need no locustfile (and must work when other options are
+// wrong); the run resolves the options once it knows its locustfile's own options.
+int run_command(const cli::invocation& inv) {
+  auto raw = cli::read(inv.args, inv.env, ".");
+  if (!raw) {
+    std::fprintf(stderr, "endure: error: %s\n", raw.err().message.c_str());
+    return raw.err().code;
+  }
+  if (raw->flag("help")) {
+    std::fputs(cli::help_text(inv.commands).c_str(), stdout);
+    return 0;
+  }
+  if (raw->flag("version")) {
+    std::printf("endure %s\n", ENDURE_VERSION);
+    return 0;
+  }
+  return app::run_standalone(*raw);
+}
+
+int demo_shop_command(const cli::invocation& inv) {
+  std::vector<std::string> words = {"demo-shop"};
+  words.insert(words.end(), inv.args.begin(), inv.args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  return server::demo_shop_main(static_cast<int>(words.size()), argv.data());
+}
+
+// Every sub-command: a new one (report, runs, compare) is one row here. The first is the default.
+const cli::command commands[] = {
+    {"run", "Run a load test from a locustfile (the default command)", run_command},
+    {"demo-shop", "Serve the built-in demo shop, a small HTTP target to try endure on", demo_shop_command},
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
   try {
-    if (argc >= 2 && std::string(argv[1]) == "demo-shop") return endure::server::demo_shop_main(argc - 1, argv + 1);
-    std::vector<std::string> args(argv + 1, argv + argc);
     std::vector<std::string> env;
     for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-    return endure::app::run_standalone(args, env);
+    auto inv = cli::pick(commands, std::vector<std::string>(argv + 1, argv + argc), std::move(env));
+    return inv.cmd->main(inv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "endure: internal error: %s\n", e.what());
-    return static_cast<int>(endure::base::exit_code::internal);
+    return static_cast<int>(base::exit_code::internal);
   }
 }

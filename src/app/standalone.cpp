@@ -15,7 +15,8 @@
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
 #include "base/log.hpp"
-#include "cli/options.hpp"
+#include "cli/availability.hpp"
+#include "cli/raw_options.hpp"
 #include "engine/asio_scheduler.hpp"
 #include "engine/controller.hpp"
 #include "engine/totals_stage.hpp"
@@ -111,43 +112,38 @@ nlohmann::json parsed_options_of(const cli::options& o) {
 
 }  // namespace
 
-int run_standalone(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  // A Python locustfile may add options of its own (init_command_line_parser): find -f with a
-  // lenient first pass, then parse strictly once the locustfile is loaded. C++ locustfiles add
-  // none: their options are checked strictly before anything is compiled.
-  auto lenient = cli::parse(args, env, ".", {}, true);
-  if (!lenient) return fail(lenient.err().message);
-  const bool may_add_options = is_python_locustfile(lenient->locustfile);
-  auto parsed = may_add_options && !lenient->help && !lenient->version ? lenient : cli::parse(args, env);
+int run_standalone(const cli::raw_options& raw) {
+  // The options were read once (main.cpp); they are resolved once the locustfile's own options
+  // are known: a Python locustfile may add some (init_command_line_parser), so it is loaded
+  // first; a C++ one adds none, so its options are checked before anything is compiled.
+  auto spec = raw.locustfile();
+  if (!spec) return fail(spec.err().message);
+  std::unique_ptr<engine::locustfile> opened;
+  std::vector<cli::extra_option> extras;
+  if (is_python_locustfile(*spec)) {
+    auto l = open_locustfile(*spec);
+    if (!l) return fail(l.err().message);
+    opened = std::move(*l);
+    auto custom = opened->custom_options();
+    if (!custom) return fail(custom.err().message);
+    for (auto& c : *custom) extras.push_back({c.name, c.is_flag, c.default_value, c.help, c.choices});
+  }
+  auto parsed = raw.resolve(extras);
   if (!parsed) return fail(parsed.err().message);
   cli::options& o = *parsed;
-  if (o.help) {
-    std::fputs(cli::help_text().c_str(), stdout);
-    return 0;
-  }
-  if (o.version) {
-    std::printf("endure %s\n", ENDURE_VERSION);
-    return 0;
-  }
+  // Master/worker, --processes, --store and the web UI are refused until they are built.
+  if (auto r = cli::check_available(o); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(o.loglevel));
   if (!o.logfile.empty()) {
     auto r = base::set_log_file(o.logfile);
     if (!r) return fail(r.err().message);
   }
-
-  auto opened = open_locustfile(o.locustfile);
-  if (!opened) return fail(opened.err().message);
-  engine::locustfile& lf = **opened;
-  if (may_add_options) {
-    auto custom = lf.custom_options();
-    if (!custom) return fail(custom.err().message);
-    std::vector<cli::extra_option> extras;
-    for (auto& c : *custom) extras.push_back({c.name, c.is_flag, c.default_value, c.help, c.choices});
-    auto strict = cli::parse(args, env, ".", extras);
-    if (!strict) return fail(strict.err().message);
-    o = std::move(*strict);
-    base::set_log_level(*base::parse_log_level(o.loglevel));
+  if (!opened) {
+    auto l = open_locustfile(o.locustfile);
+    if (!l) return fail(l.err().message);
+    opened = std::move(*l);
   }
+  engine::locustfile& lf = *opened;
 
   std::vector<engine::user_class> classes = lf.classes();
   if (!o.user_classes.empty()) {
@@ -185,9 +181,6 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
         return fail("no host for user class '" + c.name + "': pass --host http://HOST:PORT or set " +
                     (python ? "host = \"http://HOST:PORT\"" : ".host(...)") + " in the class");
   }
-  if (!o.headless)
-    return fail("the web UI is not available in this build yet: add --headless (with -u, -r and -t)");
-
   // Each user holds a connection to the target: a local port each, from the ephemeral range.
   if (auto ports = ephemeral_ports(); ports > 0 && o.users > ports)
     return fail(std::to_string(o.users) + " users need " + std::to_string(o.users) +

@@ -1,7 +1,6 @@
-// cli::options: endure's command line, config files (endure.conf, locust.conf, --config) and
-// environment (ENDURE_*, LOCUST_*), with Locust's flag names where the meaning matches.
-// Precedence: defaults < config file < environment < command line. Pure parsing: no I/O except
-// reading config files.
+// cli::options: the typed result of endure's command line, config files and environment: one
+// field per option, defaults in the member initializers. Filled only by raw_options::resolve
+// (raw_options.hpp) through the option table (option_table.hpp); no parsing here.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -9,8 +8,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "base/result.hpp"
 
 namespace endure::cli {
 
@@ -24,16 +21,37 @@ struct extra_option {
   std::vector<std::string> choices;  // empty: any value
 };
 
+// Where an option's value came from, for messages ("invalid value ... (from environment)") and
+// for the refusal of options this build cannot honour yet (availability.hpp).
+struct origin {
+  std::string layer;     // "command line", "environment", "config file PATH"
+  std::string spelling;  // as written there: "--master", "LOCUST_MODE_MASTER", "master"
+};
+
+// --web-auth user:password (the password may contain ':').
+struct credentials {
+  std::string user;
+  std::string password;
+};
+
 struct options {
-  std::string locustfile = "locustfile.cpp";
-  std::string host;
+  // The test
+  std::string locustfile;  // -f as given, else ./locustfile.py, else ./locustfile.cpp
+  std::string host;        // without a trailing '/'
   uint64_t users = 1;
   double spawn_rate = 1;
-  std::optional<std::chrono::milliseconds> run_time;
+  std::optional<std::chrono::milliseconds> run_time;  // empty: until stopped
   bool headless = false;
   std::optional<uint64_t> iterations;
   std::chrono::milliseconds stop_timeout{0};
   std::vector<std::string> tags, exclude_tags;
+  int threads = 0;  // 0: all cores
+  std::chrono::milliseconds request_timeout{60'000};
+  bool insecure = false;
+  std::optional<uint64_t> seed;
+  std::vector<std::string> user_classes;  // positional
+
+  // Outputs
   std::string csv_prefix;
   bool csv_full_history = false;
   bool json = false;
@@ -45,32 +63,44 @@ struct options {
   std::string loglevel = "INFO";
   std::string logfile;
   int exit_code_on_error = 1;
+
+  // Information
   bool list = false;
   bool show_task_ratio = false;
   bool show_task_ratio_json = false;
   std::string config;
   bool version = false;
   bool help = false;
-  int threads = 0;  // 0: all cores
-  std::chrono::milliseconds request_timeout{60'000};
-  bool insecure = false;
-  std::optional<uint64_t> seed;
-  std::vector<std::string> user_classes;  // positional
+
+  // Web UI (Locust's flags; the UI itself is not built yet)
+  std::string web_host = "*";  // "*": every interface, as Locust
+  uint16_t web_port = 8089;
+  bool autostart = false;
+  std::optional<std::chrono::milliseconds> autoquit;  // empty: never (Locust's -1)
+  std::string web_base_path;                          // "" or "/path" without a trailing '/'
+  bool class_picker = false;
+  std::optional<credentials> web_auth;
+  std::string tls_cert, tls_key;  // both or neither
+
+  // Distributed (Locust's flags; master/worker are not built yet)
+  bool master = false;
+  std::string master_bind_host = "*";
+  uint16_t master_bind_port = 5557;
+  uint64_t expect_workers = 1;
+  std::chrono::milliseconds expect_workers_max_wait{0};  // 0: wait for ever, as Locust
+  bool worker = false;
+  std::string master_host = "127.0.0.1";
+  uint16_t master_port = 5557;
+  int processes = 0;  // 0: not set (one process); -1: one per CPU core; N: N processes
+
+  // Run store (not built yet)
+  std::string store;  // a file or a folder; empty: the default
+  bool no_store = false;
+
   // Values of the locustfile's own options (extra_option), by name, as text.
   std::map<std::string, std::string> extra;
-  // Which source set each option (for messages): "default", "config", "env", "cli".
-  std::map<std::string, std::string> source;
+  // The options some source set (absent: the default), by long name.
+  std::map<std::string, origin> source;
 };
-
-// argv excludes the program name. env: the process environment as "KEY=VALUE" entries.
-// config files are read from the working directory (locust.conf, endure.conf) and --config.
-// extras: the locustfile's own options. allow_unknown: a first pass that only needs -f and the
-// like before the locustfile is loaded (unknown options and their values are skipped).
-base::result<options> parse(const std::vector<std::string>& argv,
-                            const std::vector<std::string>& env, const std::string& cwd = ".",
-                            const std::vector<extra_option>& extras = {},
-                            bool allow_unknown = false);
-
-std::string help_text(const std::vector<extra_option>& extras = {});
 
 }  // namespace endure::cli

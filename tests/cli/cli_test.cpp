@@ -1,5 +1,6 @@
-// The endure CLI run as a subprocess, as a user runs it: exit codes, one-line errors, the C++
-// locustfile cache, and both seed examples against the demo shop with server-side counts.
+// The endure CLI run as a subprocess, as a user runs it: exit codes, one-line errors, sub-commands,
+// refused modes, the default locustfile, the C++ locustfile cache, and both seed examples against
+// the demo shop with server-side counts.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -76,6 +77,9 @@ TEST(cli, bad_input_gives_one_line_exit_2_and_no_output_files) {
       {{"-f", ok, "--headless", "--html", dir + "/missing-dir/r.html"}, "does not exist"},
       {{"-f", ok}, "--headless"},
       {{"-f", ok, "--headless", "-u", "100000"}, "ephemeral port range"},
+      {{"-f", ok, "--headless", "-P", "0"}, "invalid value '0' for --web-port: expected a port number from 1 to 65535"},
+      {{"-f", ok, "--headless", "--web-auth", "admin"}, "invalid value for --web-auth: expected user:password"},
+      {{"-f", ok, "--headless", "--processes", "0"}, "invalid value '0' for --processes"},
   };
   // Compile the locustfiles first: a first compile logs a line of its own.
   for (const char* f : {"refused.cpp", "no_users.cpp", "nohost.cpp"})
@@ -343,4 +347,106 @@ TEST(cli, json_logfile_loglevel_request_timeout_and_task_ratio_flags_reach_the_r
   EXPECT_EQ(ratio.exit_code, 0) << ratio.err;
   EXPECT_NE(ratio.out.find("100.0 % Alpha"), std::string::npos) << ratio.out;
   EXPECT_NE(ratio.out.find("75.0  % two"), std::string::npos) << ratio.out;
+}
+
+TEST(cli, sub_commands_come_from_one_table) {
+  auto help = run_process({endure_bin, "--help"}, {}, 10s);
+  ASSERT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("\n  run         Run a load test from a locustfile (the default command)\n"), std::string::npos)
+      << help.out;
+  EXPECT_NE(help.out.find("\n  demo-shop   Serve the built-in demo shop, a small HTTP target to try endure on\n"),
+            std::string::npos);
+  // `endure run --help` is the same page; `endure demo-shop --help` is the demo shop's own.
+  auto run_help = run_process({endure_bin, "run", "--help"}, {}, 10s);
+  EXPECT_EQ(run_help.exit_code, 0);
+  EXPECT_EQ(run_help.out, help.out);
+  auto shop_help = run_process({endure_bin, "demo-shop", "--help"}, {}, 10s);
+  EXPECT_EQ(shop_help.exit_code, 0);
+  EXPECT_EQ(shop_help.out.rfind("usage: endure demo-shop [options]\n", 0), 0u) << shop_help.out;
+  auto version = run_process({endure_bin, "run", "-V"}, {}, 10s);
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("endure ", 0), 0u);
+  // After `run` (or after an option) a command's name is a user class name.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"run", "demo-shop", "-f", files + "refused.cpp", "--list"},
+        std::vector<std::string>{"-f", files + "refused.cpp", "demo-shop", "--list"}}) {
+    std::vector<std::string> argv = {endure_bin};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_process(argv, {cache_env}, 120s);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.err, "endure: error: unknown user class 'demo-shop': the locustfile defines Refused\n");
+  }
+  // --help and --version answer even when other options are wrong or unknown.
+  auto lenient = run_process({endure_bin, "-u", "0", "--not-yet-known", "x", "--help"}, {}, 10s);
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
+  EXPECT_EQ(lenient.out, help.out);
+}
+
+TEST(cli, modes_not_built_yet_are_refused_with_one_line_never_ignored) {
+  std::string dir = temp_dir("modes");
+  const std::string distributed =
+      " is not available in this build yet (master/worker mode is not built): remove it\n";
+  struct refused_case {
+    std::vector<std::string> args, env;
+    std::string err;
+  };
+  std::vector<refused_case> cases = {
+      {{"--master"}, {}, "--master" + distributed},
+      {{"--worker", "--master-host", "10.0.0.5"}, {}, "--worker" + distributed},
+      {{"--processes", "4"}, {}, "--processes" + distributed},
+      {{"--processes", "-1"}, {}, "--processes" + distributed},
+      {{}, {"LOCUST_MODE_MASTER=true"}, "--master (from environment variable LOCUST_MODE_MASTER)" + distributed},
+      {{}, {"LOCUST_MODE_WORKER=1"}, "--worker (from environment variable LOCUST_MODE_WORKER)" + distributed},
+      {{"--store", dir + "/run.db"}, {},
+       "--store is not available in this build yet (the run store is not built): remove it\n"},
+  };
+  // C++ options are resolved before compiling, Python ones once the file is imported: both refuse.
+  for (const std::string& file : {files + "refused.cpp", source_dir + "/examples/locustfile.py"}) {
+    for (const auto& c : cases) {
+      std::vector<std::string> argv = {endure_bin, "-f", file, "--headless", "-t", "2s",
+                                       "--csv", dir + "/out"};
+      argv.insert(argv.end(), c.args.begin(), c.args.end());
+      auto env = c.env;
+      env.push_back(cache_env);
+      auto r = run_process(argv, env, 120s);
+      EXPECT_EQ(r.exit_code, 2) << file << " " << c.err;
+      EXPECT_EQ(r.err, "endure: error: " + c.err) << file;
+      EXPECT_TRUE(r.out.empty()) << r.out;
+      EXPECT_FALSE(fs::exists(dir + "/out_stats.csv"));
+      EXPECT_FALSE(fs::exists(dir + "/run.db"));
+    }
+  }
+  // The web UI: today's refusal, before anything is compiled.
+  auto web = run_process({endure_bin, "-f", files + "refused.cpp", "-P", "8090"}, {cache_env}, 60s);
+  EXPECT_EQ(web.exit_code, 2);
+  EXPECT_EQ(web.err,
+            "endure: error: the web UI is not available in this build yet: add --headless (with -u, -r and -t)\n");
+  // Settings that switch nothing on are accepted in a headless run, as Locust does.
+  auto ok = run_process({endure_bin, "-f", files + "refused.cpp", "--headless", "-t", "1s", "--only-summary",
+                         "-P", "8090", "--master-host", "10.0.0.5", "--expect-workers", "2", "--no-store"},
+                        {cache_env, "LOCUST_MODE_MASTER=false"}, 60s);
+  EXPECT_EQ(ok.exit_code, 1) << ok.err;  // it ran: nothing listens on the locustfile's host
+  EXPECT_NE(ok.err.find("Test stopped (run time)"), std::string::npos) << ok.err;
+}
+
+TEST(cli, the_locustfile_defaults_to_locustfile_py_then_locustfile_cpp) {
+  std::string dir = temp_dir("default-locustfile");
+  auto none = run_process({endure_bin, "--headless"}, {cache_env}, 10s, dir);
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(none.err, "endure: error: no locustfile: neither locustfile.py nor locustfile.cpp is in " +
+                          fs::canonical(dir).string() +
+                          "; name one with -f FILE (a .py or .cpp file, a directory of them, or a "
+                          "comma-separated list)\n");
+  fs::copy_file(files + "dir/alpha.cpp", dir + "/locustfile.cpp");
+  auto cpp = run_process({endure_bin, "--list"}, {cache_env}, 120s, dir);
+  EXPECT_EQ(cpp.exit_code, 0) << cpp.err;
+  EXPECT_EQ(cpp.out, "Alpha\n");
+  fs::copy_file(source_dir + "/examples/locustfile.py", dir + "/locustfile.py");
+  auto py = run_process({endure_bin, "-l"}, {cache_env}, 60s, dir);
+  EXPECT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.out, "WebsiteUser\n");
+  // -f, from any source, wins over the default.
+  std::ofstream(dir + "/endure.conf") << "locustfile = locustfile.cpp\n";
+  auto conf = run_process({endure_bin, "-l"}, {cache_env}, 60s, dir);
+  EXPECT_EQ(conf.out, "Alpha\n") << conf.err;
 }

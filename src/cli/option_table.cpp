@@ -1,0 +1,327 @@
+#include "cli/option_table.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "base/duration.hpp"
+#include "base/log.hpp"
+
+namespace endure::cli {
+namespace {
+
+using std::chrono::milliseconds;
+using words = std::vector<std::string>;
+
+// --- Converters: text -> value, or an error whose message is what was expected. ---
+
+base::error expected(std::string what) { return base::make_error(std::move(what)); }
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// A whole number in [min, max] (digits only: no sign, no exponent).
+template <class T>
+auto whole(uint64_t min, uint64_t max, const char* what) {
+  return [=](const std::string& v) -> base::result<T> {
+    auto t = trimmed(v);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (t.empty() || t.front() == '-' || t.front() == '+' || ec != std::errc() ||
+        end != t.data() + t.size() || n < min || n > max)
+      return expected(what);
+    return static_cast<T>(n);
+  };
+}
+
+auto port() { return whole<uint16_t>(1, 65535, "a port number from 1 to 65535"); }
+
+auto any_text() {
+  return [](const std::string& v) -> base::result<std::string> { return v; };
+}
+
+auto some_text(const char* what) {
+  return [=](const std::string& v) -> base::result<std::string> {
+    if (trimmed(v).empty()) return expected(what);
+    return v;
+  };
+}
+
+auto boolean() {
+  return [](const std::string& v) -> base::result<bool> {
+    auto b = parse_flag(v);
+    if (!b) return expected("true or false");
+    return *b;
+  };
+}
+
+// A duration (base::parse_duration's forms); at_least_ms bounds it from below.
+auto duration(int64_t at_least_ms, const char* too_small) {
+  return [=](const std::string& v) -> base::result<milliseconds> {
+    auto d = base::parse_duration(v);
+    if (!d) return expected("a duration such as 7d, 1d12h30m, 90m, 45s or plain seconds");
+    if (d->count() < at_least_ms) return expected(too_small);
+    return *d;
+  };
+}
+
+auto positive_rate() {
+  return [](const std::string& v) -> base::result<double> {
+    const char* what = "a positive number of users per second, e.g. 10 or 0.5";
+    auto t = std::string(trimmed(v));
+    char* end = nullptr;
+    double r = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end != '\0' || !std::isfinite(r) || r <= 0) return expected(what);
+    return r;
+  };
+}
+
+auto url() {
+  return [](const std::string& v) -> base::result<std::string> {
+    if (!(v.starts_with("http://") || v.starts_with("https://")) || v.size() <= 8)
+      return expected("a URL starting with http:// or https://, e.g. http://localhost:8080");
+    std::string host = v;
+    while (host.size() > 8 && host.back() == '/') host.pop_back();
+    return host;
+  };
+}
+
+auto loglevel() {
+  return [](const std::string& v) -> base::result<std::string> {
+    if (!base::parse_log_level(v)) return expected("DEBUG, INFO, WARNING, ERROR or CRITICAL");
+    return v;
+  };
+}
+
+// Locust's --web-host "" means every interface, as "*" does.
+auto bind_host() {
+  return [](const std::string& v) -> base::result<std::string> {
+    auto t = trimmed(v);
+    return t.empty() ? std::string("*") : std::string(t);
+  };
+}
+
+// Locust's --autoquit is whole seconds with -1 for never; a duration reads the same numbers.
+auto autoquit() {
+  return [](const std::string& v) -> base::result<std::optional<milliseconds>> {
+    if (trimmed(v) == "-1") return std::optional<milliseconds>{};
+    auto d = base::parse_duration(v);
+    if (!d) return expected("a time such as 60 (seconds), 5m or 1h, or -1 for never");
+    return std::optional<milliseconds>(*d);
+  };
+}
+
+auto base_path() {
+  return [](const std::string& v) -> base::result<std::string> {
+    std::string p(trimmed(v));
+    if (p.empty()) return p;
+    if (p.front() != '/' || p.find_first_of(" ?#") != std::string::npos)
+      return expected("a path starting with /, e.g. /endure");
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p == "/" ? std::string() : p;
+  };
+}
+
+auto login() {
+  return [](const std::string& v) -> base::result<std::optional<credentials>> {
+    auto colon = v.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == v.size())
+      return expected("user:password, both parts non-empty");
+    return std::optional<credentials>(credentials{v.substr(0, colon), v.substr(colon + 1)});
+  };
+}
+
+auto process_count() {
+  return [](const std::string& v) -> base::result<int> {
+    const char* what = "a number of processes from 1 to 1024, or -1 for one per CPU core";
+    if (trimmed(v) == "-1") return -1;
+    auto n = whole<int>(1, 1024, what)(v);
+    if (!n) return expected(what);
+    return *n;
+  };
+}
+
+// --- Binders: a converter applied to a field of options. ---
+
+template <class T, class Convert>
+binder to(T options::*field, Convert convert) {
+  return [field, convert](options& o, const words& w) -> base::result<base::unit> {
+    auto v = convert(w.empty() ? std::string() : w.back());
+    if (!v) return v.err();
+    o.*field = std::move(*v);
+    return base::unit{};
+  };
+}
+
+binder to_list(std::vector<std::string> options::*field) {
+  return [field](options& o, const words& w) -> base::result<base::unit> {
+    o.*field = w;
+    return base::unit{};
+  };
+}
+
+constexpr uint8_t not_in_files = from_command_line | from_environment;
+
+std::vector<option_spec> make_table() {
+  using enum arity;
+  using enum section;
+  // clang-format off
+  return {
+    // name, short, arity, metavar, help, binder, [group, needs, active, locust_env, sources, secret]
+    {"locustfile", 'f', one, "FILE", "Python or C++ locustfile, a directory of them, or a comma-separated list (default: ./locustfile.py, else ./locustfile.cpp)",
+     to(&options::locustfile, some_text("a locustfile, a directory or a comma-separated list of them"))},
+    {"host", 'H', one, "URL", "Host to load test, e.g. http://localhost:8080 (overrides the classes' host)",
+     to(&options::host, url())},
+    {"users", 'u', one, "N", "Peak number of concurrent users (default: 1)",
+     to(&options::users, whole<uint64_t>(1, 999'999'999'999'999'999, "a whole number of users, at least 1"))},
+    {"spawn-rate", 'r', one, "RATE", "Users started per second (default: 1)",
+     to(&options::spawn_rate, positive_rate())},
+    {"run-time", 't', one, "TIME", "Stop after this time: 7d, 1d12h30m, 90m, 45s or seconds (default: until stopped)",
+     to(&options::run_time, duration(1, "a run time above zero"))},
+    {"headless", 0, flag, "", "Run without the web UI and start the test at once",
+     to(&options::headless, boolean())},
+    {"iterations", 'i', one, "N", "Stop after N task iterations in total",
+     to(&options::iterations, whole<uint64_t>(1, 999'999'999'999'999'999, "a whole number of iterations, at least 1"))},
+    {"stop-timeout", 's', one, "TIME", "Time running tasks may take to finish when the test stops (default: 0, stop at once)",
+     to(&options::stop_timeout, duration(0, ""))},
+    {"tags", 'T', list, "TAG", "Run only the tasks with any of these tags", to_list(&options::tags)},
+    {"exclude-tags", 'E', list, "TAG", "Do not run the tasks with any of these tags", to_list(&options::exclude_tags)},
+    {"csv", 0, one, "PREFIX", "Write PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv, PREFIX_exceptions.csv",
+     to(&options::csv_prefix, any_text())},
+    {"csv-full-history", 0, flag, "", "Write every entry (not only Aggregated) to the history CSV",
+     to(&options::csv_full_history, boolean())},
+    {"json", 0, flag, "", "Print the final statistics as JSON on stdout", to(&options::json, boolean())},
+    {"json-file", 0, one, "FILE", "Write the final statistics as JSON to FILE", to(&options::json_file, any_text())},
+    {"html", 0, one, "FILE", "Write a self-contained HTML report to FILE at the end", to(&options::html_file, any_text())},
+    {"only-summary", 0, flag, "", "Print only the final summary, not the table every 2 s",
+     to(&options::only_summary, boolean())},
+    {"print-stats", 0, flag, "", "Print the statistics table while the test runs (default in headless mode)",
+     to(&options::print_stats, boolean())},
+    {"reset-stats", 0, flag, "", "Reset the statistics once spawning is complete", to(&options::reset_stats, boolean())},
+    {"loglevel", 'L', one, "LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default: INFO)",
+     to(&options::loglevel, loglevel())},
+    {"logfile", 0, one, "FILE", "Write the log to FILE instead of stderr", to(&options::logfile, any_text())},
+    {"exit-code-on-error", 0, one, "CODE", "Exit code when any request failed or a task raised (default: 1)",
+     to(&options::exit_code_on_error, whole<int>(0, 255, "an exit code from 0 to 255"))},
+    {"list", 'l', flag, "", "List the user classes and exit", to(&options::list, boolean())},
+    {"show-task-ratio", 0, flag, "", "Print the task execution ratio of every user class and exit",
+     to(&options::show_task_ratio, boolean())},
+    {"show-task-ratio-json", 0, flag, "", "Print the task execution ratio as JSON and exit",
+     to(&options::show_task_ratio_json, boolean())},
+    {"config", 0, one, "FILE", "Read options from FILE (key = value lines with long option names)",
+     to(&options::config, any_text()), run, feature::none, nullptr, {}, not_in_files},
+    {"version", 'V', flag, "", "Print the version and exit",
+     to(&options::version, boolean()), run, feature::none, nullptr, {}, from_command_line},
+    {"help", 'h', flag, "", "Print this help and exit",
+     to(&options::help, boolean()), run, feature::none, nullptr, {}, from_command_line},
+    {"threads", 0, one, "N", "Event-loop threads for the users (default: all cores)",
+     to(&options::threads, whole<int>(1, 256, "a number of threads from 1 to 256"))},
+    {"request-timeout", 0, one, "TIME", "Timeout of a whole request, connect included (default: 60s)",
+     to(&options::request_timeout, duration(1, "a timeout above zero, e.g. 60s or 500ms"))},
+    {"insecure", 0, flag, "", "Do not verify TLS certificates", to(&options::insecure, boolean())},
+    {"seed", 0, one, "N", "Seed for task choice and wait times (reproducible runs)",
+     to(&options::seed, whole<uint64_t>(0, 999'999'999'999'999'999, "a whole number"))},
+
+    // The web UI: runs without --headless are refused until it exists (availability.cpp).
+    {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
+     to(&options::web_host, bind_host()), web_ui},
+    {"web-port", 'P', one, "PORT", "Port of the web UI (default: 8089)", to(&options::web_port, port()), web_ui},
+    {"autostart", 0, flag, "", "Start the test at once without waiting for the web UI (keeps the UI)",
+     to(&options::autostart, boolean()), web_ui},
+    {"autoquit", 0, one, "TIME", "With --autostart: quit this long after the test ends (default: -1, never)",
+     to(&options::autoquit, autoquit()), web_ui},
+    {"web-base-path", 0, one, "PATH", "Serve the web UI under this path, e.g. /endure behind a reverse proxy",
+     to(&options::web_base_path, base_path()), web_ui},
+    {"class-picker", 0, flag, "", "Pick the user classes and the load shape in the web UI",
+     to(&options::class_picker, boolean()), web_ui, feature::none, nullptr, "LOCUST_USERCLASS_PICKER"},
+    {"web-auth", 0, one, "USER:PASS", "Require HTTP basic authentication for the web UI",
+     to(&options::web_auth, login()), web_ui, feature::none, nullptr, {}, from_anywhere, true},
+    {"tls-cert", 0, one, "FILE", "TLS certificate of the web UI (HTTPS, with --tls-key)",
+     to(&options::tls_cert, some_text("a certificate file")), web_ui},
+    {"tls-key", 0, one, "FILE", "TLS private key of the web UI (HTTPS, with --tls-cert)",
+     to(&options::tls_key, some_text("a key file")), web_ui},
+
+    // Master and workers.
+    {"master", 0, flag, "", "Run as the master of distributed workers", to(&options::master, boolean()),
+     distributed, feature::distributed, [](const options& o) { return o.master; }, "LOCUST_MODE_MASTER"},
+    {"master-bind-host", 0, one, "HOST", "Master: interface to listen on for workers (default: *, every interface)",
+     to(&options::master_bind_host, bind_host()), distributed},
+    {"master-bind-port", 0, one, "PORT", "Master: port to listen on for workers (default: 5557)",
+     to(&options::master_bind_port, port()), distributed},
+    {"expect-workers", 0, one, "N", "Master: workers to wait for before a headless test starts (default: 1)",
+     to(&options::expect_workers, whole<uint64_t>(1, 100'000, "a whole number of workers, at least 1")), distributed},
+    {"expect-workers-max-wait", 0, one, "TIME", "Master: stop waiting for workers after this time (default: 0, for ever)",
+     to(&options::expect_workers_max_wait, duration(0, "")), distributed},
+    {"worker", 0, flag, "", "Run as a worker of a master", to(&options::worker, boolean()),
+     distributed, feature::distributed, [](const options& o) { return o.worker; }, "LOCUST_MODE_WORKER"},
+    {"master-host", 0, one, "HOST", "Worker: address of the master (default: 127.0.0.1)",
+     to(&options::master_host, some_text("a host name or address")), distributed, feature::none, nullptr,
+     "LOCUST_MASTER_NODE_HOST"},
+    {"master-port", 0, one, "PORT", "Worker: port of the master (default: 5557)",
+     to(&options::master_port, port()), distributed, feature::none, nullptr, "LOCUST_MASTER_NODE_PORT"},
+    {"processes", 0, one, "N", "Run N worker processes under a local master (-1: one per CPU core)",
+     to(&options::processes, process_count()), distributed, feature::distributed,
+     [](const options& o) { return o.processes != 0; }},
+
+    // The run store.
+    {"store", 0, one, "PATH", "Record the run in this SQLite file, or in a new file in this folder",
+     to(&options::store, some_text("a file or folder path")), store, feature::store,
+     [](const options& o) { return !o.store.empty() && !o.no_store; }},
+    {"no-store", 0, flag, "", "Do not record the run (wins over --store)", to(&options::no_store, boolean()), store},
+  };
+  // clang-format on
+}
+
+}  // namespace
+
+std::optional<bool> parse_flag(std::string_view text) {
+  std::string l(trimmed(text));
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (l.empty() || l == "true" || l == "1" || l == "yes" || l == "on") return true;
+  if (l == "false" || l == "0" || l == "no" || l == "off") return false;
+  return std::nullopt;
+}
+
+const std::vector<option_spec>& option_table() {
+  static const std::vector<option_spec> table = make_table();
+  return table;
+}
+
+const option_spec* find_option(std::string_view long_name) {
+  for (const auto& s : option_table())
+    if (s.name == long_name) return &s;
+  return nullptr;
+}
+
+const option_spec* find_short_option(char short_name) {
+  if (short_name == 0) return nullptr;
+  for (const auto& s : option_table())
+    if (s.short_name == short_name) return &s;
+  return nullptr;
+}
+
+std::string env_suffix(std::string_view long_name) {
+  std::string out(long_name);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  });
+  return out;
+}
+
+std::string_view section_title(section s) {
+  switch (s) {
+    case section::run: return "Options:";
+    case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
+    case section::distributed:
+      return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";
+    case section::store: return "Run store options (not in this build yet: --store is refused):";
+  }
+  return "";
+}
+
+}  // namespace endure::cli
