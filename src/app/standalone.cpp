@@ -229,7 +229,9 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
 
   // Sinks open before the run so that a bad path fails now, with nothing half written.
   std::vector<std::unique_ptr<sinks::sink>> outputs;
-  outputs.push_back(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true));
+  report::console_options console;
+  console.max_rows = o.console_rows;
+  outputs.push_back(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true, console));
   if (!o.json_file.empty()) {
     if (auto r = check_writable("--json-file", o.json_file); !r) return fail(r.err().message);
     outputs.push_back(std::make_unique<sinks::json_sink>(o.json_file));

@@ -40,6 +40,7 @@ const spec specs[] = {
     {"json-file", "", kind::text, "FILE", "Write the final statistics as JSON to FILE"},
     {"html", "", kind::text, "FILE", "Write a self-contained HTML report to FILE at the end"},
     {"only-summary", "", kind::flag, "", "Print only the final summary, not the table every 2 s"},
+    {"console-rows", "", kind::text, "N", "Rows of the table every 2 s: the N busiest names, then a count of the rest; 0 or all: every row (default: 20)"},
     {"print-stats", "", kind::flag, "", "Print the statistics table while the test runs (default in headless mode)"},
     {"reset-stats", "", kind::flag, "", "Reset the statistics once spawning is complete"},
     {"loglevel", "-L", kind::text, "LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default: INFO)"},
@@ -397,6 +398,15 @@ base::result<options> parse(const std::vector<std::string>& argv,
     else if (n == "exclude-tags") o.exclude_tags = values;
     else if (n == "csv") o.csv_prefix = v;
     else if (n == "json-file") o.json_file = v;
+    else if (n == "console-rows") {
+      if (trim(v) == "all") {
+        o.console_rows = 0;
+      } else {
+        auto c = as_uint(0, "a number of rows (0 or all: every row)");
+        if (!c) return c.err();
+        o.console_rows = *c;
+      }
+    }
     else if (n == "html") o.html_file = v;
     else if (n == "loglevel") {
       auto l = base::parse_log_level(v);

@@ -106,6 +106,26 @@ TEST(options, config_file_errors) {
   EXPECT_NE(o3.err().message.find("cannot read config file"), std::string::npos);
 }
 
+TEST(options, console_rows_takes_a_count_or_all) {
+  auto d = parse({}, {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->console_rows, 20u);
+  auto n = parse({"--console-rows", "5"}, {});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->console_rows, 5u);
+  auto all = parse({"--console-rows=all"}, {});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->console_rows, 0u);
+  auto env = parse({}, {"ENDURE_CONSOLE_ROWS=0"});
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->console_rows, 0u);
+  auto bad = parse({"--console-rows", "many"}, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.err().message,
+            "invalid value 'many' for --console-rows: expected a number of rows (0 or all: every "
+            "row)");
+}
+
 TEST(options, help_lists_every_locust_flag) {
   std::string h = endure::cli::help_text();
   for (const char* f : {"--locustfile", "--host", "--users", "--spawn-rate", "--run-time", "--headless",
