@@ -304,6 +304,17 @@ int run_standalone(const std::vector<std::string>& args, const std::vector<std::
   if (!final_snapshot) return static_cast<int>(base::exit_code::internal);
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
+  // --- outputs: an incomplete output file is listed at the end and makes the exit code 4 ---
+  {
+    std::vector<const sinks::sink*> all;
+    for (const auto& out : outputs) all.push_back(out.get());
+    if (auto incomplete = sinks::incomplete_files(all); !incomplete.empty()) {
+      std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
+      std::fflush(stderr);
+      code = static_cast<int>(base::exit_code::outputs_incomplete);  // above 3 and 1 (cli.md)
+    }
+  }
+  // --- end outputs ---
   if (py) py->finish(code);
   if (r.abandoned_threads()) {
     // A user is stuck in code that never yields; its thread cannot be joined. Every output is
