@@ -31,7 +31,7 @@ base::result<base::unit> html_sink::write_now() {
   const std::string why =
       replace_file(io_, path_, report::html_report(last_, info_, series_.points()));
   if (!why.empty()) {
-    health_.failed(why, "the HTML report is lost unless it is written again");
+    health_.failed(why, "the HTML report is not written");
     publish({{{path_, "not written: " + why}}});
     return base::make_error("cannot write " + path_ + ": " + why,
                             base::exit_code::outputs_incomplete);

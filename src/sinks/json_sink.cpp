@@ -29,7 +29,7 @@ base::result<base::unit> json_sink::write(const stats::snapshot& s) {
   const std::string why =
       path_ == "-" ? write_stream_whole(stdout, text) : replace_file(io_, path_, text);
   if (!why.empty()) {
-    health_.failed(why, "the JSON statistics are lost");
+    health_.failed(why, "the JSON statistics are not written");
     publish({{{health_.path(), "not written: " + why}}});
     return base::make_error("cannot write " + health_.path() + ": " + why,
                             base::exit_code::outputs_incomplete);
