@@ -34,6 +34,9 @@ class sink_group final : public sinks::sink {
   void on_snapshot(const stats::snapshot& s) override {
     for (auto& k : sinks_) k->on_snapshot(s);
   }
+  void collect(std::vector<const sinks::sink*>& out) const {
+    for (const auto& k : sinks_) out.push_back(k.get());
+  }
 
  private:
   std::vector<std::unique_ptr<sinks::sink>> sinks_;
@@ -50,7 +53,9 @@ base::result<std::unique_ptr<outputs>> outputs::open(const cli::options& o,
   std::unique_ptr<outputs> out(new outputs());
   // Everything that prints on stdout shares one thread, in order: the summary, then --json.
   auto stdout_group = std::make_unique<sink_group>();
-  stdout_group->add(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true));
+  report::console_options console;
+  console.max_rows = o.console_rows;
+  stdout_group->add(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true, console));
   if (o.json) stdout_group->add(std::make_unique<sinks::json_sink>("-"));
   out->add("console", engine::output_policy::latest_only, std::move(stdout_group));
   if (!o.json_file.empty()) {
@@ -91,6 +96,17 @@ void outputs::attach(engine::snapshot_bus& bus) {
     auto* q = o.queue.get();
     subs_.push_back(bus.subscribe([q](const stats::snapshot_ptr& s) { q->push(s); }));
   }
+}
+
+std::vector<sinks::file_problem> outputs::incomplete() const {
+  std::vector<const sinks::sink*> all;
+  for (const auto& o : outs_) {
+    if (const auto* g = dynamic_cast<const sink_group*>(o.sink.get()))
+      g->collect(all);
+    else
+      all.push_back(o.sink.get());
+  }
+  return sinks::incomplete_files(all);
 }
 
 bool outputs::drain(std::chrono::milliseconds limit) {

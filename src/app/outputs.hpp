@@ -28,6 +28,8 @@ class outputs {
   void attach(engine::snapshot_bus& bus);
   // Waits until each output has written every snapshot published so far.
   bool drain(std::chrono::milliseconds limit);
+  // After drain(): the files that could not be written whole (and --logfile's lost lines).
+  std::vector<sinks::file_problem> incomplete() const;
 
  private:
   outputs() = default;

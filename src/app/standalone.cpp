@@ -258,6 +258,13 @@ int run_standalone(const cli::raw_options& raw) {
                               "their wait times (see the exceptions above, if any)");
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
+  // An output file that could not be written whole is listed and makes the exit code 4.
+  if (auto incomplete = (*outs)->incomplete(); !incomplete.empty()) {
+    std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
+    std::fflush(stderr);
+    code = static_cast<int>(base::exit_code::outputs_incomplete);  // above 3 and 1 (cli.md)
+  }
+  // Users that never stopped: named with their class and task, exit 5 (above 4).
   if (outcome.abandoned_users > 0 || !outcome.stuck.empty()) {
     std::string where;
     for (const auto& w : outcome.stuck) where += (where.empty() ? "" : ", ") + w;

@@ -14,7 +14,16 @@ result<log_level> parse_log_level(std::string_view name);
 void set_log_level(log_level level);
 log_level get_log_level();
 // Sends log lines to a file instead of stderr; returns an error if it cannot be opened.
+// Lines are written whole: one that fails part-way (a full disk) is cut off again, counted as
+// lost, said once on stderr, and the count is written into the file when writing works again.
 result<unit> set_log_file(const std::string& path);
+
+struct log_file_state {
+  std::string path;         // "" when logging to stderr
+  uint64_t lost_lines = 0;  // lines that could not be written to the file, whole run
+  std::string last_error;   // why the last lost line was lost
+};
+log_file_state log_file_status();
 
 void log(log_level level, std::string_view component, std::string_view message);
 

@@ -136,6 +136,16 @@ auto login() {
   };
 }
 
+auto rows() {
+  return [](const std::string& v) -> base::result<uint64_t> {
+    const char* what = "a number of rows (0 or all: every row)";
+    if (trimmed(v) == "all") return uint64_t{0};
+    auto n = whole<uint64_t>(0, 999'999'999, what)(v);
+    if (!n) return expected(what);
+    return *n;
+  };
+}
+
 auto process_count() {
   return [](const std::string& v) -> base::result<int> {
     const char* what = "a number of processes from 1 to 1024, or -1 for one per CPU core";
@@ -200,6 +210,8 @@ std::vector<option_spec> make_table() {
     {"html", 0, one, "FILE", "Write a self-contained HTML report to FILE at the end", to(&options::html_file, any_text())},
     {"only-summary", 0, flag, "", "Print only the final summary, not the table every 2 s",
      to(&options::only_summary, boolean())},
+    {"console-rows", 0, one, "N", "Rows of the table every 2 s: the N busiest names, then a count of the rest; 0 or all: every row (default: 20)",
+     to(&options::console_rows, rows())},
     {"print-stats", 0, flag, "", "Print the statistics table while the test runs (default in headless mode)",
      to(&options::print_stats, boolean())},
     {"reset-stats", 0, flag, "", "Reset the statistics once spawning is complete", to(&options::reset_stats, boolean())},

@@ -58,6 +58,9 @@ struct options {
   std::string json_file;
   std::string html_file;
   bool only_summary = false;
+  // Entries in the periodic console table (the busiest ones, then a count of the rest);
+  // 0: every entry. The final summary always has every entry.
+  uint64_t console_rows = 20;
   bool print_stats = false;
   bool reset_stats = false;
   std::string loglevel = "INFO";

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
 #include "report/format.hpp"
 
 namespace endure::report {
@@ -35,6 +39,22 @@ std::string percentile_line(const stats::row& r, int name_width) {
   return out;
 }
 
+// Indexes of the `n` rows with the most requests (ties: the earlier row), in row order.
+std::vector<size_t> top_rows(const std::vector<stats::row>& rows, size_t n) {
+  std::vector<size_t> idx(rows.size());
+  std::iota(idx.begin(), idx.end(), size_t{0});
+  if (n >= rows.size()) return idx;
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(n), idx.end(),
+                    [&](size_t a, size_t b) {
+                      if (rows[a].num_requests != rows[b].num_requests)
+                        return rows[a].num_requests > rows[b].num_requests;
+                      return a < b;
+                    });
+  idx.resize(n);
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
 }  // namespace
 
 std::string stats_table(const stats::snapshot& s, rate_kind rates, const console_options& o) {
@@ -46,7 +66,26 @@ std::string stats_table(const stats::snapshot& s, rate_kind rates, const console
                                       dashes(name_col), dashes(7), dashes(13), dashes(7), dashes(7),
                                       dashes(7), dashes(7), dashes(8), dashes(11));
   out += sep;
-  for (const auto& r : s.rows) out += stats_line(r, rates, name_col);
+  if (o.max_rows == 0 || s.rows.size() <= o.max_rows) {
+    for (const auto& r : s.rows) out += stats_line(r, rates, name_col);
+  } else {
+    // Many names (generated URLs) would make every periodic table thousands of lines: show the
+    // busiest ones and count the rest, so the table stays readable and stdout stays small.
+    uint64_t shown_requests = 0, shown_failures = 0;
+    for (size_t i : top_rows(s.rows, o.max_rows)) {
+      out += stats_line(s.rows[i], rates, name_col);
+      shown_requests += s.rows[i].num_requests;
+      shown_failures += s.rows[i].num_failures;
+    }
+    uint64_t all_requests = 0, all_failures = 0;
+    for (const auto& r : s.rows) {
+      all_requests += r.num_requests;
+      all_failures += r.num_failures;
+    }
+    out += fmt::format("{:<{}} ... and {} more names ({} requests, {} failures)\n", "",
+                       type_width, s.rows.size() - o.max_rows, all_requests - shown_requests,
+                       all_failures - shown_failures);
+  }
   out += sep;
   out += stats_line(s.aggregated, rates, name_col);
   return out;
@@ -100,7 +139,9 @@ std::string exceptions_report(const stats::snapshot& s, const console_options& o
 }
 
 std::string final_summary(const stats::snapshot& s, const console_options& o) {
-  std::string out = stats_table(s, rate_kind::whole_run, o);
+  console_options every_row = o;
+  every_row.max_rows = 0;  // the summary is the run's record: never truncated
+  std::string out = stats_table(s, rate_kind::whole_run, every_row);
   out += "\n";
   out += percentiles_table(s, o);
   out += "\n";

@@ -1,6 +1,7 @@
 // report console tables: Locust 2.x's stats, percentile, error and exception tables as text.
 // Pure: returns strings (lines end with '\n'); printing and timing belong to sinks.
 #pragma once
+#include <cstddef>
 #include <string>
 
 #include "stats/snapshot.hpp"
@@ -14,9 +15,14 @@ enum class rate_kind {
 
 struct console_options {
   int name_width = 80;  // Locust's STATS_NAME_WIDTH when stdout is not a terminal
+  // stats_table shows at most this many entries, those with the most requests (in the usual
+  // name order), and one line counting the rest; 0: every entry. final_summary ignores it.
+  size_t max_rows = 0;
 };
 
 // Type | Name | # reqs | # fails | Avg | Min | Max | Med | req/s | failures/s, plus Aggregated.
+// With o.max_rows below the number of entries, the rows left out are counted on one line:
+//          ... and 480 more names (15300 requests, 12 failures)
 std::string stats_table(const stats::snapshot& s, rate_kind rates, const console_options& o = {});
 // "Response time percentiles (approximated)": whole-run percentiles per entry with requests.
 std::string percentiles_table(const stats::snapshot& s, const console_options& o = {});
@@ -24,7 +30,8 @@ std::string percentiles_table(const stats::snapshot& s, const console_options& o
 std::string error_report(const stats::snapshot& s, const console_options& o = {});
 // "Exceptions" (# occurrences, Exception, where); empty string when there were none.
 std::string exceptions_report(const stats::snapshot& s, const console_options& o = {});
-// The end-of-run summary: stats (whole-run rates), percentiles, errors, exceptions.
+// The end-of-run summary: stats (whole-run rates), percentiles, errors, exceptions; always
+// every entry, whatever o.max_rows.
 std::string final_summary(const stats::snapshot& s, const console_options& o = {});
 
 }  // namespace endure::report

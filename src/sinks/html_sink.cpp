@@ -1,12 +1,15 @@
 #include "sinks/html_sink.hpp"
 
-#include "base/log.hpp"
-#include "sinks/file_util.hpp"
-
 namespace endure::sinks {
 
-html_sink::html_sink(std::string path, report::html_run_info info, size_t max_points)
-    : path_(std::move(path)), info_(std::move(info)), series_(max_points) {}
+html_sink::html_sink(std::string path, report::html_run_info info, size_t max_points, file_io& io)
+    : path_(std::move(path)),
+      info_(std::move(info)),
+      series_(max_points),
+      io_(io),
+      health_("html", path_) {
+  publish({{{path_, "not written yet: it is written at the end of the run"}}});
+}
 
 void html_sink::on_snapshot(const stats::snapshot& s) {
   series_input p;
@@ -22,14 +25,23 @@ void html_sink::on_snapshot(const stats::snapshot& s) {
   // Keep the latest snapshot for write_now() (a copy: rows are bounded by the entry cap).
   last_ = s;
   has_last_ = true;
-  if (s.is_final) {
-    if (auto r = write_now(); !r) base::log_error("html", r.err().message);
-  }
+  if (s.is_final) (void)write_now();  // a failure is logged and published by write_now()
 }
 
-base::result<base::unit> html_sink::write_now() const {
+base::result<base::unit> html_sink::write_now() {
   if (!has_last_) return base::make_error("no statistics to write to " + path_ + " yet");
-  return write_file_atomic(path_, report::html_report(last_, info_, series_.points()));
+  const std::string why =
+      replace_file(io_, path_, report::html_report(last_, info_, series_.points()));
+  if (!why.empty()) {
+    health_.failed(why, "the HTML report is not written");
+    publish({{{path_, "not written: " + why}}});
+    return base::make_error("cannot write " + path_ + ": " + why,
+                            base::exit_code::outputs_incomplete);
+  }
+  health_.succeeded();
+  // Written on demand mid-run, the report is whole but not final: the final one is still owed.
+  if (last_.is_final) publish({});
+  return base::unit{};
 }
 
 }  // namespace endure::sinks

@@ -1,22 +1,27 @@
 // sinks::html_sink: --html. Keeps a bounded chart series (O(1) memory in run length) and writes
-// the self-contained report at the final snapshot, or on demand (e.g. on a signal).
+// the self-contained report at the final snapshot, or on demand (e.g. on a signal). Its status
+// is incomplete until the report is written at the end.
 #pragma once
 #include <string>
 
 #include "base/result.hpp"
 #include "report/html.hpp"
 #include "sinks/bounded_series.hpp"
+#include "sinks/file_io.hpp"
+#include "sinks/file_util.hpp"
 #include "sinks/sink.hpp"
 
 namespace endure::sinks {
 
 class html_sink final : public sink {
  public:
-  html_sink(std::string path, report::html_run_info info, size_t max_points = 1500);
+  // `io` is not owned (the real files by default).
+  html_sink(std::string path, report::html_run_info info, size_t max_points = 1500,
+            file_io& io = real_file_io());
   void on_snapshot(const stats::snapshot& s) override;
   // Writes the report from the latest snapshot seen (atomically). Error when none was seen yet
-  // or the file cannot be written.
-  base::result<base::unit> write_now() const;
+  // or the file cannot be written. Same thread as on_snapshot.
+  base::result<base::unit> write_now();
   const bounded_series& series() const { return series_; }
 
  private:
@@ -25,6 +30,8 @@ class html_sink final : public sink {
   bounded_series series_;
   stats::snapshot last_;
   bool has_last_ = false;
+  file_io& io_;
+  file_health health_;
 };
 
 }  // namespace endure::sinks

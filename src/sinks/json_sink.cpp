@@ -2,29 +2,41 @@
 
 #include <cstdio>
 
-#include "base/log.hpp"
 #include "report/json.hpp"
-#include "sinks/file_util.hpp"
 
 namespace endure::sinks {
 
-json_sink::json_sink(std::string path, shape what) : path_(std::move(path)), shape_(what) {}
-
-void json_sink::on_snapshot(const stats::snapshot& s) {
-  if (!s.is_final) return;
-  if (auto r = write(s); !r) base::log_error("json", r.err().message);
+namespace {
+const char* const not_yet = "not written yet: it is written at the end of the run";
 }
 
-base::result<base::unit> json_sink::write(const stats::snapshot& s) const {
+json_sink::json_sink(std::string path, shape what, file_io& io)
+    : path_(std::move(path)),
+      shape_(what),
+      io_(io),
+      health_("json", path_ == "-" ? "stdout" : path_) {
+  publish({{{health_.path(), not_yet}}});
+}
+
+void json_sink::on_snapshot(const stats::snapshot& s) {
+  if (s.is_final) (void)write(s);  // a failure is logged and published by write()
+}
+
+base::result<base::unit> json_sink::write(const stats::snapshot& s) {
   const auto j = shape_ == shape::entries ? report::entries_json(s) : report::run_json(s);
   // Names are user data and may hold invalid UTF-8: replace rather than throw.
   const std::string text = j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (path_ == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return base::unit{};
+  const std::string why =
+      path_ == "-" ? write_stream_whole(stdout, text) : replace_file(io_, path_, text);
+  if (!why.empty()) {
+    health_.failed(why, "the JSON statistics are not written");
+    publish({{{health_.path(), "not written: " + why}}});
+    return base::make_error("cannot write " + health_.path() + ": " + why,
+                            base::exit_code::outputs_incomplete);
   }
-  return write_file_atomic(path_, text);
+  health_.succeeded();
+  publish({});
+  return base::unit{};
 }
 
 }  // namespace endure::sinks

@@ -313,3 +313,22 @@ TEST(raw_options, help_and_version_are_answered_before_resolve) {
   EXPECT_FALSE(read({}, {"LOCUST_HEADLESS=false"}, d)->flag("headless"));
   EXPECT_FALSE(read({}, {}, d)->flag("no-such-option"));
 }
+
+TEST(raw_options, console_rows_takes_a_count_or_all) {
+  auto d = parse({}, {}, scratch("rows"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->console_rows, 20u);
+  auto n = parse({"--console-rows", "5"}, {}, scratch("rows"));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->console_rows, 5u);
+  auto all = parse({"--console-rows=all"}, {}, scratch("rows"));
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->console_rows, 0u);
+  auto env = parse({}, {"ENDURE_CONSOLE_ROWS=0"}, scratch("rows"));
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->console_rows, 0u);
+  auto bad = parse({"--console-rows", "many"}, {}, scratch("rows"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.err().message,
+            "invalid value 'many' for --console-rows: expected a number of rows (0 or all: every row)");
+}

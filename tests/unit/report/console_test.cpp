@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <sstream>
 #include <vector>
 
@@ -83,6 +84,61 @@ TEST(console, final_summary_has_all_parts) {
   EXPECT_NE(text.find("Response time percentiles (approximated)"), std::string::npos);
   EXPECT_NE(text.find("Error report"), std::string::npos);
   EXPECT_NE(text.find("Exceptions"), std::string::npos);
+}
+
+// 500 names with distinct counts: entry i has 1000 + i requests and i % 7 failures.
+stats::snapshot many_names(size_t n) {
+  auto s = test::make_snapshot();
+  s.rows.clear();
+  for (size_t i = 0; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "/item/%04zu", i);
+    s.rows.push_back(test::make_row("GET", name, 1000 + i, i % 7, 1.0));
+  }
+  return s;
+}
+
+TEST(console, periodic_table_shows_the_busiest_rows_and_counts_the_rest) {
+  const auto s = many_names(500);
+  console_options o;
+  o.max_rows = 20;
+  const auto l = lines(stats_table(s, rate_kind::current, o));
+  // Header, separator, 20 rows, the count line, separator, Aggregated.
+  ASSERT_EQ(l.size(), 25u);
+  // The 20 busiest are the last 20 names (480..499), printed in name order.
+  for (size_t i = 0; i < 20; ++i)
+    EXPECT_EQ(l[2 + i].substr(0, 19), "GET      /item/0" + std::to_string(480 + i)) << l[2 + i];
+  uint64_t rest_requests = 0, rest_failures = 0;
+  for (size_t i = 0; i < 480; ++i) {
+    rest_requests += 1000 + i;
+    rest_failures += i % 7;
+  }
+  EXPECT_EQ(l[22], "         ... and 480 more names (" + std::to_string(rest_requests) +
+                       " requests, " + std::to_string(rest_failures) + " failures)");
+  EXPECT_EQ(l[23], l[1]);
+  EXPECT_EQ(l[24].substr(0, 19), "         Aggregated");
+  // Ties keep name order; 0 means every row; a limit at or above the count changes nothing.
+  auto tied = many_names(5);
+  for (auto& r : tied.rows) r.num_requests = 7;
+  o.max_rows = 2;
+  const auto t = lines(stats_table(tied, rate_kind::current, o));
+  EXPECT_EQ(t[2].substr(0, 19), "GET      /item/0000");
+  EXPECT_EQ(t[3].substr(0, 19), "GET      /item/0001");
+  EXPECT_NE(t[4].find("... and 3 more names (21 requests"), std::string::npos) << t[4];
+  o.max_rows = 0;
+  EXPECT_EQ(lines(stats_table(s, rate_kind::current, o)).size(), 504u);
+  o.max_rows = 500;
+  EXPECT_EQ(stats_table(s, rate_kind::current, o), stats_table(s, rate_kind::current));
+}
+
+TEST(console, final_summary_keeps_every_row_whatever_the_limit) {
+  const auto s = many_names(50);
+  console_options o;
+  o.max_rows = 5;
+  const auto text = final_summary(s, o);
+  EXPECT_EQ(text.find("more names"), std::string::npos);
+  EXPECT_EQ(text.find(stats_table(s, rate_kind::whole_run)), 0u);
+  EXPECT_NE(text.find("GET      /item/0000"), std::string::npos);
 }
 
 }  // namespace

@@ -114,7 +114,7 @@ TEST(csv_sink, writes_all_files_and_history_per_second) {
   EXPECT_NE(read(prefix + "_failures.csv").find("HTTPError(500)"), std::string::npos);
   EXPECT_NE(read(prefix + "_exceptions.csv").find("std::runtime_error: boom"), std::string::npos);
   EXPECT_FALSE(fs::exists(prefix + "_stats.csv.tmp"));
-  EXPECT_EQ((*sink)->last_error(), "");
+  EXPECT_TRUE((*sink)->status().is_complete());
 }
 
 TEST(csv_sink, full_history_has_every_entry) {
