@@ -30,11 +30,12 @@ test-asan: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  ctest --test-dir build/asan --output-on-failure -j$(JOBS) --timeout 600 -L 'unit|integration|fuzz-replay' -E '^python_'
 
-# The multi-threaded engine tests (runner, shards, fault matrix) under ThreadSanitizer.
+# The multi-threaded engine tests (controller, shards, outputs, recorder, fault matrix) under
+# ThreadSanitizer.
 test-tsan: deps
 	cmake --preset tsan >/dev/null
-	cmake --build build/tsan -j$(JOBS) --target engine_run_test engine_plan_test fault_matrix_test
-	ctest --test-dir build/tsan --output-on-failure -j$(JOBS) --timeout 600 -R '^(engine_run|plan|wait_time|fault_matrix)\.'
+	cmake --build build/tsan -j$(JOBS) --target engine_run_test engine_plan_test engine_controller_test engine_outputs_test stats_test fault_matrix_test
+	ctest --test-dir build/tsan --output-on-failure -j$(JOBS) --timeout 600 -R '^(engine_run|plan|wait_time|controller|bus|async_output|shard_recorder|interval_record|run_totals|fault_matrix)\.'
 
 # A one-minute demo soak: the demo shop on 127.0.0.1, the C++ soak example against it,
 # Locust-style tables on the console, CSV and an HTML report in out/.
