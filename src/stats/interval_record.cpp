@@ -33,6 +33,14 @@ void merge(interval_record& into, interval_record&& from) {
   into.is_final = into.is_final || from.is_final;
   into.stalled = into.stalled && from.stalled;
   merge(into.data, std::move(from.data));
+  // Samples of the same (source, metric): the later one stands.
+  for (auto& m : from.monitor) {
+    auto it = std::find_if(into.monitor.begin(), into.monitor.end(), [&](const monitor_sample& x) {
+      return x.source == m.source && x.metric == m.metric;
+    });
+    if (it == into.monitor.end()) into.monitor.push_back(std::move(m));
+    else *it = std::move(m);
+  }
 }
 
 }  // namespace endure::stats

@@ -22,6 +22,14 @@ struct generator_health {
   bool cpu_saturated = false;  // CPU above 90% of the cores in use for 10 s so far in the test
 };
 
+// A measurement of something beside the load, taken during the interval: the target's RSS from
+// /proc, a node_exporter metric, a Prometheus query (the monitoring issue fills these).
+struct monitor_sample {
+  std::string source;  // what was watched: "pid 4242", "http://db1:9100/metrics", "prometheus"
+  std::string metric;  // "rss_bytes", "cpu_percent", "node_load1", "db_conns", ...
+  double value = 0;
+};
+
 struct interval_record {
   // floor(wall time / length) of the interval this record closes: the same id on every node for
   // the same stretch of wall-clock time.
@@ -41,6 +49,7 @@ struct interval_record {
   std::vector<std::pair<std::string, uint64_t>> users_by_class;
   shard_delta data;
   generator_health health;
+  std::vector<monitor_sample> monitor;
 };
 
 using record_ptr = std::shared_ptr<const interval_record>;
