@@ -235,7 +235,12 @@ int run_standalone(const cli::raw_options& raw) {
   engine::asio_scheduler sched;
   engine::run_bus run_bus;
   engine::snapshot_bus snapshot_bus;
-  engine::totals_stage totals(run_bus, snapshot_bus);
+  // Window percentiles per row only where an output shows them: the console's rows, or every
+  // row for --csv-full-history.
+  stats::run_totals::view_options view;
+  view.window_rows = o.console_rows == 0 ? SIZE_MAX : o.console_rows;
+  view.window_all_rows = o.csv_full_history;
+  engine::totals_stage totals(run_bus, snapshot_bus, view);
   (*outs)->attach(snapshot_bus);
   engine::controller ctl(sched, std::move(cfg), run_bus);
   auto events = lf.attach(run_bus);

@@ -13,7 +13,8 @@ bool coalesce_records(run_item& into, run_item&& next) {
   return true;
 }
 
-totals_stage::totals_stage(run_bus& in, snapshot_bus& out) : out_(out) {
+totals_stage::totals_stage(run_bus& in, snapshot_bus& out, stats::run_totals::view_options view)
+    : out_(out), view_(view) {
   // Lossless: every record reaches the totals. 120 records of backlog before merging kicks in.
   queue_ = std::make_unique<async_output<run_item>>(
       "statistics", output_policy::lossless, 120, [this](const run_item& item) { consume(item); },
@@ -35,7 +36,9 @@ void totals_stage::consume(const run_item& item) {
   const auto& r = std::get<stats::record_ptr>(item);
   if (!r) return;
   totals_.add(*r);
-  auto snap = totals_.view(r->is_final);
+  auto options = view_;
+  options.with_buckets = r->is_final;
+  auto snap = totals_.view(options);
   {
     std::lock_guard lock(mutex_);
     latest_ = snap;

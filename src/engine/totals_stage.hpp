@@ -17,7 +17,8 @@ using snapshot_bus = bus<stats::snapshot_ptr>;
 
 class totals_stage {
  public:
-  totals_stage(run_bus& in, snapshot_bus& out);
+  // view: what each snapshot computes (which rows get 10 s window percentiles).
+  totals_stage(run_bus& in, snapshot_bus& out, stats::run_totals::view_options view = {});
   ~totals_stage();
   totals_stage(const totals_stage&) = delete;
   totals_stage& operator=(const totals_stage&) = delete;
@@ -32,6 +33,7 @@ class totals_stage {
   void consume(const run_item& item);
 
   snapshot_bus& out_;
+  stats::run_totals::view_options view_;
   stats::run_totals totals_;
   mutable std::mutex mutex_;
   stats::snapshot_ptr latest_, final_;

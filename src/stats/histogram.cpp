@@ -6,18 +6,34 @@
 
 namespace endure::stats {
 
+namespace {
+constexpr uint32_t octave_size = histogram_layout::half;
+}
+
 histogram::histogram(const histogram& other) { *this = other; }
 
 histogram& histogram::operator=(const histogram& other) {
   if (this == &other) return *this;
-  for (uint32_t c = 0; c < chunk_total; ++c) {
-    if (other.chunks_[c]) {
-      uint64_t* dst = chunks_[c] ? chunks_[c].get() : allocate_chunk(c);
-      std::memcpy(dst, other.chunks_[c].get(), chunk_size * sizeof(uint64_t));
-    } else {
-      chunks_[c].reset();
+  for (uint32_t o = 0; o < octave_total; ++o) {
+    if (!other.octaves_[o]) {
+      octaves_[o].reset();
+      continue;
+    }
+    if (!octaves_[o]) octaves_[o] = std::make_unique<octave>();
+    for (uint32_t c = 0; c < chunks_per_octave; ++c) {
+      const auto& src = other.octaves_[o]->chunks[c];
+      auto& dst = octaves_[o]->chunks[c];
+      if (!src) {
+        dst.reset();
+      } else if (dst) {
+        *dst = *src;
+      } else {
+        dst = std::make_unique<chunk>(*src);
+      }
     }
   }
+  high_ = other.high_ ? std::make_unique<std::vector<std::pair<uint32_t, uint64_t>>>(*other.high_)
+                      : nullptr;
   count_ = other.count_;
   min_ = other.min_;
   max_ = other.max_;
@@ -25,19 +41,38 @@ histogram& histogram::operator=(const histogram& other) {
   return *this;
 }
 
-uint64_t* histogram::allocate_chunk(uint32_t chunk) {
-  chunks_[chunk] = std::make_unique<uint64_t[]>(chunk_size);  // value-initialized: zeroes
-  return chunks_[chunk].get();
+void histogram::carry(uint32_t index, uint64_t high) {
+  if (!high_) high_ = std::make_unique<std::vector<std::pair<uint32_t, uint64_t>>>();
+  for (auto& [i, h] : *high_)
+    if (i == index) {
+      h += high;
+      return;
+    }
+  high_->emplace_back(index, high);
+}
+
+uint64_t histogram::at(uint32_t index, uint32_t low) const {
+  uint64_t v = low;
+  if (high_)
+    for (const auto& [i, h] : *high_)
+      if (i == index) v += h << 32;
+  return v;
 }
 
 void histogram::merge(const histogram& other) {
   if (other.count_ == 0) return;
-  for (uint32_t c = 0; c < chunk_total; ++c) {
-    const uint64_t* src = other.chunks_[c].get();
-    if (src == nullptr) continue;
-    uint64_t* dst = chunks_[c] ? chunks_[c].get() : allocate_chunk(c);
-    for (uint32_t i = 0; i < chunk_size; ++i) dst[i] += src[i];
+  for (uint32_t o = 0; o < octave_total; ++o) {
+    if (!other.octaves_[o]) continue;
+    for (uint32_t c = 0; c < chunks_per_octave; ++c) {
+      const auto& src = other.octaves_[o]->chunks[c];
+      if (!src) continue;
+      const uint32_t base = o * octave_size + c * chunk_size;
+      for (uint32_t i = 0; i < chunk_size; ++i)
+        if ((*src)[i] != 0) add_at(base + i, (*src)[i]);
+    }
   }
+  if (other.high_)
+    for (const auto& [i, h] : *other.high_) carry(i, h);
   if (count_ == 0 || other.min_ < min_) min_ = other.min_;
   max_ = std::max(max_, other.max_);
   count_ += other.count_;
@@ -48,9 +83,7 @@ void histogram::merge_sparse(const sparse_counts& counts, const exact_totals& to
   uint64_t added = 0;
   for (const auto& [index, n] : counts) {
     if (index >= bucket_total || n == 0) continue;
-    uint64_t* c = chunks_[index / chunk_size].get();
-    if (c == nullptr) c = allocate_chunk(index / chunk_size);
-    c[index % chunk_size] += n;
+    add_at(index, n);
     added += n;
   }
   if (added == 0) return;
@@ -73,83 +106,95 @@ void histogram::merge_sparse(const sparse_counts& counts) {
   merge_sparse(counts, t);
 }
 
-void histogram::subtract_sparse(const sparse_counts& counts) {
-  for (const auto& [index, n] : counts) {
-    if (index >= bucket_total) continue;
-    uint64_t* c = chunks_[index / chunk_size].get();
-    if (c == nullptr) continue;
-    const uint64_t take = std::min(n, c[index % chunk_size]);
-    c[index % chunk_size] -= take;
-    count_ -= std::min(take, count_);
-  }
-}
-
 sparse_counts histogram::to_sparse() const {
   sparse_counts out;
   if (count_ == 0) return out;
-  for (uint32_t c = 0; c < chunk_total; ++c) {
-    const uint64_t* src = chunks_[c].get();
-    if (src == nullptr) continue;
-    for (uint32_t i = 0; i < chunk_size; ++i)
-      if (src[i] != 0) out.emplace_back(c * chunk_size + i, src[i]);
+  for (uint32_t o = 0; o < octave_total; ++o) {
+    if (!octaves_[o]) continue;
+    for (uint32_t c = 0; c < chunks_per_octave; ++c) {
+      const auto& ch = octaves_[o]->chunks[c];
+      if (!ch) continue;
+      const uint32_t base = o * octave_size + c * chunk_size;
+      for (uint32_t i = 0; i < chunk_size; ++i)
+        if ((*ch)[i] != 0 || high_) {
+          const uint64_t v = at(base + i, (*ch)[i]);
+          if (v != 0) out.emplace_back(base + i, v);
+        }
+    }
   }
   return out;
 }
 
 uint64_t histogram::value_at_quantile(double q) const {
-  if (count_ == 0) return 0;
-  if (!(q > 0)) return min_;
-  if (q >= 1) return max_;
-  auto rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_)));
-  rank = std::clamp<uint64_t>(rank, 1, count_);
-  uint64_t seen = 0;
-  for (uint32_t c = 0; c < chunk_total; ++c) {
-    const uint64_t* src = chunks_[c].get();
-    if (src == nullptr) continue;
-    for (uint32_t i = 0; i < chunk_size; ++i) {
-      seen += src[i];
-      if (seen >= rank) return std::clamp(bucket_mid_us(c * chunk_size + i), min_, max_);
-    }
-  }
-  return max_;
+  uint64_t out = 0;
+  values_at_quantiles(&q, 1, &out);
+  return out;
 }
 
 void histogram::values_at_quantiles(const double* qs, size_t n, uint64_t* out) const {
   size_t k = 0;
   // Leading q <= 0 are the exact min; the bucket scan handles the rest in ascending order.
   for (; k < n && (count_ == 0 || !(qs[k] > 0)); ++k) out[k] = count_ ? min_ : 0;
-  uint64_t seen = 0;
-  auto rank_of = [this](double q) {
-    return std::clamp<uint64_t>(static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_))),
+  // The rank each quantile needs, computed once (q >= 1 is the exact max).
+  uint64_t ranks[32];
+  const size_t m = std::min<size_t>(n, 32);
+  for (size_t j = k; j < m; ++j)
+    ranks[j] = qs[j] >= 1 ? UINT64_MAX
+                          : std::clamp<uint64_t>(
+                                static_cast<uint64_t>(std::ceil(qs[j] * static_cast<double>(count_))),
                                 1, count_);
-  };
-  for (uint32_t c = 0; c < chunk_total && k < n; ++c) {
-    const uint64_t* src = chunks_[c].get();
-    if (src == nullptr) continue;
-    for (uint32_t i = 0; i < chunk_size && k < n; ++i) {
-      if (src[i] == 0) continue;
-      seen += src[i];
-      while (k < n && qs[k] < 1 && seen >= rank_of(qs[k]))
-        out[k++] = std::clamp(bucket_mid_us(c * chunk_size + i), min_, max_);
+  uint64_t seen = 0;
+  for (uint32_t o = 0; o < octave_total && k < m && ranks[k] != UINT64_MAX; ++o) {
+    if (!octaves_[o]) continue;
+    for (uint32_t c = 0; c < chunks_per_octave && k < m && ranks[k] != UINT64_MAX; ++c) {
+      const auto& ch = octaves_[o]->chunks[c];
+      if (!ch) continue;
+      const uint32_t base = o * octave_size + c * chunk_size;
+      // Most chunks hold none of the ranks looked for: skip them on their sums.
+      if (seen + ch->sum < ranks[k]) {
+        seen += ch->sum;
+        continue;
+      }
+      for (uint32_t i = 0; i < chunk_size && k < m; ++i) {
+        const uint64_t v = high_ ? at(base + i, (*ch)[i]) : (*ch)[i];
+        if (v == 0) continue;
+        seen += v;
+        while (k < m && ranks[k] != UINT64_MAX && seen >= ranks[k])
+          out[k++] = std::clamp(bucket_mid_us(base + i), min_, max_);
+      }
     }
   }
   for (; k < n; ++k) out[k] = max_;  // q >= 1 (and anything past the last bucket): exact max
 }
 
 void histogram::reset() {
-  for (auto& c : chunks_)
-    if (c) std::memset(c.get(), 0, chunk_size * sizeof(uint64_t));
+  for (auto& o : octaves_)
+    if (o)
+      for (auto& c : o->chunks)
+        if (c) *c = chunk{};
+  high_.reset();
   count_ = min_ = max_ = sum_ = 0;
 }
 
 void histogram::clear() {
-  for (auto& c : chunks_) c.reset();
+  for (auto& o : octaves_) o.reset();
+  high_.reset();
   count_ = min_ = max_ = sum_ = 0;
 }
 
 size_t histogram::allocated_chunks() const {
-  return static_cast<size_t>(std::count_if(chunks_.begin(), chunks_.end(),
-                                           [](const auto& c) { return c != nullptr; }));
+  size_t n = 0;
+  for (const auto& o : octaves_)
+    if (o)
+      for (const auto& c : o->chunks) n += c != nullptr;
+  return n;
+}
+
+size_t histogram::bytes_allocated() const {
+  size_t n = 0;
+  for (const auto& o : octaves_)
+    if (o) n += sizeof(octave);
+  return n + allocated_chunks() * sizeof(chunk) + (high_ ? high_->capacity() * 16 : 0);
 }
 
 }  // namespace endure::stats

@@ -42,9 +42,13 @@ class histogram {
   static constexpr uint32_t sub_bucket_count = histogram_layout::exact_limit_us;
   static constexpr uint32_t sub_bucket_half = histogram_layout::half;
   static constexpr uint64_t max_trackable_us = histogram_layout::max_trackable_us;
-  static constexpr uint32_t chunk_size = 1024;  // counters per lazily allocated chunk
   static constexpr uint32_t bucket_total = histogram_layout::index_of(max_trackable_us) + 1;
-  static constexpr uint32_t chunk_total = (bucket_total + chunk_size - 1) / chunk_size;
+  // Storage: one lazily made block per octave (1024 buckets), holding 8 lazily made chunks of 128
+  // 32-bit counters. Memory follows the latencies actually seen (an endpoint spread over 4
+  // octaves holds ~16 KiB), and quantile scans skip whole chunks by their sums.
+  static constexpr uint32_t chunk_size = 128;
+  static constexpr uint32_t chunks_per_octave = histogram_layout::half / chunk_size;
+  static constexpr uint32_t octave_total = (bucket_total + histogram_layout::half - 1) / histogram_layout::half;
 
   // Index of the bucket holding `us` (values above max_trackable_us land in the top bucket).
   static constexpr uint32_t bucket_index(uint64_t us) { return histogram_layout::index_of(us); }
@@ -63,14 +67,11 @@ class histogram {
   histogram& operator=(histogram&&) noexcept = default;
   ~histogram() = default;
 
-  // Hot path: a few ns once the bucket's chunk exists (the first touch allocates 8 KiB).
+  // Hot path: a few ns once the bucket's chunk exists (the first touch allocates 512 bytes).
   void record(uint64_t us) { record_n(us, 1); }
   void record_n(uint64_t us, uint64_t n) {
     if (n == 0) return;
-    const uint32_t i = bucket_index(us);
-    uint64_t* c = chunks_[i / chunk_size].get();
-    if (c == nullptr) c = allocate_chunk(i / chunk_size);
-    c[i % chunk_size] += n;
+    add_at(bucket_index(us), n);
     if (count_ == 0 || us < min_) min_ = us;
     if (us > max_) max_ = us;
     count_ += n;
@@ -86,9 +87,6 @@ class histogram {
     uint64_t min_us = 0, max_us = 0, sum_us = 0;
   };
   void merge_sparse(const sparse_counts& counts, const exact_totals& totals);
-  // Removes counts previously added (sliding windows). Leaves min/max/sum untouched: they are
-  // then only bounds, so callers clamp quantiles to their own window min/max.
-  void subtract_sparse(const sparse_counts& counts);
   sparse_counts to_sparse() const;
 
   uint64_t count() const { return count_; }
@@ -107,11 +105,35 @@ class histogram {
   // Frees all chunks as well.
   void clear();
   size_t allocated_chunks() const;
+  size_t bytes_allocated() const;
 
  private:
-  uint64_t* allocate_chunk(uint32_t chunk);
+  struct chunk {
+    std::array<uint32_t, chunk_size> counts{};
+    uint64_t sum = 0;  // of counts (with carries): quantile scans skip a chunk on it
+    uint32_t& operator[](uint32_t i) { return counts[i]; }
+    uint32_t operator[](uint32_t i) const { return counts[i]; }
+  };
+  struct octave {
+    std::array<std::unique_ptr<chunk>, chunks_per_octave> chunks;
+  };
+  void add_at(uint32_t index, uint64_t n) {
+    auto& o = octaves_[index / histogram_layout::half];
+    if (!o) o = std::make_unique<octave>();
+    auto& c = o->chunks[(index / chunk_size) % chunks_per_octave];
+    if (!c) c = std::make_unique<chunk>();  // value-initialized: zeroes
+    c->sum += n;
+    uint32_t& slot = (*c)[index % chunk_size];
+    const uint64_t v = uint64_t{slot} + n;
+    slot = static_cast<uint32_t>(v);
+    if (v > UINT32_MAX) carry(index, v >> 32);  // a bucket past 4 billion: exact, never lost
+  }
+  void carry(uint32_t index, uint64_t high);
+  uint64_t at(uint32_t index, uint32_t low) const;
 
-  std::array<std::unique_ptr<uint64_t[]>, chunk_total> chunks_{};
+  std::array<std::unique_ptr<octave>, octave_total> octaves_{};
+  // Counts above 2^32 per bucket, in units of 2^32 (empty in practice; kept exact anyway).
+  std::unique_ptr<std::vector<std::pair<uint32_t, uint64_t>>> high_;
   uint64_t count_ = 0, min_ = 0, max_ = 0, sum_ = 0;
 };
 

@@ -89,9 +89,8 @@ struct agg_entry {
 
   size_t memory_bytes() const {
     size_t n = sizeof(*this) + method.capacity() + name.capacity();
-    n += total.allocated_chunks() * histogram::chunk_size * sizeof(uint64_t);
-    if (intended)
-      n += sizeof(histogram) + intended->allocated_chunks() * histogram::chunk_size * sizeof(uint64_t);
+    n += total.bytes_allocated();
+    if (intended) n += sizeof(histogram) + intended->bytes_allocated();
     for (const auto& s : ring) n += s.packed.capacity();
     return n;
   }
@@ -209,8 +208,9 @@ struct run_totals::impl {
     }
   }
 
-  // Fills the row's cached figures that depend on the whole run and on the window.
-  void refresh(agg_entry& e, double window_s, bool with_buckets) {
+  // Fills the row's cached figures that depend on the whole run and on the window (its
+  // percentiles only when window_percentiles).
+  void refresh(agg_entry& e, double window_s, bool with_buckets, bool window_percentiles) {
     row& r = e.cached;
     r.method = e.method;
     r.name = e.name;
@@ -252,13 +252,15 @@ struct run_totals::impl {
     if (now.seq == seq && seq != 0) {
       r.interval_requests = now.requests;
       r.interval_failures = now.failures;
-      sparse_counts c;
-      unpack(now.packed, c);
-      uint64_t v[3];
-      sparse_quantiles(c, now.min_us, now.max_us, interval_qs, 3, v);
-      r.interval_p50_ms = ms(v[0]);
-      r.interval_p95_ms = ms(v[1]);
-      r.interval_p99_ms = ms(v[2]);
+      if (window_percentiles) {
+        sparse_counts c;
+        unpack(now.packed, c);
+        uint64_t v[3];
+        sparse_quantiles(c, now.min_us, now.max_us, interval_qs, 3, v);
+        r.interval_p50_ms = ms(v[0]);
+        r.interval_p95_ms = ms(v[1]);
+        r.interval_p99_ms = ms(v[2]);
+      }
     } else {
       r.interval_requests = r.interval_failures = 0;
       r.interval_p50_ms = r.interval_p95_ms = r.interval_p99_ms = 0;
@@ -280,14 +282,12 @@ struct run_totals::impl {
     r.current_requests = w_req;
     r.current_rps = window_s > 0 ? static_cast<double>(w_req) / window_s : 0;
     r.current_fail_per_s = window_s > 0 ? static_cast<double>(w_fail) / window_s : 0;
-    if (w_req == 0) {
+    if (w_req == 0 || !window_percentiles) {
       r.current_percentiles_ms.fill(0);
       e.cached_window = {0, 0};
     } else if (win != e.cached_window) {
-      sparse_counts merged;
-      merge_packed(parts, k, merged);
       std::array<uint64_t, report_percentiles.size()> cur{};
-      sparse_quantiles(merged, w_min, w_max, report_percentiles.data(), cur.size(), cur.data());
+      packed_quantiles(parts, k, w_min, w_max, report_percentiles.data(), cur.size(), cur.data());
       for (size_t i = 0; i < cur.size(); ++i) r.current_percentiles_ms[i] = ms(cur[i]);
       e.cached_window = win;
     }
@@ -355,7 +355,8 @@ void run_totals::add(const interval_record& r) {
   m.length_ms = r.length_ms;
 }
 
-snapshot_ptr run_totals::view(bool with_buckets) {
+snapshot_ptr run_totals::view(const view_options& o) {
+  const bool with_buckets = o.with_buckets;
   auto& m = *impl_;
   auto snap = std::make_shared<snapshot>();
   snap->sequence = m.sequence++;
@@ -375,12 +376,25 @@ snapshot_ptr run_totals::view(bool with_buckets) {
   for (size_t k = 0; k < std::min<uint64_t>(m.seq, window_slots); ++k)
     window_s += m.covered_s[(m.seq - k) % window_slots];
 
+  // The rows that get window percentiles: all, or the busiest window_rows (a partial sort of
+  // pointers: cheap next to the percentiles it saves).
+  std::vector<const agg_entry*> busiest;
+  if (!o.window_all_rows && o.window_rows > 0 && o.window_rows < m.entries.size()) {
+    busiest.reserve(m.entries.size());
+    for (const auto& [key, e] : m.entries) busiest.push_back(&e);
+    std::nth_element(busiest.begin(), busiest.begin() + static_cast<std::ptrdiff_t>(o.window_rows) - 1,
+                     busiest.end(), [](const agg_entry* a, const agg_entry* b) { return a->requests > b->requests; });
+    busiest.resize(o.window_rows);
+    std::sort(busiest.begin(), busiest.end());
+  }
+  const bool all_rows = o.window_all_rows || o.window_rows >= m.entries.size();
   snap->rows.reserve(m.entries.size());
   for (auto& [key, e] : m.entries) {
-    m.refresh(e, window_s, with_buckets);
+    const bool window = all_rows || std::binary_search(busiest.begin(), busiest.end(), &e);
+    m.refresh(e, window_s, with_buckets, window);
     snap->rows.push_back(e.cached);
   }
-  m.refresh(m.total, window_s, with_buckets);
+  m.refresh(m.total, window_s, with_buckets, true);
   snap->aggregated = m.total.cached;
   if (const auto& now = m.total.ring[m.seq % window_slots]; now.seq == m.seq && m.seq != 0) {
     unpack(now.packed, snap->interval_latency);

@@ -24,9 +24,19 @@ class run_totals {
   // --reset-stats, a reset from the UI, a new test: forget everything; the run starts at wall_s.
   void reset(double start_wall_s);
 
+  // What a view computes beyond the whole-run figures (which every row always has).
+  struct view_options {
+    // Include each row's whole-run histogram (the final JSON output wants it).
+    bool with_buckets = false;
+    // Rows whose 10 s window percentiles are computed (the Aggregated row's always are): the
+    // `window_rows` busiest by whole-run requests (what a console table shows), or every row
+    // (--csv-full-history). Other rows carry window counts and rates, and zero percentiles.
+    size_t window_rows = 20;
+    bool window_all_rows = false;
+  };
   // The picture after the last add(): every entry, the Aggregated row, failures, exceptions.
-  // with_buckets: include each row's whole-run histogram (the final JSON output wants it).
-  snapshot_ptr view(bool with_buckets = false);
+  snapshot_ptr view(const view_options& o);
+  snapshot_ptr view() { return view(view_options{}); }
 
   // Bytes held (approximate), for the statistics budget benchmark.
   size_t memory_bytes() const;

@@ -35,11 +35,14 @@ struct row {
   // Percentiles over the whole run, in report_percentiles order (ms).
   std::array<double, 11> percentiles_ms{};
   // Percentiles over the last 10 seconds (for the history CSV, like Locust's current percentiles).
+  // Always on the Aggregated row; on entry rows when the snapshot's view asked for them (the
+  // console's busiest rows, or every row for --csv-full-history; see run_totals::view_options),
+  // 0 otherwise.
   std::array<double, 11> current_percentiles_ms{};
   // Coordinated-omission corrected percentiles (latency from the intended send time) over the
   // whole run; equal to percentiles_ms when no pacing applied.
   std::array<double, 11> intended_percentiles_ms{};
-  // This interval's delta.
+  // This interval's delta (its percentiles: on rows that have window percentiles).
   uint64_t interval_requests = 0, interval_failures = 0;
   double interval_p50_ms = 0, interval_p95_ms = 0, interval_p99_ms = 0;
   double first_request_wall_s = 0, last_request_wall_s = 0;  // 0 when no request yet

@@ -35,5 +35,9 @@ bool unpack(std::string_view bytes, sparse_counts& out);
 
 // Merges k packed histograms (k small: the 10 s window) into one sparse histogram.
 void merge_packed(const std::string* const* parts, size_t k, sparse_counts& out);
+// The quantiles (as sparse_quantiles) of k packed histograms merged, without building the merged
+// histogram; returns their total count. For the 10 s window, every second.
+uint64_t packed_quantiles(const std::string* const* parts, size_t k, uint64_t min_us,
+                          uint64_t max_us, const double* qs, size_t n, uint64_t* out);
 
 }  // namespace endure::stats

@@ -77,7 +77,7 @@ std::vector<stats::snapshot_ptr> run(int seconds) {
     rec.state = k == seconds ? stats::run_state::stopped : stats::run_state::running;
     rec.data = r.take_delta();
     totals.add(rec);
-    out.push_back(totals.view(rec.is_final));
+    out.push_back(totals.view({.with_buckets = rec.is_final, .window_all_rows = true}));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // flood of distinct errors, and exact merging of interval records across nodes.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "stats/histogram.hpp"
@@ -38,6 +39,24 @@ TEST(sparse, merge_adds_counts_exactly_in_index_order) {
   counts_of_sorted(log, 6, c);
   EXPECT_EQ(c, (sparse_counts{{3, 3}, {7, 1}, {8, 2}}));
   EXPECT_EQ(total_count(c), 6u);
+}
+
+TEST(sparse, merge_in_place_equals_a_reference_merge) {
+  std::mt19937_64 rng(99);
+  SCOPED_TRACE("seed=99");
+  for (int round = 0; round < 200; ++round) {
+    std::map<uint32_t, uint64_t> ref;
+    auto make = [&](size_t n) {
+      std::map<uint32_t, uint64_t> m;
+      for (size_t i = 0; i < n; ++i) m[static_cast<uint32_t>(rng() % 300)] += 1 + rng() % 5;
+      sparse_counts c(m.begin(), m.end());
+      for (auto& [k, v] : m) ref[k] += v;
+      return c;
+    };
+    sparse_counts a = make(rng() % 40), b = make(rng() % 40);
+    merge_into(a, b);
+    EXPECT_EQ(a, sparse_counts(ref.begin(), ref.end())) << "round " << round;
+  }
 }
 
 TEST(sparse, pack_round_trips_and_refuses_garbage) {

@@ -51,7 +51,7 @@ struct harness {
     pending = {};
     last_end = i.wall_s;
     totals.add(r);
-    return totals.view(i.is_final);
+    return totals.view({.with_buckets = i.is_final, .window_all_rows = true});
   }
   void reset(double start) {
     totals.reset(start);
