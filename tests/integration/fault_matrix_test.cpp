@@ -302,7 +302,10 @@ TEST(fault_matrix, keepalive_reused_then_cut_mid_response_is_a_failure) {
 TEST(fault_matrix, tls_handshake_with_a_plain_server) {
   test_server healthy;
   fault_server fs(fault::tls_garbage);
-  auto o = run_against("https://127.0.0.1:" + std::to_string(fs.port()) + "/", healthy);
+  // A handshake is slow under sanitizers on a busy machine; this test is not about timeouts.
+  auto cfg = base_config(1000ms);
+  cfg.client.request_timeout = 2s;
+  auto o = run_against("https://127.0.0.1:" + std::to_string(fs.port()) + "/", healthy, cfg);
   expect_on_time_and_healthy(o, healthy);
   expect_all_failed_with(o, "SSLError: wrong version number");
 }
@@ -310,7 +313,9 @@ TEST(fault_matrix, tls_handshake_with_a_plain_server) {
 TEST(fault_matrix, certificate_that_fails_verification) {
   test_server healthy;
   auto tls = test_server::start_tls();
-  auto o = run_against(tls->base_url() + "/fast", healthy);
+  auto cfg = base_config(1000ms);
+  cfg.client.request_timeout = 2s;  // as above: handshakes under sanitizers
+  auto o = run_against(tls->base_url() + "/fast", healthy, cfg);
   expect_on_time_and_healthy(o, healthy);
   expect_all_failed_with(o, "SSLError: certificate verify failed: self-signed certificate");
   EXPECT_EQ(tls->count("GET /fast"), 0u);
