@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # User-space instructions per request of endure's C++ path, deterministic (callgrind): GET / on
 # the pinned nginx, 50 users, no wait; the difference of a LONG- and a SHORT-iteration run
-# divided by their difference, so start-up and shutdown cancel. Prints only.
-#   /usr/bin/python3 bench/run_instructions.py build/release/bin/endure [--short 2000 --long 22000]
+# divided by their difference, so start-up and shutdown cancel. Prints only. --https: the same
+# over TLS (self-signed certificate, --insecure).
+#   /usr/bin/python3 bench/run_instructions.py build/release/bin/endure [--short 2000 --long 22000] [--https]
 import argparse
 import os
 import re
@@ -19,16 +20,19 @@ def main():
     ap.add_argument("endure")
     ap.add_argument("--short", type=int, default=2000)
     ap.add_argument("--long", type=int, default=22000)
+    ap.add_argument("--https", action="store_true")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="endure-instr-")
     env = dict(os.environ)
     env["ENDURE_CACHE_DIR"] = os.path.join(work, "cache")
-    target = bl.nginx_target()
+    target = bl.nginx_target(https=a.https)
+    url = target.https_url if a.https else target.url
     cpp = os.path.join(bl.HERE, "locustfiles", "get_root.cpp")
 
     def argv(iterations):
-        return [os.path.abspath(a.endure), "-f", cpp, "--host", target.url, "--headless", "-u", "50",
-                "-r", "1000", "-i", str(iterations), "-t", "300s", "--only-summary", "--threads", "1"]
+        return [os.path.abspath(a.endure), "-f", cpp, "--host", url, "--headless", "-u", "50",
+                "-r", "1000", "-i", str(iterations), "-t", "300s", "--only-summary", "--threads",
+                "1"] + (["--insecure"] if a.https else [])
 
     try:
         subprocess.run(argv(100), env=env, cwd=work, capture_output=True, timeout=300)  # compile
