@@ -4,9 +4,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <functional>
 
 #include "client/session.hpp"
@@ -33,24 +30,6 @@ request unverified(std::string url) {
   r.verify = false;
   return r;
 }
-
-// SSL_CERT_FILE names the trust store that set_default_verify_paths loads; a transport loads it
-// on its first verified https connection, so a test can trust its own server's certificate.
-class trusted_cert_file {
- public:
-  explicit trusted_cert_file(const std::string& pem) {
-    path_ = ::testing::TempDir() + "endure-trusted-" + std::to_string(::getpid()) + ".pem";
-    std::ofstream(path_) << pem;
-    ::setenv("SSL_CERT_FILE", path_.c_str(), 1);
-  }
-  ~trusted_cert_file() {
-    ::unsetenv("SSL_CERT_FILE");
-    std::remove(path_.c_str());
-  }
-
- private:
-  std::string path_;
-};
 
 TEST(connection, tls_verification_on_by_default) {
   tls_raw_server server(serve_tls("secret"));

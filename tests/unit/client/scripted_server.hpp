@@ -11,8 +11,13 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -219,6 +224,24 @@ class tls_raw_server {
   ssl::context ctx_;
   std::atomic<int> handshakes_{0};
   std::unique_ptr<raw_server> raw_;  // last: its threads use the members above
+};
+
+// SSL_CERT_FILE names the trust store that set_default_verify_paths loads; a transport loads it
+// on its first verified https connection, so a test can trust its own server's certificate.
+class trusted_cert_file {
+ public:
+  explicit trusted_cert_file(const std::string& pem) {
+    path_ = ::testing::TempDir() + "endure-trusted-" + std::to_string(::getpid()) + ".pem";
+    std::ofstream(path_) << pem;
+    ::setenv("SSL_CERT_FILE", path_.c_str(), 1);
+  }
+  ~trusted_cert_file() {
+    ::unsetenv("SSL_CERT_FILE");
+    std::remove(path_.c_str());
+  }
+
+ private:
+  std::string path_;
 };
 
 struct client_fixture {
