@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <sys/resource.h>
+
 #include <functional>
 
 #include "client/session.hpp"
@@ -271,6 +273,73 @@ TEST(connection, many_tls_sessions_on_one_transport_in_a_closed_loop) {
     EXPECT_EQ(bad[static_cast<size_t>(i)], 0) << "session " << i;
   }
   EXPECT_EQ(server.handshakes(), sessions);
+}
+
+// TCP to a broadcast address fails in connect() itself, before any edge.
+TEST(connection, an_unreachable_address_is_a_connection_error) {
+  client_fixture c("http://255.255.255.255:80");
+  response r = c.get("/");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error, "ConnectionError: Network is unreachable");
+}
+
+// No descriptor left for the socket (the open-files limit, lowered for the test).
+TEST(connection, no_descriptor_left_is_a_connection_error) {
+  client_fixture c("http://127.0.0.1:9");
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 3;  // stdin, stdout and stderr: socket() gets EMFILE
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  response r = c.get("/");
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_EQ(r.error, "ConnectionError: Too many open files");
+}
+
+// The server resets the connection while a large request is still being written: the write
+// fails (EPIPE or ECONNRESET) on a fresh connection, so there is no silent retry.
+TEST(connection, reset_while_the_request_is_written) {
+  raw_server server([](peer<tcp::socket>& p, int) {
+    while (p.buf.find("\r\n\r\n") == std::string::npos)
+      if (!p.read_some()) return;
+    reset_close(p.s);
+  });
+  client_fixture c(server.base());
+  request r;
+  r.method = "POST";
+  r.url = "/upload";
+  r.body = std::string(32 << 20, 'b');
+  EXPECT_EQ(c.run(std::move(r), 10000ms).error, "ConnectionResetError: connection reset by peer");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(connection, tls_reset_while_the_request_is_written) {
+  tls_raw_server server([](peer<tls_raw_server::stream>& p, int) {
+    if (!p.read_some()) return;  // the first record of the request
+    reset_close(p.s.next_layer());
+  });
+  client_fixture c(server.base());
+  request r = unverified("/upload");
+  r.method = "POST";
+  r.body = std::string(32 << 20, 'b');
+  EXPECT_EQ(c.run(std::move(r), 10000ms).error, "ConnectionResetError: connection reset by peer");
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+// Bytes that are not a valid TLS record after the handshake: OpenSSL's reason.
+TEST(connection, tls_garbage_after_the_handshake) {
+  tls_raw_server server([](peer<tls_raw_server::stream>& p, int) {
+    if (!p.read_request()) return;
+    std::string record("\x17\x03\x03\x00\x20", 5);
+    record += std::string(32, 'x');  // application data that does not decrypt
+    boost::system::error_code ec;
+    asio::write(p.s.next_layer(), asio::buffer(record), ec);
+    p.read_some();  // until the client gives up
+  });
+  client_fixture c(server.base());
+  response r = c.run(unverified("/"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error, "SSLError: decryption failed or bad record mac");
 }
 
 // A session destroyed while its TLS handshake is waiting for the server: its completion never
