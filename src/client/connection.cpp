@@ -160,7 +160,10 @@ connection::step connection::connected() {
   return handshake();
 }
 
+// Every SSL call starts with an empty error queue: SSL_get_error reads an error left there by
+// any earlier OpenSSL call on this thread (user code's included) as this call's failure.
 connection::step connection::handshake() {
+  ERR_clear_error();
   int rc = SSL_do_handshake(ssl_);
   if (rc == 1) {
     state_ = state::open;
@@ -194,6 +197,7 @@ connection::step connection::write(const char* data, size_t n, size_t& written) 
     }
     return fail_errno(io_.error);
   }
+  ERR_clear_error();
   int w = SSL_write(ssl_, data, clamp_int(n));
   if (w > 0) {
     written = static_cast<size_t>(w);
@@ -233,6 +237,7 @@ connection::step connection::read(char* buf, size_t cap, size_t& got) {
     want_write_ = false;
     return step::wait;
   }
+  ERR_clear_error();
   int n = SSL_read(ssl_, buf, clamp_int(cap));
   if (n > 0) {
     got = static_cast<size_t>(n);

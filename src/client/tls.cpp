@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 
 #include <cerrno>
-#include <climits>
 
 #include "client/error.hpp"
 #include "client/socket_io.hpp"
@@ -82,6 +81,7 @@ ssl_ctx_st* make_context(bool verify) {
   // (no SSL_MODE_RELEASE_BUFFERS): a warm connection allocates nothing per request.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_read_ahead(ctx, 1);
+  ERR_clear_error();  // a missing CA store leaves errors that SSL_get_error would misread
   return ctx;
 }
 
@@ -132,6 +132,7 @@ ssl_st* make_client_ssl(ssl_ctx_st* ctx, socket_io& io, const std::string& host,
       X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
   }
   SSL_set_connect_state(ssl);
+  ERR_clear_error();
   return ssl;
 }
 

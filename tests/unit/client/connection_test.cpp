@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/resource.h>
 
 #include <functional>
@@ -324,6 +326,39 @@ TEST(connection, tls_reset_while_the_request_is_written) {
   r.body = std::string(32 << 20, 'b');
   EXPECT_EQ(c.run(std::move(r), 10000ms).error, "ConnectionResetError: connection reset by peer");
   EXPECT_EQ(server.accepted(), 1);
+}
+
+// OpenSSL keeps errors in a per-thread queue that SSL_get_error consults when a call returns
+// <= 0: one left there by other code on the shard's thread (a user's own OpenSSL call, between
+// two of ours) must not turn the server's close_notify into an SSLError.
+TEST(connection, an_openssl_error_left_on_the_thread_is_not_taken_for_ours) {
+  std::atomic<bool> asked{false}, go{false};
+  tls_raw_server server([&](peer<tls_raw_server::stream>& p, int) {
+    if (!p.read_request()) return;
+    asked = true;
+    if (wait_until([&] { return go.load(); })) tls_raw_server::close_notify(p);
+  });
+  client_fixture c(server.base());
+  bool done = false;
+  response r;
+  c.s.execute(unverified("/"), [&](response&& x) {
+    r = std::move(x);
+    done = true;
+  });
+  ASSERT_TRUE(wait_until([&] {
+    c.io.restart();
+    c.io.poll();
+    return asked.load();
+  }));
+  ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PACKET);  // left behind while the response is awaited
+  go = true;
+  ASSERT_TRUE(wait_until([&] {
+    c.io.restart();
+    c.io.run_one_for(10ms);
+    return done;
+  }));
+  ERR_clear_error();
+  EXPECT_EQ(r.error, disconnected);
 }
 
 // Bytes that are not a valid TLS record after the handshake: OpenSSL's reason.

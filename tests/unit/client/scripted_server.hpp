@@ -9,7 +9,6 @@
 #pragma GCC diagnostic pop
 
 #include <gtest/gtest.h>
-#include <openssl/ssl.h>
 
 #include <unistd.h>
 
@@ -212,10 +211,11 @@ class tls_raw_server {
   std::string base(const std::string& host = "127.0.0.1") const {
     return "https://" + host + ":" + std::to_string(port());
   }
-  // Sends close_notify without waiting for the client's, then closes the socket.
+  // Sends close_notify, waits until the client closes the connection (a client sends no
+  // close_notify of its own), then closes the socket.
   static void close_notify(peer<stream>& p) {
-    SSL_shutdown(p.s.native_handle());
     boost::system::error_code ec;
+    p.s.shutdown(ec);
     p.s.next_layer().close(ec);
   }
 
