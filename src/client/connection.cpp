@@ -160,10 +160,17 @@ connection::step connection::connected() {
   return handshake();
 }
 
+namespace {
 // Every SSL call starts with an empty error queue: SSL_get_error reads an error left there by
 // any earlier OpenSSL call on this thread (user code's included) as this call's failure.
+// Peeking first: clearing an empty queue costs ~600 instructions, a request makes two calls.
+void clear_stale_errors() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
+}  // namespace
+
 connection::step connection::handshake() {
-  ERR_clear_error();
+  clear_stale_errors();
   int rc = SSL_do_handshake(ssl_);
   if (rc == 1) {
     state_ = state::open;
@@ -197,7 +204,7 @@ connection::step connection::write(const char* data, size_t n, size_t& written) 
     }
     return fail_errno(io_.error);
   }
-  ERR_clear_error();
+  clear_stale_errors();
   int w = SSL_write(ssl_, data, clamp_int(n));
   if (w > 0) {
     written = static_cast<size_t>(w);
@@ -237,7 +244,7 @@ connection::step connection::read(char* buf, size_t cap, size_t& got) {
     want_write_ = false;
     return step::wait;
   }
-  ERR_clear_error();
+  clear_stale_errors();
   int n = SSL_read(ssl_, buf, clamp_int(cap));
   if (n > 0) {
     got = static_cast<size_t>(n);
