@@ -90,7 +90,7 @@ TEST(connection, tls_server_that_answers_in_plain_http) {
 TEST(connection, tls_closed_after_the_client_hello) {
   raw_server server([](peer<tcp::socket>& p, int) {
     if (!p.read_some()) return;
-    p.s.close();
+    p.close();
   });
   client_fixture c("https://127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(c.run(unverified("/")).error, "SSLError: unexpected EOF during handshake");
@@ -99,7 +99,7 @@ TEST(connection, tls_closed_after_the_client_hello) {
 TEST(connection, tls_reset_after_the_client_hello) {
   raw_server server([](peer<tcp::socket>& p, int) {
     if (!p.read_some()) return;
-    reset_close(p.s);
+    p.reset();
   });
   client_fixture c("https://127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(c.run(unverified("/")).error, "SSLError: connection reset during handshake");
@@ -123,8 +123,7 @@ TEST(connection, tls_close_mid_response_is_a_failure) {
   tls_raw_server server([](peer<tls_raw_server::stream>& p, int) {
     if (!p.read_request()) return;
     p.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..");
-    boost::system::error_code ec;
-    p.s.next_layer().close(ec);  // no close_notify
+    p.close();  // no close_notify
   });
   client_fixture c(server.base());
   response r = c.run(unverified("/"));
@@ -147,7 +146,7 @@ TEST(connection, tls_reset_mid_response_is_a_failure) {
   tls_raw_server server([](peer<tls_raw_server::stream>& p, int) {
     if (!p.read_request()) return;
     p.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..");
-    reset_close(p.s.next_layer());
+    p.reset();
   });
   client_fixture c(server.base());
   EXPECT_EQ(c.run(unverified("/")).error, "ConnectionResetError: connection reset by peer");
@@ -171,8 +170,7 @@ TEST(connection, tls_close_delimited_body_ends_at_the_close) {
       p.write("HTTP/1.0 200 OK\r\n\r\nuntil the ");
       p.write("end");
       if (notify) return tls_raw_server::close_notify(p);
-      boost::system::error_code ec;
-      p.s.next_layer().close(ec);
+      p.close();
     });
     client_fixture c(server.base());
     response r = c.run(unverified("/"));
@@ -304,7 +302,7 @@ TEST(connection, reset_while_the_request_is_written) {
   raw_server server([](peer<tcp::socket>& p, int) {
     while (p.buf.find("\r\n\r\n") == std::string::npos)
       if (!p.read_some()) return;
-    reset_close(p.s);
+    p.reset();
   });
   client_fixture c(server.base());
   request r;
@@ -318,7 +316,7 @@ TEST(connection, reset_while_the_request_is_written) {
 TEST(connection, tls_reset_while_the_request_is_written) {
   tls_raw_server server([](peer<tls_raw_server::stream>& p, int) {
     if (!p.read_some()) return;  // the first record of the request
-    reset_close(p.s.next_layer());
+    p.reset();
   });
   client_fixture c(server.base());
   request r = unverified("/upload");

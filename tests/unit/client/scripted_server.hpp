@@ -35,10 +35,37 @@ namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
+// One accepted socket, shared by its script's thread and the server's destructor, which shuts
+// it down to end a script blocked in a read: closing goes through here, under the lock, so the
+// two never touch the socket's state at once.
+struct accepted_socket {
+  explicit accepted_socket(asio::io_context& io) : s(io) {}
+  tcp::socket s;
+  std::mutex mu;
+  bool closed = false;
+
+  // reset: an RST instead of a FIN (SO_LINGER with a zero timeout).
+  void close(bool reset) {
+    std::lock_guard lock(mu);
+    if (closed) return;
+    closed = true;
+    boost::system::error_code ec;
+    if (reset) s.set_option(asio::socket_base::linger(true, 0), ec);
+    s.close(ec);
+  }
+  void shutdown() {
+    std::lock_guard lock(mu);
+    if (closed) return;
+    boost::system::error_code ec;
+    s.shutdown(tcp::socket::shutdown_both, ec);
+  }
+};
+
 // One accepted connection, as seen by the scripted server (blocking I/O on its own thread).
 template <class Stream>
 struct peer {
   Stream& s;
+  accepted_socket* sock = nullptr;
   std::string buf;
 
   // Reads one request (head + Content-Length body); nullopt on EOF or error.
@@ -58,11 +85,7 @@ struct peer {
           return req;
         }
       }
-      char tmp[4096];
-      boost::system::error_code ec;
-      size_t n = s.read_some(asio::buffer(tmp), ec);
-      if (ec) return std::nullopt;
-      buf.append(tmp, n);
+      if (!read_some()) return std::nullopt;
     }
   }
   // Reads whatever arrives next (at least one byte); false on EOF or error.
@@ -78,6 +101,9 @@ struct peer {
     boost::system::error_code ec;
     asio::write(s, asio::buffer(bytes.data(), bytes.size()), ec);
   }
+  // Closes the TCP connection (under TLS too: no close_notify), with a FIN or an RST.
+  void close() { sock->close(false); }
+  void reset() { sock->close(true); }
 };
 
 inline std::string reply(int status, std::string_view body, std::string_view extra = {}) {
@@ -89,13 +115,6 @@ inline std::string method_of(const std::string& req) { return req.substr(0, req.
 inline std::string target_of(const std::string& req) {
   size_t a = req.find(' ') + 1;
   return req.substr(a, req.find(' ', a) - a);
-}
-
-// Closes with an RST instead of a FIN (SO_LINGER with a zero timeout).
-inline void reset_close(tcp::socket& s) {
-  boost::system::error_code ec;
-  s.set_option(asio::socket_base::linger(true, 0), ec);
-  s.close(ec);
 }
 
 // A scripted server: every accepted connection runs script(peer, index) on its own thread.
@@ -118,10 +137,7 @@ class raw_server {
     thread_.join();
     {
       std::lock_guard lock(mu_);
-      for (auto& s : sockets_) {
-        boost::system::error_code ec;
-        s->shutdown(tcp::socket::shutdown_both, ec);
-      }
+      for (auto& s : sockets_) s->shutdown();
     }
     for (auto& t : workers_) t.join();
   }
@@ -143,15 +159,15 @@ class raw_server {
  private:
   void accept_loop() {
     while (true) {
-      auto s = std::make_shared<tcp::socket>(io_);
+      auto s = std::make_shared<accepted_socket>(io_);
       boost::system::error_code ec;
-      acceptor_.accept(*s, ec);
+      acceptor_.accept(s->s, ec);
       if (ec || stopping_) return;
       int index = accepted_++;
       std::lock_guard lock(mu_);
       sockets_.push_back(s);
       workers_.emplace_back([this, s, index] {
-        peer<tcp::socket> p{*s, {}};
+        peer<tcp::socket> p{s->s, s.get(), {}};
         script_(p, index);
       });
     }
@@ -165,7 +181,7 @@ class raw_server {
   std::atomic<bool> stopping_{false};
   std::atomic<int> accepted_{0};
   std::mutex mu_;
-  std::vector<std::shared_ptr<tcp::socket>> sockets_;
+  std::vector<std::shared_ptr<accepted_socket>> sockets_;
   std::vector<std::thread> workers_;
   std::vector<std::string> requests_;
 };
@@ -199,7 +215,7 @@ class tls_raw_server {
           st.handshake(ssl::stream_base::server, ec);
           if (ec) return;
           ++handshakes_;
-          peer<stream> tp{st, {}};
+          peer<stream> tp{st, p.sock, {}};
           s(tp, index);
         },
         address);
@@ -216,7 +232,7 @@ class tls_raw_server {
   static void close_notify(peer<stream>& p) {
     boost::system::error_code ec;
     p.s.shutdown(ec);
-    p.s.next_layer().close(ec);
+    p.close();
   }
 
  private:

@@ -100,7 +100,7 @@ TEST(session, idle_keep_alive_close_is_retried_silently) {
     if (!req) return;
     p.write(reply(200, "conn" + std::to_string(index)));
     if (index == 0) {
-      p.s.close();
+      p.close();
       first_closed = true;
       return;
     }
@@ -132,7 +132,7 @@ TEST(session, close_mid_body_is_a_failure) {
   raw_server server([&](peer<tcp::socket>& p, int) {
     if (!p.read_request()) return;
     p.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..");
-    p.s.close();
+    p.close();
   });
   client_fixture c(server.base());
   response r = c.get("/");
@@ -226,7 +226,7 @@ TEST(session, many_sessions_on_one_transport_in_a_closed_loop) {
 TEST(session, fresh_connection_closed_without_response) {
   raw_server server([&](peer<tcp::socket>& p, int) {
     if (!p.read_request()) return;
-    p.s.close();
+    p.close();
   });
   client_fixture c(server.base());
   EXPECT_EQ(c.get("/").error,

@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #pragma GCC diagnostic pop
 
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -24,16 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-size_t thread_count() {
-  size_t n = 0;
-  if (DIR* d = ::opendir("/proc/self/task")) {
-    while (dirent* e = ::readdir(d))
-      if (e->d_name[0] != '.') ++n;
-    ::closedir(d);
-  }
-  return n;
-}
-
 template <class Pred>
 bool eventually(Pred p, std::chrono::milliseconds deadline = 5000ms) {
   auto end = std::chrono::steady_clock::now() + deadline;
@@ -44,6 +33,25 @@ bool eventually(Pred p, std::chrono::milliseconds deadline = 5000ms) {
   return true;
 }
 
+// Counts the helper threads a lookup function ran on, and which of them have ended (a
+// thread_local's destructor runs as its thread exits; it keeps the census alive until then).
+struct thread_census {
+  std::atomic<int> entered{0}, exited{0};
+  struct mark {
+    std::shared_ptr<thread_census> census;
+    ~mark() {
+      if (census) ++census->exited;
+    }
+  };
+  static void note_thread(const std::shared_ptr<thread_census>& c) {
+    thread_local mark m;
+    if (!m.census) {
+      m.census = c;
+      ++c->entered;
+    }
+  }
+};
+
 // A lookup function whose names block until released ("*.blocked"), the others answer at once.
 struct gate {
   std::mutex mu;
@@ -51,8 +59,10 @@ struct gate {
   bool released = false;
   std::map<std::string, int> started;
   std::atomic<int> finished{0};
+  std::shared_ptr<thread_census> threads = std::make_shared<thread_census>();
 
   address_list lookup(const std::string& host) {
+    thread_census::note_thread(threads);
     std::unique_lock lock(mu);
     ++started[host];
     cv.notify_all();
@@ -145,18 +155,17 @@ TEST(system_resolver, lookups_beyond_the_thread_limit_wait_their_turn) {
 TEST(system_resolver, destruction_does_not_wait_and_leaves_no_thread) {
   auto g = std::make_shared<gate>();
   boost::asio::io_context io;
-  const size_t before = thread_count();
   result stuck, queued;
   {
     system_resolver backend(io, [g](const std::string& h) { return g->lookup(h); }, 1);
     backend.lookup("stuck.blocked", into(stuck));
     backend.lookup("queued.test", into(queued));
     ASSERT_TRUE(eventually([&] { return g->started_count("stuck.blocked") == 1; }));
-    EXPECT_EQ(thread_count(), before + 1);
   }
+  EXPECT_EQ(g->threads->entered.load(), 1);
+  EXPECT_EQ(g->threads->exited.load(), 0);  // still in its lookup
   g->release();
-  ASSERT_TRUE(eventually([&] { return thread_count() == before; }))
-      << thread_count() << " threads, " << before << " before";
+  ASSERT_TRUE(eventually([&] { return g->threads->exited.load() == 1; }));
   io.restart();
   io.poll();
   EXPECT_FALSE(stuck.called);
@@ -170,12 +179,12 @@ TEST(system_resolver, no_thread_is_kept_between_lookups) {
   auto g = std::make_shared<gate>();
   boost::asio::io_context io;
   system_resolver backend(io, [g](const std::string& h) { return g->lookup(h); });
-  const size_t before = thread_count();
   for (int i = 0; i < 3; ++i) {
     result r;
     backend.lookup("n" + std::to_string(i) + ".test", into(r));
     ASSERT_TRUE(run_until(io, [&] { return r.called; }));
-    ASSERT_TRUE(eventually([&] { return thread_count() == before; }));
+    ASSERT_TRUE(eventually([&] { return g->threads->exited.load() == i + 1; }));
+    EXPECT_EQ(g->threads->entered.load(), i + 1);  // a new helper for each lookup
   }
 }
 
