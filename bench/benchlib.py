@@ -170,14 +170,43 @@ def products_json():
     return body
 
 
-class nginx_target:
-    """nginx on 127.0.0.1:<free port>, one worker pinned to TARGET_CPU, everything in a temp dir."""
+def make_self_signed_cert(directory):
+    """A throwaway EC P-256 certificate for 127.0.0.1 (openssl CLI); returns (cert, key) paths."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
 
-    def __init__(self):
+
+class nginx_target:
+    """nginx on 127.0.0.1:<free port>, one worker pinned to TARGET_CPU, everything in a temp dir.
+
+    With https=True the same routes are also served over TLS on a second free port (`https_url`,
+    a fresh self-signed certificate: clients run without verification). TLS 1.3 is enabled
+    (nginx 1.22 offers only up to 1.2 by default), so wrk and endure alike negotiate TLS 1.3
+    with TLS_AES_256_GCM_SHA384, what most servers negotiate today."""
+
+    def __init__(self, https=False):
         self.dir = tempfile.mkdtemp(prefix="endure-bench-nginx-")
         self.port = free_port()
+        self.https_port = free_port() if https else None
         conf = os.path.join(self.dir, "nginx.conf")
         d = self.dir
+        routes = (f"""    location = / {{ default_type text/plain; return 200 "{HELLO_BODY}"; }}
+    location = /products {{ default_type application/json; return 200 '{products_json()}'; }}
+""")
+        tls_server = ""
+        if https:
+            cert, key = make_self_signed_cert(d)
+            tls_server = f"""  server {{
+    listen 127.0.0.1:{self.https_port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+{routes}  }}
+"""
         with open(conf, "w") as f:
             f.write(f"""
 worker_processes 1;
@@ -197,17 +226,16 @@ http {{
   scgi_temp_path {d}/scgi;
   server {{
     listen 127.0.0.1:{self.port};
-    location = / {{ default_type text/plain; return 200 "{HELLO_BODY}"; }}
-    location = /products {{ default_type application/json; return 200 '{products_json()}'; }}
-  }}
-}}
+{routes}  }}
+{tls_server}}}
 """)
         self.log = open(os.path.join(d, "stdout.log"), "w")
         self.proc = spawn(["nginx", "-p", d, "-c", conf, "-e", f"{d}/error.log"], cpu=TARGET_CPU,
                           stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_port(self.port):
+        if not wait_port(self.port) or (https and not wait_port(self.https_port)):
             raise RuntimeError("nginx did not start; see " + d)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.https_url = f"https://127.0.0.1:{self.https_port}" if https else None
 
     def close(self):
         stop(self.proc, signal.SIGQUIT)

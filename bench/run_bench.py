@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # `make bench`: the same scenario (GET / on nginx, wait 0, 50 users) through wrk, Locust HttpUser,
-# Locust FastHttpUser, endure with a C++ locustfile and endure with the Python locustfile, round
+# Locust FastHttpUser, endure with a C++ locustfile and endure with the Python locustfile, then
+# wrk and endure's C++ locustfile again over https (same nginx, TLS on a second port), round
 # robin, BENCH_REPS times; CPU time per completed request, req/s, p50/p99 and peak RSS per run;
 # medians, ranges and per-repetition ratios into the "throughput" section of bench/RESULTS.md.
 import argparse
@@ -17,7 +18,7 @@ LOCUSTFILES = os.path.join(bl.HERE, "locustfiles")
 USERS = 50
 
 
-def tool_commands(endure, url, secs, work):
+def tool_commands(endure, url, https_url, secs, work):
     """name -> (argv, csv prefix or None). The Python locustfile is the same for Locust and endure."""
     py_http = os.path.join(LOCUSTFILES, "get_root_http.py")
     py_fast = os.path.join(LOCUSTFILES, "get_root_fast.py")
@@ -34,22 +35,36 @@ def tool_commands(endure, url, secs, work):
         return [endure, "-f", f] + common[:5] + ["-r", "1000"] + common[5:] + \
             ["--csv", prefix, "--threads", "1"], prefix
 
+    # The same over TLS: nginx's self-signed certificate is not verified (wrk never verifies).
+    endure_https, https_prefix = endure_cmd("endure-cpp-https", cpp)
+    endure_https[endure_https.index(url)] = https_url
+    endure_https.append("--insecure")
+
     return {
         "wrk": (["wrk", "-t1", f"-c{USERS}", f"-d{secs}s", "--latency", url + "/"], None),
         "locust-http": locust("locust-http", py_http),
         "locust-fast": locust("locust-fast", py_fast),
         "endure-cpp": endure_cmd("endure-cpp", cpp),
         "endure-py": endure_cmd("endure-py", py_http),
+        "wrk-https": (["wrk", "-t1", f"-c{USERS}", f"-d{secs}s", "--latency", https_url + "/"], None),
+        "endure-cpp-https": (endure_https, https_prefix),
     }
 
 
-ORDER = ["wrk", "locust-http", "locust-fast", "endure-cpp", "endure-py"]
+ORDER = ["wrk", "locust-http", "locust-fast", "endure-cpp", "endure-py", "wrk-https",
+         "endure-cpp-https"]
+# What each row's "÷ wrk" ratios compare with (https rows: wrk over https); Locust ran plain
+# HTTP only, so https rows have no Locust ratio.
+WRK_OF = {"wrk-https": "wrk-https", "endure-cpp-https": "wrk-https"}
+HTTPS = {"wrk-https", "endure-cpp-https"}
 LABELS = {
     "wrk": "wrk -t1 -c50",
     "locust-http": "Locust HttpUser (Python)",
     "locust-fast": "Locust FastHttpUser (Python)",
     "endure-cpp": "endure, C++ locustfile",
     "endure-py": "endure, Python locustfile",
+    "wrk-https": "wrk -t1 -c50, https",
+    "endure-cpp-https": "endure, C++ locustfile, https",
 }
 
 
@@ -65,7 +80,7 @@ def run_one(name, argv, prefix, secs, work, env, rep):
         r["note"] = next((ln for ln in out.splitlines() if "error" in ln.lower()), "exit code 2")
         return r
     try:
-        stats = bl.parse_wrk(out) if name == "wrk" else bl.parse_stats_csv(prefix + "_stats.csv")
+        stats = bl.parse_wrk(out) if prefix is None else bl.parse_stats_csv(prefix + "_stats.csv")
     except (OSError, RuntimeError, KeyError, ValueError) as e:
         r["na"] = f"failed (exit {m['rc']}: {e})"
         r["note"] = out.strip().splitlines()[-1] if out.strip() else ""
@@ -101,9 +116,9 @@ def main():
         if k.startswith("LOCUST_"):
             del env[k]
 
-    target = bl.nginx_target()
+    target = bl.nginx_target(https=True)
     try:
-        cmds = tool_commands(endure, target.url, secs, work)
+        cmds = tool_commands(endure, target.url, target.https_url, secs, work)
         # Warm-up: compiles the C++ locustfile into the fresh cache so compile time is not measured.
         warm = list(cmds["endure-cpp"][0])
         warm[warm.index("-t") + 1] = "2s"
@@ -150,7 +165,10 @@ def main():
     lines.append(f"Scenario: GET / (13-byte body) on nginx (1 worker, pinned to CPU {bl.TARGET_CPU}, "
                  f"keep-alive), {USERS} users/connections, no wait, {secs} s, generator pinned to "
                  f"CPU {bl.GENERATOR_CPU}; {reps} repetitions, round robin "
-                 f"({', '.join(ORDER)}).  ")
+                 f"({', '.join(ORDER)}). The https rows are the same scenario over TLS on the same "
+                 "nginx (TLS 1.3, TLS_AES_256_GCM_SHA384 with both tools; a "
+                 "self-signed P-256 certificate, not verified: endure runs with `--insecure`, wrk "
+                 "never verifies); their ratios are to wrk over https.  ")
     lines.append("CPU = user+sys of the generator's process tree "
                  f"({'GNU time %U %S' if bl.GNU_TIME else 'wait4 rusage'}) over the whole process "
                  "life (start-up included: about 1 s for Python), divided by completed requests "
@@ -174,10 +192,11 @@ def main():
             LABELS[name] + ("" if len(ok) == len(rs) else f" ({len(rs) - len(ok)} runs failed)"),
             col("requests", "{:.0f}"), col("rps", "{:.0f}"), col("cpu_us_per_req", "{:.2f}"),
             col("p50_ms", "{:.2f}"), col("p99_ms", "{:.2f}"), col("rss_mb", "{:.1f}"),
-            bl.med_range(per_rep(name, "cpu_us_per_req", "wrk"), "{:.2f}×"),
+            bl.med_range(per_rep(name, "cpu_us_per_req", WRK_OF.get(name, "wrk")), "{:.2f}×"),
+            "n/a" if name in HTTPS else
             bl.med_range(per_rep(name, "cpu_us_per_req", "locust-fast"), "{:.2f}×"),
-            bl.med_range(per_rep(name, "rps", "wrk"), "{:.2f}×"),
-            bl.med_range(per_rep(name, "rps", "locust-fast"), "{:.2f}×"),
+            bl.med_range(per_rep(name, "rps", WRK_OF.get(name, "wrk")), "{:.2f}×"),
+            "n/a" if name in HTTPS else bl.med_range(per_rep(name, "rps", "locust-fast"), "{:.2f}×"),
         ]) + " |")
     lines.append("")
     lines.append("Every run:\n")
@@ -197,13 +216,14 @@ def main():
                          f"{f2(r.get('p99_ms'))} | {r['rss_mb']:.1f} |")
     lines.append("")
     time_wrap = '/usr/bin/time -f "%U %S %M" -o FILE ' if bl.GNU_TIME else ""
-    lines.append("Commands (PORT is a free ephemeral port, PREFIX a temp dir; each wrapped as "
+    lines.append("Commands (PORT and TLSPORT are free ephemeral ports, PREFIX a temp dir; each wrapped as "
                  f"`taskset -c {bl.GENERATOR_CPU} "
                  f"{time_wrap}...`; "
                  "nginx runs as `taskset -c 1 nginx -p TMP -c TMP/nginx.conf`):\n")
     lines.append("```")
     for name in ORDER:
-        argv = [a.replace(target.url, "http://127.0.0.1:PORT").replace(work, "PREFIX")
+        argv = [a.replace(target.url, "http://127.0.0.1:PORT")
+                .replace(target.https_url, "https://127.0.0.1:TLSPORT").replace(work, "PREFIX")
                 .replace(bl.REPO + "/", "") for a in cmds[name][0]]
         lines.append(f"{name}: " + " ".join(shlex.quote(a) for a in argv))
     lines.append("```")

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # Quick interleaved pairs for hot-path work: wrk, then each endure binary given, on the same
 # nginx (pinned as in `make bench`), SECONDS each, REPS rounds; prints user/sys/CPU per request
-# and the median of the per-round ratios to wrk. Writes nothing to RESULTS.md.
-#   /usr/bin/python3 bench/run_pair.py --seconds 10 --reps 5 build/release/bin/endure [OTHER...]
+# and the median of the per-round ratios to wrk. Writes nothing to RESULTS.md. With --https both
+# sides talk TLS to the same nginx (self-signed certificate; endure runs with --insecure).
+#   /usr/bin/python3 bench/run_pair.py --seconds 10 --reps 5 [--https] build/release/bin/endure [OTHER...]
 # Binaries built from different commits need their own include/ (a locustfile is compiled
 # against the headers of the source tree a binary was built from), so compare across commits
 # with separate worktrees.
@@ -20,6 +21,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--https", action="store_true", help="GET / over TLS (wrk and endure)")
     ap.add_argument("endure", nargs="+")
     a = ap.parse_args()
     bl.raise_nofile()
@@ -27,12 +29,13 @@ def main():
     env = dict(os.environ)
     env["ENDURE_CACHE_DIR"] = os.path.join(work, "cache")
     cpp = os.path.join(bl.HERE, "locustfiles", "get_root.cpp")
-    target = bl.nginx_target()
+    target = bl.nginx_target(https=a.https)
+    url = target.https_url if a.https else target.url
 
     def endure_argv(binary, secs, tag):
-        return [os.path.abspath(binary), "-f", cpp, "--host", target.url, "--headless", "-u", "50",
+        return [os.path.abspath(binary), "-f", cpp, "--host", url, "--headless", "-u", "50",
                 "-r", "1000", "-t", f"{secs}s", "--only-summary", "--csv",
-                os.path.join(work, tag), "--threads", "1"]
+                os.path.join(work, tag), "--threads", "1"] + (["--insecure"] if a.https else [])
 
     try:
         for i, b in enumerate(a.endure):  # compile the locustfile before anything is measured
@@ -40,7 +43,7 @@ def main():
                             cwd=work, env=env)
         cpu = {}
         for rep in range(a.reps):
-            runs = [("wrk", ["wrk", "-t1", "-c50", f"-d{a.seconds}s", target.url + "/"])]
+            runs = [("wrk", ["wrk", "-t1", "-c50", f"-d{a.seconds}s", url + "/"])]
             runs += [(f"endure{i}", endure_argv(b, a.seconds, f"e{i}")) for i, b in enumerate(a.endure)]
             for name, argv in runs:
                 log = os.path.join(work, name + ".log")

@@ -1,196 +1,21 @@
-// Integration tests of client::session against scripted raw TCP (and TLS) servers on 127.0.0.1.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
-#pragma GCC diagnostic pop
-
+// Integration tests of client::session against scripted raw TCP servers on 127.0.0.1.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <thread>
 
 #include "base/clock.hpp"
 #include "client/session.hpp"
 #include "http/cookie_jar.hpp"
 #include "../http/test_zlib.hpp"
+#include "scripted_server.hpp"
 
 namespace endure::client {
 namespace {
 
-namespace asio = boost::asio;
-namespace ssl = boost::asio::ssl;
-using tcp = asio::ip::tcp;
-using namespace std::chrono_literals;
-
-// One accepted connection, as seen by the scripted server (blocking I/O on its own thread).
-template <class Stream>
-struct peer {
-  Stream& s;
-  std::string buf;
-
-  // Reads one request (head + Content-Length body); nullopt on EOF or error.
-  std::optional<std::string> read_request() {
-    while (true) {
-      size_t end = buf.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        size_t len = 0;
-        std::string head = buf.substr(0, end + 4);
-        std::string lower = head;
-        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        size_t cl = lower.find("content-length: ");
-        if (cl != std::string::npos) len = std::stoul(head.substr(cl + 16));
-        if (buf.size() >= end + 4 + len) {
-          std::string req = buf.substr(0, end + 4 + len);
-          buf.erase(0, end + 4 + len);
-          return req;
-        }
-      }
-      char tmp[4096];
-      boost::system::error_code ec;
-      size_t n = s.read_some(asio::buffer(tmp), ec);
-      if (ec) return std::nullopt;
-      buf.append(tmp, n);
-    }
-  }
-  void write(std::string_view bytes) {
-    boost::system::error_code ec;
-    asio::write(s, asio::buffer(bytes.data(), bytes.size()), ec);
-  }
-};
-
-std::string reply(int status, std::string_view body, std::string_view extra = {}) {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + std::string(body);
-}
-
-std::string method_of(const std::string& req) { return req.substr(0, req.find(' ')); }
-std::string target_of(const std::string& req) {
-  size_t a = req.find(' ') + 1;
-  return req.substr(a, req.find(' ', a) - a);
-}
-
-// A scripted server: every accepted connection runs script(peer, index) on its own thread.
-class raw_server {
- public:
-  using script = std::function<void(peer<tcp::socket>&, int)>;
-  explicit raw_server(script s) : script_(std::move(s)), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    port_ = acceptor_.local_endpoint().port();
-    thread_ = std::thread([this] { accept_loop(); });
-  }
-  ~raw_server() {
-    stopping_ = true;
-    {
-      tcp::socket wake(io_);
-      boost::system::error_code ec;
-      wake.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-    }
-    thread_.join();
-    {
-      std::lock_guard lock(mu_);
-      for (auto& s : sockets_) {
-        boost::system::error_code ec;
-        s->shutdown(tcp::socket::shutdown_both, ec);
-      }
-    }
-    for (auto& t : workers_) t.join();
-  }
-  uint16_t port() const { return port_; }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int accepted() const { return accepted_; }
-  std::vector<std::string> requests() {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-  void record(std::string r) {
-    std::lock_guard lock(mu_);
-    requests_.push_back(std::move(r));
-  }
-
- private:
-  void accept_loop() {
-    while (true) {
-      auto s = std::make_shared<tcp::socket>(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(*s, ec);
-      if (ec || stopping_) return;
-      int index = accepted_++;
-      std::lock_guard lock(mu_);
-      sockets_.push_back(s);
-      workers_.emplace_back([this, s, index] {
-        peer<tcp::socket> p{*s, {}};
-        script_(p, index);
-      });
-    }
-  }
-  script script_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0};
-  std::mutex mu_;
-  std::vector<std::shared_ptr<tcp::socket>> sockets_;
-  std::vector<std::thread> workers_;
-  std::vector<std::string> requests_;
-};
-
-// Serves requests on a keep-alive connection with handler(request) -> bytes until EOF.
-raw_server::script serve(raw_server* const* self, std::function<std::string(const std::string&)> h) {
-  return [self, h](peer<tcp::socket>& p, int) {
-    while (auto req = p.read_request()) {
-      (*self)->record(*req);
-      p.write(h(*req));
-    }
-  };
-}
-
-struct client_fixture {
-  asio::io_context io;
-  transport t;
-  session s;
-  explicit client_fixture(std::string base, client_options o = {})
-      : t(io, o), s(t, std::move(base)) {}
-
-  response run(request r, std::chrono::milliseconds deadline = 5000ms) {
-    bool done = false;
-    response out;
-    s.execute(std::move(r), [&](response&& x) {
-      out = std::move(x);
-      done = true;
-    });
-    EXPECT_FALSE(done) << "completion must not run inline";
-    auto end = std::chrono::steady_clock::now() + deadline;
-    while (!done && std::chrono::steady_clock::now() < end) {
-      io.restart();
-      io.run_one_for(10ms);
-    }
-    EXPECT_TRUE(done) << "no completion within the deadline";
-    return out;
-  }
-  response get(std::string url) {
-    request r;
-    r.url = std::move(url);
-    return run(std::move(r));
-  }
-};
-
-template <class Pred>
-bool wait_until(Pred p, std::chrono::milliseconds deadline = 5000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (!p()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using namespace scripted;
 
 TEST(session, keep_alive_connection_is_reused) {
   raw_server* srv = nullptr;
@@ -275,7 +100,7 @@ TEST(session, idle_keep_alive_close_is_retried_silently) {
     if (!req) return;
     p.write(reply(200, "conn" + std::to_string(index)));
     if (index == 0) {
-      p.s.close();
+      p.close();
       first_closed = true;
       return;
     }
@@ -307,7 +132,7 @@ TEST(session, close_mid_body_is_a_failure) {
   raw_server server([&](peer<tcp::socket>& p, int) {
     if (!p.read_request()) return;
     p.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..");
-    p.s.close();
+    p.close();
   });
   client_fixture c(server.base());
   response r = c.get("/");
@@ -401,7 +226,7 @@ TEST(session, many_sessions_on_one_transport_in_a_closed_loop) {
 TEST(session, fresh_connection_closed_without_response) {
   raw_server server([&](peer<tcp::socket>& p, int) {
     if (!p.read_request()) return;
-    p.s.close();
+    p.close();
   });
   client_fixture c(server.base());
   EXPECT_EQ(c.get("/").error,
@@ -633,89 +458,6 @@ TEST(session, invalid_url_cancel_and_destruction) {
   c.io.restart();
   c.io.run_for(50ms);
   EXPECT_FALSE(called);
-}
-
-// --- TLS --------------------------------------------------------------------------------------
-
-struct self_signed {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  self_signed() {
-    key = EVP_EC_gen("P-256");
-    cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    X509_EXTENSION* ext =
-        X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-    X509_add_ext(cert, ext, -1);
-    X509_EXTENSION_free(ext);
-    X509_sign(cert, key, EVP_sha256());
-  }
-  ~self_signed() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-};
-
-class tls_server {
- public:
-  tls_server() : ctx_(ssl::context::tls_server) {
-    SSL_CTX_use_certificate(ctx_.native_handle(), cert_.cert);
-    SSL_CTX_use_PrivateKey(ctx_.native_handle(), cert_.key);
-    raw_ = std::make_unique<raw_server>([this](peer<tcp::socket>& p, int) {
-      ssl::stream<tcp::socket&> st(p.s, ctx_);
-      boost::system::error_code ec;
-      st.handshake(ssl::stream_base::server, ec);
-      if (ec) return;
-      peer<ssl::stream<tcp::socket&>> tp{st, {}};
-      while (tp.read_request()) tp.write(reply(200, "secret"));
-    });
-  }
-  uint16_t port() const { return raw_->port(); }
-
- private:
-  self_signed cert_;
-  ssl::context ctx_;
-  std::unique_ptr<raw_server> raw_;
-};
-
-TEST(session, tls_verification_on_by_default) {
-  tls_server server;
-  std::string base = "https://localhost:" + std::to_string(server.port());
-  client_fixture c(base);
-  response r = c.get("/");
-  EXPECT_EQ(r.status, 0);
-  EXPECT_EQ(r.error, "SSLError: certificate verify failed: self-signed certificate");
-
-  request unverified;
-  unverified.url = "/";
-  unverified.verify = false;
-  r = c.run(std::move(unverified));
-  EXPECT_EQ(r.error, "");
-  EXPECT_EQ(r.body, "secret");
-  r = c.run([] { request q; q.url = "/"; q.verify = false; return q; }());
-  EXPECT_EQ(r.body, "secret");  // reused TLS connection
-}
-
-TEST(session, tls_insecure_option) {
-  tls_server server;
-  client_options o;
-  o.insecure = true;
-  client_fixture c("https://127.0.0.1:" + std::to_string(server.port()), o);
-  response r = c.get("/");
-  EXPECT_EQ(r.error, "");
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "secret");
 }
 
 }  // namespace
