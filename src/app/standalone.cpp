@@ -205,6 +205,7 @@ int run_standalone(const cli::raw_options& raw) {
   cfg.shards.client.request_timeout = o.request_timeout;
   cfg.shards.client.connect_timeout = o.request_timeout;
   cfg.shards.client.insecure = o.insecure;
+  cfg.shards.client.dns_ttl = o.dns_ttl;
   cfg.shards.tags = o.tags;
   cfg.shards.exclude_tags = o.exclude_tags;
   cfg.shards.classes = classes;

@@ -235,6 +235,8 @@ std::vector<option_spec> make_table() {
      to(&options::threads, whole<int>(1, 256, "a number of threads from 1 to 256"))},
     {"request-timeout", 0, one, "TIME", "Timeout of a whole request, connect included (default: 60s)",
      to(&options::request_timeout, duration(1, "a timeout above zero, e.g. 60s or 500ms"))},
+    {"dns-ttl", 0, one, "TIME", "How long a resolved host name is used before it is looked up again (default: 60s)",
+     to(&options::dns_ttl, duration(1, "a time above zero, e.g. 60s or 5m"))},
     {"insecure", 0, flag, "", "Do not verify TLS certificates", to(&options::insecure, boolean())},
     {"seed", 0, one, "N", "Seed for task choice and wait times (reproducible runs)",
      to(&options::seed, whole<uint64_t>(0, 999'999'999'999'999'999, "a whole number"))},

@@ -47,6 +47,7 @@ struct options {
   std::vector<std::string> tags, exclude_tags;
   int threads = 0;  // 0: all cores
   std::chrono::milliseconds request_timeout{60'000};
+  std::chrono::milliseconds dns_ttl{60'000};  // resolved names are looked up again after it
   bool insecure = false;
   std::optional<uint64_t> seed;
   std::vector<std::string> user_classes;  // positional

@@ -58,6 +58,7 @@ const std::map<std::string, option_case>& cases() {
       {"help", {{}, [](auto& o) { return o.help; }}},
       {"threads", {{"3"}, [](auto& o) { return o.threads == 3; }}},
       {"request-timeout", {{"500ms"}, [](auto& o) { return o.request_timeout == 500ms; }}},
+      {"dns-ttl", {{"5m"}, [](auto& o) { return o.dns_ttl == 5min; }}},
       {"insecure", {{}, [](auto& o) { return o.insecure; }}},
       {"seed", {{"42"}, [](auto& o) { return o.seed == std::optional<uint64_t>(42); }}},
       {"web-host", {{"127.0.0.1"}, [](auto& o) { return o.web_host == "127.0.0.1"; }}},
