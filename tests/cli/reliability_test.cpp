@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string locustfile = ENDURE_SOURCE_DIR "/examples/locustfile.cpp";
+const std::string files = ENDURE_SOURCE_DIR "/tests/cli/locustfiles/";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -206,4 +207,100 @@ TEST(reliability, too_few_file_descriptors_for_the_users_is_refused_before_the_r
             "raise it (ulimit -n) or run fewer users per process\n");
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_FALSE(fs::exists(dir + "/n_stats.csv")) << "nothing written before the run";
+}
+
+namespace {
+uint64_t rss_kb(int pid) {
+  std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  auto p = status.find("VmRSS:");
+  return p == std::string::npos ? 0 : std::stoull(status.substr(p + 6));
+}
+
+std::vector<long> history_seconds(const std::string& path) {
+  std::vector<long> out;
+  auto lines = split(read_file(path), '\n');
+  for (size_t i = 1; i < lines.size(); ++i)
+    if (!lines[i].empty()) out.push_back(std::stol(lines[i].substr(0, lines[i].find(','))));
+  return out;
+}
+}  // namespace
+
+// Issue 18: users with no wait whose task raises at once, with a distinct message each time. They
+// are recorded at full speed, the exceptions table stays bounded (the rest folded), memory stays
+// flat, the test ends on time and the exit code says there were errors.
+TEST(reliability, users_that_raise_at_once_without_waiting_are_recorded_and_bounded) {
+  const std::string file = files + "flood.cpp";
+  warm_cache(file);
+  std::string dir = temp_dir("flood");
+  const auto t0 = std::chrono::steady_clock::now();
+  child_process p({endure_bin, "-f", file, "--headless", "-u", "4", "-r", "100", "-t", "4s",
+                   "--threads", "1", "--csv", dir + "/f", "--only-summary"},
+                  {cache_env});
+  std::this_thread::sleep_for(2s);
+  const uint64_t rss_early = rss_kb(p.pid());
+  std::this_thread::sleep_for(1500ms);
+  const uint64_t rss_late = rss_kb(p.pid());
+  auto r = p.wait(30s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_LT(took, 12s) << "a 4 s test";
+  auto rows = split(read_file(dir + "/f_exceptions.csv"), '\n');
+  std::erase(rows, std::string());
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_LE(rows.size(), 1u + 500u + 1u) << "500 kinds, then one (other exceptions) row";
+  uint64_t total = 0;
+  bool folded = false;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    total += std::stoull(rows[i].substr(0, rows[i].find(',')));
+    folded = folded || rows[i].find("(other exceptions)") != std::string::npos;
+  }
+  EXPECT_GT(total, 10'000u) << "full speed: tens of thousands of tasks a second";
+  EXPECT_TRUE(folded);
+  // Flat memory: the half second before the end adds next to nothing.
+  ASSERT_GT(rss_early, 0u);
+  EXPECT_LT(rss_late, rss_early + 8 * 1024) << rss_early << " kB then " << rss_late << " kB";
+  EXPECT_EQ(history_seconds(dir + "/f_stats_history.csv").size() >= 4, true);
+}
+
+// A `pass` task with no wait shares its shard with users that make requests: it yields after
+// every task, so they keep their pace and the stop is on time.
+TEST(reliability, a_task_without_io_or_wait_does_not_starve_its_shard) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string file = files + "busy_neighbour.cpp";
+  warm_cache(file);
+  std::string dir = temp_dir("busy");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run_process({endure_bin, "-f", file, "--host", shop.url(), "--headless", "-u", "4", "-r",
+                        "100", "-t", "3s", "--threads", "1", "--csv", dir + "/b", "--only-summary"},
+                       {cache_env}, 60s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(took, 10s);
+  EXPECT_EQ(r.err.find("abandoned"), std::string::npos) << r.err;
+  auto stats = read_stats_csv(dir + "/b_stats.csv");
+  // 2 Worker users, each about 1 request per 10 ms wait for ~3 s.
+  EXPECT_GT(count_of(stats, "GET /"), 200u) << r.out;
+}
+
+// Issue 18: the process is stopped for 2.35 s (SIGSTOP) in the middle of a run. The history
+// still has one row per second, each one second after the last, with the missed ones stated.
+TEST(reliability, a_stalled_process_still_writes_one_history_row_per_second) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  warm_cache(locustfile);
+  std::string dir = temp_dir("stall");
+  child_process p({endure_bin, "-f", locustfile, "--host", shop.url(), "--headless", "-u", "5",
+                   "-r", "50", "-t", "8s", "--csv", dir + "/s", "--only-summary"},
+                  {cache_env});
+  std::this_thread::sleep_for(3s);
+  p.signal(SIGSTOP);
+  std::this_thread::sleep_for(2350ms);
+  p.signal(SIGCONT);
+  auto r = p.wait(30s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto seconds = history_seconds(dir + "/s_stats_history.csv");
+  ASSERT_GE(seconds.size(), 7u);
+  for (size_t i = 1; i < seconds.size(); ++i)
+    EXPECT_EQ(seconds[i], seconds[i - 1] + 1) << "row " << i << " of a gapless history";
 }
