@@ -176,6 +176,13 @@ struct demo_shop::state {
       ms += static_cast<int64_t>(
           thread_rng().below(static_cast<uint64_t>(options.latency_jitter_ms) + 1));
     }
+    if (options.stall_ms > 0 && options.stall_every_ms > 0) {
+      // Inside a stall window: held until it ends (rounded up to the next millisecond).
+      const int64_t every_ns = int64_t{options.stall_every_ms} * 1'000'000;
+      const int64_t phase_ns = (base::mono_now_ns() - started_ns) % every_ns;
+      const int64_t stall_ns = int64_t{options.stall_ms} * 1'000'000;
+      if (phase_ns < stall_ns) ms += (stall_ns - phase_ns + 999'999) / 1'000'000;
+    }
     if (options.leak) {
       const int64_t uptime_s = (base::mono_now_ns() - started_ns) / 1'000'000'000;
       ms += uptime_s / 600;                                                   // +1 ms / 10 min

@@ -19,6 +19,10 @@ struct demo_shop_options {
   int latency_jitter_ms = 0;     // plus uniform [0, jitter] ms
   double error_rate = 0.0;       // this fraction of requests answers 500 (0.0 .. 1.0)
   bool leak = false;             // retain leak_bytes_per_request per request and creep latency
+  // A complete stall of stall_ms in every stall_every_ms (from the start): every answer due in
+  // the stall is held until it ends (the ground truth for coordinated-omission demonstrations).
+  int stall_ms = 0;
+  int stall_every_ms = 0;
   std::size_t threads = 1;       // event-loop threads
   std::size_t max_sessions = 10'000;  // oldest sessions are evicted beyond this
   std::size_t leak_bytes_per_request = 256;
@@ -26,7 +30,8 @@ struct demo_shop_options {
 };
 
 // Parses demo shop flags (argv[0] is skipped): --port N, --host ADDR, --latency-ms N,
-// --latency-jitter-ms N, --error-rate X, --leak, --threads N, --help; "--flag=value" also works.
+// --latency-jitter-ms N, --error-rate X, --leak, --stall-ms N, --stall-every-ms N, --threads N,
+// --help; "--flag=value" also works.
 // An error names the flag, the value and what is expected.
 base::result<demo_shop_options> parse_demo_shop_args(int argc, const char* const* argv);
 std::string demo_shop_usage();

@@ -40,6 +40,8 @@ std::string demo_shop_usage() {
          "  --latency-jitter-ms N  plus a uniform random 0..N ms (default 0)\n"
          "  --error-rate X         fraction 0.0..1.0 of requests that answer 500 (default 0)\n"
          "  --leak                 leak 256 bytes per request and let latency creep up\n"
+         "  --stall-ms N           stall completely for N ms in every --stall-every-ms (default 0)\n"
+         "  --stall-every-ms N     the stall's period in ms, from the shop's start (e.g. 10000)\n"
          "  --threads N            event-loop threads (default 1)\n"
          "  --help                 show this help\n"
          "\n"
@@ -83,6 +85,13 @@ base::result<demo_shop_options> parse_demo_shop_args(int argc, const char* const
       if (!take_value()) return missing();
       if (value.empty()) return bad_value(flag, value, "an IP address such as 127.0.0.1");
       o.host = std::string(value);
+    } else if (arg == "--stall-ms" || arg == "--stall-every-ms") {
+      if (!take_value()) return missing();
+      int ms = 0;
+      if (!parse_number(value, ms) || ms < 0 || ms > 86'400'000) {
+        return bad_value(flag, value, "an integer number of milliseconds 0..86400000");
+      }
+      (arg == "--stall-ms" ? o.stall_ms : o.stall_every_ms) = ms;
     } else if (arg == "--latency-ms" || arg == "--latency-jitter-ms") {
       if (!take_value()) return missing();
       int ms = 0;
@@ -109,6 +118,11 @@ base::result<demo_shop_options> parse_demo_shop_args(int argc, const char* const
                               "' (see endure demo-shop --help)");
     }
   }
+  if ((o.stall_ms > 0) != (o.stall_every_ms > 0))
+    return base::make_error("--stall-ms and --stall-every-ms go together: both or neither");
+  if (o.stall_ms > 0 && o.stall_ms >= o.stall_every_ms)
+    return base::make_error("--stall-ms " + std::to_string(o.stall_ms) +
+                            " must be shorter than --stall-every-ms " + std::to_string(o.stall_every_ms));
   return o;
 }
 
