@@ -6,6 +6,7 @@ import json
 import os
 import random
 import sys
+import logging
 import traceback
 
 from greenlet import getcurrent
@@ -14,8 +15,9 @@ from .env import Environment
 from .event import events
 from .shape import LoadTestShape
 from .user.task import is_taskset, task_name
-from .user.users import User
+from .user.users import HttpUser, User
 
+_log = logging.getLogger("locust.main")
 _classes = []
 _shapes = []
 _env = None
@@ -79,19 +81,33 @@ def load(paths):
     if not _classes:
         return {"error": f"{', '.join(paths)}: no user class found (define a subclass of User or "
                          "HttpUser; a class with abstract = True does not count)"}
-    for c in _classes:
-        if not c.tasks:
-            try:
-                where = f"{inspect.getsourcefile(c)}:{inspect.getsourcelines(c)[1]}: "
-            except (OSError, TypeError):
-                where = ""
-            return {"error": f"{where}no tasks defined on {c.__name__}: use the @task decorator or "
-                             "set its tasks attribute (or abstract = True for a base class)"}
+    # As Locust: a class without tasks is an error of that class only; the others run.
+    for c in [c for c in _classes if not c.tasks]:
+        try:
+            where = f"{inspect.getsourcefile(c)}:{inspect.getsourcelines(c)[1]}: "
+        except (OSError, TypeError):
+            where = ""
+        _log.error(f"{where}no tasks defined on {c.__name__}: use the @task decorator or set its "
+                   "tasks attribute (or abstract = True for a base class); it is not spawned")
+        _classes.remove(c)
+    if not _classes:
+        return {"error": f"{', '.join(paths)}: no user class with tasks (see the errors above)"}
     return {
         "classes": [{"name": c.__name__, "weight": int(c.weight), "fixed_count": int(c.fixed_count),
-                     "host": c.host or "", "cls": c} for c in _classes],
+                     "host": _host_of(c), "cls": c} for c in _classes],
         "shapes": [s.__name__ for s in _shapes],
     }
+
+
+# A plain User makes no request through endure's client, so it needs no host; the engine's class
+# list has no such notion yet, so such a class reports this stand-in (never used as a URL).
+NO_HOST_NEEDED = "(no host needed)"
+
+
+def _host_of(c):
+    if c.host:
+        return c.host
+    return "" if issubclass(c, HttpUser) else NO_HOST_NEEDED
 
 
 def _ratios(tasks, scale):
@@ -114,6 +130,50 @@ def task_ratio_json(names):
     return json.dumps({c.__name__: {"ratio": (c.weight / total if total else 0.0),
                                     "tasks": _ratios(c.tasks, 1.0) if c.tasks else {}}
                        for c in picked})
+
+
+def _distribution(classes, num_users):
+    """Users per class for num_users, as Locust's --show-task-ratio computes it."""
+    fixed = sum(c.fixed_count for c in classes if c.fixed_count)
+    total_weight = sum(c.weight for c in classes if not c.fixed_count)
+    num_users = num_users or (total_weight if not fixed else 1)
+    weighted = max(0, num_users - fixed)
+    return {c.__name__: round(c.fixed_count if c.fixed_count else
+                              (c.weight / total_weight if total_weight else 0) * weighted)
+            for c in classes}
+
+
+def _nested_ratios(tasks, total, parent):
+    scale = parent if total else 1.0
+    counts = {}
+    for t in tasks:
+        counts[t] = counts.get(t, 0) + 1
+    out = {}
+    for t, n in counts.items():
+        entry = {"ratio": n * scale / len(tasks)}
+        if is_taskset(t):
+            entry["tasks"] = _nested_ratios(t.tasks, total, entry["ratio"])
+        out[task_name(t)] = entry
+    return out
+
+
+def task_ratio_locust_json(names, num_users=None):
+    """Locust's --show-task-ratio-json text: {"per_class": ..., "total": ...}; a task's ratio is
+    relative to its parent in per_class and to the whole test in total."""
+    picked = [c for c in _classes if c.__name__ in names] if names else list(_classes)
+    if num_users is None:  # the -u given to configure(), as Locust uses options.num_users
+        num_users = getattr(_env.parsed_options, "num_users", None) if _env is not None else None
+    spawned = _distribution(picked, num_users)
+    count = sum(spawned.values()) or 1
+
+    def table(total):
+        out = {}
+        for c in picked:
+            r = spawned.get(c.__name__, 0) / count
+            out[c.__name__] = {"ratio": r, "tasks": _nested_ratios(c.tasks, total, r)}
+        return out
+
+    return json.dumps({"per_class": table(False), "total": table(True)}, indent=4)
 
 
 def _tags_of(t):
@@ -181,6 +241,22 @@ class _Options:
         return "Namespace(%s)" % ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
 
 
+def hub_started():
+    """On the test's thread as its loop starts: greenlets spawned before it (events.init)."""
+    from gevent import _greenlet
+    _greenlet._start_pending()
+
+
+def event_failures():
+    """Names of the event handlers that raised (Locust then exits with code 2)."""
+    from .event import failed_handlers
+    return list(failed_handlers)
+
+
+def process_exit_code():
+    return None if _env is None else _env.process_exit_code
+
+
 def environment():
     return _env
 
@@ -210,6 +286,7 @@ def fire_runner_event(name, user_count):
     runner = _env.runner if _env else None
     if name == "test_start":
         runner.state = "spawning"
+        runner._endure_started()
         events.test_start.fire(environment=_env)
     elif name == "spawning_complete":
         runner.state = "running"
@@ -225,13 +302,24 @@ def fire_runner_event(name, user_count):
 
 
 def finish(exit_code):
-    events.quitting.fire(environment=_env)
-    events.quit.fire(exit_code=exit_code)
+    """Fires quitting, then quit with Locust's exit code, and returns that code."""
+    from .event import failed_handlers
+    events.quitting.fire(environment=_env, reverse=True)
+    code = exit_code
+    if _env is not None and _env.process_exit_code is not None:
+        code = int(_env.process_exit_code)
+    elif code == 0 and failed_handlers:
+        # As Locust: an uncaught exception in an event handler makes the exit code 2.
+        _log.error("exit code 2: %d event handler(s) raised: %s", len(failed_handlers),
+                   "; ".join(dict.fromkeys(failed_handlers)))
+        code = 2
+    events.quit.fire(exit_code=code)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
+    return code
 
 
 def shape_tick(run_time, user_count):

@@ -88,6 +88,8 @@ std::string python_shard::current_task() const {
   return c ? *c : std::string();
 }
 
+const char* python_shard::current_task() const { return hub_->task(); }
+
 void python_shard::fire(const char* event, uint64_t user_count) {
   hub* h = hub_.get();
   h->post([h, event, user_count] {

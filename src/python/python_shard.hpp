@@ -37,6 +37,11 @@ class python_shard final : public engine::user_shard {
   std::shared_ptr<std::atomic<bool>> finished() const { return finished_; }
   // Thread-safe: fires a runner event (test_start, spawning_complete ...) in Python, on the hub.
   void fire(const char* event, uint64_t user_count);
+  // Thread-safe, without the GIL: what the hub runs right now, "UserClass.task" (or
+  // "UserClass.TaskSet.task", "UserClass.on_start", or a spawned greenlet's description); nullptr
+  // while no Python code of the locustfile runs. For naming a shard stuck in user code: the
+  // string lives as long as the process.
+  const char* current_task() const;
 
  private:
   std::unique_ptr<hub> hub_;

@@ -5,6 +5,7 @@ skips to the wait, RescheduleTaskImmediately skips the wait, InterruptTaskSet le
 StopUser ends the user; any other exception is recorded and the user carries on.
 """
 import random
+import sys
 import time
 import traceback
 from types import FunctionType
@@ -76,9 +77,27 @@ def task_name(t):
     return getattr(t, "__name__", None) or type(t).__name__
 
 
+def task_labels(owner_class):
+    """task -> "User.task" (or "User.TaskSet.task"): what endure reports as running when a shard
+    is stuck. Kept forever (the hub reads them without the GIL), one dict per class."""
+    labels = owner_class.__dict__.get("_endure_labels")
+    if labels is None:
+        labels = {}
+        setattr(owner_class, "_endure_labels", labels)
+    return labels
+
+
+def task_label(labels, prefix, t):
+    label = labels.get(t)
+    if label is None:
+        label = labels[t] = sys.intern(f"{prefix}.{task_name(t)}")
+    return label
+
+
 def report_exception(exception, tb, where_instance):
-    """Records an exception of user code in the exceptions table and fires user_error."""
-    _endure.record_exception(repr(exception), "".join(traceback.format_tb(tb)))
+    """Records an exception of user code in the exceptions table (str(exception), as Locust's
+    table shows it) and fires user_error."""
+    _endure.record_exception(str(exception), "".join(traceback.format_tb(tb)))
     from ..event import events
 
     events.user_error.fire(user_instance=where_instance, exception=exception, tb=tb)
@@ -202,10 +221,14 @@ class TaskSet(metaclass=TaskSetMeta):
             raise RescheduleTask(e.reschedule).with_traceback(e.__traceback__)
         top = self._is_top
         queue = self._task_queue
+        labels = task_labels(type(self))
+        prefix = f"{type(self._user).__name__}.{type(self).__name__}"
+        task_start = _endure.task_start
         while True:
             try:
                 self._check_stop_condition()
                 t = queue.pop(0) if queue else self.get_next_task()
+                task_start(task_label(labels, prefix, t))
                 self._mark_task_start()
                 skip_wait = False
                 try:
@@ -257,6 +280,9 @@ class DefaultTaskSet(TaskSet):
         wait = _endure.wait
         choice = random.choice
         monotonic = time.monotonic
+        task_start = _endure.task_start
+        labels = task_labels(type(user))
+        prefix = type(user).__name__
         try:
             if _endure.state():
                 raise StopUser()
@@ -270,6 +296,8 @@ class DefaultTaskSet(TaskSet):
                             "No tasks defined on %s. Use the @task decorator or set the 'tasks' "
                             "attribute" % type(user).__name__)
                     t = tasks[0] if len(tasks) == 1 else choice(tasks)
+                label = labels.get(t)
+                task_start(label if label is not None else task_label(labels, prefix, t))
                 user._endure_task_start = monotonic()
                 skip_wait = False
                 try:
