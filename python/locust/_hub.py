@@ -82,16 +82,19 @@ def load(paths):
         return {"error": f"{', '.join(paths)}: no user class found (define a subclass of User or "
                          "HttpUser; a class with abstract = True does not count)"}
     # As Locust: a class without tasks is an error of that class only; the others run.
+    no_tasks = []
     for c in [c for c in _classes if not c.tasks]:
         try:
             where = f"{inspect.getsourcefile(c)}:{inspect.getsourcelines(c)[1]}: "
         except (OSError, TypeError):
             where = ""
-        _log.error(f"{where}no tasks defined on {c.__name__}: use the @task decorator or set its "
-                   "tasks attribute (or abstract = True for a base class); it is not spawned")
+        no_tasks.append(f"{where}no tasks defined on {c.__name__}: use the @task decorator or set "
+                        "its tasks attribute (or abstract = True for a base class)")
         _classes.remove(c)
     if not _classes:
-        return {"error": f"{', '.join(paths)}: no user class with tasks (see the errors above)"}
+        return {"error": no_tasks[0]}
+    for text in no_tasks:
+        _log.error(text + "; it is not spawned, the other classes run")
     return {
         "classes": [{"name": c.__name__, "weight": int(c.weight), "fixed_count": int(c.fixed_count),
                      "host": _host_of(c), "cls": c} for c in _classes],

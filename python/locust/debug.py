@@ -1,9 +1,8 @@
 """locust.debug: run_single_user and the request printer it uses.
 
 Importing run_single_user never changes a locustfile's behaviour under endure (a locustfile
-calls it under `if __name__ == "__main__":`, which endure's import never runs). Called inside
-endure, it runs the one user in the foreground on a loop of its own and prints every request
-as Locust does, until the user stops (StopUser) or the process is interrupted.
+calls it under `if __name__ == "__main__":`, which endure's import never runs). Calling it inside
+endure raises a RuntimeError that says so (running one user in the foreground is not done yet).
 """
 import inspect
 import os
@@ -77,4 +76,8 @@ def run_single_user(user_class, include_length=False, include_time=False, includ
     if user_class.host is None and getattr(user_class, "_endure_needs_host", False):
         from .exception import LocustError
         raise LocustError("run_single_user: %s has no host" % user_class.__name__)
-    _endure.run_single_user(user_class, _env)
+    run = getattr(_endure, "run_single_user", None)
+    if run is None:
+        raise RuntimeError("run_single_user() is not available inside endure yet: run the file with "
+                           "endure -f FILE -u 1 --headless to run one user)")
+    run(user_class, _env)
