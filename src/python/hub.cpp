@@ -131,6 +131,7 @@ void hub::resume(const std::shared_ptr<op>& o) {
     }
     u->greenlet = g;
     Py_INCREF(g);
+    user_greenlets_[g] = u;
   }
   if (!g) return;
   if (u && u->waiting == o.get()) u->waiting = nullptr;
@@ -179,6 +180,7 @@ void hub::resume(const std::shared_ptr<op>& o) {
 }
 
 void hub::park_user(py_user& u, double seconds) {
+  user_greenlets_.erase(u.greenlet);
   Py_CLEAR(u.greenlet);
   auto o = std::make_shared<op>();
   o->user = *u.where;
@@ -286,6 +288,7 @@ bool hub::unpark(PyObject* g, PyObject* value) {
 
 void hub::throw_into(PyObject* g, PyObject* exc) {
   auto o = std::make_shared<op>();
+  if (auto it = user_greenlets_.find(g); it != user_greenlets_.end()) o->user = *it->second->where;
   Py_INCREF(g);
   o->greenlet = g;
   Py_INCREF(exc);
@@ -473,6 +476,7 @@ void hub::spawn(PyObject* cls, size_t class_index) {
   auto& l = users_by_class_[class_index];
   l.push_back(u);
   u->where = std::prev(l.end());
+  user_greenlets_[u->greenlet] = u.get();
   auto o = std::make_shared<op>();
   o->user = u;
   Py_INCREF(u->greenlet);
@@ -486,6 +490,7 @@ void hub::spawn(PyObject* cls, size_t class_index) {
 void hub::user_finished(py_user& u) {
   auto keep = *u.where;  // u lives until this function returns
   users_by_class_[u.class_index].erase(u.where);
+  if (u.greenlet) user_greenlets_.erase(u.greenlet);
   Py_CLEAR(u.greenlet);
   Py_CLEAR(u.obj);
   live.fetch_sub(1);

@@ -190,6 +190,9 @@ struct hub {
   std::vector<std::list<std::shared_ptr<py_user>>> users_by_class_;
   std::vector<uint64_t> assigned_;  // users per class the controller asked for (this test)
   std::unordered_map<PyObject*, std::shared_ptr<op>> parked_;  // greenlet -> its park()
+  // A user's main greenlet -> the user, so a greenlet resumed by throw_into() (a Timeout, a kill)
+  // runs as its user. Changed only when a user starts, parks, resumes or ends.
+  std::unordered_map<PyObject*, py_user*> user_greenlets_;
   std::unique_ptr<fd_waits> fd_waits_;
   bool quit_ = false;
 };

@@ -346,3 +346,136 @@ TEST(python_cli, reset_stats_fires_its_event_once_spawning_is_complete) {
                                              "-u", "1", "-r", "100", "-t", "1s"});
   EXPECT_EQ(plain.proc.out.find("EVENT reset_stats"), std::string::npos) << plain.proc.out;
 }
+
+namespace {
+
+// The CHECK rows a locustfile reports for its own assertions: every one present, none failed.
+void expect_checks(run_result& r, const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    EXPECT_GE(count_of(r.rows, "CHECK " + n), 1u) << n << "\n" << r.failures << r.proc.err;
+    EXPECT_EQ(count_of(r.rows, "CHECK " + n, "Failure Count"), 0u) << n << "\n" << r.failures;
+  }
+}
+
+}  // namespace
+
+TEST(python_cli, users_that_never_yield_share_the_loop_stop_on_time_and_keep_their_results) {
+  test_server server;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_endure("never-yields", {"-f", corpus + "never_yields.py", "--host", server.base_url(), "-u", "4",
+                                       "-r", "100", "-t", "2s", "--stop-timeout", "2s"});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;  // the raising task's exceptions
+  EXPECT_LT(seconds, 8.0) << "the stop waited on users that never yield";
+  EXPECT_EQ(r.proc.err.find("abandoned"), std::string::npos) << r.proc.err;
+  // The HTTP user got its turns beside three users that never wait (one switch per task each).
+  uint64_t fast = count_of(r.rows, "GET /fast");
+  EXPECT_GE(fast, 30u);
+  EXPECT_EQ(server.count("GET /fast"), fast);
+  // The custom-protocol user and the raising user ran at full speed, and their results are kept.
+  EXPECT_GE(count_of(r.rows, "XMLRPC call"), 1000u);
+  auto lines = split(r.exceptions, '\n');
+  ASSERT_GE(lines.size(), 2u) << r.exceptions;
+  EXPECT_NE(lines[1].find(",'missing',"), std::string::npos) << lines[1];
+  EXPECT_GE(std::stoull(lines[1].substr(0, lines[1].find(','))), 1000u) << lines[1];
+}
+
+TEST(python_cli, background_greenlets_run_beside_the_users_and_gevent_primitives_work) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_endure("background", {"-f", corpus + "background_greenlets.py", "-u", "1", "-r", "100",
+                                     "-t", "2s"});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.failures << r.exceptions;
+  EXPECT_LT(seconds, 8.0) << "an endless greenlet held the test";
+  expect_checks(r, {"test_start greenlet ran while users run", "on_start greenlet", "get", "killall",
+                    "spawn_later joinall", "exception kept", "Timeout fires", "Timeout cancelled",
+                    "semaphore bounds", "queue hand-off", "queue timeout", "joinable queue", "pool map",
+                    "event wait", "lock non-blocking"});
+  // The endless greenlet spawned from events.init ticked through the run (every 50 ms, ~2 s).
+  auto at = r.proc.out.find("BG ticks ");
+  ASSERT_NE(at, std::string::npos) << r.proc.out;
+  EXPECT_GE(std::stoi(r.proc.out.substr(at + 9)), 20) << r.proc.out;
+}
+
+TEST(python_cli, blocking_io_of_standard_libraries_cooperates_with_the_users) {
+  test_server server;
+  auto tls = test_server::start_tls();
+  std::string dir = temp_dir("blocking-io-ca");
+  std::ofstream(dir + "/ca.pem") << tls->ca_cert_pem();
+  std::string csv = temp_dir("blocking-io") + "/out";
+  auto proc = run_process({endure_bin, "-f", corpus + "blocking_io.py", "--host", server.base_url(), "-u", "3",
+                           "-r", "100", "-t", "6s", "--headless", "--csv", csv, "--only-summary"},
+                          {"TLS_URL=" + tls->base_url(), "TLS_CA=" + dir + "/ca.pem"}, 60s);
+  run_result r;
+  r.proc = proc;
+  r.rows = read_stats_csv(csv + "_stats.csv");
+  r.failures = read_file(csv + "_failures.csv");
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.failures;
+  expect_checks(r, {"urllib lets users run", "http.client lets users run", "requests lets users run",
+                    "socket echo", "select waits cooperatively", "select sees data", "socket timeout",
+                    "getaddrinfo", "ssl lets users run"});
+  // The helper's own requests reached the servers; endure's users' counts match the server's.
+  EXPECT_EQ(server.count("GET /slow"), 3u);
+  EXPECT_EQ(tls->count("GET /slow"), 1u);
+  EXPECT_EQ(server.count("GET /fast"), count_of(r.rows, "GET /fast"));
+}
+
+TEST(python_cli, locust_api_rest_messages_runner_and_client_naming) {
+  test_server server;
+  auto r = run_endure("api", {"-f", corpus + "locust_api.py", "--host", server.base_url(), "-u", "2", "-r", "100",
+                              "-t", "3s"});
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;  // the failing rest() blocks and the 404
+  expect_checks(r, {"runner state", "target_user_count", "spawning_greenlet", "message delivered",
+                    "stats total"});
+  EXPECT_EQ(count_of(r.rows, "POST /echo"), 1u);
+  EXPECT_EQ(count_of(r.rows, "POST /echo", "Failure Count"), 0u);
+  EXPECT_EQ(count_of(r.rows, "GET /echo?_=..."), 1u);  // rest_: named without the timestamp
+  EXPECT_EQ(count_of(r.rows, "GET /echo?_=...", "Failure Count"), 0u);
+  for (std::string line : {std::string("GET,rest-assert,CatchResponseError('wrong method'),1"),
+                           std::string(R"(GET,rest-assert-comma,"CatchResponseError('wrong method, response was {)"),
+                           std::string(R"(GET,rest-exception,"CatchResponseError('KeyError: \'no such key\' at )"),
+                           std::string(R"(GET,rest-not-json,"CatchResponseError('Could not parse response as JSON. )"
+                                       R"(ok\n, response code 200, error Expecting value: line 1 column 1)"),
+                           // FastHttpUser's texts and names: BadStatusCode, the URL as written.
+                           "GET,/status/404,\"BadStatusCode('" + server.base_url() + "/status/404', code=404)\",1"})
+    EXPECT_NE(r.failures.find(line), std::string::npos) << line << "\n" << r.failures;
+  EXPECT_EQ(count_of(r.rows, "GET " + server.base_url() + "/echo?fast=1"), 1u);
+  // HttpUser names an absolute URL by its path and query.
+  EXPECT_EQ(count_of(r.rows, "GET /echo?abs=1"), 1u);
+  EXPECT_EQ(count_of(r.rows, "POST form"), 1u);
+  EXPECT_NE(r.proc.err.find("Unknown message type received: nobody-listens"), std::string::npos) << r.proc.err;
+  EXPECT_EQ(server.count("GET /echo") + server.count("POST /echo") + server.count("GET /status/404") +
+                server.count("GET /fast"),
+            count_of(r.rows, " Aggregated") - count_of(r.rows, "CHECK runner state") * 5);
+}
+
+TEST(python_cli, host_path_is_kept_a_plain_user_needs_no_host_and_a_class_without_tasks_is_skipped) {
+  test_server server;
+  auto r = run_endure("host-path", {"-f", corpus + "host_and_naming.py", "--host", server.base_url() + "/status",
+                                    "-u", "3", "-r", "100", "-t", "2s"});
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.failures;
+  EXPECT_NE(r.proc.err.find("no tasks defined on NoTasksHere"), std::string::npos) << r.proc.err;
+  EXPECT_EQ(server.count("GET /status/201"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET /status/201"), 1u);
+  EXPECT_EQ(server.count("GET /status/202"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET /status/202?q=a+b"), 1u);
+  EXPECT_EQ(server.count("GET /status/203"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET /203"), 1u);  // FastHttpUser: the URL as written
+  EXPECT_GT(count_of(r.rows, "PLAIN ran"), 10u);
+
+  auto plain = run_endure("no-host", {"-f", corpus + "plain_users.py", "-u", "2", "-r", "100", "-t", "1s"});
+  EXPECT_EQ(plain.proc.exit_code, 0) << plain.proc.err;
+  EXPECT_GT(count_of(plain.rows, "PLAIN ran"), 10u);
+}
+
+TEST(python_cli, an_exception_in_an_event_handler_names_the_handler_and_sets_locusts_exit_code) {
+  auto r = run_endure("handler-error", {"-f", corpus + "event_handler_error.py", "-u", "1", "-r", "100",
+                                        "-t", "1s"});
+  EXPECT_NE(r.proc.err.find("Uncaught exception in event handler event_handler_error.broken_test_start"),
+            std::string::npos)
+      << r.proc.err;
+  EXPECT_NE(r.proc.err.find("RuntimeError: cannot prepare test data"), std::string::npos) << r.proc.err;
+  // Locust's rule (exit code 2 when a handler raised and nothing else failed) reaches the quit
+  // listeners; program::finish() returns it for the app to exit with.
+  EXPECT_NE(r.proc.out.find("EVENT quit 2"), std::string::npos) << r.proc.out;
+}
