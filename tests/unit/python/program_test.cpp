@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <functional>
 #include <fstream>
 
+#include "python/python_shard.hpp"
 #include "stats/snapshot.hpp"
 #include "support/engine_run.hpp"
 #include "support/test_server.hpp"
@@ -343,4 +346,195 @@ class Parker(HttpUser):
     EXPECT_LT(took, 4500ms);  // the stop did not wait for the parked users' 1.2 s waits
   }
   (*p)->finish(0);
+}
+
+TEST(python_program, task_ratio_json_is_what_locust_2_12_1_prints) {
+  // The locustfile and the expected texts: Debian's python3-locust 2.12.1, run with
+  // --show-task-ratio-json, without -u and with -u 5.
+  auto f = write_locustfile("ratio_file.py", R"PY(from locust import HttpUser, TaskSet, User, task, constant
+
+class Browse(TaskSet):
+    @task(3)
+    def page(self): pass
+    @task
+    def stop(self): self.interrupt()
+
+class Shopper(HttpUser):
+    weight = 3
+    host = "http://x"
+    tasks = {Browse: 2}
+    @task
+    def home(self): pass
+
+class Admin(User):
+    fixed_count = 1
+    @task
+    def audit(self): pass
+)PY");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  EXPECT_EQ((*p)->task_ratio_json({"Shopper", "Admin"}, 0), R"JSON({
+    "per_class": {
+        "Shopper": {
+            "ratio": 0.0,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.6666666666666666,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.75
+                        },
+                        "stop": {
+                            "ratio": 0.25
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.3333333333333333
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 1.0,
+            "tasks": {
+                "audit": {
+                    "ratio": 1.0
+                }
+            }
+        }
+    },
+    "total": {
+        "Shopper": {
+            "ratio": 0.0,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.0,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.0
+                        },
+                        "stop": {
+                            "ratio": 0.0
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.0
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 1.0,
+            "tasks": {
+                "audit": {
+                    "ratio": 1.0
+                }
+            }
+        }
+    }
+})JSON");
+  EXPECT_EQ((*p)->task_ratio_json({"Shopper", "Admin"}, 5), R"JSON({
+    "per_class": {
+        "Shopper": {
+            "ratio": 0.8,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.6666666666666666,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.75
+                        },
+                        "stop": {
+                            "ratio": 0.25
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.3333333333333333
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 0.2,
+            "tasks": {
+                "audit": {
+                    "ratio": 1.0
+                }
+            }
+        }
+    },
+    "total": {
+        "Shopper": {
+            "ratio": 0.8,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.5333333333333333,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.4
+                        },
+                        "stop": {
+                            "ratio": 0.13333333333333333
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.26666666666666666
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 0.2,
+            "tasks": {
+                "audit": {
+                    "ratio": 0.2
+                }
+            }
+        }
+    }
+})JSON");
+}
+
+TEST(python_program, the_task_a_shard_runs_is_readable_from_another_thread) {
+  auto f = write_locustfile("stuck_file.py", R"(
+import time
+from locust import User, task, constant
+
+class Spinner(User):
+    wait_time = constant(0)
+
+    @task
+    def busy_loop(self):
+        # 300 ms of work that never yields: what a stuck shard looks like while it lasts.
+        end = time.monotonic() + 0.3
+        while time.monotonic() < end:
+            pass
+)");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  auto cfg = run_cfg("", 1, 1s);
+  ASSERT_TRUE((*p)->configure(cfg, nlohmann::json::object()));
+  std::atomic<endure::python::python_shard*> shard{nullptr};
+  auto make = cfg.make_shard;
+  cfg.make_shard = [&](int i, endure::engine::run_shared& s) {
+    auto made = make(i, s);
+    shard = dynamic_cast<endure::python::python_shard*>(made.get());
+    return made;
+  };
+  std::atomic<bool> done{false};
+  std::string seen;
+  std::thread watcher([&] {
+    while (!done && seen.empty()) {
+      if (auto* s = shard.load()) {
+        if (const char* t = s->current_task()) seen = t;  // no GIL here, by design
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  endure::engine::runner r(cfg, (*p)->classes());
+  (*p)->attach(r.events());
+  auto snap = r.run();
+  done = true;
+  watcher.join();
+  EXPECT_EQ(seen, "Spinner.busy_loop");
 }
