@@ -1,8 +1,9 @@
 """locust.debug: run_single_user and the request printer it uses.
 
 Importing run_single_user never changes a locustfile's behaviour under endure (a locustfile
-calls it under `if __name__ == "__main__":`, which endure's import never runs). Calling it inside
-endure raises a RuntimeError that says so (running one user in the foreground is not done yet).
+calls it under `if __name__ == "__main__":`, which endure's import never runs). Called, it runs
+one user in the foreground on a loop of its own and prints every request as Locust does, until
+the user stops (StopUser, or an error in on_start); init and test_start fire first.
 """
 import inspect
 import os
@@ -76,8 +77,7 @@ def run_single_user(user_class, include_length=False, include_time=False, includ
     if user_class.host is None and getattr(user_class, "_endure_needs_host", False):
         from .exception import LocustError
         raise LocustError("run_single_user: %s has no host" % user_class.__name__)
-    run = getattr(_endure, "run_single_user", None)
-    if run is None:
-        raise RuntimeError("run_single_user() is not available inside endure yet: run the file with "
-                           "endure -f FILE -u 1 --headless to run one user)")
-    run(user_class, _env)
+    events.test_start.fire(environment=_env)
+    from . import _hub
+    _endure.run_single_user(user_class, lambda cls: cls(_env), _hub.run_user, _hub.resume_user,
+                            _hub.hub_started)

@@ -7,6 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+
 #include "base/clock.hpp"
 #include "http/cookie_jar.hpp"
 #include "python/greenlet_api.hpp"
@@ -619,6 +622,45 @@ PyObject* py_build_body(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return PyTuple_Pack(2, bytes.get(), type.get());
 }
 
+// run_single_user(user_class, make_user, run_user, resume_user, hub_started): Locust's debugging
+// helper. Runs one user of user_class on a loop of its own, on the calling thread, until the user
+// ends (the caller prints its requests through events.request). Not while a test runs here.
+PyObject* py_run_single_user(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 5) return PyErr_Format(PyExc_TypeError, "run_single_user(cls, make, run, resume, started)");
+  if (hub::on_this_thread())
+    return PyErr_Format(PyExc_RuntimeError, "run_single_user() cannot run inside a running test");
+  engine::run_config cfg;
+  engine::run_shared shared;
+  shared.cfg = &cfg;
+  hub_config hc;
+  hc.make_user = args[1];
+  hc.run_user = args[2];
+  hc.resume_user = args[3];
+  hc.on_start = args[4];
+  auto h = std::make_unique<hub>(shared, hc);
+  h->live.store(1);
+  PyObject* cls = args[0];
+  h->post([hp = h.get(), cls] { hp->spawn(cls, 0); });
+  // The loop ends once the user did: checked on a timer, as the hub has no "last user" hook.
+  boost::asio::steady_timer check(h->io);
+  std::function<void()> arm = [&] {
+    check.expires_after(std::chrono::milliseconds(20));
+    check.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (h->live.load() == 0) {
+        h->quit();
+        return;
+      }
+      arm();
+    });
+  };
+  arm();
+  h->run();
+  check.cancel();
+  if (PyErr_Occurred()) return nullptr;
+  Py_RETURN_NONE;
+}
+
 // --- cookies of a session (Locust's client.cookies) ---
 PyObject* py_cookie_get(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 2) return PyErr_Format(PyExc_TypeError, "cookie_get(session, name)");
@@ -709,6 +751,7 @@ PyMethodDef methods[] = {
     {"failure_text", py_failure_text, METH_O, "failure_text(response) -> None or text"},
     {"normalize_error", py_normalize_error, METH_O, "normalize_error(repr) -> text"},
     {"build_body", as_cfunction(py_build_body), METH_FASTCALL, "build_body(...) -> (bytes, type)"},
+    {"run_single_user", as_cfunction(py_run_single_user), METH_FASTCALL, "run_single_user(cls, ...)"},
     {"cookie_get", as_cfunction(py_cookie_get), METH_FASTCALL, nullptr},
     {"cookie_set", as_cfunction(py_cookie_set), METH_FASTCALL, nullptr},
     {"cookie_erase", as_cfunction(py_cookie_erase), METH_FASTCALL, nullptr},

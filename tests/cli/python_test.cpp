@@ -479,3 +479,26 @@ TEST(python_cli, an_exception_in_an_event_handler_names_the_handler_and_sets_loc
   // listeners; program::finish() returns it for the app to exit with.
   EXPECT_NE(r.proc.out.find("EVENT quit 2"), std::string::npos) << r.proc.out;
 }
+
+TEST(python_cli, run_single_user_runs_one_user_in_the_foreground_and_prints_its_requests) {
+  test_server server;
+  // Imported by a normal run, the file does not call it: nothing runs before the test.
+  auto normal = run_endure("single-normal", {"-f", corpus + "single_user.py", "--host", server.base_url(),
+                                             "-u", "1", "-r", "100", "-t", "1s"});
+  EXPECT_EQ(normal.proc.out.find("SINGLE USER DONE"), std::string::npos);
+  server.reset();
+  // Called (a debugging session): one user runs in the foreground until it stops.
+  auto r = run_process({endure_bin, "-f", corpus + "single_user.py", "--list"},
+                       {"SINGLE_USER=1", "SINGLE_USER_HOST=" + server.base_url()}, 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("type\tname"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SINGLE USER DONE 2"), std::string::npos) << r.out;
+  EXPECT_EQ(server.count("GET /fast"), 2u);
+  EXPECT_EQ(server.count("GET /status/404"), 2u);
+  auto lines = split(r.out, '\n');
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const std::string& l) { return l.rfind("GET\t/status/404", 0) == 0 &&
+                                                            l.find("HTTPError('404 Client Error") != std::string::npos; }),
+            2)
+      << r.out;
+}
