@@ -14,13 +14,13 @@ from .contrib.fasthttp import FastHttpUser
 from .event import events
 from .shape import LoadTestShape
 from .debug import run_single_user
-from .user import (HttpUser, SequentialTaskSet, TaskSet, User, between, constant,
-                   constant_pacing, constant_throughput, tag, task)
+from .user import (HttpUser, MarkovTaskSet, SequentialTaskSet, TaskSet, User, between, constant,
+                   constant_pacing, constant_throughput, tag, task, transition, transitions)
 
 __version__ = "2.12.1"
 
 __all__ = [
     "SequentialTaskSet", "User", "HttpUser", "FastHttpUser", "TaskSet", "task", "tag", "between",
     "constant", "constant_pacing", "constant_throughput", "events", "LoadTestShape", "__version__",
-    "run_single_user",
+    "run_single_user", "MarkovTaskSet", "transition", "transitions",
 ]

@@ -44,9 +44,23 @@ def _error_line(e, path):
     return line
 
 
+def _setup_logging():
+    """Python's logging as Locust sets it up before importing a locustfile (INFO and up, so a
+    locustfile's logging.info() shows), in endure's own line format, on stderr."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s [%(name)s]: %(message)s",
+                                           "%Y-%m-%d %H:%M:%S"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def load(paths):
     """Imports the locustfiles; returns {"classes": [...], "shapes": [...]} or {"error": "..."}."""
     global _files
+    _setup_logging()
     _files = list(paths)
     del _classes[:]
     del _shapes[:]

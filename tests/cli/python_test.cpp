@@ -502,3 +502,20 @@ TEST(python_cli, run_single_user_runs_one_user_in_the_foreground_and_prints_its_
             2)
       << r.out;
 }
+
+TEST(python_cli, a_markov_task_set_follows_its_transitions) {
+  test_server server;
+  auto r = run_endure("markov", {"-f", corpus + "markov.py", "--host", server.base_url(), "-u", "1", "-r", "100",
+                                 "-t", "10s", "-i", "400"});
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.exceptions;
+  uint64_t home = count_of(r.rows, "GET home"), browse = count_of(r.rows, "GET browse"),
+           buy = count_of(r.rows, "GET buy"), leave = count_of(r.rows, "GET leave");
+  // Every path: home -> browse (-> browse)* -> buy -> (home | leave); leave -> interrupt -> home.
+  EXPECT_GT(home, 10u);
+  EXPECT_GE(browse, home - 1);         // each home is followed by a browse
+  EXPECT_LE(buy, browse);              // a buy only after a browse
+  EXPECT_LE(leave, buy);               // a leave only after a buy
+  EXPECT_GT(leave, 0u);
+  EXPECT_EQ(server.count("GET /status/200"), home);
+  EXPECT_EQ(server.count("GET /status/203"), leave);
+}
