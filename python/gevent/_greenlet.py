@@ -45,6 +45,9 @@ class Greenlet:
         return None
 
     def _body(self):
+        if self._killed_early:  # killed after start() but before the loop reached it
+            self._finish()
+            return
         try:
             self.value = self._run(*self.args, **self.kwargs)
         except GreenletExit as e:
@@ -186,8 +189,17 @@ class Greenlet:
             self.value = exception if isinstance(exception, GreenletExit) else None
             self._waiters.notify_all()
             return
+        if self._g is None:
+            return
         if getcurrent() is self._g:
             raise exception
+        if not self._g and not self._g.dead:
+            # Started but not yet run: it must not run (gevent), and the loop will still switch
+            # into it once; _body sees the mark and only finishes.
+            self._killed_early = True
+            self.value = exception if isinstance(exception, GreenletExit) else None
+            self._waiters.notify_all()
+            return
         _endure.throw(self._g, exception)
         if block:
             self.join(timeout)

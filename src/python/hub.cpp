@@ -335,7 +335,8 @@ PyObject* hub::call_in_thread(PyObject* fn, PyObject* args) {
   auto o = std::make_shared<op>();
   Py_INCREF(fn);
   Py_INCREF(args);
-  // The worker takes the GIL to call fn; its result waits in o->value for this greenlet.
+  // The worker takes the GIL to call fn. Its result waits in o->value for this greenlet; its
+  // exception goes to o->throw_value, which resume() raises in the greenlet where it waits.
   std::thread([o, fn, args, l = link] {
     PyGILState_STATE st = PyGILState_Ensure();
     PyObject* r = PyObject_CallObject(fn, args);
@@ -344,7 +345,7 @@ PyObject* hub::call_in_thread(PyObject* fn, PyObject* args) {
       PyErr_Fetch(&t, &v, &tb);
       PyErr_NormalizeException(&t, &v, &tb);
       if (v && tb) PyException_SetTraceback(v, tb);
-      o->throw_value = v;  // reused as "the call raised": never thrown by resume()
+      o->throw_value = v;
       Py_XDECREF(t);
       Py_XDECREF(tb);
     }
@@ -356,22 +357,14 @@ PyObject* hub::call_in_thread(PyObject* fn, PyObject* args) {
     if (l->h) {
       hub* h = l->h;
       asio::post(h->io, [h, o] {
-        if (o->done) return;
+        if (o->done) return;  // abandoned (a kill or Timeout came first)
         o->done = true;
         h->make_ready(o);
       });
     }
   }).detach();
-  if (!suspend(o)) return nullptr;
-  PyObject* v = std::exchange(o->value, nullptr);
-  PyObject* e = std::exchange(o->throw_value, nullptr);
-  if (e) {
-    Py_XDECREF(v);
-    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(e)), e);
-    Py_DECREF(e);
-    return nullptr;
-  }
-  return v;
+  if (!suspend(o)) return nullptr;  // also the worker's exception, raised by resume()
+  return std::exchange(o->value, nullptr);
 }
 
 PyObject* hub::spawn_greenlet(PyObject* fn, PyObject* args) {

@@ -388,6 +388,7 @@ TEST(python_cli, background_greenlets_run_beside_the_users_and_gevent_primitives
   EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.failures << r.exceptions;
   EXPECT_LT(seconds, 8.0) << "an endless greenlet held the test";
   expect_checks(r, {"test_start greenlet ran while users run", "on_start greenlet", "get", "killall",
+                    "kill a waiting greenlet",
                     "spawn_later joinall", "exception kept", "Timeout fires", "Timeout cancelled",
                     "semaphore bounds", "queue hand-off", "queue timeout", "joinable queue", "pool map",
                     "event wait", "lock non-blocking"});

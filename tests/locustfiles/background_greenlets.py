@@ -66,6 +66,10 @@ class Checker(User):
         sleepers = [gevent.spawn(gevent.sleep, 10) for _ in range(3)]
         gevent.killall(sleepers)
         report("killall", all(s.dead for s in sleepers))
+        sleeper = gevent.spawn(gevent.sleep, 10)
+        gevent.sleep(0.01)  # it runs and waits in its sleep
+        sleeper.kill()
+        report("kill a waiting greenlet", sleeper.dead and isinstance(sleeper.value, gevent.GreenletExit))
         later = gevent.spawn_later(0.05, lambda: "late")
         done = gevent.joinall([later], timeout=2)
         report("spawn_later joinall", done == [later] and later.value == "late")
