@@ -19,6 +19,7 @@ from .exception import CatchResponseError, LocustError, ResponseError
 
 _request = _endure.request
 _build_body = _endure.build_body
+_failure_text = _endure.failure_text
 _json_dumps = _json.dumps
 
 
@@ -233,7 +234,7 @@ class Response(_endure.Response):
 
     def _default_error(self):
         """What Locust records for this response by default (None: a success)."""
-        return _endure.failure_text(self)
+        return _failure_text(self, None)
 
     def _default_exception(self):
         """The exception Locust's client raises for it (what request listeners receive)."""
@@ -258,20 +259,21 @@ class ResponseContextManager(Response):
         return self
 
     def __exit__(self, exc, value, tb):
-        if self._manual_result is not None:
-            if self._manual_result is True:
-                self._report(None, None)
-            else:
-                self._report(self._manual_result, error_text(self._manual_result))
-            return exc is None
-        if exc:
-            if isinstance(value, ResponseError):
-                self._report(value, error_text(value))
-                return True
-            return False
-        text = self._default_error()
-        self._report(None if text is None else self._default_exception(), text)
-        return True
+        manual = self._manual_result
+        if manual is None and exc:
+            if not isinstance(value, ResponseError):
+                return False  # not a request result: the exception goes on (Locust's rule)
+            manual = value
+        # Locust's verdict (rules::verdict): a manual mark wins, else a transport error, else a
+        # status of 400 or more.
+        if manual is True:
+            self._report(None, _failure_text(self, True))
+        elif manual is not None:
+            self._report(manual, _failure_text(self, error_text(manual)))
+        else:
+            text = _failure_text(self, None)
+            self._report(None if text is None else self._default_exception(), text)
+        return exc is None or self._manual_result is None
 
     def success(self):
         if not self._entered:

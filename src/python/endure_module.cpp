@@ -550,8 +550,12 @@ PyObject* py_current_task(PyObject*, PyObject*) {
   return PyUnicode_FromString(t);
 }
 
-// failure_text(response) -> None or what Locust records for it (status or transport failure).
-PyObject* py_failure_text(PyObject*, PyObject* arg) { return failure_text(arg); }
+// failure_text(response, manual=None) -> None or what Locust records for it: manual True
+// (success()), a str (failure()'s text) or None (the default: transport error, status >= 400).
+PyObject* py_failure_text(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs < 1 || nargs > 2) return PyErr_Format(PyExc_TypeError, "failure_text(response, manual=None)");
+  return failure_text(args[0], nargs == 2 ? args[1] : Py_None);
+}
 
 // normalize_error(repr) -> repr with object addresses masked, as Locust groups failures.
 PyObject* py_normalize_error(PyObject*, PyObject* arg) {
@@ -748,7 +752,7 @@ PyMethodDef methods[] = {
     {"wait_fds", as_cfunction(py_wait_fds), METH_FASTCALL, "wait_fds(fds, timeout) -> bool"},
     {"call_in_thread", as_cfunction(py_call_in_thread), METH_FASTCALL, "call_in_thread(fn, args)"},
     {"current_task", py_current_task, METH_NOARGS, "current_task() -> 'Class.task' or None"},
-    {"failure_text", py_failure_text, METH_O, "failure_text(response) -> None or text"},
+    {"failure_text", as_cfunction(py_failure_text), METH_FASTCALL, "failure_text(response, manual) -> None or text"},
     {"normalize_error", py_normalize_error, METH_O, "normalize_error(repr) -> text"},
     {"build_body", as_cfunction(py_build_body), METH_FASTCALL, "build_body(...) -> (bytes, type)"},
     {"run_single_user", as_cfunction(py_run_single_user), METH_FASTCALL, "run_single_user(cls, ...)"},

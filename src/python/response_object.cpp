@@ -265,18 +265,29 @@ PyObject* make_response(PyTypeObject* cls, client::response&& r, PyObject* metho
   return o;
 }
 
-PyObject* failure_text(PyObject* o) {
+PyObject* failure_text(PyObject* o, PyObject* manual) {
   if (!response_type() || !PyObject_TypeCheck(o, response_type())) {
     PyErr_SetString(PyExc_TypeError, "failure_text: expected an _endure.Response");
     return nullptr;
+  }
+  rules::mark m = rules::mark::none;
+  std::string manual_text;
+  if (manual == Py_True) {
+    m = rules::mark::success;
+  } else if (manual && manual != Py_None) {
+    m = rules::mark::failure;
+    Py_ssize_t n = 0;
+    const char* c = PyUnicode_AsUTF8AndSize(manual, &n);
+    if (!c) return nullptr;
+    manual_text.assign(c, static_cast<size_t>(n));
   }
   response_object* s = self_of(o);
   const client::response& r = resp_of(s);
   // The status as Python sees it now (user code may have set status_code).
   long status = s->status && PyLong_Check(s->status) ? PyLong_AsLong(s->status) : r.status;
   if (status == -1 && PyErr_Occurred()) return nullptr;
-  auto text = rules::verdict(rules::mark::none, {}, r.error, static_cast<int>(status), r.reason,
-                             r.url, static_cast<rules::flavor>(s->flavor));
+  auto text = rules::verdict(m, manual_text, r.error, static_cast<int>(status), r.reason, r.url,
+                             static_cast<rules::flavor>(s->flavor));
   if (!text) Py_RETURN_NONE;
   return PyUnicode_DecodeUTF8(text->data(), static_cast<Py_ssize_t>(text->size()), "replace");
 }

@@ -19,8 +19,9 @@ PyTypeObject* response_type();
 PyObject* make_response(PyTypeObject* cls, client::response&& r, PyObject* method, PyObject* name,
                         int64_t start_ns, int64_t done_ns, rules::flavor f);
 
-// Locust's default verdict for a response (rules::verdict without a manual mark): None for a
-// success, else the failure text its client would record (the final URL in an HTTPError).
-PyObject* failure_text(PyObject* response);
+// Locust's verdict for a response (rules::verdict): None for a success, else the failure text its
+// client records (the final URL in an HTTPError). manual: None (no mark, the default rule), True
+// (response.success()) or the text of response.failure(...).
+PyObject* failure_text(PyObject* response, PyObject* manual);
 
 }  // namespace endure::python
