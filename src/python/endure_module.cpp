@@ -168,6 +168,7 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   client::request req;
   std::string name;
   if (!to_string(a[1], req.method) || !to_string(a[2], req.url)) return nullptr;
+  std::string_view as_written = PyUnicode_Check(a[2]) ? req_url_view(a[2]) : std::string_view();
   bool catch_response = PyObject_IsTrue(a[4]) == 1;
   if (!to_pairs(a[5], req.headers, "headers") || !to_pairs(a[6], req.params, "params"))
     return nullptr;
@@ -183,7 +184,7 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     std::string full = rules::is_absolute_url(req.url) || box->base_url.empty()
                            ? req.url
                            : rules::join_url(box->base_url, req.url);
-    name = rules::request_name(box->flavor, PyUnicode_Check(a[2]) ? PyUnicode_AsUTF8(a[2]) : req.url,
+    name = rules::request_name(box->flavor, as_written.empty() ? std::string_view(full) : as_written,
                                rules::with_query(full, req.params));
   }
   if (a[7] != Py_None && !to_string(a[7], req.body)) return nullptr;

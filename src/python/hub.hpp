@@ -103,8 +103,9 @@ struct hub {
   void make_ready(const std::shared_ptr<op>& o) { ready_.push_back(o); }
   // Yields: the calling greenlet goes to the back of the ready list.
   bool yield_now();
-  // Waits until unpark(greenlet) or `timeout_s` (< 0: none). Returns the unpark value (new
-  // reference), Py_None-less nullptr with no error on timeout, nullptr with an error set.
+  // Waits until unpark(greenlet) or `timeout_s` (< 0: none). Returns the unpark value (a new
+  // reference; None when none was given); on timeout nullptr with *timed_out set and no error;
+  // nullptr with a Python error set when an exception was thrown in.
   PyObject* park(double timeout_s, bool* timed_out);
   // Queues the parked greenlet g to resume with value; false when g is not parked.
   bool unpark(PyObject* g, PyObject* value);

@@ -221,7 +221,8 @@ class TaskSet(metaclass=TaskSetMeta):
             raise RescheduleTask(e.reschedule).with_traceback(e.__traceback__)
         top = self._is_top
         queue = self._task_queue
-        labels = task_labels(type(self))
+        # One label table per (task set, user class): a task set may serve several user classes.
+        labels = task_labels(type(self)).setdefault(type(self._user), {})
         prefix = f"{type(self._user).__name__}.{type(self).__name__}"
         task_start = _endure.task_start
         while True:
