@@ -139,6 +139,8 @@ struct hub {
   // The task the hub runs right now, as "Class.task" ("greenlet" for a spawned greenlet), or
   // nullptr when no Python user code runs. Readable without the GIL; the string lives forever.
   const char* task() const { return task_.load(std::memory_order_relaxed); }
+  // Hub thread: what task() reports while the hub itself runs Python (an event's listeners).
+  void publish_task(const char* label) { task_.store(label, std::memory_order_relaxed); }
 
   // Called on the loop via post().
   void spawn(PyObject* cls, size_t class_index);

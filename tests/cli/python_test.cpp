@@ -417,6 +417,8 @@ TEST(python_cli, blocking_io_of_standard_libraries_cooperates_with_the_users) {
                     "getaddrinfo", "ssl lets users run"});
   // The helper's own requests reached the servers; endure's users' counts match the server's.
   EXPECT_EQ(server.count("GET /slow"), 3u);
+  EXPECT_EQ(server.count("GET /status/299"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET from init"), 1u);
   EXPECT_EQ(tls->count("GET /slow"), 1u);
   EXPECT_EQ(server.count("GET /fast"), count_of(r.rows, "GET /fast"));
 }

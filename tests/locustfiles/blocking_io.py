@@ -18,6 +18,17 @@ def report(name, ok, detail=""):
                         exception=None if ok else AssertionError(detail), context={})
 
 
+@events.init.add_listener
+def on_init(environment, **kwargs):
+    # A greenlet spawned before the test runs may use Locust's HTTP client once it starts.
+    def first_request():
+        from locust.clients import HttpSession
+        session = HttpSession(environment.host, request_event=environment.events.request)
+        session.get("/status/299", name="from init")
+
+    gevent.spawn(first_request)
+
+
 def progress_during(environment, action):
     """How many requests endure's users completed while action() blocked this greenlet."""
     before = environment.stats.total.num_requests
