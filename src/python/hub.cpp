@@ -197,7 +197,7 @@ void hub::start_timer(const std::shared_ptr<op>& o, double seconds) {
     if (o->done) return;  // woken already (unpark, fd ready)
     o->done = true;
     // A cancelled wait between tasks (a stop) ends early; a park or an fd wait times out.
-    if (!ec && (o->parked || !o->fds.empty())) o->timed_out = true;
+    if (!ec && (o->parked || !o->fds.empty() || o->fd_wait)) o->timed_out = true;
     if (!o->fds.empty()) fd_waits_->remove(*o);
     if (o->parked && o->greenlet) parked_.erase(o->greenlet);
     ready_.push_back(o);
@@ -315,6 +315,10 @@ int hub::wait_fds(const std::vector<std::pair<int, short>>& fds, double timeout_
     }
     return n > 0 ? 1 : 0;
   }
+  if (fds.empty() && timeout_s < 0) {
+    PyErr_SetString(PyExc_ValueError, "wait_fds: no file descriptor and no timeout: it would never end");
+    return -1;
+  }
   auto o = std::make_shared<op>();
   for (auto [fd, ev] : fds) {
     if (o->done) break;
@@ -326,6 +330,7 @@ int hub::wait_fds(const std::vector<std::pair<int, short>>& fds, double timeout_
       return -1;
     }
   }
+  o->fd_wait = true;
   if (!o->done && timeout_s >= 0) start_timer(o, timeout_s);
   if (!suspend(o)) return -1;
   return o->timed_out ? 0 : 1;

@@ -50,6 +50,7 @@ struct op : std::enable_shared_from_this<op> {
   bool park = false;       // a parked user's wait: the hub starts a new greenlet when it ends
   bool timed_out = false;  // a park or fd wait that ended by its timeout
   bool parked = false;     // in hub::parked_ (an explicit park(), woken by unpark())
+  bool fd_wait = false;    // hub::wait_fds (its timer firing means a timeout)
 };
 
 enum user_state : int { running = 0, stopping = 1, killed = 2 };
