@@ -373,11 +373,11 @@ TEST(python_cli, users_that_never_yield_share_the_loop_stop_on_time_and_keep_the
   EXPECT_GE(fast, 30u);
   EXPECT_EQ(server.count("GET /fast"), fast);
   // The custom-protocol user and the raising user ran at full speed, and their results are kept.
-  EXPECT_GE(count_of(r.rows, "XMLRPC call"), 1000u);
+  EXPECT_GE(count_of(r.rows, "XMLRPC call"), 500u);
   auto lines = split(r.exceptions, '\n');
   ASSERT_GE(lines.size(), 2u) << r.exceptions;
   EXPECT_NE(lines[1].find(",'missing',"), std::string::npos) << lines[1];
-  EXPECT_GE(std::stoull(lines[1].substr(0, lines[1].find(','))), 1000u) << lines[1];
+  EXPECT_GE(std::stoull(lines[1].substr(0, lines[1].find(','))), 500u) << lines[1];
 }
 
 TEST(python_cli, background_greenlets_run_beside_the_users_and_gevent_primitives_work) {

@@ -29,6 +29,11 @@ def on_init(environment, **kwargs):
     gevent.spawn(first_request)
 
 
+# While a call blocks the whole loop no user request completes at all; a few show cooperation
+# (the bound stays low so a loaded machine cannot fail it).
+ENOUGH = 2
+
+
 def progress_during(environment, action):
     """How many requests endure's users completed while action() blocked this greenlet."""
     before = environment.stats.total.num_requests
@@ -47,7 +52,7 @@ class Helper(User):
         gevent.sleep(0.2)  # the HTTP users are spawned by now
 
         n = progress_during(env, lambda: urllib.request.urlopen(host + "/slow?ms=400").read())
-        report("urllib lets users run", n >= 10, "requests meanwhile: %d" % n)
+        report("urllib lets users run", n >= ENOUGH, "requests meanwhile: %d" % n)
 
         import http.client
         port = int(host.rsplit(":", 1)[1])
@@ -59,7 +64,7 @@ class Helper(User):
             c.close()
 
         n = progress_during(env, plain_http_client)
-        report("http.client lets users run", n >= 10, "requests meanwhile: %d" % n)
+        report("http.client lets users run", n >= ENOUGH, "requests meanwhile: %d" % n)
 
         try:
             import requests
@@ -67,7 +72,7 @@ class Helper(User):
             requests = None
         if requests is not None:
             n = progress_during(env, lambda: requests.get(host + "/slow?ms=300", timeout=5))
-            report("requests lets users run", n >= 10, "requests meanwhile: %d" % n)
+            report("requests lets users run", n >= ENOUGH, "requests meanwhile: %d" % n)
 
         # A raw TCP echo between two greenlets, through accept/connect/recv/sendall.
         listener = socket.socket()
@@ -91,7 +96,7 @@ class Helper(User):
         a, b = socket.socketpair()
         t0 = time.monotonic()
         n = progress_during(env, lambda: select.select([a], [], [], 0.3))
-        report("select waits cooperatively", n >= 5 and time.monotonic() - t0 >= 0.25,
+        report("select waits cooperatively", n >= ENOUGH and time.monotonic() - t0 >= 0.25,
                "requests meanwhile: %d" % n)
         b.send(b"x")
         report("select sees data", select.select([a], [], [], 1)[0] == [a])
@@ -122,7 +127,7 @@ class Helper(User):
             ctx.check_hostname = False
             n = progress_during(
                 env, lambda: urllib.request.urlopen(tls_url + "/slow?ms=300", context=ctx).read())
-            report("ssl lets users run", n >= 10, "requests meanwhile: %d" % n)
+            report("ssl lets users run", n >= ENOUGH, "requests meanwhile: %d" % n)
         raise StopUser()
 
 
