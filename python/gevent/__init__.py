@@ -9,10 +9,11 @@ from greenlet import GreenletExit, getcurrent  # noqa: F401
 
 from ._greenlet import (Greenlet, joinall, kill, killall, sleep, idle, spawn, spawn_later,  # noqa: F401
                         spawn_raw, wait, iwait)
+from .threadpool import get_hub  # noqa: F401
 from .timeout import Timeout, with_timeout  # noqa: F401
 
 __version__ = "22.10.2"  # the API endure follows (Debian 12's gevent)
 
 __all__ = ["Greenlet", "GreenletExit", "Timeout", "getcurrent", "idle", "joinall", "kill",
            "killall", "sleep", "spawn", "spawn_later", "spawn_raw", "wait", "iwait",
-           "with_timeout"]
+           "with_timeout", "get_hub"]

@@ -135,6 +135,14 @@ class Checker(User):
         pool = Pool(2)
         report("pool map", pool.map(lambda x: x * x, range(5)) == [0, 1, 4, 9, 16])
 
+        from gevent.threadpool import ThreadPool
+        pool_of_threads = ThreadPool(2)
+        import threading
+        main_ident = threading.get_ident()
+        other = pool_of_threads.apply(threading.get_ident)
+        report("threadpool runs on another thread", other != main_ident and
+               gevent.get_hub().threadpool.spawn(lambda a: a * 2, 21).get(timeout=2) == 42)
+
         ev = Event()
         gevent.spawn_later(0.02, ev.set)
         report("event wait", ev.wait(1) and not Event().wait(0.01))
