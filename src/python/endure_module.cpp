@@ -634,15 +634,20 @@ PyObject* py_run_single_user(PyObject*, PyObject* const* args, Py_ssize_t nargs)
   if (nargs != 5) return PyErr_Format(PyExc_TypeError, "run_single_user(cls, make, run, resume, started)");
   if (hub::on_this_thread())
     return PyErr_Format(PyExc_RuntimeError, "run_single_user() cannot run inside a running test");
-  engine::run_config cfg;
-  engine::run_shared shared;
-  shared.cfg = &cfg;
+  engine::shard_config shards;  // no test settings: no -i, no stop_test, default client options
+  engine::user_class uc;
+  PyObject* qualname = PyObject_GetAttrString(args[0], "__name__");
+  uc.name = qualname && PyUnicode_Check(qualname) ? PyUnicode_AsUTF8(qualname) : "User";
+  Py_XDECREF(qualname);
+  PyErr_Clear();
+  uc.handle = args[0];
+  shards.classes.push_back(uc);
   hub_config hc;
   hc.make_user = args[1];
   hc.run_user = args[2];
   hc.resume_user = args[3];
   hc.on_start = args[4];
-  auto h = std::make_unique<hub>(shared, hc);
+  auto h = std::make_unique<hub>(shards, hc);
   h->live.store(1);
   PyObject* cls = args[0];
   h->post([hp = h.get(), cls] { hp->spawn(cls, 0); });

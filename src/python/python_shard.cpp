@@ -85,11 +85,12 @@ uint64_t python_shard::loop_turns() const { return hub_->heartbeat.turns(); }
 double python_shard::take_loop_lag_ms() { return hub_->heartbeat.take_lag_ms(); }
 
 std::string python_shard::current_task() const {
+  // "Class.task" while a task runs (an immortal label set at task start), else the class of the
+  // user running now, else what the hub runs (a spawned greenlet, an event's listeners).
+  if (const char* t = hub_->task(); t && *t) return t;
   const std::string* c = hub_->current_class.load(std::memory_order_relaxed);
   return c ? *c : std::string();
 }
-
-const char* python_shard::current_task() const { return hub_->task(); }
 
 namespace {
 // What the stuck-shard report names while an event's listeners run on the hub (immortal strings).

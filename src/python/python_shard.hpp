@@ -31,17 +31,16 @@ class python_shard final : public engine::user_shard {
   uint64_t live_users() const override;
   uint64_t loop_turns() const override;
   double take_loop_lag_ms() override;
+  // Thread-safe, without the GIL (the stuck-shard report): "UserClass.task" (or
+  // "UserClass.TaskSet.task", "UserClass.on_start", "a spawned greenlet (gevent.spawn)",
+  // "events.test_start listeners") while Python code runs on the hub; else the class of the user
+  // running now; empty when none.
   std::string current_task() const override;
 
   // Shared with python::program: true once the hub thread has ended (it holds the GIL until then).
   std::shared_ptr<std::atomic<bool>> finished() const { return finished_; }
   // Thread-safe: fires a runner event (test_start, spawning_complete ...) in Python, on the hub.
   void fire(const char* event, uint64_t user_count);
-  // Thread-safe, without the GIL: what the hub runs right now, "UserClass.task" (or
-  // "UserClass.TaskSet.task", "UserClass.on_start", or a spawned greenlet's description); nullptr
-  // while no Python code of the locustfile runs. For naming a shard stuck in user code: the
-  // string lives as long as the process.
-  const char* current_task() const;
 
  private:
   std::unique_ptr<hub> hub_;
