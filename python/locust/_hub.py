@@ -127,28 +127,6 @@ def _host_of(c):
     return "" if issubclass(c, HttpUser) else NO_HOST_NEEDED
 
 
-def _ratios(tasks, scale):
-    counts = {}
-    for t in tasks:
-        counts[t] = counts.get(t, 0) + 1
-    out = {}
-    for t, n in counts.items():
-        r = n / len(tasks) * scale
-        entry = {"ratio": r}
-        if is_taskset(t):
-            entry["tasks"] = _ratios(t.tasks, r)
-        out[task_name(t)] = entry
-    return out
-
-
-def task_ratio_json(names):
-    picked = [c for c in _classes if c.__name__ in names] if names else list(_classes)
-    total = sum(max(0, c.weight) for c in picked)
-    return json.dumps({c.__name__: {"ratio": (c.weight / total if total else 0.0),
-                                    "tasks": _ratios(c.tasks, 1.0) if c.tasks else {}}
-                       for c in picked})
-
-
 def _distribution(classes, num_users):
     """Users per class for num_users, as Locust's --show-task-ratio computes it."""
     fixed = sum(c.fixed_count for c in classes if c.fixed_count)
