@@ -142,6 +142,49 @@ PyObject* py_new_session(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return cap;
 }
 
+// The session a request runs on (see py_request); lives on the requesting greenlet's stack and
+// refers only to the heap (the box, its sessions), so copying that stack is harmless.
+class session_lease {
+ public:
+  session_lease(session_box& box, client::transport& t) : box_(box) {
+    if (!box.busy) {
+      box.busy = true;
+      session_ = box.session.get();
+      return;
+    }
+    if (box.spares.empty()) {
+      spare_ = std::make_unique<client::session>(t, box.base_url);
+    } else {
+      spare_ = std::move(box.spares.back());
+      box.spares.pop_back();
+    }
+    spare_->cookies() = box.session->cookies();
+    spare_->default_headers() = box.session->default_headers();
+    session_ = spare_.get();
+  }
+  ~session_lease() {
+    if (!spare_) {
+      box_.busy = false;
+      return;
+    }
+    if (!box_.session) {  // the hub ended meanwhile: the transport is gone, so is the session
+      static_cast<void>(spare_.release());
+      return;
+    }
+    for (const auto& c : spare_->cookies().all())
+      box_.session->cookies().set(c.name, c.value, c.domain, c.path);
+    box_.spares.push_back(std::move(spare_));
+  }
+  session_lease(const session_lease&) = delete;
+  session_lease& operator=(const session_lease&) = delete;
+  client::session* session() const { return session_; }
+
+ private:
+  session_box& box_;
+  std::unique_ptr<client::session> spare_;
+  client::session* session_ = nullptr;
+};
+
 // request(session, cls, method, url, name, catch, headers, params, body, timeout,
 //         allow_redirects, verify, auth, cookies) -> an instance of cls (a subclass of
 // _endure.Response) whose Python values are made when first read.
@@ -210,6 +253,11 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 
   std::string method = req.method;
   auto o = std::make_shared<op>();
+  // One client used by several greenlets at once (gevent.spawn(self.client.get, url) to fetch
+  // in parallel, as Locust's clients allow): the first request takes the session, the others a
+  // spare session each, with the same cookies, whose cookies flow back when they finish.
+  session_lease lease(*box, *h->transport);
+  s = lease.session();
   o->session = s;
   if (h->in_greenlet()) {
     s->execute(std::move(req), [h, o](client::response&& r) {

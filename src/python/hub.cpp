@@ -95,6 +95,7 @@ void hub::run() {
   // sessions forget the transport that dies with us.
   for (auto* box : sessions) {
     static_cast<void>(box->session.release());
+    for (auto& spare : box->spares) static_cast<void>(spare.release());
     box->owner = nullptr;
   }
   sessions.clear();

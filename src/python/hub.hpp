@@ -74,6 +74,8 @@ struct session_box {
   struct hub* owner = nullptr;
   std::string base_url;  // as given (Locust joins relative URLs to it by concatenation)
   rules::flavor flavor = rules::flavor::requests;
+  bool busy = false;  // a request runs on `session`; concurrent ones take spares
+  std::vector<std::unique_ptr<client::session>> spares;
 };
 
 struct hub_config {

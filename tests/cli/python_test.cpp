@@ -437,7 +437,10 @@ TEST(python_cli, locust_api_rest_messages_runner_and_client_naming) {
                               "-t", "3s"});
   EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err;  // the failing rest() blocks and the 404
   expect_checks(r, {"runner state", "target_user_count", "spawning_greenlet", "message delivered",
-                    "stats total"});
+                    "stats total", "parallel requests on one client", "parallel cookie"});
+  EXPECT_EQ(count_of(r.rows, "GET parallel"), 3u);
+  EXPECT_EQ(count_of(r.rows, "GET parallel", "Failure Count"), 0u);
+  EXPECT_EQ(server.count("GET /slow"), 3u);
   EXPECT_EQ(count_of(r.rows, "POST /echo"), 1u);
   EXPECT_EQ(count_of(r.rows, "POST /echo", "Failure Count"), 0u);
   EXPECT_EQ(count_of(r.rows, "GET /echo?_=..."), 1u);  // rest_: named without the timestamp
@@ -456,8 +459,8 @@ TEST(python_cli, locust_api_rest_messages_runner_and_client_naming) {
   EXPECT_EQ(count_of(r.rows, "POST form"), 1u);
   EXPECT_NE(r.proc.err.find("Unknown message type received: nobody-listens"), std::string::npos) << r.proc.err;
   EXPECT_EQ(server.count("GET /echo") + server.count("POST /echo") + server.count("GET /status/404") +
-                server.count("GET /fast"),
-            count_of(r.rows, " Aggregated") - count_of(r.rows, "CHECK runner state") * 5);
+                server.count("GET /fast") + server.count("GET /slow") + server.count("GET /set-cookie"),
+            count_of(r.rows, " Aggregated") - count_of(r.rows, "CHECK runner state") * 7);
 }
 
 TEST(python_cli, host_path_is_kept_a_plain_user_needs_no_host_and_a_class_without_tasks_is_skipped) {

@@ -1,5 +1,9 @@
 # Locust's API beyond users and tasks: FastHttpUser.rest()/rest_(), runner messages, the runner's
 # state and targets, run_single_user importable, and how each client names and fails requests.
+import time
+
+import gevent
+from gevent.pool import Pool
 from locust import FastHttpUser, HttpUser, constant, events, run_single_user, task  # noqa: F401
 from locust.contrib.fasthttp import RestResponseContextManager
 from locust.exception import StopUser
@@ -60,5 +64,18 @@ class Api(HttpUser):
         runner.send_message("nobody-listens")
         report("stats total", runner.stats.total.num_requests >= 4)
         self.client.get(self.host + "/echo?abs=1")  # named by path and query: /echo?abs=1
+
+        # One client, several greenlets at once (parallel fetches, as in a browser): all four run
+        # together, and a cookie set on a parallel request reaches the client's jar.
+        pool = Pool()
+        t0 = time.monotonic()
+        for _ in range(3):
+            pool.spawn(self.client.get, "/slow?ms=300", name="parallel")
+        pool.spawn(self.client.get, "/set-cookie?par=1", name="parallel-cookie")
+        pool.join(timeout=5)
+        elapsed = time.monotonic() - t0
+        report("parallel requests on one client", elapsed < 0.8, "took %.2fs" % elapsed)
+        report("parallel cookie", self.client.cookies.get("par") == "1",
+               repr(self.client.cookies.get_dict()))
         self.client.post("/echo", data={"k": "v w"}, name="form")
         raise StopUser()
