@@ -390,10 +390,15 @@ TEST(python_cli, users_that_never_yield_share_the_loop_stop_on_time_and_keep_the
 
 TEST(python_cli, background_greenlets_run_beside_the_users_and_gevent_primitives_work) {
   auto t0 = std::chrono::steady_clock::now();
-  auto r = run_endure("background", {"-f", corpus + "background_greenlets.py", "-u", "1", "-r", "100",
+  auto r = run_endure("background", {"-f", corpus + "background_greenlets.py", "-u", "2", "-r", "100",
                                      "-t", "2s"});
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.failures << r.exceptions;
+  EXPECT_EQ(r.proc.exit_code, 1) << r.proc.err << r.failures << r.exceptions;  // TimesOut's timeouts
+  // A Timeout that left a task is a task exception (str: "0.01 seconds"), the user went on.
+  auto lines = split(r.exceptions, '\n');
+  ASSERT_GE(lines.size(), 2u) << r.exceptions;
+  EXPECT_NE(lines[1].find(",0.01 seconds,"), std::string::npos) << lines[1];
+  EXPECT_GE(std::stoull(lines[1].substr(0, lines[1].find(','))), 5u) << lines[1];
   EXPECT_LT(seconds, 8.0) << "an endless greenlet held the test";
   expect_checks(r, {"test_start greenlet ran while users run", "on_start greenlet", "get", "killall",
                     "kill a waiting greenlet",

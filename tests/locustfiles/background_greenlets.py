@@ -150,3 +150,14 @@ class Checker(User):
         lock.acquire()
         report("lock non-blocking", lock.acquire(blocking=False) is False)
         lock.release()
+
+
+class TimesOut(User):
+    """A gevent.Timeout that leaves a task is recorded like any task exception; the user goes on."""
+    wait_time = constant(0.1)
+    fixed_count = 1
+
+    @task
+    def slow_call(self):
+        with gevent.Timeout(0.01):
+            gevent.sleep(1)

@@ -11,6 +11,7 @@ import traceback
 from types import FunctionType
 
 import _endure
+from gevent.timeout import Timeout as _GeventTimeout
 from greenlet import GreenletExit, getcurrent
 
 from ..exception import (InterruptTaskSet, LocustError, MissingWaitTimeError, RescheduleTask,
@@ -246,7 +247,9 @@ class TaskSet(metaclass=TaskSetMeta):
                     _endure.record_exception(
                         "InterruptTaskSet: interrupt() called outside a task set",
                         "%s.%s" % (type(self._user).__name__, task_name(t)))
-                except Exception as e:
+                except (Exception, _GeventTimeout) as e:
+                    # A gevent.Timeout is a BaseException: one that leaves a task is recorded as
+                    # the task's exception instead of ending the user.
                     report_exception(e, e.__traceback__, self)
                 if top and _endure.task_done():
                     raise StopUser()
@@ -316,7 +319,9 @@ class DefaultTaskSet(TaskSet):
                     _endure.record_exception(
                         "InterruptTaskSet: interrupt() called outside a task set",
                         "%s.%s" % (type(user).__name__, task_name(t)))
-                except Exception as e:
+                except (Exception, _GeventTimeout) as e:
+                    # A gevent.Timeout is a BaseException: one that leaves a task is recorded as
+                    # the task's exception instead of ending the user.
                     report_exception(e, e.__traceback__, self)
                 if after_task():
                     raise StopUser()
