@@ -1,6 +1,7 @@
 #include "python/endure_module.hpp"
 
 #include <poll.h>
+#include <time.h>
 
 #include <cerrno>
 #include <cmath>
@@ -133,6 +134,7 @@ PyObject* py_new_session(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   auto* box = new session_box{std::make_unique<client::session>(*h->transport, base), h, base,
                               PyObject_IsTrue(args[1]) == 1 ? rules::flavor::fasthttp
                                                             : rules::flavor::requests};
+  box->base_has_path = rules::needs_join(base, "/");
   PyObject* cap = PyCapsule_New(box, session_capsule, free_session);
   if (!cap) {
     delete box;
@@ -216,13 +218,17 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (!to_pairs(a[5], req.headers, "headers") || !to_pairs(a[6], req.params, "params"))
     return nullptr;
   // Locust keeps the path of --host: relative URLs are appended to it, not resolved against it.
-  if (rules::needs_join(box->base_url, req.url)) req.url = rules::join_url(box->base_url, req.url);
+  if (box->base_has_path && rules::needs_join(box->base_url, req.url))
+    req.url = rules::join_url(box->base_url, req.url);
   bool named = a[3] != Py_None;
+  bool name_is_url = false;  // the statistics name is the url argument itself
   if (named) {
     if (!to_string(a[3], name)) return nullptr;
-  } else if (box->flavor == rules::flavor::requests && req.url.starts_with('/') &&
-             req.params.empty() && req.url.find('#') == std::string::npos) {
+  } else if (box->flavor == rules::flavor::requests && !box->base_has_path &&
+             req.url.starts_with('/') && req.params.empty() &&
+             req.url.find('#') == std::string::npos) {
     name = req.url;  // the common case: the path as written is its own path_url
+    name_is_url = PyUnicode_Check(a[2]);
   } else {
     std::string full = rules::is_absolute_url(req.url) || box->base_url.empty()
                            ? req.url
@@ -299,7 +305,7 @@ PyObject* py_request(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   py_ref made;
   PyObject* py_name = a[3];
   if (!named) {
-    if (PyUnicode_Check(a[2]) && name == req_url_view(a[2])) {
+    if (name_is_url || (PyUnicode_Check(a[2]) && name == req_url_view(a[2]))) {
       py_name = a[2];
     } else {
       made = py_ref(PyUnicode_DecodeUTF8(name.data(), static_cast<Py_ssize_t>(name.size()), "replace"));
@@ -403,12 +409,15 @@ PyObject* py_task_done(PyObject*, PyObject*) {
   Py_RETURN_FALSE;
 }
 
-// task_start(label): the calling user starts a task; label is an immortal str "Class.task" (the
-// stuck-shard report names it; after_task() yields when the task never switched).
+// task_start(label) -> time.monotonic(): the calling user starts a task; label is an immortal str
+// "Class.task" (the stuck-shard report names it; after_task() yields when the task never
+// switched). Returns the start time that constant_pacing needs, saving the task loop a call.
 PyObject* py_task_start(PyObject*, PyObject* label) {
   hub* h = hub::on_this_thread();
   if (h) h->task_start(label);
-  Py_RETURN_NONE;
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock of Python's time.monotonic()
+  return PyFloat_FromDouble(static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9);
 }
 
 // after_task() -> True when the user must stop after a top-level task: counts the task for

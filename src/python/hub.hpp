@@ -75,6 +75,7 @@ struct session_box {
   std::string base_url;  // as given (Locust joins relative URLs to it by concatenation)
   rules::flavor flavor = rules::flavor::requests;
   bool busy = false;  // a request runs on `session`; concurrent ones take spares
+  bool base_has_path = false;  // base_url has a path: relative URLs are joined to it (rules)
   std::vector<std::unique_ptr<client::session>> spares;
 };
 

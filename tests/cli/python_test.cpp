@@ -540,7 +540,7 @@ TEST(python_cli, a_markov_task_set_follows_its_transitions) {
 }
 
 TEST(python_cli, a_task_that_never_yields_is_named_with_its_class_and_task) {
-  auto r = run_endure("stuck-once", {"-f", corpus + "stuck_once.py", "-u", "1", "-r", "100", "-t", "7s"});
+  auto r = run_endure("stuck-once", {"-f", corpus + "stuck_once.py", "-u", "1", "-r", "100", "-t", "8s"});
   // python_shard::current_task() says where the hub is: "Class.task" of the running user.
   EXPECT_NE(r.proc.err.find("stuck in user code (Cruncher.crunch_numbers)"), std::string::npos) << r.proc.err;
 }

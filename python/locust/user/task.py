@@ -230,8 +230,7 @@ class TaskSet(metaclass=TaskSetMeta):
             try:
                 self._check_stop_condition()
                 t = queue.pop(0) if queue else self.get_next_task()
-                task_start(task_label(labels, prefix, t))
-                self._mark_task_start()
+                self._endure_task_start = task_start(task_label(labels, prefix, t))
                 skip_wait = False
                 try:
                     self.execute_task(t)
@@ -283,7 +282,6 @@ class DefaultTaskSet(TaskSet):
         after_task = _endure.after_task
         wait = _endure.wait
         choice = random.choice
-        monotonic = time.monotonic
         task_start = _endure.task_start
         labels = task_labels(type(user))
         prefix = type(user).__name__
@@ -300,9 +298,11 @@ class DefaultTaskSet(TaskSet):
                             "No tasks defined on %s. Use the @task decorator or set the 'tasks' "
                             "attribute" % type(user).__name__)
                     t = tasks[0] if len(tasks) == 1 else choice(tasks)
+                # task_start() publishes "Class.task" for stuck reports and returns
+                # time.monotonic() (constant_pacing's start): one C call for both.
                 label = labels.get(t)
-                task_start(label if label is not None else task_label(labels, prefix, t))
-                user._endure_task_start = monotonic()
+                user._endure_task_start = task_start(
+                    label if label is not None else task_label(labels, prefix, t))
                 skip_wait = False
                 try:
                     if type(t) is FunctionType:
