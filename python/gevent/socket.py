@@ -7,6 +7,7 @@ socket was given applies to each wait, as in gevent.
 """
 import errno as _errno
 import os as _os
+import _socket as _c_socket
 import socket as _std
 
 import _endure
@@ -89,8 +90,17 @@ class socket(_real_socket):
                 if self._endure_timeout == 0.0:
                     raise
                 self._wait(events)
+                if _real_socket.fileno(self) < 0:  # closed by another greenlet meanwhile
+                    raise OSError(9, "File descriptor was closed in another greenlet")
             except InterruptedError:
                 continue
+
+    def _real_close(self, _ss=_c_socket.socket, _closing=_endure.closing_fd):
+        # Greenlets waiting on this socket wake and fail (EBADF) instead of waiting forever.
+        fd = _ss.fileno(self)
+        if fd >= 0:
+            _closing(fd)
+        _ss.close(self)
 
     # --- reads ---
     def recv(self, *args):

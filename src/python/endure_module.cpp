@@ -590,6 +590,15 @@ PyObject* py_wait_fd(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   return py_wait_fds(self, call, 2);
 }
 
+// closing_fd(fd) -> greenlets woken: fd is about to be closed; those waiting on it wake and
+// retry (their retry fails with EBADF, as gevent's "closed in another greenlet").
+PyObject* py_closing_fd(PyObject*, PyObject* arg) {
+  long fd = PyLong_AsLong(arg);
+  if (fd == -1 && PyErr_Occurred()) return nullptr;
+  hub* h = hub::on_this_thread();
+  return PyLong_FromSize_t(h ? h->close_fd(static_cast<int>(fd)) : 0);
+}
+
 // call_in_thread(fn, args) -> fn(*args), run on another thread while this greenlet waits (name
 // lookups: getaddrinfo blocks in C). Off the hub's greenlets it simply calls fn.
 PyObject* py_call_in_thread(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
@@ -814,6 +823,7 @@ PyMethodDef methods[] = {
     {"wait_fd", as_cfunction(py_wait_fd), METH_FASTCALL, "wait_fd(fd, events, timeout) -> bool"},
     {"wait_fds", as_cfunction(py_wait_fds), METH_FASTCALL, "wait_fds(fds, timeout) -> bool"},
     {"call_in_thread", as_cfunction(py_call_in_thread), METH_FASTCALL, "call_in_thread(fn, args)"},
+    {"closing_fd", py_closing_fd, METH_O, "closing_fd(fd) -> waiters woken"},
     {"current_task", py_current_task, METH_NOARGS, "current_task() -> 'Class.task' or None"},
     {"failure_text", as_cfunction(py_failure_text), METH_FASTCALL, "failure_text(response, manual) -> None or text"},
     {"normalize_error", py_normalize_error, METH_O, "normalize_error(repr) -> text"},

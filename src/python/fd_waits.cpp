@@ -78,6 +78,20 @@ void fd_waits::remove(op& o) {
   o.fds.clear();
 }
 
+size_t fd_waits::wake_all(int fd) {
+  auto it = entries_.find(fd);
+  if (it == entries_.end()) return 0;
+  std::vector<std::shared_ptr<op>> woken;
+  for (auto& w : it->second->waiters)
+    if (!w.first->done) woken.push_back(w.first);
+  for (auto& o : woken) {
+    o->done = true;
+    remove(*o);
+    wake_(ctx_, o);
+  }
+  return woken.size();
+}
+
 void fd_waits::on_events(entry& e, uint32_t events) {
   uint32_t ready = e.pending | events;
   std::vector<std::shared_ptr<op>> woken;

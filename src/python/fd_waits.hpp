@@ -26,6 +26,9 @@ class fd_waits {
   bool add(int fd, short events, const std::shared_ptr<op>& o);
   // Removes o from every fd it waits on (after it was woken, timed out or abandoned).
   void remove(op& o);
+  // Wakes every op waiting on fd (it is being closed: their retry then fails with EBADF instead
+  // of waiting forever for an fd the poller no longer watches). Returns how many.
+  size_t wake_all(int fd);
 
  private:
   struct entry;

@@ -337,6 +337,8 @@ int hub::wait_fds(const std::vector<std::pair<int, short>>& fds, double timeout_
   return o->timed_out ? 0 : 1;
 }
 
+size_t hub::close_fd(int fd) { return fd_waits_->wake_all(fd); }
+
 PyObject* hub::call_in_thread(PyObject* fn, PyObject* args) {
   auto o = std::make_shared<op>();
   Py_INCREF(fn);

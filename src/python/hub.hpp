@@ -118,6 +118,8 @@ struct hub {
   // Waits until one of fds is ready for its events (POLLIN/POLLOUT) or timeout_s (< 0: none).
   // Returns 1 ready, 0 timed out, -1 error (Python error set).
   int wait_fds(const std::vector<std::pair<int, short>>& fds, double timeout_s);
+  // fd is being closed: greenlets waiting on it wake (and then see EBADF). Returns how many.
+  size_t close_fd(int fd);
   // Runs fn(*args) on another thread (it takes the GIL there) while the calling greenlet waits.
   PyObject* call_in_thread(PyObject* fn, PyObject* args);
   // Starts a greenlet running fn(*args), independent of any user (gevent.spawn).

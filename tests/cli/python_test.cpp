@@ -426,7 +426,7 @@ TEST(python_cli, blocking_io_of_standard_libraries_cooperates_with_the_users) {
   r.failures = read_file(csv + "_failures.csv");
   EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err << r.failures;
   expect_checks(r, {"urllib lets users run", "http.client lets users run", "requests lets users run",
-                    "socket echo", "select waits cooperatively", "select sees data", "socket timeout",
+                    "socket echo", "close wakes a waiting greenlet", "select waits cooperatively", "select sees data", "socket timeout",
                     "getaddrinfo", "ssl lets users run"});
   // The helper's own requests reached the servers; endure's users' counts match the server's.
   EXPECT_EQ(server.count("GET /slow"), 3u);

@@ -92,6 +92,23 @@ class Helper(User):
         server.join(1)
         listener.close()
 
+        # A socket closed while another greenlet waits on it: the waiter fails at once (EBADF),
+        # it does not wait forever.
+        x, y = socket.socketpair()
+
+        def read_forever():
+            try:
+                x.recv(1)
+                return "returned"
+            except OSError as e:
+                return e.errno
+
+        reader = gevent.spawn(read_forever)
+        gevent.sleep(0.01)
+        x.close()
+        report("close wakes a waiting greenlet", reader.get(timeout=1) == 9, repr(reader.value))
+        y.close()
+
         # select() with nothing to read waits its timeout without stopping the users.
         a, b = socket.socketpair()
         t0 = time.monotonic()
