@@ -404,7 +404,8 @@ TEST(python_cli, background_greenlets_run_beside_the_users_and_gevent_primitives
                     "kill a waiting greenlet",
                     "spawn_later joinall", "exception kept", "Timeout fires", "Timeout cancelled",
                     "semaphore bounds", "queue hand-off", "queue timeout", "joinable queue", "pool map",
-                    "event wait", "lock non-blocking", "threadpool runs on another thread"});
+                    "event wait", "lock non-blocking", "threadpool runs on another thread",
+                    "greenlet-local values"});
   // The endless greenlet spawned from events.init ticked through the run (every 50 ms, ~2 s).
   auto at = r.proc.out.find("BG ticks ");
   ASSERT_NE(at, std::string::npos) << r.proc.out;

@@ -143,6 +143,19 @@ class Checker(User):
         report("threadpool runs on another thread", other != main_ident and
                gevent.get_hub().threadpool.spawn(lambda a: a * 2, 21).get(timeout=2) == 42)
 
+        from gevent.greenlet import Greenlet
+        from gevent.local import local
+        store = local()
+        store.who = "main"
+
+        def set_mine():
+            store.who = "other"
+            return store.who
+
+        other_sees = Greenlet.spawn(set_mine).get(timeout=1)
+        report("greenlet-local values", other_sees == "other" and store.who == "main",
+               "%s %s" % (other_sees, store.who))
+
         ev = Event()
         gevent.spawn_later(0.02, ev.set)
         report("event wait", ev.wait(1) and not Event().wait(0.01))
