@@ -197,6 +197,8 @@ def _filter_tasks(cls, tags, exclude, seen):
 def configure(options_json):
     """Sets up the environment for a run and fires init."""
     global _env
+    import _endure
+    _endure.reset_totals()  # environment.stats belongs to this run
     opts = json.loads(options_json)
     if opts.get("seed") is not None:
         random.seed(opts["seed"])
@@ -293,6 +295,8 @@ def fire_runner_event(name, user_count):
         runner.state = "stopped"
         events.test_stop.fire(environment=_env)
     elif name == "reset_stats":
+        import _endure
+        _endure.reset_totals()
         events.reset_stats.fire()
 
 

@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "base/clock.hpp"
+#include "stats/histogram.hpp"
 #include "http/cookie_jar.hpp"
 #include "python/greenlet_api.hpp"
 #include "python/hub.hpp"
@@ -107,6 +108,20 @@ std::string_view req_url_view(PyObject* s) {
   return {c, static_cast<size_t>(n)};
 }
 
+// environment.stats.total: every request this process recorded, kept apart from the engine's
+// interval deltas so it stays readable after the test's thread ended (a quitting listener that
+// sets environment.process_exit_code from fail_ratio or a percentile, as Locust's docs show).
+// Written on the hub's thread and read by Python code: the GIL orders both.
+struct python_totals {
+  stats::histogram latency;
+  uint64_t failures = 0, content_bytes = 0;
+  double first_wall_s = 0, last_wall_s = 0;
+};
+python_totals& totals() {
+  static python_totals t;
+  return t;
+}
+
 void record_sample(hub& h, std::string_view method, std::string_view name, int64_t latency_us,
                    uint64_t content_bytes, std::string_view error) {
   stats::request_sample s;
@@ -118,9 +133,12 @@ void record_sample(hub& h, std::string_view method, std::string_view name, int64
   s.error = error;
   s.wall_s = base::wall_now_s();
   h.recorder.record(s);
-  h.total_requests++;
-  h.total_failures += error.empty() ? 0 : 1;
-  h.total_latency_us += static_cast<uint64_t>(latency_us < 0 ? 0 : latency_us);
+  python_totals& t = totals();
+  t.latency.record(static_cast<uint64_t>(latency_us < 0 ? 0 : latency_us));
+  t.failures += error.empty() ? 0 : 1;
+  t.content_bytes += content_bytes;
+  if (t.first_wall_s == 0) t.first_wall_s = s.wall_s;
+  t.last_wall_s = s.wall_s;
 }
 
 // new_session(base_url, fast) -> session capsule (on the hub's thread only); fast: FastHttpUser's
@@ -450,13 +468,31 @@ PyObject* py_user_count(PyObject*, PyObject*) {
   return PyLong_FromUnsignedLongLong(h ? h->live.load() : 0);
 }
 
-// totals() -> (requests, failures, sum of latencies in µs) recorded in this process
+// totals() -> (requests, failures, sum of latencies µs, min µs, max µs, content bytes, seconds
+// from the first to the last request): environment.stats.total, also after the test ended.
 PyObject* py_totals(PyObject*, PyObject*) {
-  hub* h = hub::on_this_thread();
-  if (!h) return Py_BuildValue("(KKK)", 0ULL, 0ULL, 0ULL);
-  return Py_BuildValue("(KKK)", static_cast<unsigned long long>(h->total_requests),
-                       static_cast<unsigned long long>(h->total_failures),
-                       static_cast<unsigned long long>(h->total_latency_us));
+  const python_totals& t = totals();
+  return Py_BuildValue("(KKKKKKd)", static_cast<unsigned long long>(t.latency.count()),
+                       static_cast<unsigned long long>(t.failures),
+                       static_cast<unsigned long long>(t.latency.sum()),
+                       static_cast<unsigned long long>(t.latency.min()),
+                       static_cast<unsigned long long>(t.latency.max()),
+                       static_cast<unsigned long long>(t.content_bytes),
+                       t.last_wall_s - t.first_wall_s);
+}
+
+// total_percentile(q) -> the response time (ms) at quantile q in [0, 1] over every request.
+PyObject* py_total_percentile(PyObject*, PyObject* arg) {
+  double q = PyFloat_AsDouble(arg);
+  if (q == -1.0 && PyErr_Occurred()) return nullptr;
+  q = q < 0 ? 0 : (q > 1 ? 1 : q);
+  return PyFloat_FromDouble(static_cast<double>(totals().latency.value_at_quantile(q)) / 1000.0);
+}
+
+// reset_totals(): --reset-stats took effect (Locust resets environment.stats too).
+PyObject* py_reset_totals(PyObject*, PyObject*) {
+  totals() = python_totals{};
+  Py_RETURN_NONE;
 }
 
 // spawn(callable, args) -> greenlet, or None when no hub runs on this thread yet (the caller
@@ -810,8 +846,10 @@ PyMethodDef methods[] = {
     {"unkill", py_unkill, METH_NOARGS, "unkill(): a killed user runs its on_stop"},
     {"after_task", py_after_task, METH_NOARGS, "after_task() -> True when the user must stop"},
     {"stop_test", py_stop_test, METH_NOARGS, "stop_test(): ends the test (StopTest)"},
-    {"totals", py_totals, METH_NOARGS, "totals() -> (requests, failures, latency_us_sum)"},
+    {"totals", py_totals, METH_NOARGS, "totals() -> (requests, failures, latency sums ...)"},
     {"user_count", py_user_count, METH_NOARGS, "user_count() -> running users"},
+    {"total_percentile", py_total_percentile, METH_O, "total_percentile(q) -> ms"},
+    {"reset_totals", py_reset_totals, METH_NOARGS, "reset_totals(): --reset-stats"},
     {"spawn", as_cfunction(py_spawn), METH_FASTCALL, "spawn(callable, args) -> greenlet or None"},
     {"task_start", py_task_start, METH_O, "task_start(label): a user's task starts"},
     {"can_yield", py_can_yield, METH_NOARGS, "can_yield() -> True on a hub greenlet"},

@@ -172,8 +172,6 @@ struct hub {
   std::atomic<uint64_t> live{0};
   std::unordered_set<session_box*> sessions;  // GIL-protected
   std::shared_ptr<hub_link> link = std::make_shared<hub_link>();
-  // Running totals for environment.stats (this thread only).
-  uint64_t total_requests = 0, total_failures = 0, total_latency_us = 0;
 
  private:
   void resume(const std::shared_ptr<op>& o);

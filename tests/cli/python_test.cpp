@@ -545,3 +545,18 @@ TEST(python_cli, a_task_that_never_yields_is_named_with_its_class_and_task) {
   // python_shard::current_task() says where the hub is: "Class.task" of the running user.
   EXPECT_NE(r.proc.err.find("stuck in user code (Cruncher.crunch_numbers)"), std::string::npos) << r.proc.err;
 }
+
+TEST(python_cli, environment_stats_total_is_readable_when_quitting_to_choose_the_exit_code) {
+  test_server server;
+  auto r = run_endure("exit-from-stats", {"-f", corpus + "exit_code_from_stats.py", "--host", server.base_url(),
+                                          "-u", "2", "-r", "100", "-t", "1s"});
+  uint64_t total = count_of(r.rows, " Aggregated"), failures = count_of(r.rows, " Aggregated", "Failure Count");
+  ASSERT_GT(total, 10u);
+  // The numbers the quitting listener read are the run's own (half the requests failed).
+  EXPECT_NE(r.proc.out.find("STATS requests=" + std::to_string(total) + " failures=" + std::to_string(failures) +
+                            " fail_ratio=0.500 p95_ok=True max_ok=True"),
+            std::string::npos)
+      << r.proc.out;
+  // environment.process_exit_code reaches the quit listeners (python::program::exit_code()).
+  EXPECT_NE(r.proc.out.find("EVENT quit 3"), std::string::npos) << r.proc.out;
+}
