@@ -51,8 +51,11 @@ std::string path_url(std::string_view url) {
     rest = url.substr(p);
   }
   if (size_t hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
-  if (rest.empty() || rest.front() == '?') return "/" + std::string(rest);
-  return std::string(rest);
+  std::string out;
+  out.reserve(rest.size() + 1);
+  if (rest.empty() || rest.front() == '?') out += '/';  // requests' path_url: "/" at least
+  out.append(rest);
+  return out;
 }
 
 std::string request_name(flavor f, std::string_view as_written, std::string_view full_url) {
