@@ -6,6 +6,7 @@ import json
 import os
 import random
 import sys
+import logging
 import traceback
 
 from greenlet import getcurrent
@@ -14,8 +15,9 @@ from .env import Environment
 from .event import events
 from .shape import LoadTestShape
 from .user.task import is_taskset, task_name
-from .user.users import User
+from .user.users import HttpUser, User
 
+_log = logging.getLogger("locust.main")
 _classes = []
 _shapes = []
 _env = None
@@ -42,9 +44,23 @@ def _error_line(e, path):
     return line
 
 
+def _setup_logging():
+    """Python's logging as Locust sets it up before importing a locustfile (INFO and up, so a
+    locustfile's logging.info() shows), in endure's own line format, on stderr."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s [%(name)s]: %(message)s",
+                                           "%Y-%m-%d %H:%M:%S"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def load(paths):
     """Imports the locustfiles; returns {"classes": [...], "shapes": [...]} or {"error": "..."}."""
     global _files
+    _setup_logging()
     _files = list(paths)
     del _classes[:]
     del _shapes[:]
@@ -79,41 +95,80 @@ def load(paths):
     if not _classes:
         return {"error": f"{', '.join(paths)}: no user class found (define a subclass of User or "
                          "HttpUser; a class with abstract = True does not count)"}
-    for c in _classes:
-        if not c.tasks:
-            try:
-                where = f"{inspect.getsourcefile(c)}:{inspect.getsourcelines(c)[1]}: "
-            except (OSError, TypeError):
-                where = ""
-            return {"error": f"{where}no tasks defined on {c.__name__}: use the @task decorator or "
-                             "set its tasks attribute (or abstract = True for a base class)"}
+    # As Locust: a class without tasks is an error of that class only; the others run.
+    no_tasks = []
+    for c in [c for c in _classes if not c.tasks]:
+        try:
+            where = f"{inspect.getsourcefile(c)}:{inspect.getsourcelines(c)[1]}: "
+        except (OSError, TypeError):
+            where = ""
+        no_tasks.append(f"{where}no tasks defined on {c.__name__}: use the @task decorator or set "
+                        "its tasks attribute (or abstract = True for a base class)")
+        _classes.remove(c)
+    if not _classes:
+        return {"error": no_tasks[0]}
+    for text in no_tasks:
+        _log.error(text + "; it is not spawned, the other classes run")
     return {
         "classes": [{"name": c.__name__, "weight": int(c.weight), "fixed_count": int(c.fixed_count),
-                     "host": c.host or "", "cls": c} for c in _classes],
+                     "host": _host_of(c), "cls": c} for c in _classes],
         "shapes": [s.__name__ for s in _shapes],
     }
 
 
-def _ratios(tasks, scale):
+# A plain User makes no request through endure's client, so it needs no host; the engine's class
+# list has no such notion yet, so such a class reports this stand-in (never used as a URL).
+NO_HOST_NEEDED = "(no host needed)"
+
+
+def _host_of(c):
+    if c.host:
+        return c.host
+    return "" if issubclass(c, HttpUser) else NO_HOST_NEEDED
+
+
+def _distribution(classes, num_users):
+    """Users per class for num_users, as Locust's --show-task-ratio computes it."""
+    fixed = sum(c.fixed_count for c in classes if c.fixed_count)
+    total_weight = sum(c.weight for c in classes if not c.fixed_count)
+    num_users = num_users or (total_weight if not fixed else 1)
+    weighted = max(0, num_users - fixed)
+    return {c.__name__: round(c.fixed_count if c.fixed_count else
+                              (c.weight / total_weight if total_weight else 0) * weighted)
+            for c in classes}
+
+
+def _nested_ratios(tasks, total, parent):
+    scale = parent if total else 1.0
     counts = {}
     for t in tasks:
         counts[t] = counts.get(t, 0) + 1
     out = {}
     for t, n in counts.items():
-        r = n / len(tasks) * scale
-        entry = {"ratio": r}
+        entry = {"ratio": n * scale / len(tasks)}
         if is_taskset(t):
-            entry["tasks"] = _ratios(t.tasks, r)
+            entry["tasks"] = _nested_ratios(t.tasks, total, entry["ratio"])
         out[task_name(t)] = entry
     return out
 
 
-def task_ratio_json(names):
+def task_ratio_locust_json(names, num_users=None):
+    """Locust's --show-task-ratio-json text: {"per_class": ..., "total": ...}; a task's ratio is
+    relative to its parent in per_class and to the whole test in total."""
     picked = [c for c in _classes if c.__name__ in names] if names else list(_classes)
-    total = sum(max(0, c.weight) for c in picked)
-    return json.dumps({c.__name__: {"ratio": (c.weight / total if total else 0.0),
-                                    "tasks": _ratios(c.tasks, 1.0) if c.tasks else {}}
-                       for c in picked})
+    if num_users is None:  # the -u given to configure(), as Locust uses options.num_users
+        num_users = getattr(_env.parsed_options, "num_users", None) if _env is not None else None
+    spawned = _distribution(picked, num_users)
+    count = sum(spawned.values()) or 1
+
+    def table(total):
+        out = {}
+        for c in picked:
+            r = spawned.get(c.__name__, 0) / count
+            out[c.__name__] = {"ratio": r, "tasks": _nested_ratios(c.tasks, total, r)}
+        return out
+
+    return json.dumps({"per_class": table(False), "total": table(True)}, indent=4)
 
 
 def _tags_of(t):
@@ -142,6 +197,8 @@ def _filter_tasks(cls, tags, exclude, seen):
 def configure(options_json):
     """Sets up the environment for a run and fires init."""
     global _env
+    import _endure
+    _endure.reset_totals()  # environment.stats belongs to this run
     opts = json.loads(options_json)
     if opts.get("seed") is not None:
         random.seed(opts["seed"])
@@ -181,6 +238,22 @@ class _Options:
         return "Namespace(%s)" % ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
 
 
+def hub_started():
+    """On the test's thread as its loop starts: greenlets spawned before it (events.init)."""
+    from gevent import _greenlet
+    _greenlet._start_pending()
+
+
+def event_failures():
+    """Names of the event handlers that raised (Locust then exits with code 2)."""
+    from .event import failed_handlers
+    return list(failed_handlers)
+
+
+def process_exit_code():
+    return None if _env is None else _env.process_exit_code
+
+
 def environment():
     return _env
 
@@ -210,6 +283,7 @@ def fire_runner_event(name, user_count):
     runner = _env.runner if _env else None
     if name == "test_start":
         runner.state = "spawning"
+        runner._endure_started()
         events.test_start.fire(environment=_env)
     elif name == "spawning_complete":
         runner.state = "running"
@@ -221,17 +295,30 @@ def fire_runner_event(name, user_count):
         runner.state = "stopped"
         events.test_stop.fire(environment=_env)
     elif name == "reset_stats":
+        import _endure
+        _endure.reset_totals()
         events.reset_stats.fire()
 
 
 def finish(exit_code):
-    events.quitting.fire(environment=_env)
-    events.quit.fire(exit_code=exit_code)
+    """Fires quitting, then quit with Locust's exit code, and returns that code."""
+    from .event import failed_handlers
+    events.quitting.fire(environment=_env, reverse=True)
+    code = exit_code
+    if _env is not None and _env.process_exit_code is not None:
+        code = int(_env.process_exit_code)
+    elif code == 0 and failed_handlers:
+        # As Locust: an uncaught exception in an event handler makes the exit code 2.
+        _log.error("exit code 2: %d event handler(s) raised: %s", len(failed_handlers),
+                   "; ".join(dict.fromkeys(failed_handlers)))
+        code = 2
+    events.quit.fire(exit_code=code)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
+    return code
 
 
 def shape_tick(run_time, user_count):

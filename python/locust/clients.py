@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import MutableMapping
 from contextlib import contextmanager
-from urllib.parse import urlencode
 
 import _endure
 
@@ -19,6 +18,8 @@ from .event import error_text
 from .exception import CatchResponseError, LocustError, ResponseError
 
 _request = _endure.request
+_build_body = _endure.build_body
+_failure_text = _endure.failure_text
 _json_dumps = _json.dumps
 
 
@@ -99,11 +100,6 @@ def _error_for(text, response):
         ConnectionError if name.startswith("Connection") or name in ("RemoteDisconnected", "DNSError")
         else RequestException)
     return cls(text, response=response)
-
-
-def _status_error_text(status, reason, name):
-    kind = "Server Error" if status >= 500 else "Client Error"
-    return f"HTTPError: {status} {kind}: {reason} for url: {name}"
 
 
 class _Request:
@@ -237,10 +233,17 @@ class Response(_endure.Response):
         return (self._done_ns - self._start_ns) / 1e6
 
     def _default_error(self):
+        """What Locust records for this response by default (None: a success)."""
+        return _failure_text(self, None)
+
+    def _default_exception(self):
+        """The exception Locust's client raises for it (what request listeners receive)."""
         if self._error_text is not None:
-            return self._error_text
+            return self.error
         if self.status_code >= 400:
-            return _status_error_text(self.status_code, self.reason, self._name)
+            kind = "Server Error" if self.status_code >= 500 else "Client Error"
+            return HTTPError(f"{self.status_code} {kind}: {self.reason} for url: {self.url}",
+                             response=self)
         return None
 
 
@@ -249,23 +252,28 @@ class ResponseContextManager(Response):
     the `with` block ends. An exception inside the block: a ResponseError fails the request, any
     other exception is not recorded as a request and propagates (Locust's rules)."""
 
-    __slots__ = ("_manual_result", "_entered", "_event", "_context", "_reported")
+    __slots__ = ("_manual_result", "_entered", "_event", "_context", "_reported", "js")
 
     def __enter__(self):
         self._entered = True
         return self
 
     def __exit__(self, exc, value, tb):
-        if self._manual_result is not None:
-            self._report(None if self._manual_result is True else self._manual_result)
-            return exc is None
-        if exc:
-            if isinstance(value, ResponseError):
-                self._report(value)
-                return True
-            return False
-        self._report(self._default_error())
-        return True
+        manual = self._manual_result
+        if manual is None and exc:
+            if not isinstance(value, ResponseError):
+                return False  # not a request result: the exception goes on (Locust's rule)
+            manual = value
+        # Locust's verdict (rules::verdict): a manual mark wins, else a transport error, else a
+        # status of 400 or more.
+        if manual is True:
+            self._report(None, _failure_text(self, True))
+        elif manual is not None:
+            self._report(manual, _failure_text(self, error_text(manual)))
+        else:
+            text = _failure_text(self, None)
+            self._report(None if text is None else self._default_exception(), text)
+        return exc is None or self._manual_result is None
 
     def success(self):
         if not self._entered:
@@ -281,20 +289,14 @@ class ResponseContextManager(Response):
             exc = CatchResponseError(exc)
         self._manual_result = exc
 
-    def _report(self, error):
+    def _report(self, exception, text):
         if self._reported:
             return
         self._reported = True
-        text = error_text(error)
         _endure.record(self._method, self._name, (self._done_ns - self._start_ns) / 1000.0,
                        self._length, text)
         event = self._event
         if event is not None and event._handlers:
-            exception = error
-            if isinstance(error, str):
-                exception = CatchResponseError(error) if self._error_text is None else self.error
-                if self._error_text is None and self.status_code >= 400 and error == self._default_error():
-                    exception = HTTPError(error, response=self)
             event._notify(request_type=self._method, name=self._name,
                           response_time=self._response_time_ms(), response_length=self._length,
                           response=self, context=self._context, exception=exception,
@@ -314,13 +316,10 @@ def _pairs(obj):
     return out
 
 
-def _multipart(data, files):
-    boundary = uuid.uuid4().hex
-    parts = []
-    for k, v in (_pairs(data) or ()):
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode())
-        parts.append(v if isinstance(v, bytes) else str(v).encode())
-        parts.append(b"\r\n")
+def _file_parts(files):
+    """files= (a dict or pairs of field -> file, content or (filename, content[, type])) as
+    (field, filename, content bytes, content type) tuples."""
+    out = []
     items = files.items() if hasattr(files, "items") else files
     for field, spec in items:
         ctype = None
@@ -335,17 +334,24 @@ def _multipart(data, files):
             content = content.read()
         if isinstance(content, str):
             content = content.encode()
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"'
-        if filename is not None:
-            head += f'; filename="{filename}"'
-        head += "\r\n"
-        if ctype:
-            head += f"Content-Type: {ctype}\r\n"
-        parts.append((head + "\r\n").encode())
-        parts.append(content)
-        parts.append(b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+        out.append((str(field), filename, content, ctype))
+    return out
+
+
+def _body(data, files, json):
+    """(body bytes or None, default Content-Type or None) by requests' rules (rules::build_body)."""
+    json_text = None if json is None else _json_dumps(json)
+    form = raw = None
+    if data is not None:
+        if isinstance(data, (str, bytes)):
+            raw = data
+        elif hasattr(data, "read"):
+            raw = data.read()
+        else:
+            form = _pairs(data)
+            form = [(k, v if isinstance(v, (str, bytes)) else str(v)) for k, v in form]
+    return _build_body(json_text, form, raw, _file_parts(files) if files else None,
+                       uuid.uuid4().hex if files else "")
 
 
 class SessionCookies(MutableMapping):
@@ -399,10 +405,11 @@ class HttpSession:
     """self.client of an HttpUser: requests-like methods, one keep-alive connection per host."""
 
     _patched = False
+    _fast = False  # FastHttpUser's naming and failure texts (see rules::flavor)
 
     def __init__(self, base_url, request_event=None, user=None, *args, **kwargs):
         self.base_url = base_url or ""
-        self._session = _endure.new_session(self.base_url)
+        self._session = _endure.new_session(self.base_url, self._fast)
         self.request_event = request_event
         self.user = user
         self.request_name = None
@@ -438,23 +445,10 @@ class HttpSession:
                 merged.update(params)
             params = merged
         params = _pairs(params)
-        if name is None and params:
-            name = url + ("&" if "?" in url else "?") + urlencode(params)
-        body = None
-        ctype = None
-        if files:
-            body, ctype = _multipart(data, files)
-        elif json is not None:
-            body = _json_dumps(json).encode()
-            ctype = "application/json"
-        elif data is not None:
-            if isinstance(data, (str, bytes)):
-                body = data
-            elif hasattr(data, "read"):
-                body = data.read()
-            else:
-                body = urlencode(_pairs(data))
-                ctype = "application/x-www-form-urlencoded"
+        if data is None and json is None and not files:
+            body = ctype = None
+        else:
+            body, ctype = _body(data, files, json)
         hdrs = None
         if self.headers or headers or ctype:
             h = self.headers.copy() if self.headers else CaseInsensitiveDict()
@@ -565,10 +559,7 @@ _base_request = HttpSession.request
 
 def _notify(event, response, context):
     """Calls the request event's listeners for a request endure has already recorded."""
-    err = response._default_error()
-    exception = None
-    if err is not None:
-        exception = response.error if response._error_text else HTTPError(err, response=response)
+    exception = response._default_exception()
     rt = response._response_time_ms()
     event._notify(request_type=response._method, name=response._name, response_time=rt,
                   response_length=response._length, response=response, context=context or {},

@@ -11,29 +11,37 @@ from contextlib import contextmanager
 
 import _endure
 
+from .exception import InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately, StopUser
+
 _log = logging.getLogger("locust.event")
 
 
+# Event handlers that raised ("event: module.function"); Locust then exits with code 2.
+failed_handlers = []
+
+
 def error_text(exception):
-    """The failure string endure records for an exception (or a message)."""
+    """The failure text Locust records for an exception (its repr, object addresses masked);
+    a plain string given as the exception is recorded as its repr too, as Locust does."""
     if exception is None:
         return None
-    if isinstance(exception, str):
-        return exception or "failure"
-    from .exception import CatchResponseError
+    return _endure.normalize_error(repr(exception))
 
-    text = str(exception)
-    if isinstance(exception, CatchResponseError):
-        return text or "failure"
-    name = type(exception).__name__
-    return f"{name}: {text}" if text else name
+
+def _handler_name(handler):
+    module = getattr(handler, "__module__", None) or "?"
+    name = getattr(handler, "__qualname__", None) or repr(handler)
+    code = getattr(handler, "__code__", None)
+    where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    return f"{module}.{name}{where}"
 
 
 class EventHook:
-    __slots__ = ("_handlers",)
+    __slots__ = ("_handlers", "_name")
 
-    def __init__(self):
+    def __init__(self, name="event"):
         self._handlers = []
+        self._name = name
 
     def add_listener(self, handler):
         self._handlers.append(handler)
@@ -47,15 +55,20 @@ class EventHook:
         for handler in handlers:
             try:
                 handler(**kwargs)
+            except (StopUser, RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet):
+                raise  # control flow of a task that fired the event: Locust lets it through
             except Exception:
-                _log.error("Uncaught exception in event handler: \n%s", traceback.format_exc())
+                name = _handler_name(handler)
+                failed_handlers.append(f"{self._name}: {name}")
+                _log.error("Uncaught exception in event handler %s of %s:\n%s", name, self._name,
+                           traceback.format_exc())
 
 
 class DeprecatedEventHook(EventHook):
     __slots__ = ("message",)
 
-    def __init__(self, message):
-        super().__init__()
+    def __init__(self, message, name="event"):
+        super().__init__(name)
         self.message = message
 
     def add_listener(self, handler):
@@ -113,9 +126,9 @@ class Events:
     )
 
     def __init__(self):
-        self.request = RequestEventHook()
+        self.request = RequestEventHook("request")
         for name in self._names:
-            setattr(self, name, EventHook())
+            setattr(self, name, EventHook(name))
 
 
 events = Events()

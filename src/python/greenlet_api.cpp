@@ -29,6 +29,18 @@ PyObject* switch_to(PyObject* g, PyObject* args) {
 
 bool is_active(PyObject* g) { return PyGreenlet_ACTIVE(as_greenlet(g)) != 0; }
 bool is_started(PyObject* g) { return PyGreenlet_STARTED(as_greenlet(g)) != 0; }
+bool is_dead(PyObject* g) {
+  // A finished greenlet keeps its "started" mark and loses "active".
+  return PyGreenlet_STARTED(as_greenlet(g)) != 0 && PyGreenlet_ACTIVE(as_greenlet(g)) == 0;
+}
+
+PyObject* throw_into(PyObject* g, PyObject* exc) {
+  PyObject* tb = PyException_GetTraceback(exc);
+  PyObject* r = PyGreenlet_Throw(as_greenlet(g), reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc, tb);
+  Py_XDECREF(tb);
+  return r;
+}
+
 PyObject* exit_type() { return PyExc_GreenletExit; }
 
 }  // namespace endure::python::gl

@@ -13,6 +13,9 @@ PyObject* make(PyObject* run, PyObject* parent);  // new greenlet (new reference
 PyObject* switch_to(PyObject* g, PyObject* args);
 bool is_active(PyObject* g);         // started and not yet finished
 bool is_started(PyObject* g);
+bool is_dead(PyObject* g);           // started and finished
+// Switches into g by raising exc (an exception instance) where it waits; as switch_to.
+PyObject* throw_into(PyObject* g, PyObject* exc);
 PyObject* exit_type();               // greenlet.GreenletExit (borrowed)
 
 }  // namespace endure::python::gl

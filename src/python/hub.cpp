@@ -1,9 +1,14 @@
 #include "python/hub.hpp"
 
+#include <poll.h>
+
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
 
 #include "base/log.hpp"
+#include "python/fd_waits.hpp"
 #include "python/greenlet_api.hpp"
 
 namespace asio = boost::asio;
@@ -11,6 +16,9 @@ namespace asio = boost::asio;
 namespace endure::python {
 namespace {
 thread_local hub* tl_hub = nullptr;
+
+// What the stuck-shard report names while a spawned (non-user) greenlet runs.
+constexpr const char* spawned_greenlet_task = "a spawned greenlet (gevent.spawn)";
 
 std::string utf8(PyObject* o) {
   if (!o) return {};
@@ -27,13 +35,27 @@ std::string utf8(PyObject* o) {
   }
   return std::string(c, static_cast<size_t>(n));
 }
+
+std::chrono::nanoseconds to_ns(double seconds) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
+}
+
+void wake_op(void* ctx, const std::shared_ptr<op>& o) {
+  auto* h = static_cast<hub*>(ctx);
+  if (o->timer) o->timer->cancel();
+  h->make_ready(o);
+}
 }  // namespace
 
 hub::hub(const engine::shard_config& s, hub_config c) : shards(s), config(c) {
   transport = std::make_unique<client::transport>(io, shards.client);
+  fd_waits_ = std::make_unique<fd_waits>(io, &wake_op, this);
 }
 
-hub::~hub() = default;
+hub::~hub() {
+  std::lock_guard lock(link->mutex);
+  link->h = nullptr;
+}
 
 hub* hub::on_this_thread() { return tl_hub; }
 
@@ -43,7 +65,16 @@ void hub::post(std::function<void()> fn) {
 
 void hub::run() {
   tl_hub = this;
+  {
+    std::lock_guard lock(link->mutex);
+    link->h = this;
+  }
   hub_greenlet_ = gl::current();
+  if (config.on_start) {
+    // Greenlets spawned before the hub existed (from events.init) start now, on this thread.
+    py_ref r(PyObject_CallNoArgs(config.on_start));
+    if (!r) record_python_error("gevent.spawn before the test");
+  }
   while (!quit_) {
     if (ready_.empty() && control_.empty()) {
       // Nothing runnable: let other Python threads in while we block on I/O.
@@ -59,13 +90,19 @@ void hub::run() {
       running_.clear();
     }
   }
-  // Users still here are abandoned (a task that never yields, or the stop deadline passed): their
-  // greenlets and objects are leaked on purpose; sessions forget the transport that dies with us.
+  // Users and greenlets still here are abandoned (a task that never yields, the stop deadline
+  // passed, an endless background greenlet): their greenlets and objects are leaked on purpose;
+  // sessions forget the transport that dies with us.
   for (auto* box : sessions) {
     static_cast<void>(box->session.release());
+    for (auto& spare : box->spares) static_cast<void>(spare.release());
     box->owner = nullptr;
   }
   sessions.clear();
+  {
+    std::lock_guard lock(link->mutex);
+    link->h = nullptr;
+  }
   Py_XDECREF(hub_greenlet_);
   hub_greenlet_ = nullptr;
   tl_hub = nullptr;
@@ -81,6 +118,7 @@ void hub::resume(const std::shared_ptr<op>& o) {
   py_user* u = o->user.get();
   PyObject* g = std::exchange(o->greenlet, nullptr);
   PyObject* args = std::exchange(o->start_args, nullptr);
+  PyObject* exc = std::exchange(o->throw_value, nullptr);
   if (o->park && u && !u->greenlet) {
     // The end of a parked user's wait: a new greenlet carries on with its task loop.
     g = gl::make(config.resume_user, hub_greenlet_);
@@ -94,6 +132,7 @@ void hub::resume(const std::shared_ptr<op>& o) {
     }
     u->greenlet = g;
     Py_INCREF(g);
+    user_greenlets_[g] = u;
   }
   if (!g) return;
   if (u && u->waiting == o.get()) u->waiting = nullptr;
@@ -101,16 +140,29 @@ void hub::resume(const std::shared_ptr<op>& o) {
   // Killed before its first step (a parked user's next greenlet still runs: on_stop is due).
   if (u && u->state == killed && !gl::is_started(g) && !(main && u->started)) {
     Py_XDECREF(args);
+    Py_XDECREF(exc);
     Py_DECREF(g);
     if (main) user_finished(*u);
+    return;
+  }
+  if (!u && gl::is_dead(g)) {  // a spawned greenlet killed before this throw or start
+    Py_XDECREF(args);
+    Py_XDECREF(exc);
+    Py_DECREF(g);
     return;
   }
   if (main) u->started = true;
   current_ = u;
   if (u) current_class.store(&shards.classes[u->class_index].name, std::memory_order_relaxed);
-  PyObject* r = gl::switch_to(g, args);
+  in_greenlet_ = true;
+  task_.store(u ? (u->task ? u->task : "") : spawned_greenlet_task, std::memory_order_relaxed);
+  ++switches_;
+  PyObject* r = exc ? gl::throw_into(g, exc) : gl::switch_to(g, args);
+  task_.store(nullptr, std::memory_order_relaxed);
+  in_greenlet_ = false;
   current_ = nullptr;
   Py_XDECREF(args);
+  Py_XDECREF(exc);
   if (!r) {
     if (PyErr_ExceptionMatches(gl::exit_type()))
       PyErr_Clear();
@@ -120,7 +172,7 @@ void hub::resume(const std::shared_ptr<op>& o) {
   bool finished = !gl::is_active(g);
   if (u && finished && g == u->greenlet) {
     if (r && PyFloat_CheckExact(r))
-      park(*u, PyFloat_AS_DOUBLE(r));
+      park_user(*u, PyFloat_AS_DOUBLE(r));
     else
       user_finished(*u);
   }
@@ -128,7 +180,8 @@ void hub::resume(const std::shared_ptr<op>& o) {
   Py_DECREF(g);
 }
 
-void hub::park(py_user& u, double seconds) {
+void hub::park_user(py_user& u, double seconds) {
+  user_greenlets_.erase(u.greenlet);
   Py_CLEAR(u.greenlet);
   auto o = std::make_shared<op>();
   o->user = *u.where;
@@ -140,12 +193,31 @@ void hub::park(py_user& u, double seconds) {
 
 void hub::start_timer(const std::shared_ptr<op>& o, double seconds) {
   o->timer = std::make_unique<asio::steady_timer>(io);
-  o->timer->expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(seconds)));
-  o->timer->async_wait([this, o](const boost::system::error_code&) {
+  o->timer->expires_after(to_ns(seconds));
+  o->timer->async_wait([this, o](const boost::system::error_code& ec) {
+    if (o->done) return;  // woken already (unpark, fd ready)
     o->done = true;
+    // A cancelled wait between tasks (a stop) ends early; a park or an fd wait times out.
+    if (!ec && (o->parked || !o->fds.empty() || o->fd_wait)) o->timed_out = true;
+    if (!o->fds.empty()) fd_waits_->remove(*o);
+    if (o->parked && o->greenlet) parked_.erase(o->greenlet);
     ready_.push_back(o);
   });
+}
+
+void hub::abandon(op& o) {
+  if (!o.done) {
+    if (o.session) o.session->cancel();
+    if (o.timer) o.timer->cancel();
+  }
+  if (!o.fds.empty()) fd_waits_->remove(o);
+  o.done = true;
+  // Whatever completes later finds no greenlet to resume.
+  if (o.greenlet) {
+    if (o.parked) parked_.erase(o.greenlet);
+    Py_CLEAR(o.greenlet);
+  }
+  Py_CLEAR(o.value);
 }
 
 bool hub::suspend(const std::shared_ptr<op>& o) {
@@ -154,13 +226,11 @@ bool hub::suspend(const std::shared_ptr<op>& o) {
   o->greenlet = gl::current();
   if (u && o->greenlet == u->greenlet) u->waiting = o.get();
   PyObject* r = gl::switch_to(hub_greenlet_, nullptr);
-  // Back on the user's greenlet: the hub set current_ before switching in.
+  // Back on this greenlet: the hub set current_ before switching in.
   if (!r) {
-    // An exception thrown into us (greenlet teardown): abandon what we waited for.
-    if (!o->done) {
-      if (o->session) o->session->cancel();
-      if (o->timer) o->timer->cancel();
-    }
+    // An exception thrown into us (a kill, a Timeout, greenlet teardown): abandon the wait.
+    if (u && u->waiting == o.get()) u->waiting = nullptr;
+    abandon(*o);
     return false;
   }
   Py_DECREF(r);
@@ -171,9 +241,175 @@ bool hub::suspend(const std::shared_ptr<op>& o) {
   return true;
 }
 
+bool hub::yield_now() {
+  auto o = std::make_shared<op>();
+  o->done = true;
+  ready_.push_back(o);
+  return suspend(o);
+}
+
+PyObject* hub::park(double timeout_s, bool* timed_out) {
+  auto o = std::make_shared<op>();
+  o->parked = true;
+  PyObject* me = gl::current();
+  parked_[me] = o;
+  Py_DECREF(me);  // the op holds the strong reference (set by suspend)
+  if (timeout_s >= 0) start_timer(o, timeout_s);
+  bool ok = suspend(o);
+  PyObject* v = std::exchange(o->value, nullptr);
+  if (!ok) {
+    Py_XDECREF(v);
+    return nullptr;
+  }
+  *timed_out = o->timed_out;
+  if (o->timed_out) {
+    Py_XDECREF(v);
+    return nullptr;
+  }
+  if (!v) {
+    Py_INCREF(Py_None);
+    v = Py_None;
+  }
+  return v;
+}
+
+bool hub::unpark(PyObject* g, PyObject* value) {
+  auto it = parked_.find(g);
+  if (it == parked_.end()) return false;
+  auto o = std::move(it->second);
+  parked_.erase(it);
+  if (o->done) return false;
+  o->done = true;
+  if (o->timer) o->timer->cancel();
+  Py_XINCREF(value);
+  o->value = value;
+  ready_.push_back(o);
+  return true;
+}
+
+void hub::throw_into(PyObject* g, PyObject* exc) {
+  auto o = std::make_shared<op>();
+  if (auto it = user_greenlets_.find(g); it != user_greenlets_.end()) o->user = *it->second->where;
+  Py_INCREF(g);
+  o->greenlet = g;
+  Py_INCREF(exc);
+  o->throw_value = exc;
+  o->done = true;
+  ready_.push_back(o);
+}
+
+int hub::wait_fds(const std::vector<std::pair<int, short>>& fds, double timeout_s) {
+  if (!in_greenlet_) {
+    // Not on one of our greenlets (the main thread, an event on the hub itself): block here.
+    std::vector<pollfd> p;
+    for (auto [fd, ev] : fds) p.push_back(pollfd{fd, ev, 0});
+    int ms = timeout_s < 0 ? -1 : static_cast<int>(std::ceil(timeout_s * 1000.0));
+    int n = 0;
+    Py_BEGIN_ALLOW_THREADS
+    do {
+      n = ::poll(p.data(), p.size(), ms);
+    } while (n < 0 && errno == EINTR);
+    Py_END_ALLOW_THREADS
+    if (n < 0) {
+      PyErr_SetFromErrno(PyExc_OSError);
+      return -1;
+    }
+    return n > 0 ? 1 : 0;
+  }
+  if (fds.empty() && timeout_s < 0) {
+    PyErr_SetString(PyExc_ValueError, "wait_fds: no file descriptor and no timeout: it would never end");
+    return -1;
+  }
+  auto o = std::make_shared<op>();
+  for (auto [fd, ev] : fds) {
+    if (o->done) break;
+    if (!fd_waits_->add(fd, ev, o)) {
+      int saved = errno;
+      fd_waits_->remove(*o);
+      errno = saved;
+      PyErr_SetFromErrno(PyExc_OSError);
+      return -1;
+    }
+  }
+  o->fd_wait = true;
+  if (!o->done && timeout_s >= 0) start_timer(o, timeout_s);
+  if (!suspend(o)) return -1;
+  return o->timed_out ? 0 : 1;
+}
+
+size_t hub::close_fd(int fd) { return fd_waits_->wake_all(fd); }
+
+PyObject* hub::call_in_thread(PyObject* fn, PyObject* args) {
+  auto o = std::make_shared<op>();
+  Py_INCREF(fn);
+  Py_INCREF(args);
+  // The worker takes the GIL to call fn. Its result waits in o->value for this greenlet; its
+  // exception goes to o->throw_value, which resume() raises in the greenlet where it waits.
+  std::thread([o, fn, args, l = link] {
+    PyGILState_STATE st = PyGILState_Ensure();
+    PyObject* r = PyObject_CallObject(fn, args);
+    if (!r) {
+      PyObject *t = nullptr, *v = nullptr, *tb = nullptr;
+      PyErr_Fetch(&t, &v, &tb);
+      PyErr_NormalizeException(&t, &v, &tb);
+      if (v && tb) PyException_SetTraceback(v, tb);
+      o->throw_value = v;
+      Py_XDECREF(t);
+      Py_XDECREF(tb);
+    }
+    o->value = r;
+    Py_DECREF(fn);
+    Py_DECREF(args);
+    PyGILState_Release(st);
+    std::lock_guard lock(l->mutex);
+    if (l->h) {
+      hub* h = l->h;
+      asio::post(h->io, [h, o] {
+        if (o->done) return;  // abandoned (a kill or Timeout came first)
+        o->done = true;
+        h->make_ready(o);
+      });
+    }
+  }).detach();
+  if (!suspend(o)) return nullptr;  // also the worker's exception, raised by resume()
+  return std::exchange(o->value, nullptr);
+}
+
+PyObject* hub::spawn_greenlet(PyObject* fn, PyObject* args) {
+  py_ref g(gl::make(fn, hub_greenlet_));
+  if (!g) return nullptr;
+  auto o = std::make_shared<op>();
+  Py_INCREF(g.get());
+  o->greenlet = g.get();
+  Py_INCREF(args);
+  o->start_args = args;
+  o->done = true;
+  ready_.push_back(o);
+  return g.release();
+}
+
+void hub::task_start(PyObject* task) {
+  py_user* u = current_;
+  if (!u) return;
+  const char* label = PyUnicode_AsUTF8(task);
+  if (!label) {
+    PyErr_Clear();
+    label = "";
+  }
+  u->task = label;
+  u->task_switches = switches_;
+  task_.store(label, std::memory_order_relaxed);
+}
+
+bool hub::after_task_yield() {
+  py_user* u = current_;
+  if (!u || u->task_switches != switches_) return true;
+  return yield_now();
+}
+
 void hub::sleep(double seconds, bool is_wait) {
-  if (!on_user_greenlet()) {
-    // Not in a user (an event listener, the import): a plain blocking sleep.
+  if (!in_greenlet_) {
+    // Not in a greenlet of ours (an event listener, the import): a plain blocking sleep.
     PyThreadState* ts = PyEval_SaveThread();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     PyEval_RestoreThread(ts);
@@ -199,11 +435,7 @@ void hub::record_python_error(const char* where) {
   PyErr_Fetch(&type, &value, &tb);
   PyErr_NormalizeException(&type, &value, &tb);
   std::string message, trace;
-  if (value) {
-    py_ref r(PyObject_Repr(value));
-    message = r ? utf8(r.get()) : utf8(value);
-    if (!r) PyErr_Clear();
-  }
+  if (value) message = utf8(value);  // Locust's exceptions table shows str(exception)
   if (tb) {
     py_ref mod(PyImport_ImportModule("traceback"));
     if (mod) {
@@ -245,6 +477,7 @@ void hub::spawn(PyObject* cls, size_t class_index) {
   auto& l = users_by_class_[class_index];
   l.push_back(u);
   u->where = std::prev(l.end());
+  user_greenlets_[u->greenlet] = u.get();
   auto o = std::make_shared<op>();
   o->user = u;
   Py_INCREF(u->greenlet);
@@ -258,6 +491,7 @@ void hub::spawn(PyObject* cls, size_t class_index) {
 void hub::user_finished(py_user& u) {
   auto keep = *u.where;  // u lives until this function returns
   users_by_class_[u.class_index].erase(u.where);
+  if (u.greenlet) user_greenlets_.erase(u.greenlet);
   Py_CLEAR(u.greenlet);
   Py_CLEAR(u.obj);
   live.fetch_sub(1);
@@ -274,6 +508,16 @@ void hub::request_stop(py_user& u, bool force) {
   }
   op* w = u.waiting;
   if (!w || w->done) return;
+  if (force && (w->parked || !w->fds.empty())) {
+    // Waiting on a gevent primitive or a socket: wake it; suspend() then raises GreenletExit.
+    auto o = w->shared_from_this();
+    if (o->parked && o->greenlet) parked_.erase(o->greenlet);
+    if (!o->fds.empty()) fd_waits_->remove(*o);
+    o->done = true;
+    if (o->timer) o->timer->cancel();
+    ready_.push_back(o);
+    return;
+  }
   if (force || w->is_wait) {
     if (w->timer) w->timer->cancel();
     if (force && w->session) w->session->cancel();

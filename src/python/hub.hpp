@@ -1,7 +1,8 @@
-// python::hub: the one thread that runs Python users. It holds the GIL, owns an io_context, the
-// HTTP transport and the stats recorder, and is the greenlet hub: users switch to it when they wait
-// for I/O or time, and it switches back into them from its own loop (never from inside an Asio
-// completion handler: handlers only queue work). Internal to the python module.
+// python::hub: the one thread that runs Python users and the greenlets they spawn. It holds the
+// GIL, owns an io_context, the HTTP transport and the stats recorder, and is the greenlet hub:
+// greenlets switch to it whenever they wait (I/O, time, a gevent primitive, or a bare yield), and
+// it switches back into them from its own loop (never from inside an Asio completion handler:
+// handlers only queue work). Internal to the python module.
 #pragma once
 #include "python/py_ref.hpp"
 
@@ -13,32 +14,43 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "client/session.hpp"
+#include "rules/naming.hpp"
 #include "engine/user_shard.hpp"
 #include "stats/recorder.hpp"
 
 namespace endure::python {
 
 struct py_user;
+class fd_waits;
 
 // A greenlet suspended until I/O, a timer or the hub resumes it. Handlers hold it by shared_ptr;
-// it never touches Python objects in its destructor (it may die on a thread without the GIL).
-struct op {
+// it never touches Python objects in its destructor (it may die on a thread without the GIL), so
+// a strong reference it still holds then is leaked on purpose.
+struct op : std::enable_shared_from_this<op> {
   std::shared_ptr<py_user> user;
   PyObject* greenlet = nullptr;     // strong reference, handed over to the hub when resumed
   PyObject* start_args = nullptr;   // first switch into a new greenlet: its arguments (strong)
+  PyObject* throw_value = nullptr;  // resume by raising this exception instance (strong)
+  PyObject* value = nullptr;        // what park() returns when unparked (strong)
   client::response resp;
   std::unique_ptr<boost::asio::steady_timer> timer;
   client::session* session = nullptr;  // the request in flight, for cancel()
+  std::vector<int> fds;                // fds this op waits on (fd_waits), for cancel()
   bool done = false;
-  bool is_wait = false;  // the wait between tasks: a graceful stop ends it early
-  bool park = false;     // a parked user's wait: the hub starts a new greenlet when it ends
+  bool is_wait = false;    // the wait between tasks: a graceful stop ends it early
+  bool park = false;       // a parked user's wait: the hub starts a new greenlet when it ends
+  bool timed_out = false;  // a park or fd wait that ended by its timeout
+  bool parked = false;     // in hub::parked_ (an explicit park(), woken by unpark())
+  bool fd_wait = false;    // hub::wait_fds (its timer firing means a timeout)
 };
 
 enum user_state : int { running = 0, stopping = 1, killed = 2 };
@@ -51,12 +63,20 @@ struct py_user {
   int state = running;
   bool started = false;   // its first greenlet ran (on_start began)
   op* waiting = nullptr;  // what the main greenlet waits for (nullptr: runnable or running)
+  // "Class.task" of the task it runs (a UTF-8 buffer of an immortal Python str), for hub::task.
+  const char* task = nullptr;
+  uint64_t task_switches = 0;  // hub::switches_ when that task started
 };
 
 // A client::session owned by a Python capsule. When the hub ends first, the capsule forgets it.
 struct session_box {
   std::unique_ptr<client::session> session;
   struct hub* owner = nullptr;
+  std::string base_url;  // as given (Locust joins relative URLs to it by concatenation)
+  rules::flavor flavor = rules::flavor::requests;
+  bool busy = false;  // a request runs on `session`; concurrent ones take spares
+  bool base_has_path = false;  // base_url has a path: relative URLs are joined to it (rules)
+  std::vector<std::unique_ptr<client::session>> spares;
 };
 
 struct hub_config {
@@ -64,6 +84,13 @@ struct hub_config {
   PyObject* run_user = nullptr;    // locust._hub.run_user(user): the user's greenlet body
   PyObject* resume_user = nullptr;  // locust._hub.resume_user(user): its body after a park
   PyObject* fire_event = nullptr;  // locust._hub.fire_runner_event(name, user_count)
+  PyObject* on_start = nullptr;    // locust._hub.hub_started(): greenlets spawned before the hub
+};
+
+// Ties work running on other threads (name lookups) to a hub that may end before it completes.
+struct hub_link {
+  std::mutex mutex;
+  struct hub* h = nullptr;  // nullptr once the hub ended
 };
 
 struct hub {
@@ -73,20 +100,53 @@ struct hub {
   // --- shard thread only (GIL held) ---
   void run();  // the loop; returns after quit()
   void quit() { quit_ = true; }
-  // Suspends the calling user greenlet until o is queued as ready. Returns false with a Python
-  // exception set when the user was killed (GreenletExit) or the switch failed.
+  // Suspends the calling greenlet until o is queued as ready. Returns false with a Python
+  // exception set when the user was killed (GreenletExit), an exception was thrown in (kill,
+  // Timeout) or the switch failed; o is then abandoned (its I/O cancelled, never resumed).
   bool suspend(const std::shared_ptr<op>& o);
   void make_ready(const std::shared_ptr<op>& o) { ready_.push_back(o); }
+  // Yields: the calling greenlet goes to the back of the ready list.
+  bool yield_now();
+  // Waits until unpark(greenlet) or `timeout_s` (< 0: none). Returns the unpark value (a new
+  // reference; None when none was given); on timeout nullptr with *timed_out set and no error;
+  // nullptr with a Python error set when an exception was thrown in.
+  PyObject* park(double timeout_s, bool* timed_out);
+  // Queues the parked greenlet g to resume with value; false when g is not parked.
+  bool unpark(PyObject* g, PyObject* value);
+  // Queues g to be resumed by raising exc (an exception instance) where it waits.
+  void throw_into(PyObject* g, PyObject* exc);
+  // Waits until one of fds is ready for its events (POLLIN/POLLOUT) or timeout_s (< 0: none).
+  // Returns 1 ready, 0 timed out, -1 error (Python error set).
+  int wait_fds(const std::vector<std::pair<int, short>>& fds, double timeout_s);
+  // fd is being closed: greenlets waiting on it wake (and then see EBADF). Returns how many.
+  size_t close_fd(int fd);
+  // Runs fn(*args) on another thread (it takes the GIL there) while the calling greenlet waits.
+  PyObject* call_in_thread(PyObject* fn, PyObject* args);
+  // Starts a greenlet running fn(*args), independent of any user (gevent.spawn).
+  PyObject* spawn_greenlet(PyObject* fn, PyObject* args);
   void record_exception(const std::string& message, const std::string& traceback);
-  // Records the pending Python exception as a task exception (repr and traceback) and clears it.
+  // Records the pending Python exception as a task exception (str and traceback) and clears it.
   void record_python_error(const char* where);
-  void sleep(double seconds, bool is_wait);  // blocking fallback off user greenlets
+  void sleep(double seconds, bool is_wait);  // blocking fallback off hub greenlets
   static hub* on_this_thread();
   py_user* current() const { return current_; }
-  bool on_user_greenlet() const { return current_ != nullptr; }
+  // True while a greenlet of this hub runs (a user or a spawned one): it may suspend.
+  bool in_greenlet() const { return in_greenlet_; }
+  // Marks the start of a task of the current user; task: an immortal str "Class.task".
+  void task_start(PyObject* task);
+  // After a task: yields when the task never switched (so a task without I/O cannot starve the
+  // others). False with an error set when the user was killed meanwhile.
+  bool after_task_yield();
+  // Context switches since the hub started (this thread only).
+  uint64_t switches() const { return switches_; }
 
-  // --- any thread: queue work for the loop ---
+  // --- any thread ---
   void post(std::function<void()> fn);
+  // The task the hub runs right now, as "Class.task" ("greenlet" for a spawned greenlet), or
+  // nullptr when no Python user code runs. Readable without the GIL; the string lives forever.
+  const char* task() const { return task_.load(std::memory_order_relaxed); }
+  // Hub thread: what task() reports while the hub itself runs Python (an event's listeners).
+  void publish_task(const char* label) { task_.store(label, std::memory_order_relaxed); }
 
   // Called on the loop via post().
   void spawn(PyObject* cls, size_t class_index);
@@ -111,8 +171,7 @@ struct hub {
   stats::shard_recorder recorder;
   std::atomic<uint64_t> live{0};
   std::unordered_set<session_box*> sessions;  // GIL-protected
-  // Running totals for environment.stats (this thread only).
-  uint64_t total_requests = 0, total_failures = 0, total_latency_us = 0;
+  std::shared_ptr<hub_link> link = std::make_shared<hub_link>();
 
  private:
   void resume(const std::shared_ptr<op>& o);
@@ -120,18 +179,28 @@ struct hub {
   // The user's greenlet ended with a wait of `seconds` (a long wait between its own tasks): the
   // user waits with no greenlet and no Python frames (a new greenlet resumes it), which is what
   // makes an idle Python user small.
-  void park(py_user& u, double seconds);
-  // Arms o->timer; when it fires, o is done and goes to the ready list.
+  void park_user(py_user& u, double seconds);
+  // Arms o->timer; when it fires, o is done (timed_out for parks and fd waits) and ready.
   void start_timer(const std::shared_ptr<op>& o, double seconds);
+  // An op whose greenlet left it (exception thrown in): cancel its I/O, forget its greenlet.
+  void abandon(op& o);
   void run_control();
 
   PyObject* hub_greenlet_ = nullptr;
   py_user* current_ = nullptr;
+  bool in_greenlet_ = false;
+  uint64_t switches_ = 0;
+  std::atomic<const char*> task_{nullptr};
   std::vector<std::shared_ptr<op>> ready_;
   std::vector<std::shared_ptr<op>> running_;  // the round of ready_ being resumed
   std::vector<std::function<void()>> control_;  // filled by posted handlers, run by the loop
   std::vector<std::list<std::shared_ptr<py_user>>> users_by_class_;
   std::vector<uint64_t> assigned_;  // users per class the controller asked for (this test)
+  std::unordered_map<PyObject*, std::shared_ptr<op>> parked_;  // greenlet -> its park()
+  // A user's main greenlet -> the user, so a greenlet resumed by throw_into() (a Timeout, a kill)
+  // runs as its user. Changed only when a user starts, parks, resumes or ends.
+  std::unordered_map<PyObject*, py_user*> user_greenlets_;
+  std::unique_ptr<fd_waits> fd_waits_;
   bool quit_ = false;
 };
 

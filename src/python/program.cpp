@@ -107,6 +107,7 @@ struct program::impl {
   std::vector<py_ref> class_refs;
   python_shard* shard = nullptr;  // the run's shard (set by the factory)
   std::shared_ptr<std::atomic<bool>> shard_finished;
+  int exit_code = 0;  // Locust's exit code, set by finish()
 };
 
 program::~program() {
@@ -141,8 +142,9 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
   im.config.run_user = PyObject_GetAttrString(mod.get(), "run_user");
   im.config.resume_user = PyObject_GetAttrString(mod.get(), "resume_user");
   im.config.fire_event = PyObject_GetAttrString(mod.get(), "fire_runner_event");
+  im.config.on_start = PyObject_GetAttrString(mod.get(), "hub_started");
   if (!im.config.make_user || !im.config.run_user || !im.config.resume_user ||
-      !im.config.fire_event)
+      !im.config.fire_event || !im.config.on_start)
     return base::make_error("endure's locust package is incomplete: " + take_error());
   im.hub_module = std::move(mod);
 
@@ -173,12 +175,27 @@ nlohmann::json program::task_ratio(const std::vector<std::string>& class_names) 
     py_ref s(PyUnicode_FromString(n.c_str()));
     PyList_Append(names.get(), s.get());
   }
-  py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "task_ratio_json", "O", names.get()));
+  py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "task_ratio_locust_json", "O", names.get()));
   if (!r) {
     base::log_error("python", "task ratio: " + take_error());
     return nlohmann::json::object();
   }
   return nlohmann::json::parse(str_of(r.get()), nullptr, false);
+}
+
+std::string program::task_ratio_json(const std::vector<std::string>& class_names) const {
+  gil g;
+  py_ref names(PyList_New(0));
+  for (const auto& n : class_names) {
+    py_ref s(PyUnicode_FromString(n.c_str()));
+    PyList_Append(names.get(), s.get());
+  }
+  py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "task_ratio_locust_json", "O", names.get()));
+  if (!r) {
+    base::log_error("python", "task ratio: " + take_error());
+    return "{}";
+  }
+  return str_of(r.get());
 }
 
 base::result<base::unit> program::configure(engine::controller_config& cfg,
@@ -271,6 +288,7 @@ engine::subscription program::attach(engine::run_bus& bus) {
 }
 
 void program::finish(int exit_code) {
+  impl_->exit_code = exit_code;
   if (impl_->shard_finished && !impl_->shard_finished->load()) {
     // The hub thread is stuck in a task that never yields and holds the GIL: no more Python.
     base::log_warning("python", "quitting and quit listeners skipped: a user is stuck in a task");
@@ -279,7 +297,18 @@ void program::finish(int exit_code) {
   gil g;
   impl_->shard = nullptr;
   py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "finish", "i", exit_code));
-  if (!r) base::log_error("python", "quit listeners: " + take_error());
+  if (!r) {
+    base::log_error("python", "quit listeners: " + take_error());
+    return;
+  }
+  long code = PyLong_AsLong(r.get());
+  if (code == -1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    return;
+  }
+  impl_->exit_code = static_cast<int>(code);
 }
+
+int program::exit_code() const { return impl_->exit_code; }
 
 }  // namespace endure::python

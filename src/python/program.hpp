@@ -34,7 +34,12 @@ class program final : public engine::locustfile {
   // Non-abstract user classes with tasks, in definition order; handle = the Python class.
   const std::vector<engine::user_class>& classes() const override { return classes_; }
   base::result<std::vector<engine::custom_option>> custom_options() override;
+  // Locust's {"per_class": ..., "total": ...}: users per class distributed by the -u given to
+  // configure() (none: by weight), each task relative to its parent in per_class.
   nlohmann::json task_ratio(const std::vector<std::string>& class_names) const override;
+  // The same as the text Locust 2.12.1 prints (class order, indented by 4): nlohmann::json
+  // sorts keys, so print this one for --show-task-ratio-json.
+  std::string task_ratio_json(const std::vector<std::string>& class_names) const;
   int max_threads() const override { return 1; }
   bool has_shape() const override { return !shapes_.empty(); }
   // One Python shard (threads = 1), the environment (host, tags, parsed options, seed) and the
@@ -44,8 +49,13 @@ class program final : public engine::locustfile {
   engine::shape_fn shape() override;
   // Fires test_start, spawning_complete, reset_stats, test_stopping, test_stop in Python.
   engine::subscription attach(engine::run_bus& bus) override;
-  // After the run (shards joined): fires quitting and quit, flushes Python's output.
+  // After the run (shards joined): fires quitting, then quit with Locust's exit code (see
+  // exit_code()), and flushes Python's output.
   void finish(int exit_code) override;
+  // After finish(): the exit code Locust would end with: environment.process_exit_code when the
+  // locustfile set it, else finish()'s exit_code when it is not 0, else 2 when an event handler
+  // raised, else 0.
+  int exit_code() const;
 
   // Names of LoadTestShape subclasses found.
   const std::vector<std::string>& shapes() const { return shapes_; }

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstring>
 
 #include "base/clock.hpp"
 #include "python/hub.hpp"
@@ -84,15 +85,35 @@ uint64_t python_shard::loop_turns() const { return hub_->heartbeat.turns(); }
 double python_shard::take_loop_lag_ms() { return hub_->heartbeat.take_lag_ms(); }
 
 std::string python_shard::current_task() const {
+  // "Class.task" while a task runs (an immortal label set at task start), else the class of the
+  // user running now, else what the hub runs (a spawned greenlet, an event's listeners).
+  if (const char* t = hub_->task(); t && *t) return t;
   const std::string* c = hub_->current_class.load(std::memory_order_relaxed);
   return c ? *c : std::string();
 }
 
+namespace {
+// What the stuck-shard report names while an event's listeners run on the hub (immortal strings).
+const char* listeners_label(const char* event) {
+  static constexpr const char* known[][2] = {
+      {"test_start", "events.test_start listeners"},
+      {"spawning_complete", "events.spawning_complete listeners"},
+      {"test_stopping", "events.test_stopping listeners"},
+      {"test_stop", "events.test_stop listeners"},
+      {"reset_stats", "events.reset_stats listeners"}};
+  for (const auto& k : known)
+    if (std::strcmp(k[0], event) == 0) return k[1];
+  return "event listeners";
+}
+}  // namespace
+
 void python_shard::fire(const char* event, uint64_t user_count) {
   hub* h = hub_.get();
   h->post([h, event, user_count] {
+    h->publish_task(listeners_label(event));
     py_ref r(PyObject_CallFunction(h->config.fire_event, "sK", event,
                                    static_cast<unsigned long long>(user_count)));
+    h->publish_task(nullptr);
     if (!r) h->record_python_error(event);
   });
 }

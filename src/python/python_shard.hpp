@@ -31,6 +31,10 @@ class python_shard final : public engine::user_shard {
   uint64_t live_users() const override;
   uint64_t loop_turns() const override;
   double take_loop_lag_ms() override;
+  // Thread-safe, without the GIL (the stuck-shard report): "UserClass.task" (or
+  // "UserClass.TaskSet.task", "UserClass.on_start", "a spawned greenlet (gevent.spawn)",
+  // "events.test_start listeners") while Python code runs on the hub; else the class of the user
+  // running now; empty when none.
   std::string current_task() const override;
 
   // Shared with python::program: true once the hub thread has ended (it holds the GIL until then).

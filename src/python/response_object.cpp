@@ -6,6 +6,8 @@
 #include <new>
 #include <utility>
 
+#include "rules/outcome.hpp"
+
 namespace endure::python {
 namespace {
 
@@ -29,6 +31,7 @@ struct response_object {
   long long start_ns;
   long long done_ns;
   unsigned long long length;
+  int flavor;  // rules::flavor of the session that made it
   alignas(client::response) unsigned char storage[sizeof(client::response)];
 };
 
@@ -212,6 +215,7 @@ PyMemberDef members[] = {
     {"_start_ns", T_LONGLONG, offsetof(response_object, start_ns), 0, nullptr},
     {"_done_ns", T_LONGLONG, offsetof(response_object, done_ns), 0, nullptr},
     {"_length", T_ULONGLONG, offsetof(response_object, length), 0, nullptr},
+    {"_flavor", T_INT, offsetof(response_object, flavor), READONLY, nullptr},
     {"__weaklistoffset__", T_PYSSIZET, offsetof(response_object, weaklist), READONLY, nullptr},
     {nullptr, 0, 0, 0, nullptr}};
 
@@ -240,7 +244,7 @@ PyTypeObject* response_type() {
 }
 
 PyObject* make_response(PyTypeObject* cls, client::response&& r, PyObject* method, PyObject* name,
-                        int64_t start_ns, int64_t done_ns) {
+                        int64_t start_ns, int64_t done_ns, rules::flavor f) {
   PyObject* o = alloc(cls);
   if (!o) return nullptr;
   response_object* s = self_of(o);
@@ -256,8 +260,36 @@ PyObject* make_response(PyTypeObject* cls, client::response&& r, PyObject* metho
   s->start_ns = start_ns;
   s->done_ns = done_ns;
   s->length = r.content_bytes;
+  s->flavor = static_cast<int>(f);
   resp_of(s) = std::move(r);
   return o;
+}
+
+PyObject* failure_text(PyObject* o, PyObject* manual) {
+  if (!response_type() || !PyObject_TypeCheck(o, response_type())) {
+    PyErr_SetString(PyExc_TypeError, "failure_text: expected an _endure.Response");
+    return nullptr;
+  }
+  rules::mark m = rules::mark::none;
+  std::string manual_text;
+  if (manual == Py_True) {
+    m = rules::mark::success;
+  } else if (manual && manual != Py_None) {
+    m = rules::mark::failure;
+    Py_ssize_t n = 0;
+    const char* c = PyUnicode_AsUTF8AndSize(manual, &n);
+    if (!c) return nullptr;
+    manual_text.assign(c, static_cast<size_t>(n));
+  }
+  response_object* s = self_of(o);
+  const client::response& r = resp_of(s);
+  // The status as Python sees it now (user code may have set status_code).
+  long status = s->status && PyLong_Check(s->status) ? PyLong_AsLong(s->status) : r.status;
+  if (status == -1 && PyErr_Occurred()) return nullptr;
+  auto text = rules::verdict(m, manual_text, r.error, static_cast<int>(status), r.reason, r.url,
+                             static_cast<rules::flavor>(s->flavor));
+  if (!text) Py_RETURN_NONE;
+  return PyUnicode_DecodeUTF8(text->data(), static_cast<Py_ssize_t>(text->size()), "replace");
 }
 
 }  // namespace endure::python

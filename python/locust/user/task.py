@@ -5,11 +5,13 @@ skips to the wait, RescheduleTaskImmediately skips the wait, InterruptTaskSet le
 StopUser ends the user; any other exception is recorded and the user carries on.
 """
 import random
+import sys
 import time
 import traceback
 from types import FunctionType
 
 import _endure
+from gevent.timeout import Timeout as _GeventTimeout
 from greenlet import GreenletExit, getcurrent
 
 from ..exception import (InterruptTaskSet, LocustError, MissingWaitTimeError, RescheduleTask,
@@ -76,9 +78,27 @@ def task_name(t):
     return getattr(t, "__name__", None) or type(t).__name__
 
 
+def task_labels(owner_class):
+    """task -> "User.task" (or "User.TaskSet.task"): what endure reports as running when a shard
+    is stuck. Kept forever (the hub reads them without the GIL), one dict per class."""
+    labels = owner_class.__dict__.get("_endure_labels")
+    if labels is None:
+        labels = {}
+        setattr(owner_class, "_endure_labels", labels)
+    return labels
+
+
+def task_label(labels, prefix, t):
+    label = labels.get(t)
+    if label is None:
+        label = labels[t] = sys.intern(f"{prefix}.{task_name(t)}")
+    return label
+
+
 def report_exception(exception, tb, where_instance):
-    """Records an exception of user code in the exceptions table and fires user_error."""
-    _endure.record_exception(repr(exception), "".join(traceback.format_tb(tb)))
+    """Records an exception of user code in the exceptions table (str(exception), as Locust's
+    table shows it) and fires user_error."""
+    _endure.record_exception(str(exception), "".join(traceback.format_tb(tb)))
     from ..event import events
 
     events.user_error.fire(user_instance=where_instance, exception=exception, tb=tb)
@@ -202,11 +222,15 @@ class TaskSet(metaclass=TaskSetMeta):
             raise RescheduleTask(e.reschedule).with_traceback(e.__traceback__)
         top = self._is_top
         queue = self._task_queue
+        # One label table per (task set, user class): a task set may serve several user classes.
+        labels = task_labels(type(self)).setdefault(type(self._user), {})
+        prefix = f"{type(self._user).__name__}.{type(self).__name__}"
+        task_start = _endure.task_start
         while True:
             try:
                 self._check_stop_condition()
                 t = queue.pop(0) if queue else self.get_next_task()
-                self._mark_task_start()
+                self._endure_task_start = task_start(task_label(labels, prefix, t))
                 skip_wait = False
                 try:
                     self.execute_task(t)
@@ -222,7 +246,9 @@ class TaskSet(metaclass=TaskSetMeta):
                     _endure.record_exception(
                         "InterruptTaskSet: interrupt() called outside a task set",
                         "%s.%s" % (type(self._user).__name__, task_name(t)))
-                except Exception as e:
+                except (Exception, _GeventTimeout) as e:
+                    # A gevent.Timeout is a BaseException: one that leaves a task is recorded as
+                    # the task's exception instead of ending the user.
                     report_exception(e, e.__traceback__, self)
                 if top and _endure.task_done():
                     raise StopUser()
@@ -256,7 +282,9 @@ class DefaultTaskSet(TaskSet):
         after_task = _endure.after_task
         wait = _endure.wait
         choice = random.choice
-        monotonic = time.monotonic
+        task_start = _endure.task_start
+        labels = task_labels(type(user))
+        prefix = type(user).__name__
         try:
             if _endure.state():
                 raise StopUser()
@@ -270,7 +298,11 @@ class DefaultTaskSet(TaskSet):
                             "No tasks defined on %s. Use the @task decorator or set the 'tasks' "
                             "attribute" % type(user).__name__)
                     t = tasks[0] if len(tasks) == 1 else choice(tasks)
-                user._endure_task_start = monotonic()
+                # task_start() publishes "Class.task" for stuck reports and returns
+                # time.monotonic() (constant_pacing's start): one C call for both.
+                label = labels.get(t)
+                user._endure_task_start = task_start(
+                    label if label is not None else task_label(labels, prefix, t))
                 skip_wait = False
                 try:
                     if type(t) is FunctionType:
@@ -287,7 +319,9 @@ class DefaultTaskSet(TaskSet):
                     _endure.record_exception(
                         "InterruptTaskSet: interrupt() called outside a task set",
                         "%s.%s" % (type(user).__name__, task_name(t)))
-                except Exception as e:
+                except (Exception, _GeventTimeout) as e:
+                    # A gevent.Timeout is a BaseException: one that leaves a task is recorded as
+                    # the task's exception instead of ending the user.
                     report_exception(e, e.__traceback__, self)
                 if after_task():
                     raise StopUser()

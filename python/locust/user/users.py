@@ -1,10 +1,13 @@
 """User and HttpUser: a simulated user runs its tasks in its own greenlet on endure's hub."""
+import sys
+
 from greenlet import GreenletExit
 
 import _endure
 
 from ..exception import LocustError, StopTest, StopUser
-from .task import DefaultTaskSet, TaskSet, collect_tasks, report_exception, run_on_stop
+from .task import (DefaultTaskSet, TaskSet, collect_tasks, report_exception, run_on_stop,
+                   task_labels)
 from .wait_time import constant
 
 KILLED = 2
@@ -80,6 +83,7 @@ class User(metaclass=UserMeta):
         try:
             try:
                 if first:
+                    _endure.task_start(_on_start_label(type(self)))
                     self.on_start()
                 elif _endure.state() == KILLED:
                     raise GreenletExit()  # killed while parked: as if killed in the wait
@@ -108,11 +112,21 @@ class User(metaclass=UserMeta):
         return None
 
 
+def _on_start_label(cls):
+    labels = task_labels(cls)
+    label = labels.get("on_start")
+    if label is None:
+        label = labels["on_start"] = sys.intern(cls.__name__ + ".on_start")
+    return label
+
+
 class HttpUser(User):
     """A user with an HTTP client: self.client.get("/path") and friends."""
 
     abstract = True
     pool_manager = None
+    _session_class = None  # HttpSession; FastHttpUser sets its own
+    _endure_needs_host = True
 
     def __init__(self, environment):
         super().__init__(environment)
@@ -122,8 +136,9 @@ class HttpUser(User):
                 "or on the command line using the --host option.")
         from ..clients import HttpSession
 
-        self.client = HttpSession(base_url=self.host, request_event=environment.events.request,
-                                  user=self)
+        session_class = self._session_class or HttpSession
+        self.client = session_class(base_url=self.host, request_event=environment.events.request,
+                                    user=self)
 
 
 __all__ = ["User", "HttpUser", "TaskSet"]

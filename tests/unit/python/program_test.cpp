@@ -101,10 +101,14 @@ class Fixed(User):
   EXPECT_EQ(classes[1].name, "Fixed");
   EXPECT_EQ(classes[1].fixed_count, 2);
   EXPECT_NE(classes[1].handle, nullptr);
+  // Locust's structure and numbers (Debian's Locust 2.12.1 on this file): without -u, the two
+  // fixed Fixed users take every user, so Heavy's share is 0 and its tasks' total shares too.
   auto ratio = (*p)->task_ratio({"Heavy", "Fixed"});
-  EXPECT_DOUBLE_EQ(ratio["Heavy"]["ratio"].get<double>(), 0.75);
-  EXPECT_DOUBLE_EQ(ratio["Heavy"]["tasks"]["a"]["ratio"].get<double>(), 0.75);
-  EXPECT_DOUBLE_EQ(ratio["Heavy"]["tasks"]["t"]["ratio"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(ratio["per_class"]["Heavy"]["ratio"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(ratio["per_class"]["Fixed"]["ratio"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(ratio["per_class"]["Heavy"]["tasks"]["a"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(ratio["per_class"]["Heavy"]["tasks"]["t"]["ratio"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(ratio["total"]["Heavy"]["tasks"]["a"]["ratio"].get<double>(), 0.0);
 }
 
 TEST(python_program, load_errors_name_file_and_line) {
@@ -343,4 +347,153 @@ class Parker(HttpUser):
     EXPECT_LT(took, 4500ms);  // the stop did not wait for the parked users' 1.2 s waits
   }
   (*p)->finish(0);
+}
+
+TEST(python_program, task_ratio_json_is_what_locust_2_12_1_prints) {
+  // The locustfile and the expected texts: Debian's python3-locust 2.12.1, run with
+  // --show-task-ratio-json, without -u and with -u 5.
+  auto f = write_locustfile("ratio_file.py", R"PY(from locust import HttpUser, TaskSet, User, task, constant
+
+class Browse(TaskSet):
+    @task(3)
+    def page(self): pass
+    @task
+    def stop(self): self.interrupt()
+
+class Shopper(HttpUser):
+    weight = 3
+    host = "http://x"
+    tasks = {Browse: 2}
+    @task
+    def home(self): pass
+
+class Admin(User):
+    fixed_count = 1
+    @task
+    def audit(self): pass
+)PY");
+  auto p = endure::python::program::load({f});
+  ASSERT_TRUE(p) << p.err().message;
+  EXPECT_EQ((*p)->task_ratio_json({"Shopper", "Admin"}), R"JSON({
+    "per_class": {
+        "Shopper": {
+            "ratio": 0.0,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.6666666666666666,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.75
+                        },
+                        "stop": {
+                            "ratio": 0.25
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.3333333333333333
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 1.0,
+            "tasks": {
+                "audit": {
+                    "ratio": 1.0
+                }
+            }
+        }
+    },
+    "total": {
+        "Shopper": {
+            "ratio": 0.0,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.0,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.0
+                        },
+                        "stop": {
+                            "ratio": 0.0
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.0
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 1.0,
+            "tasks": {
+                "audit": {
+                    "ratio": 1.0
+                }
+            }
+        }
+    }
+})JSON");
+  endure::engine::controller_config probe;  // -u 5 reaches the ratio through the parsed options
+  ASSERT_TRUE((*p)->configure(probe, {{"num_users", 5}}));
+  EXPECT_EQ((*p)->task_ratio_json({"Shopper", "Admin"}), R"JSON({
+    "per_class": {
+        "Shopper": {
+            "ratio": 0.8,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.6666666666666666,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.75
+                        },
+                        "stop": {
+                            "ratio": 0.25
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.3333333333333333
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 0.2,
+            "tasks": {
+                "audit": {
+                    "ratio": 1.0
+                }
+            }
+        }
+    },
+    "total": {
+        "Shopper": {
+            "ratio": 0.8,
+            "tasks": {
+                "Browse": {
+                    "ratio": 0.5333333333333333,
+                    "tasks": {
+                        "page": {
+                            "ratio": 0.4
+                        },
+                        "stop": {
+                            "ratio": 0.13333333333333333
+                        }
+                    }
+                },
+                "home": {
+                    "ratio": 0.26666666666666666
+                }
+            }
+        },
+        "Admin": {
+            "ratio": 0.2,
+            "tasks": {
+                "audit": {
+                    "ratio": 0.2
+                }
+            }
+        }
+    }
+})JSON");
 }
