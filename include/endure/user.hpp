@@ -44,6 +44,7 @@ struct class_spec {
   int weight = 1;
   int fixed_count = 0;
   bool abstract = false;
+  bool needs_host = true;  // an HttpUser: its client needs a base URL
   std::function<std::unique_ptr<User>()> make_user;
   // Task sets only: builds the object, bound to its user and parent.
   std::function<std::unique_ptr<task_set_base>(User&, task_set_base* parent)> make_task_set;
@@ -227,6 +228,7 @@ const class_spec& spec_of() {
     spec<T> b(c);
     T::define(b);
     if constexpr (std::is_base_of_v<User, T>) {
+      c.needs_host = std::is_base_of_v<HttpUser, T>;
       c.make_user = [] { return std::unique_ptr<User>(std::make_unique<T>()); };
     } else {
       c.make_task_set = [](User& u, task_set_base* parent) {

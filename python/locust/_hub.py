@@ -111,20 +111,10 @@ def load(paths):
         _log.error(text + "; it is not spawned, the other classes run")
     return {
         "classes": [{"name": c.__name__, "weight": int(c.weight), "fixed_count": int(c.fixed_count),
-                     "host": _host_of(c), "cls": c} for c in _classes],
+                     "host": c.host or "", "needs_host": issubclass(c, HttpUser), "cls": c}
+                    for c in _classes],
         "shapes": [s.__name__ for s in _shapes],
     }
-
-
-# A plain User makes no request through endure's client, so it needs no host; the engine's class
-# list has no such notion yet, so such a class reports this stand-in (never used as a URL).
-NO_HOST_NEEDED = "(no host needed)"
-
-
-def _host_of(c):
-    if c.host:
-        return c.host
-    return "" if issubclass(c, HttpUser) else NO_HOST_NEEDED
 
 
 def _distribution(classes, num_users):

@@ -54,18 +54,19 @@ uint64_t raise_fd_limit() {
 }
 
 // Locust's --show-task-ratio: the per-class table, then the total one.
-void print_task_ratio(const nlohmann::json& j, bool as_json) {
+void print_task_ratio(const nlohmann::ordered_json& j, bool as_json) {
   if (as_json) {
-    std::printf("%s\n", j.dump(2).c_str());
+    // Locust prints json.dumps(..., indent=4): classes and tasks in their defined order.
+    std::printf("%s\n", j.dump(4).c_str());
     return;
   }
-  std::function<void(const nlohmann::json&, int)> print = [&](const nlohmann::json& tasks, int depth) {
+  std::function<void(const nlohmann::ordered_json&, int)> print = [&](const nlohmann::ordered_json& tasks, int depth) {
     for (auto it = tasks.begin(); it != tasks.end(); ++it) {
       std::printf("%*s%-6.1f%% %s\n", depth * 4, "", 100 * it.value()["ratio"].get<double>(), it.key().c_str());
       if (it.value().contains("tasks")) print(it.value()["tasks"], depth + 1);
     }
   };
-  auto table = [&](const char* title, const nlohmann::json& classes) {
+  auto table = [&](const char* title, const nlohmann::ordered_json& classes) {
     std::printf("\n %s\n", title);
     for (auto it = classes.begin(); it != classes.end(); ++it) {
       std::printf("%-6.1f%% %s\n", 100 * it.value()["ratio"].get<double>(), it.key().c_str());
@@ -177,7 +178,7 @@ int run_standalone(const cli::raw_options& raw) {
   const bool python = std::string(lf.language()) == "python";
   if (o.host.empty()) {
     for (auto& c : classes)
-      if (c.host.empty())
+      if (c.host.empty() && c.needs_host)
         return fail("no host for user class '" + c.name + "': pass --host http://HOST:PORT or set " +
                     (python ? "host = \"http://HOST:PORT\"" : ".host(...)") + " in the class");
   }
@@ -282,7 +283,12 @@ int run_standalone(const cli::raw_options& raw) {
     code = static_cast<int>(base::exit_code::stuck);
   }
   events.reset();
-  if (threads_joined) lf.finish(code);
+  // The locustfile may set its own exit code as Locust allows (environment.process_exit_code,
+  // or 2 when an event handler failed at start); stuck users keep 5.
+  if (threads_joined) {
+    const int locustfile_code = lf.finish(code);
+    if (code != static_cast<int>(base::exit_code::stuck)) code = locustfile_code;
+  }
   if (!threads_joined) {
     // A user is stuck in code that never yields; its thread cannot be joined. Every output is
     // already written and flushed: end now rather than run destructors under its feet.

@@ -24,6 +24,7 @@ class cpp_locustfile final : public engine::locustfile {
       uc.weight = c->weight;
       uc.fixed_count = c->fixed_count;
       uc.host = c->host;
+      uc.needs_host = c->needs_host;
       uc.handle = c;
       classes_.push_back(std::move(uc));
     }
@@ -34,7 +35,7 @@ class cpp_locustfile final : public engine::locustfile {
   base::result<std::vector<engine::custom_option>> custom_options() override {
     return std::vector<engine::custom_option>{};
   }
-  nlohmann::json task_ratio(const std::vector<std::string>& names) const override {
+  nlohmann::ordered_json task_ratio(const std::vector<std::string>& names) const override {
     std::vector<engine::user_class> picked;
     for (const auto& c : classes_)
       if (names.empty() || std::find(names.begin(), names.end(), c.name) != names.end())
@@ -68,7 +69,7 @@ class cpp_locustfile final : public engine::locustfile {
   }
 
   engine::subscription attach(engine::run_bus&) override { return {}; }
-  void finish(int) override {}
+  int finish(int exit_code) override { return exit_code; }
 
  private:
   loaded loaded_;
@@ -85,8 +86,8 @@ base::result<std::unique_ptr<engine::locustfile>> open_cpp_locustfile(const std:
   return std::unique_ptr<engine::locustfile>(std::make_unique<cpp_locustfile>(std::move(*l)));
 }
 
-nlohmann::json task_ratio_of(const std::vector<engine::user_class>& classes,
-                             std::optional<uint64_t> num_users) {
+nlohmann::ordered_json task_ratio_of(const std::vector<engine::user_class>& classes,
+                                     std::optional<uint64_t> num_users) {
   // Locust's distribution for the ratio: fixed counts first, the rest by weight, each rounded
   // half to even (Python's round); without -u, as many users as the total weight.
   double fixed = 0, total_weight = 0;
@@ -105,21 +106,22 @@ nlohmann::json task_ratio_of(const std::vector<engine::user_class>& classes,
     counts.push_back(n);
     spawned += n;
   }
-  std::function<nlohmann::json(const detail::class_spec&, double, bool)> tasks_of =
+  std::function<nlohmann::ordered_json(const detail::class_spec&, double, bool)> tasks_of =
       [&](const detail::class_spec& spec, double parent, bool total) {
-        nlohmann::json t = nlohmann::json::object();
+        nlohmann::ordered_json t = nlohmann::ordered_json::object();
         int sum = 0;
         for (const auto& e : spec.tasks) sum += std::max(0, e.weight);
         for (const auto& e : spec.tasks) {
           const double r = (sum ? static_cast<double>(std::max(0, e.weight)) / sum : 0) *
                            (total ? parent : 1.0);
-          nlohmann::json entry = {{"ratio", r}};
+          nlohmann::ordered_json entry = {{"ratio", r}};
           if (e.is_task_set && e.nested) entry["tasks"] = tasks_of(*e.nested, r, total);
           t[e.name] = entry;
         }
         return t;
       };
-  nlohmann::json per_class = nlohmann::json::object(), total = nlohmann::json::object();
+  nlohmann::ordered_json per_class = nlohmann::ordered_json::object(),
+                         total = nlohmann::ordered_json::object();
   for (size_t i = 0; i < classes.size(); ++i) {
     const double share = counts[i] / (spawned > 0 ? spawned : 1);
     const auto& spec = *spec_of(classes[i]);

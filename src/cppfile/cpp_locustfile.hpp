@@ -18,7 +18,7 @@ base::result<std::unique_ptr<engine::locustfile>> open_cpp_locustfile(const std:
 // Locust's task ratio of C++ classes: {"per_class": {...}, "total": {...}}, class shares by the
 // users that -u would spawn (Locust's rule; without -u, by weight), task shares relative to their
 // parent in per_class and to all tasks in total.
-nlohmann::json task_ratio_of(const std::vector<engine::user_class>& classes,
-                             std::optional<uint64_t> num_users);
+nlohmann::ordered_json task_ratio_of(const std::vector<engine::user_class>& classes,
+                                     std::optional<uint64_t> num_users);
 
 }  // namespace endure::cppfile

@@ -33,8 +33,8 @@ class locustfile {
   // The locustfile's own options (Python: init_command_line_parser fires once, here).
   virtual base::result<std::vector<custom_option>> custom_options() = 0;
   // Locust's --show-task-ratio-json structure ({"per_class": ..., "total": ...}) for these
-  // classes (by name; empty: all).
-  virtual nlohmann::json task_ratio(const std::vector<std::string>& class_names) const = 0;
+  // classes (by name; empty: all), in Locust's order (classes and tasks as defined).
+  virtual nlohmann::ordered_json task_ratio(const std::vector<std::string>& class_names) const = 0;
   // Shards that run this front-end's users (Python: 1 per process; 0: no limit).
   virtual int max_threads() const = 0;
   virtual bool has_shape() const = 0;
@@ -48,8 +48,10 @@ class locustfile {
   // Forwards run events to the locustfile's listeners (test_start, spawning_complete,
   // reset_stats, test_stopping, test_stop). Keep the subscription for the run's life.
   virtual subscription attach(run_bus& bus) = 0;
-  // After the run: quitting and quit listeners, output flushed.
-  virtual void finish(int exit_code) = 0;
+  // After the run: quitting and quit listeners, output flushed. Returns the exit code the run
+  // ends with: exit_code, unless the locustfile changed it as Locust allows
+  // (environment.process_exit_code, or 2 when an event handler failed at start).
+  virtual int finish(int exit_code) = 0;
 };
 
 }  // namespace endure::engine

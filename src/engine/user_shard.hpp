@@ -25,6 +25,7 @@ struct user_class {
   int weight = 1;
   int fixed_count = 0;
   std::string host;
+  bool needs_host = true;  // an HTTP user (a plain User makes no request through endure's client)
   const void* handle = nullptr;
 };
 

@@ -156,6 +156,7 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
     uc.weight = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "weight")));
     uc.fixed_count = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "fixed_count")));
     uc.host = str_of(PyDict_GetItemString(c, "host"));
+    uc.needs_host = PyObject_IsTrue(PyDict_GetItemString(c, "needs_host")) == 1;
     PyObject* cls = PyDict_GetItemString(c, "cls");
     im.class_refs.push_back(py_ref::borrow(cls));
     uc.handle = cls;
@@ -168,7 +169,7 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
   return p;
 }
 
-nlohmann::json program::task_ratio(const std::vector<std::string>& class_names) const {
+nlohmann::ordered_json program::task_ratio(const std::vector<std::string>& class_names) const {
   gil g;
   py_ref names(PyList_New(0));
   for (const auto& n : class_names) {
@@ -178,9 +179,9 @@ nlohmann::json program::task_ratio(const std::vector<std::string>& class_names) 
   py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "task_ratio_locust_json", "O", names.get()));
   if (!r) {
     base::log_error("python", "task ratio: " + take_error());
-    return nlohmann::json::object();
+    return nlohmann::ordered_json::object();
   }
-  return nlohmann::json::parse(str_of(r.get()), nullptr, false);
+  return nlohmann::ordered_json::parse(str_of(r.get()), nullptr, false);
 }
 
 std::string program::task_ratio_json(const std::vector<std::string>& class_names) const {
@@ -287,26 +288,27 @@ engine::subscription program::attach(engine::run_bus& bus) {
   });
 }
 
-void program::finish(int exit_code) {
+int program::finish(int exit_code) {
   impl_->exit_code = exit_code;
   if (impl_->shard_finished && !impl_->shard_finished->load()) {
     // The hub thread is stuck in a task that never yields and holds the GIL: no more Python.
     base::log_warning("python", "quitting and quit listeners skipped: a user is stuck in a task");
-    return;
+    return exit_code;
   }
   gil g;
   impl_->shard = nullptr;
   py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "finish", "i", exit_code));
   if (!r) {
     base::log_error("python", "quit listeners: " + take_error());
-    return;
+    return exit_code;
   }
   long code = PyLong_AsLong(r.get());
   if (code == -1 && PyErr_Occurred()) {
     PyErr_Clear();
-    return;
+    return exit_code;
   }
   impl_->exit_code = static_cast<int>(code);
+  return impl_->exit_code;
 }
 
 int program::exit_code() const { return impl_->exit_code; }

@@ -36,7 +36,7 @@ class program final : public engine::locustfile {
   base::result<std::vector<engine::custom_option>> custom_options() override;
   // Locust's {"per_class": ..., "total": ...}: users per class distributed by the -u given to
   // configure() (none: by weight), each task relative to its parent in per_class.
-  nlohmann::json task_ratio(const std::vector<std::string>& class_names) const override;
+  nlohmann::ordered_json task_ratio(const std::vector<std::string>& class_names) const override;
   // The same as the text Locust 2.12.1 prints (class order, indented by 4): nlohmann::json
   // sorts keys, so print this one for --show-task-ratio-json.
   std::string task_ratio_json(const std::vector<std::string>& class_names) const;
@@ -51,7 +51,7 @@ class program final : public engine::locustfile {
   engine::subscription attach(engine::run_bus& bus) override;
   // After the run (shards joined): fires quitting, then quit with Locust's exit code (see
   // exit_code()), and flushes Python's output.
-  void finish(int exit_code) override;
+  int finish(int exit_code) override;
   // After finish(): the exit code Locust would end with: environment.process_exit_code when the
   // locustfile set it, else finish()'s exit_code when it is not 0, else 2 when an event handler
   // raised, else 0.

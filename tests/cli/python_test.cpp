@@ -560,3 +560,21 @@ TEST(python_cli, environment_stats_total_is_readable_when_quitting_to_choose_the
   // environment.process_exit_code reaches the quit listeners (python::program::exit_code()).
   EXPECT_NE(r.proc.out.find("EVENT quit 3"), std::string::npos) << r.proc.out;
 }
+
+// --show-task-ratio-json prints what Debian's Locust 2.12.1 prints for the same file, byte for
+// byte (classes and tasks in their order, ratios relative to the parent in per_class).
+TEST(python_cli, task_ratio_json_is_locusts_byte_for_byte) {
+  const std::string file = corpus + "task_ratio.py";
+  auto ours = run_process({endure_bin, "-f", file, "--show-task-ratio-json"}, {}, 60s);
+  ASSERT_EQ(ours.exit_code, 0) << ours.err;
+  auto theirs = run_process({"/usr/bin/python3", ENDURE_SOURCE_DIR "/tests/cli/locust_wrapper.py",
+                             "-f", file, "--show-task-ratio-json"},
+                            {}, 60s);
+  if (theirs.exit_code != 0) GTEST_SKIP() << "Debian's python3-locust did not run: " << theirs.err;
+  EXPECT_EQ(ours.out, theirs.out);
+  auto with_u = run_process({endure_bin, "-f", file, "--show-task-ratio-json", "-u", "5"}, {}, 60s);
+  auto theirs_u = run_process({"/usr/bin/python3", ENDURE_SOURCE_DIR "/tests/cli/locust_wrapper.py",
+                               "-f", file, "--show-task-ratio-json", "-u", "5"},
+                              {}, 60s);
+  EXPECT_EQ(with_u.out, theirs_u.out);
+}

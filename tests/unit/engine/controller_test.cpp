@@ -97,8 +97,8 @@ struct harness {
   std::unique_ptr<controller> ctl;
 
   explicit harness(int threads = 2, std::chrono::nanoseconds stop_takes = 0s,
-                   std::vector<user_class> classes = {{"A", 3, 0, "http://h", nullptr},
-                                                      {"B", 1, 0, "http://h", nullptr}}) {
+                   std::vector<user_class> classes = {{"A", 3, 0, "http://h", true, nullptr},
+                                                      {"B", 1, 0, "http://h", true, nullptr}}) {
     sub = bus.subscribe([this](const run_item& item) {
       if (const auto* r = std::get_if<stats::record_ptr>(&item)) {
         if (keep_records) records.push_back(*r);
