@@ -51,6 +51,7 @@ struct response_data {
   int64_t start_ns = 0, done_ns = 0;     // monotonic
   int64_t intended_start_ns = 0;         // for coordinated-omission correction
   bool catch_response = false;
+  bool named = false;  // name= was given (the statistics name is not the URL)
   bool reported = false;
   enum class verdict { none, success, failure } manual = verdict::none;
   std::string failure_message;

@@ -18,6 +18,9 @@
 #include "endure/endure.hpp"
 #include "engine/plan.hpp"
 #include "http/cookie_jar.hpp"
+#include "rules/body.hpp"
+#include "rules/naming.hpp"
+#include "rules/outcome.hpp"
 
 namespace asio = boost::asio;
 
@@ -44,40 +47,6 @@ std::string demangle(const char* name) {
   std::string out = (status == 0 && d) ? d : name;
   std::free(d);
   return out;
-}
-
-std::string format_http_error(int status, const std::string& reason, const std::string& name) {
-  const char* kind = status >= 500 ? "Server Error" : "Client Error";
-  return "HTTPError: " + std::to_string(status) + " " + kind + ": " + reason + " for url: " + name;
-}
-
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-bool has_header(const header_list& h, std::string_view name) {
-  for (const auto& [k, v] : h) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        }))
-      return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -159,6 +128,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
         session_(*sh.transport, std::move(host)),
         rng_(seed),
         timer_(sh.io) {
+    base_has_path_ = rules::needs_join(session_.base_url(), "/");
     obj_ = cls_->make_user();
     obj_->bind_runtime(this);
     if (cls_->wait_time) wait_ = cls_->wait_time();
@@ -212,6 +182,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     d->error.clear();
     d->start_ns = d->done_ns = d->intended_start_ns = 0;
     d->catch_response = false;
+    d->named = false;
     d->reported = false;
     d->manual = detail::response_data::verdict::none;
     d->failure_message.clear();
@@ -227,25 +198,37 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     client::request req;
     req.method.assign(method);
     out->method = req.method;
-    out->name = opts == nullptr || opts->name.empty() ? url : std::move(opts->name);
+    // Locust's rules (src/rules, shared with Python users): the path of --host is kept (a
+    // relative URL is appended to it), and a request is named by the path and query it asked for.
+    const std::string& base = session_.base_url();
+    const bool join = base_has_path_ && rules::needs_join(base, url);
+    const bool named = opts != nullptr && !opts->name.empty();
+    const bool with_params = opts != nullptr && !opts->params.empty();
+    if (named) {
+      out->name = std::move(opts->name);
+    } else if (!join && !with_params && url.starts_with('/') && url.find('#') == std::string::npos) {
+      out->name = url;  // the common case: the path as written is its own name
+    } else {
+      const std::string full = rules::is_absolute_url(url) || base.empty() ? url
+                               : join ? rules::join_url(base, url) : base + url;
+      out->name = rules::request_name(rules::flavor::requests, url,
+                                      with_params ? rules::with_query(full, opts->params) : full);
+    }
+    out->named = named;
+    if (join) url = rules::join_url(base, url);
     out->request_url = url;
     req.url = std::move(url);
     if (opts != nullptr) {
       req.headers = std::move(opts->headers);
       req.params = std::move(opts->params);
-      if (!opts->json.is_null()) {
-        req.body = opts->json.dump();
-        if (!has_header(req.headers, "Content-Type"))
-          req.headers.emplace_back("Content-Type", "application/json");
-      } else if (!opts->data.empty()) {
-        for (const auto& [k, v] : opts->data) {
-          if (!req.body.empty()) req.body += '&';
-          req.body += url_encode(k) + '=' + url_encode(v);
-        }
-        if (!has_header(req.headers, "Content-Type"))
-          req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-      } else {
-        req.body = std::move(opts->body);
+      rules::body_input in;
+      if (!opts->json.is_null()) in.json = opts->json.dump();
+      if (!opts->data.empty()) in.form = std::move(opts->data);
+      if (!opts->body.empty()) in.raw = std::move(opts->body);
+      if (in.json || in.form || in.raw) {
+        rules::body b = rules::build_body(std::move(in));
+        req.body = std::move(b.bytes);
+        if (!b.content_type.empty()) rules::add_default_header(req.headers, "Content-Type", b.content_type);
       }
       req.allow_redirects = opts->allow_redirects;
       req.timeout = opts->timeout;
@@ -283,15 +266,20 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   bool is_killed() const override { return killed_; }
 
   void report(detail::response_data& d) override {
-    std::string error;
+    // Locust's verdict and failure texts (src/rules): a manual success or failure wins, else a
+    // transport error, else a status of 400 or more, worded as Locust's HttpUser words them.
     using v = detail::response_data::verdict;
-    if (d.manual == v::failure) {
-      error = d.failure_message.empty() ? "failure" : d.failure_message;
-    } else if (d.manual == v::none) {
-      if (!d.error.empty())
-        error = d.error;
-      else if (d.status >= 400)
-        error = format_http_error(d.status, d.reason, d.name);
+    const rules::mark m = d.manual == v::success ? rules::mark::success
+                          : d.manual == v::failure ? rules::mark::failure
+                                                   : rules::mark::none;
+    const std::string manual =
+        d.manual == v::failure ? rules::catch_failure_text(d.failure_message) : std::string();
+    // requests' HTTPError names the final URL, or the name= given (Locust swaps it in).
+    const std::string_view url = d.named && !d.catch_response ? std::string_view(d.name) : std::string_view(d.url);
+    std::string error;
+    if (m != rules::mark::none || !d.error.empty() || d.status >= 400) {
+      auto text = rules::verdict(m, manual, d.error, d.status, d.reason, url, rules::flavor::requests);
+      if (text) error = std::move(*text);
     }
     stats::request_sample s;
     s.method = d.method;
@@ -538,6 +526,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   int64_t last_task_start_ns_ = 0;
   int64_t lag_ns_ = 0;
   uint64_t suspends_ = 0;  // requests, sleeps and yields so far
+  bool base_has_path_ = false;  // --host has a path that relative URLs are appended to
   const detail::class_spec* cur_spec_ = nullptr;
   const char* cur_task_ = "on_start";
   bool stopping_ = false, killed_ = false, in_request_ = false, sleeping_ = false, in_wait_ = false;
