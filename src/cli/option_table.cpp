@@ -85,9 +85,9 @@ auto url() {
   return [](const std::string& v) -> base::result<std::string> {
     if (!(v.starts_with("http://") || v.starts_with("https://")) || v.size() <= 8)
       return expected("a URL starting with http:// or https://, e.g. http://localhost:8080");
-    std::string host = v;
-    while (host.size() > 8 && host.back() == '/') host.pop_back();
-    return host;
+    // Kept as given, a trailing slash included: Locust appends a relative URL to the host as
+    // written (so --host http://h/ and "/x" request "//x" in a Python locustfile, as in Locust).
+    return v;
   };
 }
 

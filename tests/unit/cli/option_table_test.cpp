@@ -29,7 +29,7 @@ const std::map<std::string, option_case>& cases() {
   (void)made;
   static const std::map<std::string, option_case> all = {
       {"locustfile", {{"x.cpp"}, [](auto& o) { return o.locustfile == "x.cpp"; }}},
-      {"host", {{"http://h:1/"}, [](auto& o) { return o.host == "http://h:1"; }}},
+      {"host", {{"http://h:1/"}, [](auto& o) { return o.host == "http://h:1/"; }}},
       {"users", {{"7"}, [](auto& o) { return o.users == 7u; }}},
       {"spawn-rate", {{"0.5"}, [](auto& o) { return o.spawn_rate == 0.5; }}},
       {"run-time", {{"1d12h"}, [](auto& o) { return o.run_time == std::optional(std::chrono::milliseconds(36h)); }}},
