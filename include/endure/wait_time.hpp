@@ -44,15 +44,20 @@ wait_time_factory constant(std::chrono::duration<R, P> d) {
 }
 inline wait_time_factory constant(double s) { return constant(seconds_d(s)); }
 
-// Starts a task every `period` at most (Locust: constant_pacing): the wait is the period minus the
-// time the last task took. When a task overruns, the next starts at once (and is marked late).
+// Starts a task every `period` (Locust: constant_pacing), on a fixed schedule: iteration k of a
+// user starts at first + k x period, as wrk2 schedules requests. A task that overruns its period
+// makes the next ones start at once until the user is back on schedule, and each of them is
+// marked late by how far behind the schedule it started, so its requests carry that delay in
+// their intended-start latency (coordinated omission corrected). Unlike Locust, which restarts
+// the period from the late task, the user keeps the configured task rate over the run.
 template <class R, class P>
 wait_time_factory constant_pacing(std::chrono::duration<R, P> period) {
   double p = seconds_d(period).count();
   return [p] {
-    return wait_fn([p](wait_context& c) {
-      double took = (c.now() - c.last_task_start()).count();
-      return seconds_d(p - took);  // negative when the task overran its period
+    return wait_fn([p, next = -1.0](wait_context& c) mutable {
+      if (next < 0) next = c.last_task_start().count();
+      next += p;
+      return seconds_d(next - c.now().count());  // negative: that far behind the schedule
     });
   };
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/load_model.hpp"
 #include "app/locustfiles.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
@@ -226,12 +227,23 @@ int run_standalone(const cli::raw_options& raw) {
   if (plan.shape && (o.source.count("users") || o.source.count("spawn-rate")))
     // Locust: a shape class drives the users; -u and -r are not used (--run-time still ends it).
     base::log_warning("main", "the locustfile has a load shape: -u/--users and -r/--spawn-rate are ignored");
+  auto model = apply_load_model(o, lf.has_shape(), classes, plan);
+  if (!model) return fail(model.err().message);
+  if (model->open_model && python)
+    return fail("the open model (--arrival-rate) is not available for Python locustfiles yet: use a "
+                "C++ locustfile or the closed model (-u)");
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
-                             (plan.shape ? std::string("users from the load shape")
-                                         : std::to_string(o.users) + " users at " +
-                                               fmt_rate(o.spawn_rate) + "/s") +
+                             (plan.arrivals ? "the open model, " + std::string(o.poisson ? "Poisson" : "even") +
+                                                  " arrivals, at most " + std::to_string(o.max_users) + " users"
+                              : plan.shape ? std::string("users from the load shape")
+                                           : std::to_string(o.users) + " users at " +
+                                                 fmt_rate(o.spawn_rate) + "/s") +
                              " on " + std::to_string(cfg.threads) + " threads");
+  if (!model->listing.empty()) base::log_info("main", model->listing.substr(0, model->listing.size() - 1));
+  if (plan.session_max.count() > 0)
+    base::log_info("main", "Sessions last " + fmt_duration(plan.session_min) + " to " +
+                               fmt_duration(plan.session_max) + ": then on_stop runs and a fresh user takes over");
   if (o.run_time) base::log_info("main", "Run time limit set to " + fmt_duration(*o.run_time));
 
   engine::asio_scheduler sched;

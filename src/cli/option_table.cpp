@@ -91,6 +91,14 @@ auto url() {
   };
 }
 
+auto arrivals_kind() {
+  return [](const std::string& v) -> base::result<bool> {
+    if (v == "even") return false;
+    if (v == "poisson") return true;
+    return expected("even or poisson");
+  };
+}
+
 auto loglevel() {
   return [](const std::string& v) -> base::result<std::string> {
     if (!base::parse_log_level(v)) return expected("DEBUG, INFO, WARNING, ERROR or CRITICAL");
@@ -195,6 +203,18 @@ std::vector<option_spec> make_table() {
      to(&options::run_time, duration(1, "a run time above zero"))},
     {"headless", 0, flag, "", "Run without the web UI and start the test at once",
      to(&options::headless, boolean())},
+    {"arrival-rate", 0, one, "RATE", "Open model: iterations start at this rate whatever the response times: 200/s, 12000/m, or ramp:0/s..500/s:1h",
+     to(&options::arrival_rate, some_text("a rate, e.g. 200/s or ramp:0/s..500/s:1h"))},
+    {"arrivals", 0, one, "KIND", "Gaps between arrivals: even (default) or poisson",
+     to(&options::poisson, arrivals_kind())},
+    {"max-users", 0, one, "N", "Open model: at most N users take arrivals (default: 1000); an arrival with no free user is dropped and counted",
+     to(&options::max_users, whole<uint64_t>(1, 10'000'000, "a whole number of users, at least 1"))},
+    {"shape", 0, one, "SPEC", "A built-in load shape for users (or the arrival rate): steps:100,200@15m, diurnal:min=50,max=500,period=24h, bursts:..., spike:..., quiet:for=30m; chain with ' + ', end with ' + repeat'",
+     to(&options::shape, some_text("a shape, e.g. steps:100,200,400@15m"))},
+    {"shape-file", 0, one, "FILE", "Load shape stages from a file (duration and users, or rate, per stage)",
+     to(&options::shape_file, some_text("a file"))},
+    {"session-length", 0, one, "MIN..MAX", "Session churn: each user ends after a random time in the range (on_stop) and a fresh one replaces it (on_start), e.g. 20m..60m",
+     to(&options::session_length, some_text("a range of durations, e.g. 20m..60m"))},
     {"iterations", 'i', one, "N", "Stop after N task iterations in total",
      to(&options::iterations, whole<uint64_t>(1, 999'999'999'999'999'999, "a whole number of iterations, at least 1"))},
     {"stop-timeout", 's', one, "TIME", "Time running tasks may take to finish when the test stops (default: 0, stop at once)",

@@ -52,6 +52,14 @@ struct options {
   std::optional<uint64_t> seed;
   std::vector<std::string> user_classes;  // positional
 
+  // Load models (docs/load-models.md); validated by the app (src/shapes) before the run.
+  std::string arrival_rate;   // the open model: "200/s", "ramp:0/s..500/s:1h"; empty: closed model
+  bool poisson = false;       // --arrivals poisson (default: even)
+  uint64_t max_users = 1000;  // the open model's pool cap
+  std::string shape;          // built-in shape specs joined by " + " ("steps:...@15m + repeat")
+  std::string shape_file;     // a stage file
+  std::string session_length;  // "20m..60m": session churn; empty: none
+
   // Outputs
   std::string csv_prefix;
   bool csv_full_history = false;

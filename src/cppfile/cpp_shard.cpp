@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
 #include <cstdlib>
+#include <future>
 #include <list>
 #include <map>
 #include <thread>
@@ -19,6 +21,7 @@
 #include "engine/plan.hpp"
 #include "http/cookie_jar.hpp"
 #include "rules/body.hpp"
+#include "stats/histogram.hpp"
 #include "rules/naming.hpp"
 #include "rules/outcome.hpp"
 
@@ -86,7 +89,8 @@ struct cpp_shard::impl {
   std::map<std::pair<const detail::class_spec*, bool>, class_plan> plans;
   std::vector<std::list<cpp_user*>> users_by_class;
 
-  impl(int i, const engine::shard_config& c, cpp_shard& o) : index(i), config(c), owner(o) {
+  impl(int i, const engine::shard_config& c, cpp_shard& o)
+      : index(i), config(c), owner(o), live_by_class(c.classes.size()) {
     transport = std::make_unique<client::transport>(io, c.client);
   }
 
@@ -99,7 +103,30 @@ struct cpp_shard::impl {
       if (!ec) beat(next);
     });
   }
-  void spawn_one(size_t class_index);
+  // Makes a user of the class (started by the caller).
+  cpp_user* spawn_one(size_t class_index);
+  std::vector<std::atomic<uint64_t>> live_by_class;  // users alive per class, read by the controller
+  bool stopping_all = false;  // stop_all() was called: no replacements, no arrivals
+  // The open model.
+  struct arrival_class {
+    double rate = 0;               // arrivals per second on this shard
+    uint64_t max_users = 0;        // the pool's cap on this shard
+    uint64_t pool = 0;             // users of the pool alive (busy, idle or starting)
+    int64_t next_ns = 0, last_ns = 0;
+    std::vector<cpp_user*> idle;   // free users
+  };
+  std::vector<arrival_class> arrivals;
+  bool open_model = false, poisson = false;
+  base::rng arrival_rng{0x5eed};
+  asio::steady_timer arrival_timer{io};
+  stats::histogram arrival_lateness;  // how late arrivals were dispatched (us): timer precision
+  void set_arrivals(const engine::arrival_targets& a);
+  int64_t gap_ns(double rate);
+  void arm_arrivals();
+  void on_arrivals();
+  void dispatch(size_t class_index, int64_t due_ns);
+  void back_to_pool(cpp_user* u);
+  void forget_idle(cpp_user* u);
 
   // included: the task set's own entry matched --tags, so all its tasks are in (as Locust).
   const class_plan& plan_for(const detail::class_spec& spec, bool included = false);
@@ -142,6 +169,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   void request_stop(bool force) {
     stopping_ = true;
+    if (in_idle_) asio::post(sh_.io, [this] { resume(); });  // an idle pool user ends now
     if (force && !killed_) {
       killed_ = true;
       if (in_request_) session_.cancel();
@@ -367,7 +395,10 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     at(cls_, "on_start");
     try {
       co_await obj_->on_start();
-      co_await run_loop(*cls_, obj_.get(), nullptr, &wait_, false);
+      if (open_)
+        co_await run_arrivals();
+      else
+        co_await run_loop(*cls_, obj_.get(), nullptr, &wait_, false);
     } catch (...) {
       ep = std::current_exception();
     }
@@ -414,34 +445,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
           spec.sequential ? plan.tasks[seq++ % plan.tasks.size()] : plan.tasks[plan.picker.pick(rng_)];
       last_task_start_ns_ = base::mono_now_ns();
       const uint64_t suspends_before = suspends_;
-      where_.assign(spec.name);  // reuses the string's capacity: no allocation per task
-      where_ += '.';
-      where_ += t->name;
-      at(&spec, t->name.c_str());
-      bool skip_wait = false;
-      try {
-        if (t->is_task_set)
-          skip_wait = co_await run_task_set(*t->nested, ts, wait,
-                                            tag_included || sh_.tagged(t->tags));
-        else
-          co_await t->run(self, *obj_, ts);
-      } catch (const interrupt_task_set&) {
-        if (ts) throw;  // leaves this task set: run_task_set catches it
-        record_exception("interrupt_task_set: interrupt() called outside a task set");
-      } catch (const reschedule_task&) {
-      } catch (const reschedule_task_immediately&) {
-        skip_wait = true;
-      } catch (const stop_user&) {
-        throw;
-      } catch (const detail::user_killed&) {
-        throw;
-      } catch (const stop_test&) {
-        throw;
-      } catch (const std::exception& e) {
-        record_exception(demangle(typeid(e).name()) + ": " + e.what());
-      } catch (...) {
-        record_exception("unknown exception");
-      }
+      bool skip_wait = co_await run_task(spec, *t, self, ts, wait, tag_included);
       lag_ns_ = 0;
       if (last_iteration) {
         // Other users finish the iterations they claimed: the runner stops gracefully.
@@ -463,8 +467,124 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       // without giving the shard's other users, its timers and the stop a turn: yield once, as
       // gevent.sleep(0) does.
       if (suspends_ == suspends_before && !stopping_) co_await yield_now{this};
+      if (ts == nullptr) check_session();
     }
   }
+
+  // Runs one task with Locust's control flow; true when the wait after it is skipped.
+  Async<bool> run_task(const detail::class_spec& spec, const detail::task_entry& t, void* self,
+                       task_set_base* ts, wait_fn* wait, bool tag_included) {
+    where_.assign(spec.name);  // reuses the string's capacity: no allocation per task
+    where_ += '.';
+    where_ += t.name;
+    at(&spec, t.name.c_str());
+    bool skip_wait = false;
+    try {
+      if (t.is_task_set)
+        skip_wait = co_await run_task_set(*t.nested, ts, wait, tag_included || sh_.tagged(t.tags));
+      else
+        co_await t.run(self, *obj_, ts);
+    } catch (const interrupt_task_set&) {
+      if (ts) throw;  // leaves this task set: run_task_set catches it
+      record_exception("interrupt_task_set: interrupt() called outside a task set");
+    } catch (const reschedule_task&) {
+    } catch (const reschedule_task_immediately&) {
+      skip_wait = true;
+    } catch (const stop_user&) {
+      throw;
+    } catch (const detail::user_killed&) {
+      throw;
+    } catch (const stop_test&) {
+      throw;
+    } catch (const std::exception& e) {
+      record_exception(demangle(typeid(e).name()) + ": " + e.what());
+    } catch (...) {
+      record_exception("unknown exception");
+    }
+    co_return skip_wait;
+  }
+
+  // The open model: the user waits in its shard's pool until an arrival hands it an iteration
+  // (one task, or one pass over a sequential class's tasks), runs it with the arrival's
+  // scheduled time as the intended start, and goes back to the pool.
+  Task run_arrivals() {
+    const class_plan& plan = sh_.plan_for(*cls_, false);
+    if (plan.tasks.empty()) {
+      where_ = cls_->name;
+      record_exception("no tasks: " + cls_->name +
+                       " has no tasks (or none left after --tags/--exclude-tags)");
+      throw stop_user{};
+    }
+    while (!stopping_) {
+      if (!has_iteration_) {
+        in_idle_ = true;
+        co_await wait_iteration{this};
+        in_idle_ = false;
+        if (stopping_) break;
+      }
+      has_iteration_ = false;
+      if (sh_.settings->iterations) {
+        uint64_t n = sh_.test->task_runs.fetch_add(1) + 1;
+        if (n > *sh_.settings->iterations) break;
+        if (n == *sh_.settings->iterations && !sh_.test->iterations_reached.exchange(true) &&
+            sh_.test->request_stop)
+          sh_.test->request_stop("iterations");
+      }
+      // Every request of the iteration carries how late the iteration started (coordinated
+      // omission: the latency a user arriving on schedule would have seen).
+      last_task_start_ns_ = base::mono_now_ns();
+      lag_ns_ = std::max<int64_t>(0, last_task_start_ns_ - iteration_due_ns_);
+      const uint64_t suspends_before = suspends_;
+      if (cls_->sequential) {
+        for (const auto* t : plan.tasks) {
+          co_await run_task(*cls_, *t, obj_.get(), nullptr, nullptr, false);
+          if (stopping_) break;
+        }
+      } else {
+        co_await run_task(*cls_, *plan.tasks[plan.picker.pick(rng_)], obj_.get(), nullptr, nullptr, false);
+      }
+      lag_ns_ = 0;
+      if (suspends_ == suspends_before && !stopping_) co_await yield_now{this};
+      check_session();
+      if (!stopping_) sh_.back_to_pool(this);
+    }
+  }
+
+  // Suspends an idle pool user until begin_iteration() or a stop resumes it.
+  struct wait_iteration {
+    cpp_user* u;
+    bool await_ready() const noexcept { return u->has_iteration_ || u->stopping_; }
+    void await_suspend(std::coroutine_handle<> h) {
+      u->pending_ = h;
+      ++u->suspends_;
+    }
+    void await_resume() const {
+      if (u->killed_) throw detail::user_killed{};
+    }
+  };
+
+  // Session churn: past its session's length the user ends (on_stop: logs out) and its shard
+  // starts a fresh user of the class in its place (on_start: logs in, new cookies, new connection).
+  void check_session() {
+    if (session_end_ns_ != 0 && !stopping_ && base::mono_now_ns() >= session_end_ns_) {
+      session_over_ = true;
+      stopping_ = true;
+    }
+  }
+
+ public:
+  // Open model: an arrival scheduled at due_ns for this (idle or just spawned) user.
+  void begin_iteration(int64_t due_ns) {
+    iteration_due_ns_ = due_ns;
+    has_iteration_ = true;
+    if (in_idle_) asio::post(sh_.io, [this] { resume(); });
+  }
+  bool session_over() const { return session_over_; }
+  bool is_idle() const { return in_idle_; }
+  void set_open_model() { open_ = true; }
+  void set_session_end(int64_t ns) { session_end_ns_ = ns; }
+
+ private:
 
   // Resumes the awaiting coroutine from the shard's loop, after whatever else is ready.
   struct yield_now {
@@ -527,6 +647,10 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   int64_t lag_ns_ = 0;
   uint64_t suspends_ = 0;  // requests, sleeps and yields so far
   bool base_has_path_ = false;  // --host has a path that relative URLs are appended to
+  // The open model and session churn.
+  bool open_ = false, in_idle_ = false, has_iteration_ = false, session_over_ = false;
+  int64_t iteration_due_ns_ = 0;
+  int64_t session_end_ns_ = 0;  // 0: no session length
   const detail::class_spec* cur_spec_ = nullptr;
   const char* cur_task_ = "on_start";
   bool stopping_ = false, killed_ = false, in_request_ = false, sleeping_ = false, in_wait_ = false;
@@ -563,23 +687,127 @@ const class_plan& cpp_shard::impl::plan_for(const detail::class_spec& spec, bool
 }
 
 void cpp_shard::impl::user_done(cpp_user* u) {
-  users_by_class[u->class_index()].erase(u->where);
+  const size_t ci = u->class_index();
+  users_by_class[ci].erase(u->where);
+  if (u->is_idle()) forget_idle(u);
+  live_by_class[ci].fetch_sub(1, std::memory_order_relaxed);
+  recorder.record_class(config.classes[ci].name, 0, 0, 1);
+  if (open_model && ci < arrivals.size() && arrivals[ci].pool > 0) --arrivals[ci].pool;
+  // A user whose session ended is replaced by a fresh one of its class (closed model: the
+  // controller's target for this shard is unchanged; open model: the pool refills on demand).
+  if (u->session_over() && !open_model && !stopping_all) spawn_one(ci)->start();
   asio::post(io, [this, u] {
     delete u;
     owner.live_.fetch_sub(1);
   });
 }
 
-void cpp_shard::impl::spawn_one(size_t class_index) {
+cpp_user* cpp_shard::impl::spawn_one(size_t class_index) {
   const detail::class_spec* cls = spec_of(config.classes[class_index]);
   if (users_by_class.size() <= class_index) users_by_class.resize(class_index + 1);
   const std::string& host = settings->host.empty() ? cls->host : settings->host;
   owner.live_.fetch_add(1);
+  live_by_class[class_index].fetch_add(1, std::memory_order_relaxed);
+  recorder.record_class(config.classes[class_index].name, 0, 1, 0);
   auto* u = new cpp_user(*this, cls, class_index, seeds.next(), host);
   auto& l = users_by_class[class_index];
   l.push_back(u);
   u->where = std::prev(l.end());
-  u->start();
+  if (settings->session_max_ms > 0) {
+    const int64_t lo = settings->session_min_ms, hi = settings->session_max_ms;
+    const int64_t ms = lo + static_cast<int64_t>(seeds.below(static_cast<uint64_t>(hi - lo + 1)));
+    u->set_session_end(base::mono_now_ns() + ms * 1'000'000);
+  }
+  return u;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The open model: one timer per shard, every arrival dispatched at its scheduled time to a free
+// user of its class, a new user while the pool may grow, or counted as dropped.
+
+void cpp_shard::impl::set_arrivals(const engine::arrival_targets& a) {
+  const int64_t now = base::mono_now_ns();
+  open_model = true;
+  poisson = a.poisson;
+  if (arrivals.size() < a.rate_per_class.size()) arrivals.resize(a.rate_per_class.size());
+  for (size_t ci = 0; ci < a.rate_per_class.size(); ++ci) {
+    auto& c = arrivals[ci];
+    const double old_rate = c.rate;
+    c.rate = std::max(0.0, a.rate_per_class[ci]);
+    c.max_users = ci < a.max_users_per_class.size() ? a.max_users_per_class[ci] : 0;
+    if (c.rate <= 0) continue;
+    if (old_rate <= 0) {
+      c.next_ns = now;  // the first arrival at once
+    } else if (c.rate != old_rate) {
+      // The next arrival follows the new rate from the last one.
+      c.next_ns = std::max(now, c.last_ns + gap_ns(c.rate));
+    }
+  }
+  arm_arrivals();
+}
+
+int64_t cpp_shard::impl::gap_ns(double rate) {
+  if (!poisson) return static_cast<int64_t>(1e9 / rate);
+  // Exponential gaps: a Poisson process of this rate.
+  const double u = std::max(1e-12, 1.0 - arrival_rng.uniform());
+  return static_cast<int64_t>(-std::log(u) / rate * 1e9);
+}
+
+void cpp_shard::impl::arm_arrivals() {
+  int64_t first = INT64_MAX;
+  for (const auto& c : arrivals)
+    if (c.rate > 0) first = std::min(first, c.next_ns);
+  arrival_timer.cancel();
+  if (first == INT64_MAX) return;
+  arrival_timer.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(first)));
+  arrival_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_arrivals();
+  });
+}
+
+void cpp_shard::impl::on_arrivals() {
+  const int64_t now = base::mono_now_ns();
+  for (size_t ci = 0; ci < arrivals.size(); ++ci) {
+    auto& c = arrivals[ci];
+    while (c.rate > 0 && c.next_ns <= now && !stopping_all) {
+      const int64_t due = c.next_ns;
+      arrival_lateness.record(static_cast<uint64_t>((now - due) / 1000));
+      c.last_ns = due;
+      c.next_ns = due + gap_ns(c.rate);
+      dispatch(ci, due);
+    }
+  }
+  arm_arrivals();
+}
+
+void cpp_shard::impl::dispatch(size_t ci, int64_t due_ns) {
+  auto& c = arrivals[ci];
+  if (!c.idle.empty()) {
+    cpp_user* u = c.idle.back();
+    c.idle.pop_back();
+    u->begin_iteration(due_ns);
+    return;
+  }
+  if (c.pool < c.max_users) {
+    ++c.pool;
+    cpp_user* u = spawn_one(ci);
+    u->set_open_model();
+    u->begin_iteration(due_ns);
+    u->start();
+    return;
+  }
+  recorder.record_class(config.classes[ci].name, 1, 0, 0);
+}
+
+void cpp_shard::impl::back_to_pool(cpp_user* u) {
+  const size_t ci = u->class_index();
+  if (ci < arrivals.size()) arrivals[ci].idle.push_back(u);
+}
+
+void cpp_shard::impl::forget_idle(cpp_user* u) {
+  if (u->class_index() >= arrivals.size()) return;
+  auto& idle = arrivals[u->class_index()].idle;
+  std::erase(idle, u);
 }
 
 cpp_shard::cpp_shard(int index, const engine::shard_config& config)
@@ -621,6 +849,10 @@ void cpp_shard::begin_test(std::shared_ptr<const engine::test_settings> settings
     im->settings = std::move(settings);
     im->test = std::move(shared);
     im->assigned.clear();
+    im->stopping_all = false;
+    im->open_model = false;
+    im->arrivals.clear();
+    im->arrival_timer.cancel();
   });
 }
 
@@ -641,7 +873,7 @@ void cpp_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
           if (!(*it)->is_stopping()) victims.push_back(*it);
         for (auto* u : victims) u->request_stop(false);
       }
-      for (; have < targets[ci]; ++have) im->spawn_one(ci);
+      for (; have < targets[ci]; ++have) im->spawn_one(ci)->start();
       have = targets[ci];
     }
   });
@@ -649,11 +881,31 @@ void cpp_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
 
 void cpp_shard::stop_all(bool force) {
   asio::post(impl_->io, [im = impl_.get(), force] {
+    im->stopping_all = true;
+    im->arrival_timer.cancel();
     std::vector<cpp_user*> all;
     for (auto& l : im->users_by_class)
       for (auto* u : l) all.push_back(u);
     for (auto* u : all) u->request_stop(force);
   });
+}
+
+void cpp_shard::set_arrivals(const engine::arrival_targets& a) {
+  asio::post(impl_->io, [im = impl_.get(), a] { im->set_arrivals(a); });
+}
+
+std::vector<uint64_t> cpp_shard::live_users_by_class() const {
+  std::vector<uint64_t> out;
+  out.reserve(impl_->live_by_class.size());
+  for (const auto& n : impl_->live_by_class) out.push_back(n.load(std::memory_order_relaxed));
+  return out;
+}
+
+stats::histogram cpp_shard::arrival_lateness() {
+  std::promise<stats::histogram> p;
+  auto f = p.get_future();
+  asio::post(impl_->io, [im = impl_.get(), &p] { p.set_value(im->arrival_lateness); });
+  return f.get();
 }
 
 stats::shard_recorder& cpp_shard::recorder() { return impl_->recorder; }

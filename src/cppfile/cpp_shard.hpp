@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/user_shard.hpp"
+#include "stats/histogram.hpp"
 #include "stats/recorder.hpp"
 
 namespace endure::detail {
@@ -29,6 +30,10 @@ class cpp_shard final : public engine::user_shard {
   void begin_test(std::shared_ptr<const engine::test_settings> settings,
                   std::shared_ptr<engine::test_shared> shared) override;
   void set_targets(const std::vector<uint64_t>& users_per_class) override;
+  void set_arrivals(const engine::arrival_targets& a) override;
+  std::vector<uint64_t> live_users_by_class() const override;
+  // How late arrivals were dispatched so far, in us (the open model's timer precision; bench).
+  stats::histogram arrival_lateness();
   void stop_all(bool force) override;
   stats::shard_recorder& recorder() override;
   uint64_t live_users() const override { return live_.load(); }

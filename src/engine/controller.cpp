@@ -65,7 +65,9 @@ struct controller::impl : std::enable_shared_from_this<impl> {
   int64_t ramp_start_ns = 0;
   std::optional<shape_tick> last_tick;
   base::scheduler::timer_id spawn_timer = 0, shape_timer = 0, run_timer = 0, stop_timer = 0,
-                            interval_timer = 0, gone_timer = 0;
+                            interval_timer = 0, gone_timer = 0, arrival_timer = 0;
+  arrival_targets last_arrivals;  // what the shards were last given (open model)
+  std::string current_stage;      // the shape's stage now ("" when none)
   int64_t gone_deadline_ns = 0;
 
   // --- intervals ---
@@ -118,6 +120,8 @@ struct controller::impl : std::enable_shared_from_this<impl> {
     s->test = n;
     s->host = plan.host;
     s->iterations = plan.iterations;
+    s->session_min_ms = plan.session_min.count();
+    s->session_max_ms = plan.session_max.count();
     if (n == 1) seed_rng.reseed(cfg.seed ? *cfg.seed : static_cast<uint64_t>(sched.now_ns()) ^ 0x9e3779b97f4a7c15ULL);
     s->seed = seed_rng.next();
     settings = s;
@@ -136,6 +140,8 @@ struct controller::impl : std::enable_shared_from_this<impl> {
     stopping = killed = false;
     first_ramp = true;
     last_tick.reset();
+    last_arrivals = arrival_targets{};
+    current_stage.clear();
     live_by_class.assign(classes().size(), 0);
     on_shard.assign(shards.size(), std::vector<uint64_t>(classes().size(), 0));
     shard_total.assign(shards.size(), 0);
@@ -153,7 +159,10 @@ struct controller::impl : std::enable_shared_from_this<impl> {
     for (size_t i = 0; i < shards.size(); ++i) turns_seen[i] = shards[i]->loop_turns();
     set_state(stats::run_state::spawning);
     publish(event_kind::test_start, describe_plan());
-    if (plan.shape) {
+    if (plan.arrivals) {
+      set_state(stats::run_state::running);
+      arrival_step();
+    } else if (plan.shape) {
       shape_step();
     } else if (plan.class_targets) {
       retarget_classes(*plan.class_targets, plan.spawn_rate);
@@ -170,6 +179,13 @@ struct controller::impl : std::enable_shared_from_this<impl> {
   }
 
   std::string describe_plan() const {
+    if (plan.arrivals) {
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", plan.arrivals->rate(0));
+      return std::string("arrivals at ") + rate + "/s (" +
+             (plan.arrivals->poisson ? "Poisson" : "even") + "), at most " +
+             std::to_string(plan.arrivals->max_users) + " users";
+    }
     if (plan.shape) return "users from the load shape";
     if (plan.class_targets) {
       uint64_t total = 0;
@@ -341,6 +357,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
       stop("shape", std::nullopt);
       return;
     }
+    set_stage(t->stage);
     if (!last_tick || t->users != last_tick->users || t->spawn_rate != last_tick->spawn_rate ||
         t->user_classes != last_tick->user_classes) {
       last_tick = t;
@@ -351,6 +368,59 @@ struct controller::impl : std::enable_shared_from_this<impl> {
               "shape: " + std::to_string(t->users) + " users at " + rate + "/s");
     }
     shape_timer = sched.call_after(1s, [this] { shape_step(); });
+  }
+
+  // The open model: the rate at this moment of the test, per class (its own or a share by
+  // weight) and per shard, pushed to the shards when it changed; every 100 ms (ramps and shapes).
+  void arrival_step() {
+    arrival_timer = 0;
+    if (stopping) return;
+    const auto& a = *plan.arrivals;
+    const double t = static_cast<double>(sched.now_ns() - test_start_ns) / 1e9;
+    double total = 0;
+    try {
+      total = std::max(0.0, a.rate(t));
+      if (a.stage) set_stage(a.stage(t));
+    } catch (const std::exception& e) {
+      base::log_error("runner", std::string("the arrival rate's shape failed, the test ends: ") + e.what());
+      stop("shape", std::nullopt);
+      return;
+    }
+    const size_t nc = classes().size();
+    std::vector<double> rate(nc, 0);
+    double weight_sum = 0;
+    for (size_t i = 0; i < nc; ++i)
+      if (i >= a.class_rates.size() || !a.class_rates[i]) weight_sum += std::max(0, classes()[i].weight);
+    for (size_t i = 0; i < nc; ++i) {
+      if (i < a.class_rates.size() && a.class_rates[i])
+        rate[i] = std::max(0.0, *a.class_rates[i]);
+      else if (weight_sum > 0)
+        rate[i] = total * std::max(0, classes()[i].weight) / weight_sum;
+    }
+    double all = 0;
+    for (double r : rate) all += r;
+    arrival_targets per_shard;
+    per_shard.poisson = a.poisson;
+    const double n = static_cast<double>(shards.size());
+    for (size_t i = 0; i < nc; ++i) {
+      per_shard.rate_per_class.push_back(rate[i] / n);
+      // The pools share the cap as the classes share the arrivals (each class at least one user).
+      const double share = all > 0 ? rate[i] / all : 1.0 / static_cast<double>(nc);
+      per_shard.max_users_per_class.push_back(static_cast<uint64_t>(
+          std::max(1.0, std::ceil(static_cast<double>(a.max_users) * share / n))));
+    }
+    if (per_shard.rate_per_class != last_arrivals.rate_per_class ||
+        per_shard.max_users_per_class != last_arrivals.max_users_per_class) {
+      for (auto& sh : shards) sh->set_arrivals(per_shard);
+      last_arrivals = per_shard;
+    }
+    arrival_timer = sched.call_after(100ms, [this] { arrival_step(); });
+  }
+
+  void set_stage(const std::string& name) {
+    if (name == current_stage) return;
+    current_stage = name;
+    if (!name.empty()) publish(event_kind::targets_changed, "stage: " + name);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -420,8 +490,20 @@ struct controller::impl : std::enable_shared_from_this<impl> {
     r.state = state.load();
     r.user_count = live_users_now();
     live_users.store(r.user_count);
-    for (size_t i = 0; i < classes().size(); ++i)
-      r.users_by_class.emplace_back(classes()[i].name, live_by_class.empty() ? 0 : live_by_class[i]);
+    outcome.peak_users = std::max(outcome.peak_users, r.user_count);
+    if (plan.arrivals) {
+      // The open model has no targets: the pools' users alive now.
+      std::vector<uint64_t> live(classes().size(), 0);
+      for (const auto& sh : shards) {
+        const auto per = sh->live_users_by_class();
+        for (size_t i = 0; i < per.size() && i < live.size(); ++i) live[i] += per[i];
+      }
+      for (size_t i = 0; i < classes().size(); ++i) r.users_by_class.emplace_back(classes()[i].name, live[i]);
+    } else {
+      for (size_t i = 0; i < classes().size(); ++i)
+        r.users_by_class.emplace_back(classes()[i].name, live_by_class.empty() ? 0 : live_by_class[i]);
+    }
+    r.stage = current_stage;
   }
 
   // A shard whose loop has not turned for stuck_after is stuck in user code: say so once, and
@@ -465,6 +547,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
     cancel(spawn_timer);
     cancel(run_timer);
     cancel(shape_timer);
+    cancel(arrival_timer);
     ramp.clear();
     publish(event_kind::test_stopping, reason);
     if (timeout.count() == 0) {
@@ -613,7 +696,7 @@ int controller::class_index(const std::string& name) const {
 bool controller::shutdown(std::chrono::milliseconds per_shard) {
   auto& im = *impl_;
   for (auto* t : {&im.spawn_timer, &im.shape_timer, &im.run_timer, &im.stop_timer,
-                  &im.interval_timer, &im.gone_timer})
+                  &im.interval_timer, &im.gone_timer, &im.arrival_timer})
     im.cancel(*t);
   bool all = true;
   for (auto& s : im.shards) {

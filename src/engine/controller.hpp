@@ -26,6 +26,22 @@ struct shape_tick {
   uint64_t users = 0;
   double spawn_rate = 1;
   std::vector<std::string> user_classes;  // empty: every class, by weight
+  std::string stage;                       // the shape's stage, for the outputs ("" when none)
+};
+
+// The open model: iterations start at a rate whatever the response times, each run by a free
+// user of its class's pool, which grows up to max_users; an arrival that finds no free user is
+// dropped and counted.
+struct arrival_plan {
+  // Arrivals per second at a test's run time (seconds): a constant, a ramp, a built-in shape.
+  std::function<double(double run_time_s)> rate;
+  // The stage of the rate's shape at a run time ("" when none).
+  std::function<std::string(double run_time_s)> stage;
+  bool poisson = false;    // exponential gaps between arrivals instead of even ones
+  uint64_t max_users = 1000;  // the pools' cap, all classes together
+  // Per class index: a rate of the class's own (the locustfile's), or nullopt: the class takes a
+  // share of `rate` by its weight.
+  std::vector<std::optional<double>> class_rates;
 };
 // Called about once a second on the control thread with the test's run time and live users;
 // nullopt ends the test.
@@ -66,6 +82,9 @@ struct test_plan {
   std::string host;                        // empty: each class's own host
   bool reset_stats_after_ramp = false;     // --reset-stats
   shape_fn shape;                          // replaces users/spawn_rate when set
+  std::optional<arrival_plan> arrivals;    // the open model: replaces users, rate and shape
+  // Session churn: each user's session lasts a random time in [min, max]; 0: the whole test.
+  std::chrono::milliseconds session_min{0}, session_max{0};
 };
 
 struct test_outcome {

@@ -42,6 +42,16 @@ struct test_settings {
   std::string host;                     // --host; empty: each class's own host
   std::optional<uint64_t> iterations;   // -i: stop after this many task runs in total
   uint64_t seed = 0;                    // users' seeds derive from it
+  // Session churn (--session-length MIN..MAX): a user ends after a random time in the range and
+  // a fresh user of its class takes its place. 0: sessions last the whole test.
+  int64_t session_min_ms = 0, session_max_ms = 0;
+};
+
+// The open model's share of one shard: arrivals per second and the pool's cap, per class.
+struct arrival_targets {
+  std::vector<double> rate_per_class;        // 0: no arrivals for that class
+  std::vector<uint64_t> max_users_per_class;  // users the shard may have per class
+  bool poisson = false;                      // exponential gaps instead of even ones
 };
 
 // Shared by the shards of a test and the controller: counters written from shard threads.
@@ -66,6 +76,12 @@ class user_shard {
   // shard_config::classes). The shard spawns or stops users (the most recent first, gracefully)
   // to reach them.
   virtual void set_targets(const std::vector<uint64_t>& users_per_class) = 0;
+  // Thread-safe: the open model. Iterations start at these rates, each run by a free user of
+  // the class's pool (a new one while the pool is below its cap; else the arrival is dropped and
+  // counted). Replaces set_targets for the test.
+  virtual void set_arrivals(const arrival_targets& a) = 0;
+  // Users alive per class now (any thread).
+  virtual std::vector<uint64_t> live_users_by_class() const = 0;
   // Thread-safe: stops every user; force kills them in their current request or wait.
   virtual void stop_all(bool force) = 0;
   // Any thread: the recorder the control thread takes interval deltas from.

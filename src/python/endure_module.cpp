@@ -128,7 +128,10 @@ void record_sample(hub& h, std::string_view method, std::string_view name, int64
   s.method = method;
   s.name = name;
   s.latency_us = latency_us;
-  s.intended_latency_us = latency_us;
+  // A paced user behind its schedule sent this request that late: the intended-start latency
+  // adds the delay (0 for unpaced users and outside users).
+  const py_user* u = h.current();
+  s.intended_latency_us = latency_us + (u != nullptr ? u->lag_ns / 1000 : 0);
   s.content_bytes = content_bytes;
   s.error = error;
   s.wall_s = base::wall_now_s();
@@ -379,11 +382,17 @@ int user_state(hub* h) {
 bool do_sleep(PyObject* arg, bool is_wait) {
   double seconds = PyFloat_AsDouble(arg);
   if (seconds == -1.0 && PyErr_Occurred()) return false;
+  hub* h = hub::on_this_thread();
+  if (seconds < 0 && is_wait) {
+    // A wait function behind its schedule (constant_pacing): no wait, and the next task's
+    // requests are marked that late (coordinated omission corrected).
+    if (h && h->current()) h->current()->lag_ns = static_cast<int64_t>(-seconds * 1e9);
+    seconds = 0;
+  }
   if (seconds < 0) {
     PyErr_SetString(PyExc_ValueError, "sleep length must be non-negative");
     return false;
   }
-  hub* h = hub::on_this_thread();
   if (!h) {
     PyThreadState* ts = PyEval_SaveThread();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -445,6 +454,7 @@ PyObject* py_after_task(PyObject* self, PyObject* none) {
   if (done != Py_False) return done;
   Py_DECREF(done);
   hub* h = hub::on_this_thread();
+  if (h && h->current()) h->current()->lag_ns = 0;  // the task's lateness ends with it
   if (h && !h->after_task_yield()) return nullptr;
   return PyBool_FromLong(user_state(h) != running);
 }

@@ -47,7 +47,8 @@ void wake_op(void* ctx, const std::shared_ptr<op>& o) {
 }
 }  // namespace
 
-hub::hub(const engine::shard_config& s, hub_config c) : shards(s), config(c) {
+hub::hub(const engine::shard_config& s, hub_config c)
+    : shards(s), config(c), live_by_class(s.classes.size()) {
   transport = std::make_unique<client::transport>(io, shards.client);
   fd_waits_ = std::make_unique<fd_waits>(io, &wake_op, this);
 }
@@ -478,6 +479,7 @@ void hub::spawn(PyObject* cls, size_t class_index) {
   l.push_back(u);
   u->where = std::prev(l.end());
   user_greenlets_[u->greenlet] = u.get();
+  if (class_index < live_by_class.size()) live_by_class[class_index].fetch_add(1, std::memory_order_relaxed);
   auto o = std::make_shared<op>();
   o->user = u;
   Py_INCREF(u->greenlet);
@@ -491,6 +493,7 @@ void hub::spawn(PyObject* cls, size_t class_index) {
 void hub::user_finished(py_user& u) {
   auto keep = *u.where;  // u lives until this function returns
   users_by_class_[u.class_index].erase(u.where);
+  if (u.class_index < live_by_class.size()) live_by_class[u.class_index].fetch_sub(1, std::memory_order_relaxed);
   if (u.greenlet) user_greenlets_.erase(u.greenlet);
   Py_CLEAR(u.greenlet);
   Py_CLEAR(u.obj);

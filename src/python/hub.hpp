@@ -66,6 +66,9 @@ struct py_user {
   // "Class.task" of the task it runs (a UTF-8 buffer of an immortal Python str), for hub::task.
   const char* task = nullptr;
   uint64_t task_switches = 0;  // hub::switches_ when that task started
+  // How far behind its pacing schedule the task it runs started (constant_pacing): its requests
+  // carry it in their intended-start latency. Set by a negative wait, cleared after the task.
+  int64_t lag_ns = 0;
 };
 
 // A client::session owned by a Python capsule. When the hub ends first, the capsule forgets it.
@@ -170,6 +173,7 @@ struct hub {
   std::unique_ptr<client::transport> transport;
   stats::shard_recorder recorder;
   std::atomic<uint64_t> live{0};
+  std::vector<std::atomic<uint64_t>> live_by_class;  // per class index; read from any thread
   std::unordered_set<session_box*> sessions;  // GIL-protected
   std::shared_ptr<hub_link> link = std::make_shared<hub_link>();
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/clock.hpp"
+#include "base/log.hpp"
 #include "python/hub.hpp"
 
 namespace endure::python {
@@ -72,6 +73,17 @@ void python_shard::begin_test(std::shared_ptr<const engine::test_settings> setti
 void python_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
   hub* h = hub_.get();
   h->post([h, targets = users_per_class] { h->set_targets(targets); });
+}
+
+void python_shard::set_arrivals(const engine::arrival_targets&) {
+  // The app refuses the open model for Python locustfiles until the hub runs arrivals.
+  base::log_error("python", "the open model (--arrival-rate) is not available for Python users yet");
+}
+
+std::vector<uint64_t> python_shard::live_users_by_class() const {
+  std::vector<uint64_t> out;
+  for (const auto& n : hub_->live_by_class) out.push_back(n.load(std::memory_order_relaxed));
+  return out;
 }
 
 void python_shard::stop_all(bool force) {

@@ -26,6 +26,8 @@ class python_shard final : public engine::user_shard {
   void begin_test(std::shared_ptr<const engine::test_settings> settings,
                   std::shared_ptr<engine::test_shared> shared) override;
   void set_targets(const std::vector<uint64_t>& users_per_class) override;
+  void set_arrivals(const engine::arrival_targets& a) override;
+  std::vector<uint64_t> live_users_by_class() const override;
   void stop_all(bool force) override;
   stats::shard_recorder& recorder() override;
   uint64_t live_users() const override;

@@ -21,6 +21,7 @@ void merge(interval_record& into, interval_record&& from) {
     into.users_by_class = std::move(from.users_by_class);
     into.user_count = from.user_count;
     into.state = from.state;
+    into.stage = std::move(from.stage);
     into.health.cpu_percent = from.health.cpu_percent;
     into.health.rss_bytes = from.health.rss_bytes;
   }

@@ -47,6 +47,7 @@ struct interval_record {
   bool is_final = false;      // the last record of a test
   uint64_t user_count = 0;
   std::vector<std::pair<std::string, uint64_t>> users_by_class;
+  std::string stage;  // the load model's stage when the interval closed ("" when none)
   shard_delta data;
   generator_health health;
   std::vector<monitor_sample> monitor;

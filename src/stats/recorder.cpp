@@ -67,6 +67,7 @@ struct shard_recorder::buffer {
   sv_map<live_entry> entries;
   sv_map<failure_delta> failures;
   sv_map<exception_delta> exceptions;
+  sv_map<class_delta> classes;
   std::string key_buf;
   live_entry* last = nullptr;  // cache: consecutive samples usually share the key
   size_t named_entries = 0;    // entries other than the folded ones
@@ -264,6 +265,20 @@ struct shard_recorder::buffer {
     d.exceptions.reserve(exceptions.size());
     for (auto& [k, x] : exceptions) d.exceptions.push_back(std::move(x));
     exceptions.clear();
+    for (auto& [k, c] : classes) d.classes.push_back(std::move(c));
+    classes.clear();
+  }
+
+  void record_class(std::string_view user_class, uint64_t dropped, uint64_t started, uint64_t ended) {
+    auto it = classes.find(user_class);
+    if (it == classes.end()) {
+      class_delta c;
+      c.user_class = user_class;
+      it = classes.emplace(std::string(user_class), std::move(c)).first;
+    }
+    it->second.dropped_arrivals += dropped;
+    it->second.sessions_started += started;
+    it->second.sessions_ended += ended;
   }
 };
 
@@ -288,6 +303,13 @@ void shard_recorder::record(const request_sample& s) {
 void shard_recorder::record_exception(std::string_view message, std::string_view traceback) {
   buffer& b = lock();
   b.record_exception(message, traceback);
+  unlock();
+}
+
+void shard_recorder::record_class(std::string_view user_class, uint64_t dropped_arrivals,
+                                  uint64_t sessions_started, uint64_t sessions_ended) {
+  buffer& b = lock();
+  b.record_class(user_class, dropped_arrivals, sessions_started, sessions_ended);
   unlock();
 }
 
@@ -445,6 +467,17 @@ void merge(shard_delta& into, shard_delta&& from) {
       }
       into.exceptions[it->second].count += x.count;
     }
+  }
+  for (auto& c : from.classes) {
+    auto it = std::find_if(into.classes.begin(), into.classes.end(),
+                           [&](const class_delta& x) { return x.user_class == c.user_class; });
+    if (it == into.classes.end()) {
+      into.classes.push_back(std::move(c));
+      continue;
+    }
+    it->dropped_arrivals += c.dropped_arrivals;
+    it->sessions_started += c.sessions_started;
+    it->sessions_ended += c.sessions_ended;
   }
 }
 

@@ -60,13 +60,24 @@ struct exception_delta {
   uint64_t count = 0;
 };
 
+// What happened to a user class besides its requests: arrivals of the open model that found no
+// free user (dropped), and sessions (users) that started and ended (session churn).
+struct class_delta {
+  std::string user_class;
+  uint64_t dropped_arrivals = 0;
+  uint64_t sessions_started = 0, sessions_ended = 0;
+};
+
 // Everything measured in one interval (by a shard, a process or a worker). Plain data:
 // serializable and mergeable exactly (merge() below).
 struct shard_delta {
   std::vector<entry_delta> entries;
   std::vector<failure_delta> failures;
   std::vector<exception_delta> exceptions;
-  bool empty() const { return entries.empty() && failures.empty() && exceptions.empty(); }
+  std::vector<class_delta> classes;  // only classes with something to count
+  bool empty() const {
+    return entries.empty() && failures.empty() && exceptions.empty() && classes.empty();
+  }
 };
 
 // Adds `from` into `into` exactly: entries by (method, name), failures by (method, name, error),
@@ -85,6 +96,9 @@ class shard_recorder {
   // The recording thread (one at a time).
   void record(const request_sample& s);
   void record_exception(std::string_view message, std::string_view traceback);
+  // Per-class events (any of the three counts may be 0).
+  void record_class(std::string_view user_class, uint64_t dropped_arrivals,
+                    uint64_t sessions_started, uint64_t sessions_ended);
   // Any thread: returns what was recorded since the previous call and starts a new interval.
   // Entries come sorted by (name, method).
   shard_delta take_delta();

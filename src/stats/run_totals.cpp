@@ -124,6 +124,7 @@ struct run_totals::impl {
     std::set<std::string> nodes;
   };
   std::map<std::string, exception_acc> exceptions;
+  std::map<std::string, class_row> classes;
   // The latest record's run-level fields.
   run_state state = run_state::ready;
   double wall_s = 0, interval_s = 1;
@@ -132,6 +133,7 @@ struct run_totals::impl {
   generator_health health;
   bool is_final = false;
   bool cpu_warned = false;
+  std::string stage;
   uint64_t interval_id = 0;
   uint32_t length_ms = 1000;
 
@@ -158,6 +160,7 @@ struct run_totals::impl {
     covered_s.fill(0);
     failures.clear();
     exceptions.clear();
+    classes.clear();
     cpu_warned = false;
   }
 
@@ -343,6 +346,16 @@ void run_totals::add(const interval_record& r) {
   }
   m.add_failures(r.data.failures);
   m.add_exceptions(r.data.exceptions);
+  for (auto& [name, c] : m.classes) c.interval_dropped_arrivals = 0;
+  for (const auto& c : r.data.classes) {
+    auto& row = m.classes[c.user_class];
+    row.user_class = c.user_class;
+    row.dropped_arrivals += c.dropped_arrivals;
+    row.sessions_started += c.sessions_started;
+    row.sessions_ended += c.sessions_ended;
+    row.interval_dropped_arrivals = c.dropped_arrivals;
+  }
+  m.stage = r.stage;
   m.state = r.state;
   m.wall_s = r.end_wall_s;
   m.interval_s = std::max(0.0, r.end_wall_s - r.start_wall_s);
@@ -371,6 +384,8 @@ snapshot_ptr run_totals::view(const view_options& o) {
   snap->user_count_by_class = m.users_by_class;
   snap->generator_cpu_percent = m.health.cpu_percent;
   snap->generator_cpu_warning = m.cpu_warned;
+  snap->stage = m.stage;
+  for (const auto& [name, c] : m.classes) snap->classes.push_back(c);
 
   double window_s = 0;
   for (size_t k = 0; k < std::min<uint64_t>(m.seq, window_slots); ++k)

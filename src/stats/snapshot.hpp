@@ -68,6 +68,14 @@ struct exception_row {
   std::string nodes;      // which workers/hosts saw it (standalone: "local")
 };
 
+// Per user class, what is not a request: open-model arrivals dropped for want of a free user, and
+// sessions started and ended (session churn). Whole-run counts and this interval's.
+struct class_row {
+  std::string user_class;
+  uint64_t dropped_arrivals = 0, sessions_started = 0, sessions_ended = 0;
+  uint64_t interval_dropped_arrivals = 0;
+};
+
 enum class run_state { ready, spawning, running, stopping, stopped };
 const char* to_string(run_state s);
 
@@ -93,6 +101,9 @@ struct snapshot {
   row aggregated;                 // method "", name "Aggregated"
   std::vector<failure_row> failures;      // sorted by occurrences, descending
   std::vector<exception_row> exceptions;  // sorted by count, descending
+  std::vector<class_row> classes;         // classes with drops or sessions, by name
+  // The load model's stage when the interval closed (a built-in shape's stage), "" when none.
+  std::string stage;
   // The Aggregated latency histogram of this interval alone, (bucket index, count) pairs, and its
   // exact min/max: charts that merge intervals take percentiles from merged histograms.
   std::vector<std::pair<uint32_t, uint64_t>> interval_latency;

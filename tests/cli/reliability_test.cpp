@@ -304,3 +304,65 @@ TEST(reliability, a_stalled_process_still_writes_one_history_row_per_second) {
   for (size_t i = 1; i < seconds.size(); ++i)
     EXPECT_EQ(seconds[i], seconds[i - 1] + 1) << "row " << i << " of a gapless history";
 }
+
+namespace {
+// The Aggregated row's percentiles (ms) from --json-file: actual and intended.
+struct percentiles {
+  double p90 = 0, p95 = 0, p99 = 0, p999 = 0;
+};
+std::pair<percentiles, percentiles> aggregated_percentiles(const std::string& json_path, uint64_t& n) {
+  auto j = nlohmann::json::parse(read_file(json_path));
+  percentiles a, i;
+  n = 0;
+  for (const auto& e : j) {
+    if (e["name"] != "/") continue;
+    n = e["num_requests"].get<uint64_t>();
+    const auto& p = e["percentiles"];
+    const auto& q = e["intended_percentiles"];
+    a = {p["90%"].get<double>(), p["95%"].get<double>(), p["99%"].get<double>(), p["99.9%"].get<double>()};
+    i = {q["90%"].get<double>(), q["95%"].get<double>(), q["99%"].get<double>(), q["99.9%"].get<double>()};
+  }
+  return {a, i};
+}
+}  // namespace
+
+// Issue 14's ground truth: a target that stalls completely for 1 s in every 5 s. At a constant
+// arrival rate, a request that arrives p seconds into a stall waits 1 - p s, so over whole periods
+// the true percentiles are p90 500 ms, p95 750 ms, p99 950 ms, p99.9 995 ms. The open model and
+// paced users (intended start, C++ and Python) must match within 5%; closed users that do not
+// keep a schedule see a fraction of it (coordinated omission), which is why they are not the truth.
+TEST(reliability, intended_start_latency_matches_the_ground_truth_of_a_stalling_target) {
+  demo_shop shop({"--stall-ms", "1000", "--stall-every-ms", "5000"});
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("truth");
+  auto run = [&](const std::string& name, std::vector<std::string> args) {
+    std::vector<std::string> argv = {endure_bin};
+    argv.insert(argv.end(), args.begin(), args.end());
+    // Exactly two periods; a stop timeout so that requests caught in a stall at the end count.
+    argv.insert(argv.end(), {"--host", shop.url(), "--headless", "-t", "10s", "--stop-timeout", "3s",
+                             "--json-file", dir + "/" + name + ".json", "--only-summary"});
+    auto r = run_process(argv, {cache_env}, 120s);
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    uint64_t n = 0;
+    auto pcts = aggregated_percentiles(dir + "/" + name + ".json", n);
+    EXPECT_GT(n, 3000u) << name;
+    return pcts;
+  };
+  const percentiles truth{500, 750, 950, 995};
+  auto within = [](double got, double want) { return std::abs(got - want) <= 0.05 * want; };
+  auto expect_truth = [&](const std::string& name, const percentiles& p) {
+    EXPECT_TRUE(within(p.p90, truth.p90)) << name << " p90 " << p.p90;
+    EXPECT_TRUE(within(p.p95, truth.p95)) << name << " p95 " << p.p95;
+    EXPECT_TRUE(within(p.p99, truth.p99)) << name << " p99 " << p.p99;
+    EXPECT_TRUE(within(p.p999, truth.p999)) << name << " p99.9 " << p.p999;
+  };
+  const auto open = run("open", {"-f", files + "stall_open.cpp", "--arrival-rate", "400/s", "--max-users", "2000"});
+  expect_truth("open model, intended", open.second);
+  expect_truth("open model, actual", open.first);  // arrivals are sent on time: the same
+  const auto paced = run("paced_cpp", {"-f", files + "stall_paced.cpp", "-u", "10", "-r", "1000"});
+  expect_truth("paced C++ users, intended", paced.second);
+  EXPECT_LT(paced.first.p99, truth.p99 / 10) << "actual-send latency hides the stall";
+  const auto paced_py = run("paced_py", {"-f", ENDURE_SOURCE_DIR "/tests/locustfiles/stall_paced.py", "-u", "10", "-r", "1000"});
+  expect_truth("paced Python users, intended", paced_py.second);
+  EXPECT_LT(paced_py.first.p99, truth.p99 / 10);
+}

@@ -14,13 +14,21 @@ def constant(wait_time):
 
 
 def constant_pacing(wait_time):
-    """Each task starts wait_time seconds after the previous one started (no wait if it took longer)."""
+    """A task every wait_time seconds, on a fixed schedule (as wrk2): task k of a user starts at
+    first + k * wait_time. A task that overran makes the next ones start at once until the user is
+    back on schedule; endure marks each of them as late by how far behind the schedule it started
+    (the value returned is then negative), so their requests carry that delay in the intended-start
+    latency. Locust restarts the period from the late task instead, losing the schedule."""
 
     def pacing(instance):
-        started = getattr(instance, "_endure_task_start", None)
-        if started is None:
-            return 0.0
-        return max(0.0, wait_time - (time.monotonic() - started))
+        now = time.monotonic()
+        nxt = getattr(instance, "_endure_pacing_next", None)
+        if nxt is None:
+            started = getattr(instance, "_endure_task_start", None)
+            nxt = started if started is not None else now
+        nxt += wait_time
+        instance._endure_pacing_next = nxt
+        return nxt - now
 
     return pacing
 

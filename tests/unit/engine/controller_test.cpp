@@ -38,7 +38,15 @@ class fake_shard final : public user_shard {
     if (after > before) live_ += after - before;
     if (after < before) end_users(before - after, false);
   }
-  void stop_all(bool force) override { end_users(live_, force); }
+  void set_arrivals(const arrival_targets& a) override {
+    arrivals = a;
+    ++arrival_calls;
+  }
+  std::vector<uint64_t> live_users_by_class() const override { return pool; }
+  void stop_all(bool force) override {
+    end_users(live_, force);
+    arrivals.rate_per_class.assign(arrivals.rate_per_class.size(), 0.0);
+  }
   stats::shard_recorder& recorder() override { return rec; }
   uint64_t live_users() const override { return live_; }
   uint64_t loop_turns() const override {
@@ -55,6 +63,9 @@ class fake_shard final : public user_shard {
   std::shared_ptr<const test_settings> settings;
   std::shared_ptr<test_shared> shared;
   std::vector<uint64_t> targets;
+  arrival_targets arrivals;
+  int arrival_calls = 0;
+  std::vector<uint64_t> pool = {0, 0};  // the open model's users per class, as a test sets them
   stats::shard_recorder rec;
   int target_calls = 0;
   bool stuck = false;

@@ -69,12 +69,20 @@ TEST(wait_time, formulas_match_locust) {
   c.u = 0.5;
   EXPECT_DOUBLE_EQ(b(c).count(), 3.0);
   EXPECT_DOUBLE_EQ(endure::constant(2s)()(c).count(), 2.0);
-  // constant_pacing(10s): task took 1 s -> wait 9 s; took 12 s -> 2 s late (negative).
+  // constant_pacing(10s) keeps a schedule from the first task's start (99): next at 109.
   auto p = endure::constant_pacing(10s)();
   EXPECT_DOUBLE_EQ(p(c).count(), 9.0);
-  c.start = 88;
+  // The second task started on time (109) but took 12 s (now 121): the third was due at 119,
+  // so it starts at once, 2 s late (negative) ...
+  c.start = 109;
+  c.t = 121;
   EXPECT_DOUBLE_EQ(p(c).count(), -2.0);
+  // ... and the fourth is due at 129 whatever the third took: the user catches up.
+  c.start = 121;
+  c.t = 122;
+  EXPECT_DOUBLE_EQ(p(c).count(), 7.0);
   // constant_throughput(0.5) == constant_pacing(2 s)
   c.start = 99.5;
+  c.t = 100;
   EXPECT_DOUBLE_EQ(endure::constant_throughput(0.5)()(c).count(), 1.5);
 }
