@@ -8,6 +8,7 @@
 #include "sinks/csv_sink.hpp"
 #include "sinks/html_sink.hpp"
 #include "sinks/json_sink.hpp"
+#include "sinks/users_sink.hpp"
 
 namespace endure::app {
 
@@ -49,7 +50,8 @@ constexpr size_t file_queue = 300;
 }  // namespace
 
 base::result<std::unique_ptr<outputs>> outputs::open(const cli::options& o,
-                                                     const report::html_run_info& info) {
+                                                     const report::html_run_info& info,
+                                                     bool per_class) {
   std::unique_ptr<outputs> out(new outputs());
   // Everything that prints on stdout shares one thread, in order: the summary, then --json.
   auto stdout_group = std::make_unique<sink_group>();
@@ -72,6 +74,11 @@ base::result<std::unique_ptr<outputs>> outputs::open(const cli::options& o,
     auto s = sinks::csv_sink::open(o.csv_prefix, o.csv_full_history);
     if (!s) return s.err();
     out->add("--csv", engine::output_policy::lossless, std::move(*s));
+    if (per_class) {
+      auto u = sinks::users_sink::open(o.csv_prefix);
+      if (!u) return u.err();
+      out->add("--csv users", engine::output_policy::lossless, std::move(*u));
+    }
   }
   return out;
 }

@@ -19,8 +19,10 @@ namespace endure::app {
 class outputs {
  public:
   // Opens every output first, so a bad path fails before the run with nothing half written.
+  // per_class: also PREFIX_users.csv (the open model or session churn is on).
   static base::result<std::unique_ptr<outputs>> open(const cli::options& o,
-                                                     const report::html_run_info& info);
+                                                     const report::html_run_info& info,
+                                                     bool per_class = false);
   ~outputs();
   outputs(const outputs&) = delete;
   outputs& operator=(const outputs&) = delete;

@@ -195,13 +195,6 @@ int run_standalone(const cli::raw_options& raw) {
                 " file descriptors but the limit is " + std::to_string(fd_limit) +
                 ": raise it (ulimit -n) or run fewer users per process");
 
-  // Outputs open before the run so that a bad path fails now, with nothing half written.
-  report::html_run_info info;
-  info.host = o.host.empty() ? classes.front().host : o.host;
-  info.locustfile = o.locustfile;
-  auto outs = outputs::open(o, info);
-  if (!outs) return fail(outs.err().message);
-
   engine::controller_config cfg;
   cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cfg.shards.client.request_timeout = o.request_timeout;
@@ -232,6 +225,13 @@ int run_standalone(const cli::raw_options& raw) {
   if (model->open_model && python)
     return fail("the open model (--arrival-rate) is not available for Python locustfiles yet: use a "
                 "C++ locustfile or the closed model (-u)");
+
+  // Outputs open before the run so that a bad path fails now, with nothing half written.
+  report::html_run_info info;
+  info.host = o.host.empty() ? classes.front().host : o.host;
+  info.locustfile = o.locustfile;
+  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0);
+  if (!outs) return fail(outs.err().message);
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
                              (plan.arrivals ? "the open model, " + std::string(o.poisson ? "Poisson" : "even") +

@@ -64,6 +64,28 @@ std::string history_csv_header() {
   return csv_record(h);
 }
 
+std::string users_csv_header() {
+  return csv_record({"Timestamp", "User Class", "Users", "Dropped Arrivals", "Sessions Started",
+                     "Sessions Ended"});
+}
+
+std::string users_csv_rows(const stats::snapshot& s) {
+  std::string out;
+  const auto timestamp = std::to_string(static_cast<int64_t>(std::floor(s.row_time_s())));
+  for (const auto& [cls, users] : s.user_count_by_class) {
+    uint64_t dropped = 0, started = 0, ended = 0;
+    for (const auto& c : s.classes)
+      if (c.user_class == cls) {
+        dropped = c.interval_dropped_arrivals;
+        started = c.interval_sessions_started;
+        ended = c.interval_sessions_ended;
+      }
+    out += csv_record({timestamp, cls, std::to_string(users), std::to_string(dropped),
+                       std::to_string(started), std::to_string(ended)});
+  }
+  return out;
+}
+
 std::string history_csv_rows(const stats::snapshot& s, bool full_history) {
   std::string out;
   const auto timestamp = std::to_string(static_cast<int64_t>(std::floor(s.row_time_s())));

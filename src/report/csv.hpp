@@ -17,6 +17,11 @@ std::string history_csv_header();
 // Rates and percentiles are the 10 s window's ("N/A" when the window has no requests).
 std::string history_csv_rows(const stats::snapshot& s, bool full_history);
 
+// endure's PREFIX_users.csv (the open model, session churn): one record per user class per
+// interval: Timestamp,User Class,Users,Dropped Arrivals,Sessions Started,Sessions Ended.
+std::string users_csv_header();
+std::string users_csv_rows(const stats::snapshot& s);
+
 // Method,Name,Error,Occurrences,First Seen,Last Seen (ISO-8601 UTC); header included.
 std::string failures_csv(const stats::snapshot& s);
 // Count,Message,Traceback,Nodes; header included.

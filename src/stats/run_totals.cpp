@@ -346,7 +346,8 @@ void run_totals::add(const interval_record& r) {
   }
   m.add_failures(r.data.failures);
   m.add_exceptions(r.data.exceptions);
-  for (auto& [name, c] : m.classes) c.interval_dropped_arrivals = 0;
+  for (auto& [name, c] : m.classes)
+    c.interval_dropped_arrivals = c.interval_sessions_started = c.interval_sessions_ended = 0;
   for (const auto& c : r.data.classes) {
     auto& row = m.classes[c.user_class];
     row.user_class = c.user_class;
@@ -354,6 +355,8 @@ void run_totals::add(const interval_record& r) {
     row.sessions_started += c.sessions_started;
     row.sessions_ended += c.sessions_ended;
     row.interval_dropped_arrivals = c.dropped_arrivals;
+    row.interval_sessions_started = c.sessions_started;
+    row.interval_sessions_ended = c.sessions_ended;
   }
   m.stage = r.stage;
   m.state = r.state;

@@ -73,7 +73,7 @@ struct exception_row {
 struct class_row {
   std::string user_class;
   uint64_t dropped_arrivals = 0, sessions_started = 0, sessions_ended = 0;
-  uint64_t interval_dropped_arrivals = 0;
+  uint64_t interval_dropped_arrivals = 0, interval_sessions_started = 0, interval_sessions_ended = 0;
 };
 
 enum class run_state { ready, spawning, running, stopping, stopped };
