@@ -19,6 +19,7 @@ struct extra_option {
   std::string default_value;         // as text ("" when none)
   std::string help;
   std::vector<std::string> choices;  // empty: any value
+  std::string type;                  // "int" or "float": the value is checked as one; "": text
 };
 
 // Where an option's value came from, for messages ("invalid value ... (from environment)") and
