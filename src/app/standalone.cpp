@@ -20,6 +20,7 @@
 #include "engine/asio_scheduler.hpp"
 #include "engine/controller.hpp"
 #include "engine/totals_stage.hpp"
+#include "sinks/html_sink.hpp"
 
 namespace endure::app {
 namespace {
@@ -192,6 +193,7 @@ int run_standalone(const cli::raw_options& raw) {
   report::html_run_info info;
   info.host = o.host.empty() ? classes.front().host : o.host;
   info.locustfile = o.locustfile;
+  info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
   auto outs = outputs::open(o, info);
   if (!outs) return fail(outs.err().message);
 
@@ -231,10 +233,13 @@ int run_standalone(const cli::raw_options& raw) {
   engine::asio_scheduler sched;
   engine::run_bus run_bus;
   engine::snapshot_bus snapshot_bus;
-  // Window percentiles per row only where an output shows them: the console's rows, or every
-  // row for --csv-full-history.
+  // Window percentiles (and interval histograms) per row only where an output shows them: the
+  // console's rows, the endpoints the HTML report may follow, or every row for
+  // --csv-full-history.
   stats::run_totals::view_options view;
   view.window_rows = o.console_rows == 0 ? SIZE_MAX : o.console_rows;
+  if (!o.html_file.empty())
+    view.window_rows = std::max<size_t>(view.window_rows, 2 * sinks::html_sink::charted_endpoints);
   view.window_all_rows = o.csv_full_history;
   engine::totals_stage totals(run_bus, snapshot_bus, view);
   (*outs)->attach(snapshot_bus);
