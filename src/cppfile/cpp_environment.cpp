@@ -134,6 +134,25 @@ void cpp_environment::on_run_item(const engine::run_item& item) {
   }
 }
 
+void cpp_environment::note_named_failure(std::string_view method, std::string_view name,
+                                         std::string_view error, std::string_view url) {
+  std::string key;
+  key.append(method).append(1, '\x1f').append(name).append(1, '\x1f').append(error);
+  {
+    std::lock_guard lock(mutex_);
+    if (named_failures_logged_.size() > max_named_failures_logged) return;
+    if (!named_failures_logged_.insert(std::move(key)).second) return;
+    if (named_failures_logged_.size() > max_named_failures_logged) {
+      base::log_info("failures", "more kinds of failures of requests grouped by name= than " +
+                                     std::to_string(max_named_failures_logged) +
+                                     ": their URLs are not logged any more");
+      return;
+    }
+  }
+  base::log_info("failures", std::string(method) + " " + std::string(name) + " (grouped by name=) failed first at " +
+                                 std::string(url) + ": " + std::string(error));
+}
+
 void cpp_environment::set_thread_recorder(stats::shard_recorder* r) noexcept {
   this_thread_recorder = r;
 }

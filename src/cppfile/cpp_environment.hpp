@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "endure/events.hpp"
@@ -54,6 +56,13 @@ class cpp_environment final : public endure::environment, private endure::detail
   static void set_thread_recorder(stats::shard_recorder* r) noexcept;
   static stats::shard_recorder* thread_recorder() noexcept;
 
+  // A failure of a request grouped by name= (its name is not its URL): the first of each
+  // (method, name, error) is logged with the real URL, which the failures table cannot show (it
+  // groups by name). At most max_named_failures_logged kinds are logged. Any thread.
+  void note_named_failure(std::string_view method, std::string_view name, std::string_view error,
+                          std::string_view url);
+  static constexpr size_t max_named_failures_logged = 100;
+
   // What fire() records, as the recorder's sample (exposed for tests).
   static stats::request_sample sample_of(const request_event& e, double now_wall_s) noexcept;
 
@@ -70,6 +79,7 @@ class cpp_environment final : public endure::environment, private endure::detail
   stats_totals totals_;
   uint64_t sum_us_ = 0, max_us_ = 0;
   double start_wall_s_ = 0, last_wall_s_ = 0;
+  std::unordered_set<std::string> named_failures_logged_;
 };
 
 }  // namespace endure::cppfile

@@ -12,6 +12,7 @@
 #include <thread>
 #include <typeinfo>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
@@ -120,6 +121,8 @@ struct cpp_shard::impl {
   std::atomic<bool> finished{false};
   std::map<std::pair<const detail::class_spec*, bool>, class_plan> plans;
   std::vector<std::list<cpp_user*>> users_by_class;
+  // Kinds of name= failures this shard has passed on to the log (see cpp_user::report).
+  std::unordered_set<std::string> named_failures;
 
   impl(int i, const engine::shard_config& c, cpp_shard& o, std::shared_ptr<cpp_environment> e)
       : index(i), config(c), owner(o), env(e ? std::move(e) : std::make_shared<cpp_environment>()) {
@@ -313,6 +316,22 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     s.wall_s = sh_.wall_at(d.done_ns);
     sh_.recorder.record(s);
     if (sh_.request_events->has_listeners()) notify_listeners(d, s);
+    // The failures table groups by name=, so it cannot say which URL failed: the log says it,
+    // once per kind (a set per shard first, so a flood of failures takes no shared lock).
+    if (!error.empty() && d.name != d.request_url) {
+      std::string key = d.method + '\x1f' + d.name + '\x1f' + error;
+      if (sh_.named_failures.size() < cpp_environment::max_named_failures_logged + 1 &&
+          sh_.named_failures.insert(std::move(key)).second)
+        sh_.env->note_named_failure(d.method, d.name, error, real_url(d));
+    }
+  }
+
+  // The URL a request went to: the final one when a response arrived, else the one asked for,
+  // made absolute with the user's host.
+  std::string real_url(const detail::response_data& d) const {
+    if (!d.url.empty()) return d.url;
+    if (d.request_url.find("://") != std::string::npos) return d.request_url;
+    return session_.base_url() + d.request_url;
   }
 
   void not_awaited(std::string_view method, const std::string& url) noexcept override {

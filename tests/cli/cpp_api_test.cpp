@@ -211,3 +211,23 @@ TEST(cpp_api_cli, a_folder_that_mixes_languages_is_refused_in_one_line) {
                        api + "mixed/b.cpp is C++): one run uses one language; name the .py or the .cpp "
                        "files with -f\n");
 }
+
+TEST(cpp_api_cli, the_log_names_the_real_url_of_a_failure_grouped_by_name) {
+  test_server server;
+  std::string dir = temp_dir("cpp-named");
+  auto r = run_process({endure_bin, "-f", api + "named.cpp", "--host", server.base_url(), "--headless",
+                        "-u", "4", "-r", "100", "-t", "1s", "--csv", dir + "/out", "--only-summary"},
+                       {cache_env}, 120s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ASSERT_GT(server.count("GET /status/503"), 10u);
+  const std::string line = "INFO [failures]: GET /status/[code] (grouped by name=) failed first at " +
+                           server.base_url() + "/status/503: HTTPError: 503 Server Error: Service Unavailable for url: /status/[code]\n";
+  auto first = r.err.find(line);
+  EXPECT_NE(first, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(line, first + 1), std::string::npos) << "once per kind, not per failure";
+  EXPECT_EQ(r.err.find("/fast-named"), std::string::npos) << "successes are not logged";
+  auto failures = read_file(dir + "/out_failures.csv");
+  EXPECT_NE(failures.find("GET,/status/[code],HTTPError: 503 Server Error: Service Unavailable for url: /status/[code],"),
+            std::string::npos)
+      << failures;
+}
