@@ -72,6 +72,8 @@ struct task_collector {
     e.run = [fn](void* self, User&, task_set_base*) { return (static_cast<Self*>(self)->*fn)(); };
     spec.tasks.push_back(std::move(e));
   }
+  template <class TS>
+  void add_task_set(int weight = 1);
 };
 
 }  // namespace detail
@@ -261,6 +263,13 @@ std::string short_type_name() {
   return std::string(n);
 }
 
+template <class Self>
+template <class TS>
+void task_collector<Self>::add_task_set(int weight) {
+  ::endure::spec<Self> builder(spec);
+  builder.template task_set<TS>(weight);
+}
+
 // Calls the ENDURE_TASK registrations of T (and its bases) in declaration order.
 template <class T, int... N>
 void collect_tasks(task_collector<T>& c, std::integer_sequence<int, N...>) {
@@ -325,6 +334,18 @@ void register_users(registry& r) {
     c.add(#fn, &endure_self_::fn __VA_OPT__(, ) __VA_ARGS__);                             \
   }                                                                                       \
   ::endure::Task fn()
+
+// Declares a task set as a task of this class, in declaration order with the ENDURE_TASKs
+// (Locust's tasks = {Browse: 2}): ENDURE_TASK_SET(Browse, 2);
+#define ENDURE_TASK_SET(...) ENDURE_TASK_SET_AT_(__COUNTER__, __VA_ARGS__)
+#define ENDURE_TASK_SET_AT_(n, ts, ...)                                                    \
+  template <class endure_self_>                                                           \
+  friend void endure_tasks_(::endure::detail::task_collector<endure_self_>& c,            \
+                            ::endure::detail::task_slot<(n)>) {                           \
+    c.template add_task_set<ts>(__VA_ARGS__);                                             \
+  }                                                                                       \
+  static_assert((n) < ::endure::detail::max_task_slots,                                   \
+                "endure: more than 512 ENDURE_TASK in one file")
 
 // Exports the locustfile's user classes: ENDURE_USERS(WebsiteUser, AdminUser)
 #define ENDURE_USERS(...)                                                            \

@@ -231,3 +231,42 @@ TEST(cpp_api_cli, the_log_names_the_real_url_of_a_failure_grouped_by_name) {
             std::string::npos)
       << failures;
 }
+
+namespace {
+// The ```cpp blocks of a markdown file.
+std::vector<std::string> cpp_blocks(const std::string& md) {
+  std::vector<std::string> out;
+  for (size_t p = 0; (p = md.find("```cpp\n", p)) != std::string::npos;) {
+    p += 7;
+    auto end = md.find("```", p);
+    out.push_back(md.substr(p, end - p));
+    p = end + 3;
+  }
+  return out;
+}
+}  // namespace
+
+TEST(cpp_api_cli, every_complete_cpp_example_in_the_docs_compiles_and_the_seeds_are_the_examples) {
+  std::string dir = temp_dir("cpp-doc-examples");
+  int complete = 0;
+  for (const char* doc : {"/docs/cpp-locustfiles.md", "/README.md"}) {
+    const auto blocks = cpp_blocks(read_file(source_dir + doc));
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const auto& b = blocks[i];
+      if (b.find("#include <endure/endure.hpp>") == std::string::npos || b.find("ENDURE_USERS(") == std::string::npos)
+        continue;  // a fragment
+      ++complete;
+      const std::string file = dir + "/example_" + std::to_string(complete) + ".cpp";
+      std::ofstream(file) << b;
+      auto r = run_process({endure_bin, "-f", file, "--list"}, {cache_env}, 120s);
+      EXPECT_EQ(r.exit_code, 0) << doc << " block " << i << ":\n" << b << "\n" << r.err;
+      EXPECT_FALSE(r.out.empty());
+      EXPECT_EQ(r.err.find("warning"), std::string::npos) << doc << " block " << i << ": " << r.err;
+    }
+  }
+  EXPECT_GE(complete, 5);  // two seeds, the tour, the events example, the README
+  // The seed examples in the guide are the files in examples/, verbatim.
+  const auto guide = read_file(source_dir + "/docs/cpp-locustfiles.md");
+  for (const char* f : {"/examples/locustfile.cpp", "/examples/ecommerce.cpp"})
+    EXPECT_NE(guide.find("```cpp\n" + read_file(source_dir + f) + "```"), std::string::npos) << f;
+}

@@ -94,7 +94,28 @@ struct Sub : TaskSet<Shop> {
   ENDURE_TASK(inner, 2) { interrupt(); }
 };
 
+struct Outer;
+struct Inner : TaskSet<Outer> {
+  ENDURE_TASK(look) { co_return; }
+};
+struct Outer : HttpUser {
+  ENDURE_TASK(first) { co_return; }
+  ENDURE_TASK_SET(Inner, 5);
+  ENDURE_TASK(last) { co_return; }
+};
+
 }  // namespace
+
+TEST(cpp_api, task_sets_are_declared_in_the_class_in_order_with_the_tasks) {
+  const auto& o = detail::spec_of<Outer>();
+  ASSERT_EQ(o.tasks.size(), 3u);
+  EXPECT_EQ(o.tasks[0].name, "first");
+  EXPECT_EQ(o.tasks[1].name, "Inner");
+  EXPECT_TRUE(o.tasks[1].is_task_set);
+  EXPECT_EQ(o.tasks[1].weight, 5);
+  EXPECT_EQ(o.tasks[1].nested, &detail::spec_of<Inner>());
+  EXPECT_EQ(o.tasks[2].name, "last");
+}
 
 TEST(cpp_api, tasks_are_named_once_where_they_are_defined) {
   const auto& s = detail::spec_of<Shop>();
