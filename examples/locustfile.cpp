@@ -5,14 +5,10 @@ using namespace endure;
 using namespace std::chrono_literals;
 
 struct WebsiteUser : HttpUser {
-  static void define(UserSpec<WebsiteUser>& u) {
-    u.wait_time(between(1s, 5s)).host("http://localhost:8080")
-     .task("index", &WebsiteUser::index)
-     .task("about", &WebsiteUser::about, 2);
-  }
+  static void define(auto& u) { u.wait_time(between(1s, 5s)).host("http://localhost:8080"); }
 
-  Task index() { co_await client.get("/"); }
+  ENDURE_TASK(index) { co_await client.get("/"); }
 
-  Task about() { co_await client.get("/about/"); }
+  ENDURE_TASK(about, 2) { co_await client.get("/about/"); }
 };
 ENDURE_USERS(WebsiteUser)

@@ -13,7 +13,12 @@
 #include <utility>
 #include <vector>
 
+#include "endure/control.hpp"
+#include "endure/format.hpp"
+
 namespace endure {
+
+class environment;
 
 using json = nlohmann::json;
 using header_list = std::vector<std::pair<std::string, std::string>>;
@@ -34,6 +39,7 @@ struct request_options {
   std::optional<bool> verify;  // false: do not verify the TLS certificate for this request
   bool catch_response = false; // the script decides success/failure; reported when the
                                // response goes out of scope (Locust's `with ... as response`)
+  nlohmann::json context = nullptr;  // handed to request listeners (Locust's context=)
 };
 
 namespace detail {
@@ -55,6 +61,9 @@ struct response_data {
   bool reported = false;
   enum class verdict { none, success, failure } manual = verdict::none;
   std::string failure_message;
+  nlohmann::json context = nullptr;  // from request_options::context
+  nlohmann::json parsed = nullptr;   // the body parsed by response::json(), once
+  bool has_parsed = false;
   struct user_runtime* runtime = nullptr;
 };
 
@@ -79,6 +88,11 @@ struct user_runtime {
   // A response_data for the next request (from the engine's pool), and its return.
   virtual response_data* new_response_data() = 0;
   virtual void recycle(response_data* d) noexcept = 0;
+  // A request awaitable was destroyed without being awaited: nothing was sent. Recorded as an
+  // exception of the task, so the mistake is seen.
+  virtual void not_awaited(std::string_view method, const std::string& url) noexcept = 0;
+  // The test's environment (events, options, totals, quit).
+  virtual environment& env() = 0;
 };
 
 struct response_data_deleter {
@@ -103,33 +117,45 @@ inline void report_if_due(response_data& d) noexcept {
 
 }  // namespace detail
 
-// A response. With catch_response, the outcome is recorded when this object is destroyed:
-// failure() or success() decide; without a decision, status >= 400 or a transport error fails.
-class response {
- public:
-  response() = default;
-  explicit response(detail::response_data_ptr d) : d_(std::move(d)) {}
-  response(response&&) noexcept = default;
-  response& operator=(response&& o) noexcept {
-    if (this != &o) {
-      finish();
-      d_ = std::move(o.d_);
-    }
-    return *this;
-  }
-  ~response() { finish(); }
+namespace detail {
+// What a response with no data (default-constructed, or moved from) answers: status 0, empty.
+inline const response_data& no_response_data() {
+  static const response_data empty{};
+  return empty;
+}
+}  // namespace detail
 
-  int status_code() const { return d_ ? d_->status : 0; }
-  const std::string& reason() const { return d_->reason; }
-  const std::string& text() const { return d_->body; }
-  const std::string& content() const { return d_->body; }
-  // Parses the body as JSON; throws json::parse_error on invalid JSON (recorded as an exception
-  // of the task, like Python's response.json()).
-  nlohmann::json json() const { return nlohmann::json::parse(d_->body); }
-  const header_list& headers() const { return d_->headers; }
+// Read access to a response: what a request listener gets, and the base of `response`. Every
+// accessor is safe on an empty one (status 0, empty strings and headers).
+class response_view {
+ public:
+  response_view() = default;
+  explicit response_view(detail::response_data* d) : p_(d) {}
+
+  int status_code() const { return d().status; }
+  const std::string& reason() const { return d().reason; }
+  const std::string& text() const { return d().body; }
+  const std::string& content() const { return d().body; }
+  // The body parsed as JSON, once (later calls return the same object, which you may modify).
+  // Throws json::parse_error on invalid JSON (an exception of the task, recorded like Python's
+  // response.json() raising).
+  nlohmann::json& json() const {
+    if (p_ == nullptr) {
+      // No response: parse the empty body, which throws json::parse_error as it would.
+      static thread_local nlohmann::json none;
+      none = nlohmann::json::parse(std::string_view());
+      return none;
+    }
+    if (!p_->has_parsed) {
+      p_->parsed = nlohmann::json::parse(p_->body);
+      p_->has_parsed = true;
+    }
+    return p_->parsed;
+  }
+  const header_list& headers() const { return d().headers; }
   // First header with this name (case-insensitive), or empty.
   std::string header(std::string_view name) const {
-    for (const auto& [k, v] : d_->headers) {
+    for (const auto& [k, v] : d().headers) {
       if (k.size() != name.size()) continue;
       bool same = true;
       for (size_t i = 0; i < k.size() && same; ++i) {
@@ -142,36 +168,76 @@ class response {
     }
     return {};
   }
-  const std::string& url() const { return d_->url; }
+  // The final URL (after redirects).
+  const std::string& url() const { return d().url; }
   std::chrono::microseconds elapsed() const {
-    return std::chrono::microseconds((d_->done_ns - d_->start_ns) / 1000);
+    return std::chrono::microseconds((d().done_ns - d().start_ns) / 1000);
   }
   // True when a response arrived with status < 400.
-  bool ok() const { return d_ && d_->error.empty() && d_->status > 0 && d_->status < 400; }
+  bool ok() const { return d().error.empty() && d().status > 0 && d().status < 400; }
   // The transport error ("ConnectionRefusedError: connection refused"), empty if none.
-  const std::string& error() const { return d_->error; }
-  uint64_t content_size() const { return d_->content_bytes; }
+  const std::string& error() const { return d().error; }
+  uint64_t content_size() const { return d().content_bytes; }
+  explicit operator bool() const { return p_ != nullptr; }
+
+ protected:
+  const detail::response_data& d() const { return p_ ? *p_ : detail::no_response_data(); }
+  detail::response_data* p_ = nullptr;
+};
+
+// A response. With catch_response, the outcome is recorded when this object is destroyed (or
+// assigned over, or at finish()): failure() or success() decide; without a decision, status >= 400
+// or a transport error fails. A default-constructed response is empty and safe to query.
+class response : public response_view {
+ public:
+  response() = default;
+  explicit response(detail::response_data_ptr d) : own_(std::move(d)) { p_ = own_.get(); }
+  response(response&& o) noexcept : own_(std::move(o.own_)) {
+    p_ = own_.get();
+    o.p_ = nullptr;
+  }
+  response& operator=(response&& o) noexcept {
+    if (this != &o) {
+      finish();
+      own_ = std::move(o.own_);
+      p_ = own_.get();
+      o.p_ = nullptr;
+    }
+    return *this;
+  }
+  ~response() { finish(); }
 
   // catch_response only: mark this request as a success or a failure with a message.
-  void success() { d_->manual = detail::response_data::verdict::success; }
+  void success() {
+    if (p_) p_->manual = detail::response_data::verdict::success;
+  }
   void failure(std::string message) {
-    d_->manual = detail::response_data::verdict::failure;
-    d_->failure_message = std::move(message);
+    if (!p_) return;
+    p_->manual = detail::response_data::verdict::failure;
+    p_->failure_message = std::move(message);
+  }
+  // With "{}" placeholders: r.failure("Failed to add to cart: {}", r.status_code())
+  template <class A, class... Rest>
+  void failure(std::string_view fmt, A&& a, Rest&&... rest) {
+    failure(endure::format(fmt, std::forward<A>(a), std::forward<Rest>(rest)...));
   }
 
   // Reports now instead of at destruction (no-op when already reported).
   void finish() noexcept {
-    if (d_) detail::report_if_due(*d_);
+    if (own_) detail::report_if_due(*own_);
   }
 
  private:
-  detail::response_data_ptr d_;
+  detail::response_data_ptr own_;
 };
 
 class http_client;
 
-// The awaitable a request returns. Keep it in a co_await expression.
-class [[nodiscard]] request_awaitable {
+// The awaitable a request returns: nothing is sent until it is awaited. Keep it in a co_await
+// expression (`auto r = co_await client.get("/")`); endure compiles locustfiles with
+// -Werror=unused-result, so a request whose co_await is forgotten does not compile.
+class [[nodiscard("endure: a request does nothing until it is awaited: write co_await client.get(...)")]]
+request_awaitable {
  public:
   request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url,
                     request_options opts)
@@ -179,8 +245,22 @@ class [[nodiscard]] request_awaitable {
   // Without options (the common case: nothing to build, move or destroy).
   request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url)
       : rt_(rt), method_(method), url_(std::move(url)) {}
+  request_awaitable(request_awaitable&& o) noexcept
+      : rt_(std::exchange(o.rt_, nullptr)),
+        method_(o.method_),
+        url_(std::move(o.url_)),
+        opts_(std::move(o.opts_)),
+        data_(std::move(o.data_)),
+        awaited_(o.awaited_) {}
+  request_awaitable& operator=(request_awaitable&&) = delete;
+  // A request stored in a variable and never awaited (`auto r = client.get("/");` with no
+  // co_await) is reported, since it silently did nothing.
+  ~request_awaitable() {
+    if (rt_ != nullptr && !awaited_) rt_->not_awaited(method_, url_);
+  }
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
+    awaited_ = true;
     data_.reset(rt_->new_response_data());
     data_->catch_response = opts_ && opts_->catch_response;
     rt_->send(method_, std::move(url_), opts_ ? &*opts_ : nullptr, data_.get(), h);
@@ -196,6 +276,7 @@ class [[nodiscard]] request_awaitable {
   std::string url_;
   std::optional<request_options> opts_;
   detail::response_data_ptr data_;
+  bool awaited_ = false;
 };
 
 // Locust's HttpSession: one per user, keep-alive connections and a cookie jar of its own.
@@ -231,6 +312,8 @@ class http_client {
                   std::string_view path = "/") {
     rt_->set_cookie(name, value, domain, path);
   }
+  // The value of a cookie in this user's jar, or std::nullopt when it has none by that name:
+  //   if (auto sid = client.cookie("session")) use(*sid);
   std::optional<std::string> cookie(std::string_view name) { return rt_->cookie(name); }
   void clear_cookies() { rt_->clear_cookies(); }
   const std::string& base_url() const { return rt_->host(); }

@@ -55,7 +55,8 @@ struct task_promise<void> : task_promise_base {
 }  // namespace detail
 
 template <class T>
-class [[nodiscard]] basic_task {
+class [[nodiscard("endure: a Task or Async does nothing until it is awaited: write co_await f()")]]
+basic_task {
  public:
   using promise_type = detail::task_promise<T>;
   using handle_type = std::coroutine_handle<promise_type>;

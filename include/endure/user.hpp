@@ -1,6 +1,6 @@
 // Users, task sets and their specifications (Locust's User, HttpUser, TaskSet,
-// SequentialTaskSet, @task, @tag, wait_time, host, weight, fixed_count).
-// A class describes itself in `static void define(spec<Self>&)`; the engine does the rest.
+// SequentialTaskSet, @task, @tag, wait_time, host, weight, fixed_count). Tasks are declared where
+// they are defined (ENDURE_TASK, Locust's @task); the rest in `static void define(auto& u)`.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "endure/control.hpp"
+#include "endure/events.hpp"
 #include "endure/http.hpp"
 #include "endure/task.hpp"
 #include "endure/wait_time.hpp"
@@ -53,12 +54,37 @@ struct class_spec {
 template <class T>
 const class_spec& spec_of();
 
+// ENDURE_TASK's registry: each task declares a hidden friend `endure_tasks_(collector, slot<N>)`
+// with N from __COUNTER__ (unique in the file); spec_of<T>() calls those of T and its bases in
+// ascending N, i.e. in declaration order. Found by argument-dependent lookup through T.
+inline constexpr int max_task_slots = 512;
+template <int N>
+struct task_slot {};
+template <class Self>
+struct task_collector {
+  class_spec& spec;
+  template <class Owner, class... Tags>
+  void add(const char* name, Task (Owner::*fn)(), int weight = 1, Tags&&... tags) {
+    static_assert(std::is_base_of_v<Owner, Self>, "ENDURE_TASK: the task belongs to another class");
+    task_entry e;
+    e.name = name;
+    e.weight = weight;
+    (e.tags.emplace_back(std::forward<Tags>(tags)), ...);
+    e.run = [fn](void* self, User&, task_set_base*) { return (static_cast<Self*>(self)->*fn)(); };
+    spec.tasks.push_back(std::move(e));
+  }
+  template <class TS>
+  void add_task_set(int weight = 1);
+};
+
 }  // namespace detail
 
 // The base of every user. Locust's User: a virtual user that runs tasks until the test ends.
 class User {
  public:
   virtual ~User() = default;
+  // What a class without its own define() declares: nothing beyond its ENDURE_TASKs.
+  static void define(auto&) {}
   // Runs once when the user starts, before its first task.
   virtual Task on_start() { co_return; }
   // Runs once when the user stops: after its last task, or after the runner killed the task in
@@ -68,7 +94,8 @@ class User {
   // Stops this user after on_stop (Locust's self.stop()). Does not return.
   [[noreturn]] void stop() { throw stop_user{}; }
   // Waits without blocking other users (Locust's gevent.sleep / time.sleep in a task).
-  struct sleep_awaitable {
+  struct [[nodiscard("endure: a sleep does nothing until it is awaited: write co_await sleep(d)")]]
+  sleep_awaitable {
     detail::user_runtime* rt;
     std::chrono::nanoseconds d;
     bool await_ready() const noexcept { return d.count() <= 0; }
@@ -83,6 +110,9 @@ class User {
   }
   // The host this user targets (--host, or the class's host).
   const std::string& host() const { return runtime_->host(); }
+  // The test's environment (Locust's self.environment): events, parsed options, user count,
+  // totals, quit(). Inside a user class the type is spelled endure::environment.
+  endure::environment& environment() { return runtime_->env(); }
 
   virtual void bind_runtime(detail::user_runtime* rt) { runtime_ = rt; }  // engine use
 
@@ -104,6 +134,7 @@ class HttpUser : public User {
 class task_set_base {
  public:
   virtual ~task_set_base() = default;
+  static void define(auto&) {}
   virtual Task on_start() { co_return; }
   virtual Task on_stop() { co_return; }
   // Returns to the parent (Locust's self.interrupt(reschedule=True)). Does not return.
@@ -122,6 +153,7 @@ class TaskSet : public task_set_base {
     return user_->sleep(d);
   }
   [[noreturn]] void stop_user() { throw endure::stop_user{}; }
+  endure::environment& environment() { return user_->environment(); }
   void bind_user(U* u) {
     user_ = u;
     client = u->client;
@@ -131,22 +163,34 @@ class TaskSet : public task_set_base {
   U* user_ = nullptr;
 };
 
-// The builder passed to `static void define(spec<Self>& s)`.
+// The builder passed to `static void define(auto& u)` (its type is spec<Self>; UserSpec and
+// TaskSetSpec are older names of it).
 template <class Self>
 class spec {
  public:
   explicit spec(detail::class_spec& s) : s_(s) {}
 
-  // A task with a weight (Locust's @task(weight)); named "task_N" unless a name is given.
-  spec& task(Task (Self::*fn)(), int weight = 1) {
+  // A task declared here instead of with ENDURE_TASK (a function of a base class, a name of your
+  // choice), with a weight (Locust's @task(weight)); named "task_N" unless a name is given.
+  template <class Owner>
+  spec& task(Task (Owner::*fn)(), int weight = 1) {
     return task("task_" + std::to_string(s_.tasks.size() + 1), fn, weight);
   }
-  spec& task(std::string name, Task (Self::*fn)(), int weight = 1) {
+  template <class Owner>
+  spec& task(std::string name, Task (Owner::*fn)(), int weight = 1) {
+    static_assert(std::is_base_of_v<Owner, Self>, "task(): the function belongs to another class");
     detail::task_entry e;
     e.name = std::move(name);
     e.weight = weight;
     e.run = [fn](void* self, User&, task_set_base*) { return (static_cast<Self*>(self)->*fn)(); };
     s_.tasks.push_back(std::move(e));
+    return *this;
+  }
+  // Tags a task by name (an ENDURE_TASK, or one added above), for --tags / --exclude-tags.
+  template <class... S>
+  spec& tag_task(std::string_view task_name, S&&... names) {
+    for (auto& t : s_.tasks)
+      if (t.name == task_name) (t.tags.emplace_back(names), ...);
     return *this;
   }
   // A nested task set as a task (Locust: tasks = {SubTaskSet: 2}).
@@ -220,11 +264,31 @@ std::string short_type_name() {
   return std::string(n);
 }
 
+template <class Self>
+template <class TS>
+void task_collector<Self>::add_task_set(int weight) {
+  ::endure::spec<Self> builder(spec);
+  builder.template task_set<TS>(weight);
+}
+
+// Calls the ENDURE_TASK registrations of T (and its bases) in declaration order.
+template <class T, int... N>
+void collect_tasks(task_collector<T>& c, std::integer_sequence<int, N...>) {
+  auto one = [&c]<int I>(task_slot<I> slot) {
+    if constexpr (requires { endure_tasks_(c, slot); }) endure_tasks_(c, slot);
+  };
+  // A braced list, not a fold: its elements run in order and it has no nesting limit.
+  const int in_order[] = {(one(task_slot<N>{}), 0)...};
+  (void)in_order;
+}
+
 template <class T>
 const class_spec& spec_of() {
   static const class_spec s = [] {
     class_spec c;
     c.name = short_type_name<T>();
+    task_collector<T> collector{c};
+    collect_tasks(collector, std::make_integer_sequence<int, max_task_slots>{});
     spec<T> b(c);
     T::define(b);
     if constexpr (std::is_base_of_v<User, T>) {
@@ -256,6 +320,34 @@ void register_users(registry& r) {
 
 }  // namespace detail
 }  // namespace endure
+
+// Declares a task where it is defined (Locust's @task): its name is the function's name (in
+// --show-task-ratio and exception locations), an optional weight and tags follow:
+//   ENDURE_TASK(index) { co_await client.get("/"); }
+//   ENDURE_TASK(about, 2) { co_await client.get("/about/"); }
+//   ENDURE_TASK(buy, 1, "cart") { co_await client.post("/cart/add/7"); }
+#define ENDURE_TASK(...) ENDURE_TASK_AT_(__COUNTER__, __VA_ARGS__)
+#define ENDURE_TASK_AT_(n, fn, ...)                                                        \
+  static_assert((n) < ::endure::detail::max_task_slots,                                   \
+                "endure: more than 512 ENDURE_TASK in one file");                         \
+  template <class endure_self_>                                                           \
+  friend void endure_tasks_(::endure::detail::task_collector<endure_self_>& c,            \
+                            ::endure::detail::task_slot<(n)>) {                           \
+    c.add(#fn, &endure_self_::fn __VA_OPT__(, ) __VA_ARGS__);                             \
+  }                                                                                       \
+  ::endure::Task fn()
+
+// Declares a task set as a task of this class, in declaration order with the ENDURE_TASKs
+// (Locust's tasks = {Browse: 2}): ENDURE_TASK_SET(Browse, 2);
+#define ENDURE_TASK_SET(...) ENDURE_TASK_SET_AT_(__COUNTER__, __VA_ARGS__)
+#define ENDURE_TASK_SET_AT_(n, ts, ...)                                                    \
+  template <class endure_self_>                                                           \
+  friend void endure_tasks_(::endure::detail::task_collector<endure_self_>& c,            \
+                            ::endure::detail::task_slot<(n)>) {                           \
+    c.template add_task_set<ts>(__VA_ARGS__);                                             \
+  }                                                                                       \
+  static_assert((n) < ::endure::detail::max_task_slots,                                   \
+                "endure: more than 512 ENDURE_TASK in one file")
 
 // Exports the locustfile's user classes: ENDURE_USERS(WebsiteUser, AdminUser)
 #define ENDURE_USERS(...)                                                            \

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/locustfiles.hpp"
 #include "app/standalone.hpp"
 #include "base/result.hpp"
 #include "cli/command.hpp"
@@ -28,7 +29,23 @@ int run_command(const cli::invocation& inv) {
     return raw.err().code;
   }
   if (raw->flag("help")) {
-    std::fputs(cli::help_text(inv.commands).c_str(), stdout);
+    // With -f, the locustfile's own options are listed too (it is loaded, compiled if need be).
+    std::vector<cli::extra_option> extras;
+    if (raw->given("locustfile")) {
+      auto spec = raw->locustfile();
+      auto lf = spec ? app::open_locustfile(*spec) : base::result<std::unique_ptr<engine::locustfile>>(spec.err());
+      if (!lf) {
+        std::fprintf(stderr, "endure: error: %s\n", lf.err().message.c_str());
+        return lf.err().code;
+      }
+      auto custom = (*lf)->custom_options();
+      if (!custom) {
+        std::fprintf(stderr, "endure: error: %s\n", custom.err().message.c_str());
+        return custom.err().code;
+      }
+      for (auto& c : *custom) extras.push_back({c.name, c.is_flag, c.default_value, c.help, c.choices, c.type});
+    }
+    std::fputs(cli::help_text(inv.commands, extras).c_str(), stdout);
     return 0;
   }
   if (raw->flag("version")) {

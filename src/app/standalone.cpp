@@ -21,6 +21,7 @@
 #include "engine/asio_scheduler.hpp"
 #include "engine/controller.hpp"
 #include "engine/totals_stage.hpp"
+#include "sinks/html_sink.hpp"
 
 namespace endure::app {
 namespace {
@@ -115,36 +116,31 @@ nlohmann::json parsed_options_of(const cli::options& o) {
 }  // namespace
 
 int run_standalone(const cli::raw_options& raw) {
-  // The options were read once (main.cpp); they are resolved once the locustfile's own options
-  // are known: a Python locustfile may add some (init_command_line_parser), so it is loaded
-  // first; a C++ one adds none, so its options are checked before anything is compiled.
+  // The options were read once (main.cpp). endure's own are checked before the locustfile is
+  // loaded (a C++ one may have to be compiled: a bad flag should not wait for that); all of them,
+  // the locustfile's own included (init_command_line_parser), once it is loaded, which happens
+  // once whatever its language.
   auto spec = raw.locustfile();
   if (!spec) return fail(spec.err().message);
-  std::unique_ptr<engine::locustfile> opened;
-  std::vector<cli::extra_option> extras;
-  if (is_python_locustfile(*spec)) {
-    auto l = open_locustfile(*spec);
-    if (!l) return fail(l.err().message);
-    opened = std::move(*l);
-    auto custom = opened->custom_options();
-    if (!custom) return fail(custom.err().message);
-    for (auto& c : *custom) extras.push_back({c.name, c.is_flag, c.default_value, c.help, c.choices});
+  auto own = raw.resolve_known();
+  if (!own) return fail(own.err().message);
+  // Master/worker, --processes, --store and the web UI are refused until they are built.
+  if (auto r = cli::check_available(*own); !r) return fail(r.err().message);
+  base::set_log_level(*base::parse_log_level(own->loglevel));
+  if (!own->logfile.empty()) {
+    auto r = base::set_log_file(own->logfile);
+    if (!r) return fail(r.err().message);
   }
+  auto l = open_locustfile(*spec);
+  if (!l) return fail(l.err().message);
+  std::unique_ptr<engine::locustfile> opened = std::move(*l);
+  auto custom = opened->custom_options();
+  if (!custom) return fail(custom.err().message);
+  std::vector<cli::extra_option> extras;
+  for (auto& c : *custom) extras.push_back({c.name, c.is_flag, c.default_value, c.help, c.choices, c.type});
   auto parsed = raw.resolve(extras);
   if (!parsed) return fail(parsed.err().message);
   cli::options& o = *parsed;
-  // Master/worker, --processes, --store and the web UI are refused until they are built.
-  if (auto r = cli::check_available(o); !r) return fail(r.err().message);
-  base::set_log_level(*base::parse_log_level(o.loglevel));
-  if (!o.logfile.empty()) {
-    auto r = base::set_log_file(o.logfile);
-    if (!r) return fail(r.err().message);
-  }
-  if (!opened) {
-    auto l = open_locustfile(o.locustfile);
-    if (!l) return fail(l.err().message);
-    opened = std::move(*l);
-  }
   engine::locustfile& lf = *opened;
 
   std::vector<engine::user_class> classes = lf.classes();
@@ -230,6 +226,7 @@ int run_standalone(const cli::raw_options& raw) {
   report::html_run_info info;
   info.host = o.host.empty() ? classes.front().host : o.host;
   info.locustfile = o.locustfile;
+  info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
   auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0);
   if (!outs) return fail(outs.err().message);
 
@@ -249,10 +246,13 @@ int run_standalone(const cli::raw_options& raw) {
   engine::asio_scheduler sched;
   engine::run_bus run_bus;
   engine::snapshot_bus snapshot_bus;
-  // Window percentiles per row only where an output shows them: the console's rows, or every
-  // row for --csv-full-history.
+  // Window percentiles (and interval histograms) per row only where an output shows them: the
+  // console's rows, the endpoints the HTML report may follow, or every row for
+  // --csv-full-history.
   stats::run_totals::view_options view;
   view.window_rows = o.console_rows == 0 ? SIZE_MAX : o.console_rows;
+  if (!o.html_file.empty())
+    view.window_rows = std::max<size_t>(view.window_rows, 2 * sinks::html_sink::charted_endpoints);
   view.window_all_rows = o.csv_full_history;
   engine::totals_stage totals(run_bus, snapshot_bus, view);
   (*outs)->attach(snapshot_bus);

@@ -19,6 +19,7 @@ struct extra_option {
   std::string default_value;         // as text ("" when none)
   std::string help;
   std::vector<std::string> choices;  // empty: any value
+  std::string type;                  // "int" or "float": the value is checked as one; "": text
 };
 
 // Where an option's value came from, for messages ("invalid value ... (from environment)") and
@@ -66,6 +67,8 @@ struct options {
   bool json = false;
   std::string json_file;
   std::string html_file;
+  // --html is rewritten (atomically) this often while the test runs; 0: only at the end.
+  std::chrono::milliseconds html_interval{300'000};
   bool only_summary = false;
   // Entries in the periodic console table (the busiest ones, then a count of the rest);
   // 0: every entry. The final summary always has every entry.

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -101,6 +104,21 @@ std::string join(const std::vector<std::string>& words) {
 
 std::string where(const origin& from) {
   return from.layer == command_line ? "" : " (from " + from.layer + ")";
+}
+
+// A locustfile option's value against its declared type: "" when it fits, else what was expected.
+std::string check_typed(const std::string& type, const std::string& v) {
+  if (type == "int") {
+    long long n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    return !v.empty() && ec == std::errc() && p == v.data() + v.size() ? "" : "an integer";
+  }
+  if (type == "float") {
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    return !v.empty() && end == v.c_str() + v.size() && std::isfinite(d) ? "" : "a number";
+  }
+  return "";
 }
 
 const extra_option* find_extra(const std::vector<extra_option>& extras, std::string_view name) {
@@ -262,6 +280,13 @@ base::result<std::string> raw_options::locustfile() const {
 }
 
 base::result<options> raw_options::resolve(const std::vector<extra_option>& extras) const {
+  return resolve_with(extras, false);
+}
+
+base::result<options> raw_options::resolve_known() const { return resolve_with({}, true); }
+
+base::result<options> raw_options::resolve_with(const std::vector<extra_option>& extras,
+                                                bool ignore_unknown) const {
   struct chosen {
     std::vector<std::string> words;
     origin from;
@@ -277,7 +302,7 @@ base::result<options> raw_options::resolve(const std::vector<extra_option>& extr
         builtin[s.name] = {row->kind == arity::list ? split_list(s) : s.words, s.from};
       } else if (find_extra(extras, s.name)) {
         extra[s.name] = {s.words, s.from};
-      } else {
+      } else if (!ignore_unknown) {
         return base::make_error(s.location + ": unknown option '" + s.name +
                                 "' (keys are long option names, e.g. users = 10)");
       }
@@ -306,6 +331,7 @@ base::result<options> raw_options::resolve(const std::vector<extra_option>& extr
       continue;
     }
     const extra_option* e = s.is_short ? nullptr : find_extra(extras, s.name);
+    if (!e && ignore_unknown) continue;  // and its next word, which may be its value
     if (!e) return base::make_error("unknown option '" + s.from.spelling + "' (see endure --help)");
     if (e->is_flag) {
       extra[s.name] = {s.bare ? std::vector<std::string>{"true"} : s.words, s.from};
@@ -342,6 +368,9 @@ base::result<options> raw_options::resolve(const std::vector<extra_option>& extr
         return base::make_error("invalid value '" + v + "' for " + dashed(name) + where(value.from) +
                                 ": expected true or false");
       v = *b ? "true" : "false";
+    } else if (auto bad = check_typed(e.type, v); !bad.empty()) {
+      return base::make_error("invalid value '" + v + "' for " + dashed(name) + where(value.from) +
+                              ": expected " + bad);
     } else if (!e.choices.empty() && std::find(e.choices.begin(), e.choices.end(), v) == e.choices.end()) {
       std::string list;
       for (const auto& c : e.choices) list += (list.empty() ? "" : ", ") + c;

@@ -33,6 +33,12 @@ class raw_options {
   // command line, in config files and in the environment like endure's). An unknown option or a
   // bad value is an error naming the option, the value and where it came from (exit code 2).
   base::result<options> resolve(const std::vector<extra_option>& extras = {}) const;
+  // The same, leaving out every option the table does not know (they may be the locustfile's):
+  // checks endure's own options before a locustfile is loaded (a C++ one may have to be
+  // compiled first). User class names are not checked here either.
+  base::result<options> resolve_known() const;
+  // True when some source sets this option (by long name): -f given, not the default file.
+  bool given(std::string_view name) const { return last_known(name) != nullptr; }
 
   // One option as one source wrote it, before conversion.
   struct setting {
@@ -57,6 +63,7 @@ class raw_options {
   };
 
   const setting* last_known(std::string_view name) const;
+  base::result<options> resolve_with(const std::vector<extra_option>& extras, bool ignore_unknown) const;
   std::string default_locustfile_error() const;
 
   std::string cwd_;

@@ -1,10 +1,13 @@
 #include "cppfile/cpp_locustfile.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 
+#include "cppfile/cpp_environment.hpp"
 #include "cppfile/cpp_shard.hpp"
 #include "endure/shape.hpp"
 #include "endure/user.hpp"
@@ -14,9 +17,64 @@ namespace endure::cppfile {
 
 namespace {
 
+// init_command_line_parser's parser: collects the options a C++ locustfile declares.
+class option_parser final : public endure::parser {
+ public:
+  struct declared {
+    engine::custom_option option;
+    arg_type type = arg_type::text;
+  };
+  void add_argument(std::string_view name, argument a) override {
+    std::string n(name);
+    while (!n.empty() && n.front() == '-') n.erase(n.begin());
+    if (n.empty() && problem.empty())
+      problem = "add_argument(\"" + std::string(name) + "\"): the option has no name";
+    declared d;
+    d.option.name = n;
+    d.option.is_flag = a.type == arg_type::flag;
+    d.option.default_value = std::move(a.default_value);
+    d.option.help = std::move(a.help);
+    d.option.choices = std::move(a.choices);
+    d.option.type = a.type == arg_type::integer ? "int" : a.type == arg_type::number ? "float" : "";
+    d.type = a.type;
+    options.push_back(std::move(d));
+  }
+  std::vector<declared> options;
+  std::string problem;
+};
+
+// A locustfile option's text as the JSON value its type asks for.
+base::result<nlohmann::json> typed_value(const option_parser::declared& d, const std::string& text,
+                                         bool is_default) {
+  const std::string what = is_default ? "the default '" + text + "' of --" + d.option.name
+                                      : "invalid value '" + text + "' for --" + d.option.name;
+  switch (d.type) {
+    case arg_type::flag:
+      return nlohmann::json(text == "true");
+    case arg_type::integer: {
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (text.empty() || ec != std::errc() || p != text.data() + text.size())
+        return base::make_error(what + ": expected an integer");
+      return nlohmann::json(v);
+    }
+    case arg_type::number: {
+      char* end = nullptr;
+      const double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+        return base::make_error(what + ": expected a number");
+      return nlohmann::json(v);
+    }
+    case arg_type::text:
+      break;
+  }
+  return nlohmann::json(text);
+}
+
 class cpp_locustfile final : public engine::locustfile {
  public:
-  explicit cpp_locustfile(loaded l) : loaded_(std::move(l)) {
+  explicit cpp_locustfile(loaded l)
+      : loaded_(std::move(l)), env_(std::make_shared<cpp_environment>()) {
     for (const auto* c : loaded_.classes) {
       if (c->abstract) continue;
       engine::user_class uc;
@@ -30,11 +88,33 @@ class cpp_locustfile final : public engine::locustfile {
     }
   }
 
+  // Runs each file's ENDURE_EVENTS function (main thread, at load).
+  base::result<base::unit> register_listeners() {
+    for (auto* registrar : loaded_.event_registrars) {
+      try {
+        registrar(env_->events());
+      } catch (const std::exception& e) {
+        return base::make_error("its ENDURE_EVENTS function threw: " + std::string(e.what()));
+      }
+    }
+    return base::unit{};
+  }
+
   const char* language() const override { return "c++"; }
   const std::vector<engine::user_class>& classes() const override { return classes_; }
+
+  // init_command_line_parser fires once; its options are kept for configure().
   base::result<std::vector<engine::custom_option>> custom_options() override {
-    return std::vector<engine::custom_option>{};
+    if (!parser_) {
+      parser_ = std::make_unique<option_parser>();
+      env_->events().init_command_line_parser.fire(*parser_);
+    }
+    if (!parser_->problem.empty()) return base::make_error(parser_->problem);
+    std::vector<engine::custom_option> out;
+    for (const auto& d : parser_->options) out.push_back(d.option);
+    return out;
   }
+
   nlohmann::ordered_json task_ratio(const std::vector<std::string>& names) const override {
     std::vector<engine::user_class> picked;
     for (const auto& c : classes_)
@@ -51,9 +131,38 @@ class cpp_locustfile final : public engine::locustfile {
       num_users_ = parsed_options["num_users"].get<uint64_t>();
     else
       num_users_.reset();
-    cfg.make_shard = [](int index, const engine::shard_config& sc) -> std::unique_ptr<engine::user_shard> {
-      return std::make_unique<cpp_shard>(index, sc);
+    // Locust's names as given, the locustfile's own options by their Python names, typed.
+    nlohmann::json options = parsed_options;
+    const nlohmann::json extra =
+        options.contains("extra") ? options["extra"] : nlohmann::json::object();
+    options.erase("extra");
+    if (auto r = custom_options(); !r) return r.err();
+    for (const auto& d : parser_->options) {
+      std::string key = d.option.name;
+      std::replace(key.begin(), key.end(), '-', '_');
+      const bool given = extra.contains(d.option.name) && extra[d.option.name].is_string();
+      const std::string text =
+          given ? extra[d.option.name].get<std::string>() : d.option.default_value;
+      if (d.type != arg_type::text && d.type != arg_type::flag && text.empty()) {
+        options[key] = nullptr;  // no value and no default: None, as argparse leaves it
+        continue;
+      }
+      auto v = typed_value(d, text, text == d.option.default_value);
+      if (!v) return v.err();
+      options[key] = std::move(*v);
+    }
+    const std::string host = parsed_options.value("host", std::string());
+    cfg.make_shard = [env = env_](int index, const engine::shard_config& sc)
+        -> std::unique_ptr<engine::user_shard> {
+      return std::make_unique<cpp_shard>(index, sc, env);
     };
+    if (!initialized_) {
+      initialized_ = true;
+      env_->set_options(std::move(options), host);
+      env_->events().init.fire(*env_);
+      // Shards read the listener lists without a lock: none may be added from here on.
+      env_->seal();
+    }
     return base::unit{};
   }
 
@@ -68,13 +177,25 @@ class cpp_locustfile final : public engine::locustfile {
     };
   }
 
-  engine::subscription attach(engine::run_bus&) override { return {}; }
-  int finish(int exit_code) override { return exit_code; }
+  // Run events reach the listeners on the publishing (control) thread, in order with the records
+  // that feed environment().stats_total().
+  engine::subscription attach(engine::run_bus& bus) override {
+    return bus.subscribe([env = env_](const engine::run_item& item) { env->on_run_item(item); });
+  }
+
+  int finish(int exit_code) override {
+    env_->events().quitting.fire(*env_);
+    env_->events().quit.fire(exit_code);
+    return exit_code;
+  }
 
  private:
   loaded loaded_;
+  std::shared_ptr<cpp_environment> env_;
+  std::unique_ptr<option_parser> parser_;
   std::vector<engine::user_class> classes_;
   std::optional<uint64_t> num_users_;
+  bool initialized_ = false;
 };
 
 }  // namespace
@@ -83,7 +204,9 @@ base::result<std::unique_ptr<engine::locustfile>> open_cpp_locustfile(const std:
                                                                       const load_options& opts) {
   auto l = load(spec, opts);
   if (!l) return l.err();
-  return std::unique_ptr<engine::locustfile>(std::make_unique<cpp_locustfile>(std::move(*l)));
+  auto lf = std::make_unique<cpp_locustfile>(std::move(*l));
+  if (auto r = lf->register_listeners(); !r) return base::make_error(spec + ": " + r.err().message);
+  return std::unique_ptr<engine::locustfile>(std::move(lf));
 }
 
 nlohmann::ordered_json task_ratio_of(const std::vector<engine::user_class>& classes,

@@ -14,9 +14,11 @@
 #include <thread>
 #include <typeinfo>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "cppfile/cpp_environment.hpp"
 #include "endure/endure.hpp"
 #include "engine/plan.hpp"
 #include "http/cookie_jar.hpp"
@@ -65,6 +67,9 @@ struct cpp_shard::impl {
   int index;
   const engine::shard_config& config;
   cpp_shard& owner;
+  std::shared_ptr<cpp_environment> env;
+  // The request hook, read on every request: its listener list is fixed once the test starts.
+  const request_hook* request_events = nullptr;
   // The current test's settings and shared counters (set on this thread by begin_test).
   std::shared_ptr<const engine::test_settings> settings;
   std::shared_ptr<engine::test_shared> test;
@@ -88,10 +93,17 @@ struct cpp_shard::impl {
   std::atomic<bool> finished{false};
   std::map<std::pair<const detail::class_spec*, bool>, class_plan> plans;
   std::vector<std::list<cpp_user*>> users_by_class;
+  // Kinds of name= failures this shard has passed on to the log (see cpp_user::report).
+  std::unordered_set<std::string> named_failures;
 
-  impl(int i, const engine::shard_config& c, cpp_shard& o)
-      : index(i), config(c), owner(o), live_by_class(c.classes.size()) {
+  impl(int i, const engine::shard_config& c, cpp_shard& o, std::shared_ptr<cpp_environment> e)
+      : index(i),
+        config(c),
+        owner(o),
+        env(e ? std::move(e) : std::make_shared<cpp_environment>()),
+        live_by_class(c.classes.size()) {
     transport = std::make_unique<client::transport>(io, c.client);
+    request_events = &env->events().request;
   }
 
   void beat(int64_t due_ns) {
@@ -214,6 +226,9 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     d->reported = false;
     d->manual = detail::response_data::verdict::none;
     d->failure_message.clear();
+    d->context = nullptr;
+    d->parsed = nullptr;
+    d->has_parsed = false;
     d->runtime = nullptr;
     try {
       spare.push_back(std::move(p));
@@ -263,6 +278,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       req.verify = opts->verify;
       req.basic_auth = std::move(opts->auth);
       req.cookies = std::move(opts->cookies);
+      if (!opts->context.is_null()) out->context = std::move(opts->context);
     }
     in_request_ = true;
     ++suspends_;
@@ -318,7 +334,35 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     s.error = error;
     s.wall_s = sh_.wall_at(d.done_ns);
     sh_.recorder.record(s);
+    if (sh_.request_events->has_listeners()) notify_listeners(d, s);
+    // The failures table groups by name=, so it cannot say which URL failed: the log says it,
+    // once per kind (a set per shard first, so a flood of failures takes no shared lock).
+    if (!error.empty() && d.name != d.request_url) {
+      std::string key = d.method + '\x1f' + d.name + '\x1f' + error;
+      if (sh_.named_failures.size() < cpp_environment::max_named_failures_logged + 1 &&
+          sh_.named_failures.insert(std::move(key)).second)
+        sh_.env->note_named_failure(d.method, d.name, error, real_url(d));
+    }
   }
+
+  // The URL a request went to: the final one when a response arrived, else the one asked for,
+  // made absolute with the user's host.
+  std::string real_url(const detail::response_data& d) const {
+    if (!d.url.empty()) return d.url;
+    if (d.request_url.find("://") != std::string::npos) return d.request_url;
+    return session_.base_url() + d.request_url;
+  }
+
+  void not_awaited(std::string_view method, const std::string& url) noexcept override {
+    try {
+      record_exception("RequestNotAwaited: " + std::string(method) + " " + url +
+                       " was never awaited, so it was not sent: write co_await client." +
+                       lower(method) + "(...)");
+    } catch (...) {
+    }
+  }
+
+  environment& env() override { return *sh_.env; }
 
   void sleep(std::chrono::nanoseconds d, std::coroutine_handle<> h) override {
     pending_ = h;
@@ -360,6 +404,28 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     if (at != std::string::npos) rest = rest.substr(at + 1);
     if (!rest.empty() && rest[0] == '[') return rest.substr(0, rest.find(']') + 1);
     return rest.substr(0, rest.find(':'));
+  }
+
+  static std::string lower(std::string_view m) {
+    std::string out(m);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out == "delete" ? "del" : out;
+  }
+
+  // Locust's request event for one of our requests, on this shard's thread (already recorded).
+  void notify_listeners(detail::response_data& d, const stats::request_sample& s) {
+    response_view view(&d);
+    request_event e;
+    e.request_type = s.method;
+    e.name = s.name;
+    e.response_time_ms = static_cast<double>(s.latency_us) / 1000.0;
+    e.response_length = s.content_bytes;
+    e.exception = s.error;
+    e.response = &view;
+    e.context = d.context.is_null() ? nullptr : &d.context;
+    e.url = d.url.empty() ? std::string_view(d.request_url) : std::string_view(d.url);
+    e.start_time = s.wall_s - e.response_time_ms / 1000.0;
+    sh_.request_events->notify(e);
   }
 
   void resume() {
@@ -810,13 +876,21 @@ void cpp_shard::impl::forget_idle(cpp_user* u) {
   std::erase(idle, u);
 }
 
-cpp_shard::cpp_shard(int index, const engine::shard_config& config)
-    : impl_(std::make_unique<impl>(index, config, *this)) {}
+cpp_shard::cpp_shard(int index, const engine::shard_config& config,
+                     std::shared_ptr<cpp_environment> env)
+    : impl_(std::make_unique<impl>(index, config, *this, std::move(env))) {
+  impl_->env->add_shard(this);
+}
 
-cpp_shard::~cpp_shard() { join_for(std::chrono::seconds(2)); }
+cpp_shard::~cpp_shard() {
+  impl_->env->remove_shard(this);
+  join_for(std::chrono::seconds(2));
+}
 
 void cpp_shard::start() {
   impl_->thread = std::thread([this] {
+    // events.request.fire() from a task of this shard records here, without a lock of ours.
+    cpp_environment::set_thread_recorder(&impl_->recorder);
     impl_->beat(base::mono_now_ns());
     impl_->io.run();
     impl_->finished = true;
@@ -843,6 +917,8 @@ bool cpp_shard::join_for(std::chrono::milliseconds limit) {
 
 void cpp_shard::begin_test(std::shared_ptr<const engine::test_settings> settings,
                            std::shared_ptr<engine::test_shared> shared) {
+  impl_->env->begin_test(shared);
+  posted_.clear();
   asio::post(impl_->io, [im = impl_.get(), settings = std::move(settings),
                          shared = std::move(shared)]() mutable {
     im->seeds.reseed(settings->seed ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(im->index + 1)));
@@ -857,6 +933,13 @@ void cpp_shard::begin_test(std::shared_ptr<const engine::test_settings> settings
 }
 
 void cpp_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
+  // Mirrors the loop's diff below (both start from zero at begin_test): the users this post will
+  // start count as starting until they do.
+  if (posted_.size() < users_per_class.size()) posted_.resize(users_per_class.size(), 0);
+  for (size_t ci = 0; ci < users_per_class.size(); ++ci) {
+    if (users_per_class[ci] > posted_[ci]) starting_.fetch_add(users_per_class[ci] - posted_[ci]);
+    posted_[ci] = users_per_class[ci];
+  }
   asio::post(impl_->io, [im = impl_.get(), targets = users_per_class] {
     // Diffs against the targets given before, not the users alive: a user that stopped itself
     // (StopUser) is not brought back by the next change of targets.
@@ -873,7 +956,10 @@ void cpp_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
           if (!(*it)->is_stopping()) victims.push_back(*it);
         for (auto* u : victims) u->request_stop(false);
       }
-      for (; have < targets[ci]; ++have) im->spawn_one(ci)->start();
+      for (; have < targets[ci]; ++have) {
+        im->spawn_one(ci)->start();
+        im->owner.starting_.fetch_sub(1);
+      }
       have = targets[ci];
     }
   });

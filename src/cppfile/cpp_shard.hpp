@@ -18,9 +18,14 @@ struct class_spec;
 
 namespace endure::cppfile {
 
+class cpp_environment;
+
 class cpp_shard final : public engine::user_shard {
  public:
-  cpp_shard(int index, const engine::shard_config& config);
+  // env: the locustfile's environment and events (shared by its shards); null: a private one
+  // (tests that run classes compiled into the test binary).
+  cpp_shard(int index, const engine::shard_config& config,
+            std::shared_ptr<cpp_environment> env = nullptr);
   ~cpp_shard() override;
   cpp_shard(const cpp_shard&) = delete;
   cpp_shard& operator=(const cpp_shard&) = delete;
@@ -37,6 +42,9 @@ class cpp_shard final : public engine::user_shard {
   void stop_all(bool force) override;
   stats::shard_recorder& recorder() override;
   uint64_t live_users() const override { return live_.load(); }
+  // Users asked for by set_targets that the shard's loop has not started yet (any thread): with
+  // live_users(), what Locust's runner.user_count counts right after a spawn step.
+  uint64_t starting_users() const { return starting_.load(); }
   uint64_t loop_turns() const override;
   double take_loop_lag_ms() override;
   std::string current_task() const override;
@@ -46,6 +54,8 @@ class cpp_shard final : public engine::user_shard {
  private:
   std::unique_ptr<impl> impl_;
   std::atomic<uint64_t> live_{0};
+  std::atomic<uint64_t> starting_{0};
+  std::vector<uint64_t> posted_;  // the targets posted so far this test (control thread)
 };
 
 // The class handle cppfile puts in engine::user_class::handle.

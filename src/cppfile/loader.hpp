@@ -10,6 +10,7 @@
 
 namespace endure {
 class LoadTestShape;
+struct events;
 }
 namespace endure::detail {
 struct class_spec;
@@ -28,6 +29,8 @@ struct loaded {
   std::vector<const detail::class_spec*> classes;
   // The load shape, when a file exports one with ENDURE_SHAPE (at most one in all the files).
   std::shared_ptr<LoadTestShape> shape;
+  // Each file's ENDURE_EVENTS function, in file order (called once the events object exists).
+  std::vector<void (*)(events&)> event_registrars;
   std::vector<std::string> files;  // the locustfiles, in order
   bool compiled = false;           // false when every file came from the cache
 };

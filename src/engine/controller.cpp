@@ -56,6 +56,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
   base::rng seed_rng;
   bool stopping = false, killed = false, first_ramp = true;
   std::vector<uint64_t> live_by_class;           // targets given, per class
+  uint64_t interval_peak_users = 0;              // the highest total target in this interval
   std::vector<std::vector<uint64_t>> on_shard;   // [shard][class] targets given
   std::vector<uint64_t> shard_total;
   // Ramp: changes (class, +1 spawn / -1 stop) applied at `ramp_rate` per second.
@@ -136,6 +137,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
       }
     };
     outcome = test_outcome{};
+    interval_peak_users = 0;
     outcome.test = n;
     stopping = killed = false;
     first_ramp = true;
@@ -315,6 +317,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
     uint64_t total = 0;
     for (auto n : live_by_class) total += n;
     outcome.peak_users = std::max(outcome.peak_users, total);
+    interval_peak_users = std::max(interval_peak_users, total);
     if (ramp_done >= ramp.size()) {
       const bool changed = !ramp.empty();
       ramp.clear();
@@ -499,7 +502,14 @@ struct controller::impl : std::enable_shared_from_this<impl> {
         for (size_t i = 0; i < per.size() && i < live.size(); ++i) live[i] += per[i];
       }
       for (size_t i = 0; i < classes().size(); ++i) r.users_by_class.emplace_back(classes()[i].name, live[i]);
+      r.peak_user_count = std::max(interval_peak_users, r.user_count);
+      interval_peak_users = 0;
     } else {
+      // The interval's highest target, then the next interval starts from the targets now.
+      uint64_t targets = 0;
+      for (auto n : live_by_class) targets += n;
+      r.peak_user_count = std::max({interval_peak_users, targets, r.user_count});
+      interval_peak_users = targets;
       for (size_t i = 0; i < classes().size(); ++i)
         r.users_by_class.emplace_back(classes()[i].name, live_by_class.empty() ? 0 : live_by_class[i]);
     }

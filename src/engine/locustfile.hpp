@@ -22,6 +22,7 @@ struct custom_option {
   std::string default_value;         // as text ("" when none)
   std::string help;
   std::vector<std::string> choices;  // empty: any value
+  std::string type;                  // "int" or "float": checked when options are read; "": text
 };
 
 class locustfile {

@@ -29,8 +29,8 @@ totals_stage::~totals_stage() {
 
 void totals_stage::consume(const run_item& item) {
   if (const auto* e = std::get_if<run_event>(&item)) {
-    if (e->kind == event_kind::test_start || e->kind == event_kind::stats_reset)
-      totals_.reset(e->wall_s);
+    if (e->kind == event_kind::test_start) totals_.begin_test(e->wall_s);
+    if (e->kind == event_kind::stats_reset) totals_.reset(e->wall_s);
     return;
   }
   const auto& r = std::get<stats::record_ptr>(item);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -16,18 +17,35 @@ constexpr int type_width = 8;  // Locust's STATS_TYPE_WIDTH
 
 std::string dashes(int n) { return std::string(static_cast<size_t>(n > 0 ? n : 0), '-'); }
 
-std::string stats_line(const stats::row& r, rate_kind rates, int name_col) {
+// The current (10 s window) median and p95 of a row: "N/A" when the window holds no request.
+std::string window_cells(const stats::row& r) {
+  if (r.current_requests == 0) return fmt::format(" {:>7} {:>7} |", "N/A", "N/A");
+  return fmt::format(" {:>7} {:>7} |", format_ms(r.current_percentiles_ms[0]),
+                     format_ms(r.current_percentiles_ms[5]));
+}
+
+std::string stats_line(const stats::row& r, rate_kind rates, int name_col, bool window) {
   const double fail_pct = r.num_requests
                               ? 100.0 * static_cast<double>(r.num_failures) /
                                     static_cast<double>(r.num_requests)
                               : 0.0;
   const double rps = rates == rate_kind::current ? r.current_rps : r.total_rps;
   const double fps = rates == rate_kind::current ? r.current_fail_per_s : r.total_fail_per_s;
-  return fmt::format("{:<{}} {:<{}} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} | {:>7} {:>11}\n",
+  return fmt::format("{:<{}} {:<{}} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} |{} {:>7} {:>11}\n",
                      r.method.empty() ? std::string() : r.method + " ", type_width, r.name,
                      name_col, r.num_requests, fmt::format("{}({:.2f}%)", r.num_failures, fail_pct),
                      format_ms(r.avg_ms), format_ms(r.min_ms), format_ms(r.max_ms),
-                     format_ms(r.median_ms), format_rate(rps), format_rate(fps));
+                     format_ms(r.median_ms), window ? window_cells(r) : "", format_rate(rps),
+                     format_rate(fps));
+}
+
+std::string duration_words(double s) {
+  auto total = static_cast<int64_t>(std::llround(std::max(0.0, s)));
+  const int64_t d = total / 86400, h = total / 3600 % 24, m = total / 60 % 60, sec = total % 60;
+  if (d > 0) return fmt::format("{}d {}h {}m {}s", d, h, m, sec);
+  if (h > 0) return fmt::format("{}h {}m {}s", h, m, sec);
+  if (m > 0) return fmt::format("{}m {}s", m, sec);
+  return fmt::format("{}s", sec);
 }
 
 std::string percentile_line(const stats::row& r, int name_width) {
@@ -57,23 +75,27 @@ std::vector<size_t> top_rows(const std::vector<stats::row>& rows, size_t n) {
 
 }  // namespace
 
-std::string stats_table(const stats::snapshot& s, rate_kind rates, const console_options& o) {
+namespace {
+
+std::string table(const stats::snapshot& s, rate_kind rates, const console_options& o, bool window) {
   const int name_col = o.name_width - type_width + 4;  // Locust: saved by compacting columns
   std::string out = fmt::format(
-      "{:<{}} {:<{}} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} | {:>7} {:>11}\n", "Type", type_width,
-      "Name", name_col, "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s");
-  const std::string sep = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}\n", dashes(type_width),
+      "{:<{}} {:<{}} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} |{} {:>7} {:>11}\n", "Type", type_width,
+      "Name", name_col, "# reqs", "# fails", "Avg", "Min", "Max", "Med",
+      window ? fmt::format(" {:>7} {:>7} |", "Med 10s", "p95 10s") : "", "req/s", "failures/s");
+  const std::string sep = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}{}|{}\n", dashes(type_width),
                                       dashes(name_col), dashes(7), dashes(13), dashes(7), dashes(7),
-                                      dashes(7), dashes(7), dashes(8), dashes(11));
+                                      dashes(7), dashes(7), window ? dashes(17) + "|" : "",
+                                      dashes(8), dashes(11));
   out += sep;
   if (o.max_rows == 0 || s.rows.size() <= o.max_rows) {
-    for (const auto& r : s.rows) out += stats_line(r, rates, name_col);
+    for (const auto& r : s.rows) out += stats_line(r, rates, name_col, window);
   } else {
     // Many names (generated URLs) would make every periodic table thousands of lines: show the
     // busiest ones and count the rest, so the table stays readable and stdout stays small.
     uint64_t shown_requests = 0, shown_failures = 0;
     for (size_t i : top_rows(s.rows, o.max_rows)) {
-      out += stats_line(s.rows[i], rates, name_col);
+      out += stats_line(s.rows[i], rates, name_col, window);
       shown_requests += s.rows[i].num_requests;
       shown_failures += s.rows[i].num_failures;
     }
@@ -87,8 +109,26 @@ std::string stats_table(const stats::snapshot& s, rate_kind rates, const console
                        all_failures - shown_failures);
   }
   out += sep;
-  out += stats_line(s.aggregated, rates, name_col);
+  out += stats_line(s.aggregated, rates, name_col, window);
   return out;
+}
+
+}  // namespace
+
+std::string stats_table(const stats::snapshot& s, rate_kind rates, const console_options& o) {
+  return table(s, rates, o, false);
+}
+
+std::string status_line(const stats::snapshot& s) {
+  const double start = s.test_start_wall_s > 0 ? s.test_start_wall_s : s.start_wall_s;
+  std::string users = fmt::format("{} users", s.user_count);
+  if (s.peak_user_count > s.user_count) users += fmt::format(" (peak {})", s.peak_user_count);
+  return fmt::format("{}, {} into the test, {}\n", format_iso8601_utc(s.wall_s),
+                     duration_words(s.wall_s - start), users);
+}
+
+std::string periodic_table(const stats::snapshot& s, const console_options& o) {
+  return status_line(s) + table(s, rate_kind::current, o, true);
 }
 
 std::string percentiles_table(const stats::snapshot& s, const console_options& o) {

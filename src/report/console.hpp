@@ -24,6 +24,13 @@ struct console_options {
 // With o.max_rows below the number of entries, the rows left out are counted on one line:
 //          ... and 480 more names (15300 requests, 12 failures)
 std::string stats_table(const stats::snapshot& s, rate_kind rates, const console_options& o = {});
+// When, how far into the test and how many users, for the top of a periodic table:
+//   2026-11-30T08:12:03Z, 3d 4h 12m 10s into the test, 100 users (peak 120)
+std::string status_line(const stats::snapshot& s);
+// The table printed while the test runs: the status line, then stats_table with current rates
+// and, beside Locust's whole-run columns, the current (10 s window) median and p95 ("Med 10s",
+// "p95 10s"; N/A when the window holds no request), so a slow creep shows on day 3.
+std::string periodic_table(const stats::snapshot& s, const console_options& o = {});
 // "Response time percentiles (approximated)": whole-run percentiles per entry with requests.
 std::string percentiles_table(const stats::snapshot& s, const console_options& o = {});
 // "Error report" (# occurrences, Error); empty string when there were no failures.

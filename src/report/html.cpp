@@ -11,8 +11,6 @@ namespace endure::report {
 
 namespace {
 
-constexpr int chart_w = 900, chart_h = 220, pad_l = 60, pad_r = 20, pad_t = 30, pad_b = 30;
-
 std::string duration_text(double s) {
   auto total = static_cast<int64_t>(std::llround(std::max(0.0, s)));
   const int64_t d = total / 86400, h = total / 3600 % 24, m = total / 60 % 60, sec = total % 60;
@@ -40,6 +38,15 @@ std::string stats_rows_html(const stats::snapshot& s) {
   return out;
 }
 
+// True when some row's percentiles from the intended send time differ from the others: only
+// then is the second table worth its space.
+bool intended_differs(const stats::snapshot& s) {
+  if (s.aggregated.intended_percentiles_ms != s.aggregated.percentiles_ms) return true;
+  for (const auto& r : s.rows)
+    if (r.num_requests && r.intended_percentiles_ms != r.percentiles_ms) return true;
+  return false;
+}
+
 std::string percentile_rows_html(const stats::snapshot& s, bool intended) {
   std::string out;
   auto add = [&](const stats::row& r, bool total) {
@@ -56,63 +63,12 @@ std::string percentile_rows_html(const stats::snapshot& s, bool intended) {
 
 }  // namespace
 
-std::string svg_chart(const std::string& title, const std::vector<double>& times_s,
-                      const std::vector<chart_series>& series, const std::string& unit) {
-  std::string out = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {} {}\" "
-      "width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n",
-      chart_w, chart_h, chart_w, chart_h, html_escape(title));
-  out += fmt::format("<text x=\"{}\" y=\"18\" class=\"title\">{}</text>\n", pad_l,
-                     html_escape(title));
-  double t0 = times_s.empty() ? 0 : times_s.front();
-  double t1 = times_s.empty() ? 1 : times_s.back();
-  if (t1 <= t0) t1 = t0 + 1;
-  double vmax = 0;
-  for (const auto& s : series)
-    for (double v : s.values)
-      if (std::isfinite(v)) vmax = std::max(vmax, v);
-  if (vmax <= 0) vmax = 1;
-  vmax *= 1.05;
-  const double pw = chart_w - pad_l - pad_r, ph = chart_h - pad_t - pad_b;
-  auto x_of = [&](double t) { return pad_l + (t - t0) / (t1 - t0) * pw; };
-  auto y_of = [&](double v) { return pad_t + ph - std::clamp(v / vmax, 0.0, 1.0) * ph; };
-  // Axes, 4 horizontal grid lines with labels, start and end time labels.
-  for (int i = 0; i <= 4; ++i) {
-    const double v = vmax * i / 4, y = y_of(v);
-    out += fmt::format(
-        "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" class=\"grid\"/>"
-        "<text x=\"{}\" y=\"{:.1f}\" class=\"axis\" text-anchor=\"end\">{}</text>\n",
-        pad_l, y, chart_w - pad_r, y, pad_l - 4, y + 4, html_escape(format_ms(v)));
-  }
-  out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"axis\">{}</text>\n", pad_l, chart_h - 8,
-                     html_escape(format_iso8601_utc(t0)));
-  out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"axis\" text-anchor=\"end\">{}</text>\n",
-                     chart_w - pad_r, chart_h - 8, html_escape(format_iso8601_utc(t1)));
-  int legend_x = pad_l + 260;
-  for (const auto& s : series) {
-    std::string points;
-    const size_t n = std::min(s.values.size(), times_s.size());
-    for (size_t i = 0; i < n; ++i) {
-      const double v = std::isfinite(s.values[i]) ? s.values[i] : 0;
-      points += fmt::format("{:.1f},{:.1f} ", x_of(times_s[i]), y_of(v));
-    }
-    out += fmt::format(
-        "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n",
-        html_escape(s.color), points);
-    out += fmt::format(
-        "<rect x=\"{}\" y=\"9\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{}\" y=\"18\" class=\"axis\">{}{}</text>\n",
-        legend_x, html_escape(s.color), legend_x + 14, html_escape(s.label),
-        unit.empty() ? "" : " (" + html_escape(unit) + ")");
-    legend_x += 180;
-  }
-  out += "</svg>\n";
-  return out;
-}
-
 std::string html_report(const stats::snapshot& s, const html_run_info& info,
-                        const std::vector<chart_point>& history) {
-  const double start = info.start_wall_s > 0 ? info.start_wall_s : s.start_wall_s;
+                        const std::vector<chart_point>& history,
+                        const std::vector<endpoint_chart>& endpoints) {
+  const double start = info.start_wall_s > 0 ? info.start_wall_s
+                       : s.test_start_wall_s > 0 ? s.test_start_wall_s
+                                                 : s.start_wall_s;
   const double end = info.end_wall_s > 0 ? info.end_wall_s : s.wall_s;
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
@@ -122,23 +78,38 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
       "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
       "td:nth-child(2),th:nth-child(2),td:first-child,th:first-child{text-align:left}"
       "tr.total{font-weight:bold}th{background:#eee}"
+      "p.note{max-width:60em;font-size:13px;color:#444}"
+      ".pair{display:flex;flex-wrap:wrap;gap:8px}"
       ".chart .grid{stroke:#ddd}.chart .axis{font-size:11px;fill:#555}"
       ".chart .title{font-size:14px;font-weight:bold}\n"
       "</style>\n</head>\n<body>\n";
-  out += "<h1>" + html_escape(info.title) + "</h1>\n<table class=\"info\">\n";
+  out += "<h1>" + html_escape(info.title) + "</h1>\n";
+  if (!s.is_final)
+    out += "<p class=\"note running\">Written while the test runs, " +
+           html_escape(elapsed_label(end - start).substr(1)) + " into it (" +
+           html_escape(format_iso8601_utc(end)) + ")" +
+           (info.rewrite_every_s > 0
+                ? "; rewritten every " + html_escape(elapsed_label(info.rewrite_every_s).substr(1)) +
+                      " and once more at the end."
+                : "; written once more at the end.") +
+           "</p>\n";
+  out += "<table class=\"info\">\n";
   auto info_row = [&out](const std::string& k, const std::string& v) {
     out += "<tr>" + th(k) + td(v) + "</tr>\n";
   };
   info_row("Start", format_iso8601_utc(start));
-  info_row("End", format_iso8601_utc(end));
+  info_row(s.is_final ? "End" : "Last update", format_iso8601_utc(end));
   info_row("Duration", duration_text(end - start));
   if (!info.host.empty()) info_row("Target host", info.host);
   if (!info.locustfile.empty()) info_row("Locustfile", info.locustfile);
-  // The final snapshot has no running users left: report the users spawned (the peak).
-  uint64_t spawned = 0;
-  for (const auto& [cls, n] : s.user_count_by_class) spawned += n;
-  info_row(s.is_final ? "Users (peak)" : "Users", std::to_string(s.is_final ? spawned : s.user_count));
-  for (const auto& [cls, n] : s.user_count_by_class) info_row("Users: " + cls, std::to_string(n));
+  // The peak over the test (a record carries each interval's highest target); snapshots from
+  // before that field fall back to the users per class.
+  uint64_t by_class = 0;
+  for (const auto& [cls, n] : s.user_count_by_class) by_class += n;
+  info_row("Users (peak)", std::to_string(std::max(s.peak_user_count, by_class)));
+  if (!s.is_final) info_row("Users (now)", std::to_string(s.user_count));
+  for (const auto& [cls, n] : s.user_count_by_class)
+    info_row("Users: " + cls + (s.is_final ? " (at the end)" : " (now)"), std::to_string(n));
   info_row("State", stats::to_string(s.state));
   if (s.generator_cpu_warning)
     info_row("Generator CPU",
@@ -158,11 +129,45 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
     users.push_back(p.users);
   }
   out += svg_chart("Total requests per second", t,
-                   {{"req/s", "#2a7ab9", rps}, {"failures/s", "#d9534f", fps}}, "");
+                   {{"req/s", "#2a7ab9", rps}, {"failures/s", "#d9534f", fps}}, "", start);
   out += svg_chart("Response times", t,
                    {{"p50", "#5cb85c", p50}, {"p95", "#f0ad4e", p95}, {"p99", "#d9534f", p99}},
-                   "ms");
-  out += svg_chart("Number of users", t, {{"users", "#6f42c1", users}}, "");
+                   "ms", start);
+  out += svg_chart("Number of users", t, {{"users", "#6f42c1", users}}, "", start);
+
+  if (!endpoints.empty()) {
+    out += "<h2>Charts per endpoint</h2>\n<p class=\"note\">The " +
+           std::to_string(endpoints.size()) + " busiest of " + std::to_string(s.rows.size()) +
+           " endpoints by requests. endure follows at most " +
+           std::to_string(std::max(info.endpoints_followed, endpoints.size())) +
+           " endpoints with series of their own (the busiest as the test goes: one that becomes "
+           "busier later is followed from then on, as its charts say); percentiles of a point "
+           "come from the merged histograms of its intervals.</p>\n";
+    for (const auto& e : endpoints) {
+      const std::string label = (e.method.empty() ? "" : e.method + " ") + e.name;
+      out += "<h3>" + html_escape(label) + "</h3>\n";
+      if (e.since_wall_s > start + 1.5)
+        out += "<p class=\"note\">Followed from " + html_escape(format_iso8601_utc(e.since_wall_s)) +
+               " (" + html_escape(elapsed_label(e.since_wall_s - start)) +
+               "), when it became one of the busiest; nothing is charted before.</p>\n";
+      std::vector<double> et, er, ef, e50, e95, e99;
+      for (const auto& p : e.points) {
+        et.push_back(p.wall_s);
+        er.push_back(p.rps);
+        ef.push_back(p.fail_per_s);
+        e50.push_back(p.p50_ms);
+        e95.push_back(p.p95_ms);
+        e99.push_back(p.p99_ms);
+      }
+      out += "<div class=\"pair endpoint\" data-name=\"" + html_escape(label) + "\">\n";
+      out += svg_chart("Requests per second", et,
+                       {{"req/s", "#2a7ab9", er}, {"failures/s", "#d9534f", ef}}, "", start, 560);
+      out += svg_chart("Response times", et,
+                       {{"p50", "#5cb85c", e50}, {"p95", "#f0ad4e", e95}, {"p99", "#d9534f", e99}},
+                       "ms", start, 560);
+      out += "</div>\n";
+    }
+  }
 
   out += "<h2>Request statistics</h2>\n<table class=\"stats\">\n<tr>";
   for (const char* h : {"Type", "Name", "# Requests", "# Fails", "Median (ms)", "Average (ms)",
@@ -170,13 +175,25 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
     out += th(h);
   out += "</tr>\n" + stats_rows_html(s) + "</table>\n";
 
-  for (bool intended : {false, true}) {
-    out += intended ? "<h2>Response time percentiles from the intended send time (ms)</h2>\n"
-                      "<table class=\"intended-percentiles\">\n<tr>"
-                    : "<h2>Response time percentiles (ms)</h2>\n<table class=\"percentiles\">\n<tr>";
-    out += th("Type") + th("Name");
+  out += "<h2>Response time percentiles (ms)</h2>\n<table class=\"percentiles\">\n<tr>" +
+         th("Type") + th("Name");
+  for (const char* p : stats::report_percentile_titles) out += th(p);
+  out += "</tr>\n" + percentile_rows_html(s, false) + "</table>\n";
+  if (intended_differs(s)) {
+    out += "<h2>Response time percentiles from the intended send time (ms)</h2>\n"
+           "<p class=\"note\">Users with a pacing wait time (constant_pacing, "
+           "constant_throughput) meant to send some requests earlier than they could: their task "
+           "overran its period. Measured from when each request was meant to be sent, these times "
+           "include that delay, as a real client arriving on schedule would have seen it "
+           "(coordinated omission corrected). The table above measures from the actual send.</p>\n"
+           "<table class=\"intended-percentiles\">\n<tr>" +
+           th("Type") + th("Name");
     for (const char* p : stats::report_percentile_titles) out += th(p);
-    out += "</tr>\n" + percentile_rows_html(s, intended) + "</table>\n";
+    out += "</tr>\n" + percentile_rows_html(s, true) + "</table>\n";
+  } else {
+    out += "<p class=\"note intended-equal\">Every request was sent when it was meant to be (no "
+           "pacing wait time ran late), so response times from the intended send time equal the "
+           "ones above and are not shown again.</p>\n";
   }
 
   out += "<h2>Failures</h2>\n";

@@ -4,18 +4,26 @@
 #include <string>
 #include <vector>
 
+#include "report/chart.hpp"
 #include "stats/snapshot.hpp"
 
 namespace endure::report {
 
-// One point of the report's time series: the Aggregated row over a stretch of the run (one
-// interval, or several merged when the series was downsampled: percentiles then come from the
-// merged histogram, rates from the merged counts).
+// One point of the report's time series: the Aggregated row (or one endpoint) over a stretch of
+// the run (one interval, or several merged when the series was downsampled: percentiles then come
+// from the merged histogram, rates from the merged counts).
 struct chart_point {
   double wall_s = 0;  // end of the stretch
   double rps = 0, fail_per_s = 0;
-  double p50_ms = 0, p95_ms = 0, p99_ms = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0;  // NaN when the stretch had no request
   double users = 0;   // average over the stretch
+};
+
+// One endpoint's charts: its series since it was first followed.
+struct endpoint_chart {
+  std::string method, name;
+  double since_wall_s = 0;  // when its series begins (later than the test's start: noted)
+  std::vector<chart_point> points;
 };
 
 struct html_run_info {
@@ -24,17 +32,13 @@ struct html_run_info {
   std::string locustfile;     // optional
   double start_wall_s = 0;    // 0: taken from the snapshot
   double end_wall_s = 0;      // 0: taken from the snapshot
+  double rewrite_every_s = 0; // the report is rewritten this often while the test runs (0: not)
+  size_t endpoints_followed = 0;  // the most endpoints with series of their own (for the note)
 };
 
-// An SVG line chart of the given series over time (exposed for tests).
-struct chart_series {
-  std::string label, color;
-  std::vector<double> values;  // one per time
-};
-std::string svg_chart(const std::string& title, const std::vector<double>& times_s,
-                      const std::vector<chart_series>& series, const std::string& unit);
-
+// endpoints: the busiest endpoints' charts, busiest first (none: no per-endpoint section).
 std::string html_report(const stats::snapshot& s, const html_run_info& info,
-                        const std::vector<chart_point>& history);
+                        const std::vector<chart_point>& history,
+                        const std::vector<endpoint_chart>& endpoints = {});
 
 }  // namespace endure::report

@@ -1,6 +1,7 @@
 #include "sinks/bounded_series.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace endure::sinks {
 
@@ -76,6 +77,8 @@ std::vector<report::chart_point> bounded_series::points() const {
     c.rps = p.covered_s > 0 ? static_cast<double>(p.requests) / p.covered_s : 0;
     c.fail_per_s = p.covered_s > 0 ? static_cast<double>(p.failures) / p.covered_s : 0;
     c.users = p.users_sum / static_cast<double>(p.intervals);
+    // No request in the stretch: its percentiles do not exist (a gap in the chart, not a 0).
+    c.p50_ms = c.p95_ms = c.p99_ms = std::numeric_limits<double>::quiet_NaN();
     if (p.requests != 0) {
       stats::sparse_counts h;
       stats::unpack(p.packed, h);

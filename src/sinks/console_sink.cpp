@@ -19,7 +19,7 @@ void console_sink::on_snapshot(const stats::snapshot& s) {
   }
   // Locust prints every 2 s (CONSOLE_STATS_INTERVAL_SEC); snapshots come every second.
   if (only_summary_ || !print_stats_ || seen_++ % 2 != 1) return;
-  print(report::stats_table(s, report::rate_kind::current, options_) + "\n", false);
+  print(report::periodic_table(s, options_) + "\n", false);
 }
 
 void console_sink::print(const std::string& text, bool is_summary) {

@@ -1,13 +1,17 @@
 #include "sinks/html_sink.hpp"
 
+#include <algorithm>
+
 namespace endure::sinks {
 
 html_sink::html_sink(std::string path, report::html_run_info info, size_t max_points, file_io& io)
     : path_(std::move(path)),
       info_(std::move(info)),
       series_(max_points),
+      endpoints_(2 * charted_endpoints, std::max<size_t>(max_points / 5, 2)),
       io_(io),
       health_("html", path_) {
+  info_.endpoints_followed = endpoints_.max_followed();
   publish({{{path_, "not written yet: it is written at the end of the run"}}});
 }
 
@@ -22,16 +26,30 @@ void html_sink::on_snapshot(const stats::snapshot& s) {
   p.min_us = s.interval_min_us;
   p.max_us = s.interval_max_us;
   series_.add(p);
+  endpoints_.add(s);
   // Keep the latest snapshot for write_now() (a copy: rows are bounded by the entry cap).
   last_ = s;
   has_last_ = true;
-  if (s.is_final) (void)write_now();  // a failure is logged and published by write_now()
+  if (s.is_final) {
+    (void)write_now();  // a failure is logged and published by write_now()
+    return;
+  }
+  // While the test runs: every rewrite_every_s of the run's own time (snapshot times, so a
+  // stalled machine does not write twice in a row).
+  const double start = s.test_start_wall_s > 0 ? s.test_start_wall_s : s.start_wall_s;
+  const double since = s.wall_s - (last_write_wall_s_ > 0 ? last_write_wall_s_ : start);
+  if (info_.rewrite_every_s > 0 && since >= info_.rewrite_every_s) {
+    last_write_wall_s_ = s.wall_s;
+    (void)write_now();
+  }
 }
 
 base::result<base::unit> html_sink::write_now() {
   if (!has_last_) return base::make_error("no statistics to write to " + path_ + " yet");
   const std::string why =
-      replace_file(io_, path_, report::html_report(last_, info_, series_.points()));
+      replace_file(io_, path_,
+                   report::html_report(last_, info_, series_.points(),
+                                       endpoints_.charts(charted_endpoints)));
   if (!why.empty()) {
     health_.failed(why, "the HTML report is not written");
     publish({{{path_, "not written: " + why}}});

@@ -1,12 +1,14 @@
-// sinks::html_sink: --html. Keeps a bounded chart series (O(1) memory in run length) and writes
-// the self-contained report at the final snapshot, or on demand (e.g. on a signal). Its status
-// is incomplete until the report is written at the end.
+// sinks::html_sink: --html. Keeps bounded chart series (O(1) memory in run length: the run's, and
+// the busiest endpoints') and writes the self-contained report atomically at the final snapshot,
+// every info.rewrite_every_s of the run's time while it runs (so a week-long run has a current
+// report, also after a crash), and on demand. Its status is incomplete until the final report.
 #pragma once
 #include <string>
 
 #include "base/result.hpp"
 #include "report/html.hpp"
 #include "sinks/bounded_series.hpp"
+#include "sinks/endpoint_series.hpp"
 #include "sinks/file_io.hpp"
 #include "sinks/file_util.hpp"
 #include "sinks/sink.hpp"
@@ -23,11 +25,16 @@ class html_sink final : public sink {
   // or the file cannot be written. Same thread as on_snapshot.
   base::result<base::unit> write_now();
   const bounded_series& series() const { return series_; }
+  const endpoint_series& endpoints() const { return endpoints_; }
+  // Endpoints charted in the report (the busiest of those followed).
+  static constexpr size_t charted_endpoints = 10;
 
  private:
   std::string path_;
   report::html_run_info info_;
   bounded_series series_;
+  endpoint_series endpoints_;
+  double last_write_wall_s_ = 0;  // the snapshot time of the last mid-run write (0: none yet)
   stats::snapshot last_;
   bool has_last_ = false;
   file_io& io_;

@@ -13,6 +13,7 @@ void merge(interval_record& into, interval_record&& from) {
     for (auto& [name, n] : from.users_by_class) users[name] += n;
     into.users_by_class.assign(users.begin(), users.end());
     into.user_count += from.user_count;
+    into.peak_user_count += from.peak_user_count;
     into.health.cpu_percent += from.health.cpu_percent;
     into.health.rss_bytes += from.health.rss_bytes;
   } else {
@@ -20,6 +21,7 @@ void merge(interval_record& into, interval_record&& from) {
     into.id = std::max(into.id, from.id);
     into.users_by_class = std::move(from.users_by_class);
     into.user_count = from.user_count;
+    into.peak_user_count = std::max(into.peak_user_count, from.peak_user_count);
     into.state = from.state;
     into.stage = std::move(from.stage);
     into.health.cpu_percent = from.health.cpu_percent;

@@ -46,6 +46,9 @@ struct interval_record {
   bool stalled = false;
   bool is_final = false;      // the last record of a test
   uint64_t user_count = 0;
+  // The most users the run held at any moment of the interval (its targets at their highest):
+  // a spike shorter than an interval still shows. 0 in records from before this field.
+  uint64_t peak_user_count = 0;
   std::vector<std::pair<std::string, uint64_t>> users_by_class;
   std::string stage;  // the load model's stage when the interval closed ("" when none)
   shard_delta data;

@@ -129,6 +129,8 @@ struct run_totals::impl {
   run_state state = run_state::ready;
   double wall_s = 0, interval_s = 1;
   uint64_t user_count = 0;
+  uint64_t peak_user_count = 0;  // of the test: clear() keeps it, begin_test() does not
+  double test_start_wall_s = 0;
   std::vector<std::pair<std::string, uint64_t>> users_by_class;
   generator_health health;
   bool is_final = false;
@@ -255,11 +257,13 @@ struct run_totals::impl {
     if (now.seq == seq && seq != 0) {
       r.interval_requests = now.requests;
       r.interval_failures = now.failures;
+      r.interval_latency.clear();
+      r.interval_min_us = now.min_us;
+      r.interval_max_us = now.max_us;
       if (window_percentiles) {
-        sparse_counts c;
-        unpack(now.packed, c);
+        unpack(now.packed, r.interval_latency);
         uint64_t v[3];
-        sparse_quantiles(c, now.min_us, now.max_us, interval_qs, 3, v);
+        sparse_quantiles(r.interval_latency, now.min_us, now.max_us, interval_qs, 3, v);
         r.interval_p50_ms = ms(v[0]);
         r.interval_p95_ms = ms(v[1]);
         r.interval_p99_ms = ms(v[2]);
@@ -267,6 +271,8 @@ struct run_totals::impl {
     } else {
       r.interval_requests = r.interval_failures = 0;
       r.interval_p50_ms = r.interval_p95_ms = r.interval_p99_ms = 0;
+      r.interval_latency.clear();
+      r.interval_min_us = r.interval_max_us = 0;
     }
 
     // The 10 s window: rates always (window_s moves), percentiles when its slots changed.
@@ -304,9 +310,16 @@ run_totals::~run_totals() = default;
 
 void run_totals::reset(double start_wall_s) { impl_->clear(start_wall_s); }
 
+void run_totals::begin_test(double start_wall_s) {
+  impl_->clear(start_wall_s);
+  impl_->test_start_wall_s = start_wall_s;
+  impl_->peak_user_count = 0;
+}
+
 void run_totals::add(const interval_record& r) {
   auto& m = *impl_;
   if (m.start_wall_s == 0) m.start_wall_s = r.start_wall_s;
+  if (m.test_start_wall_s == 0) m.test_start_wall_s = m.start_wall_s;
   const uint64_t seq = ++m.seq;
   m.covered_s[seq % window_slots] = std::max(0.0, r.end_wall_s - r.start_wall_s);
   m.scratch.reset();
@@ -363,6 +376,7 @@ void run_totals::add(const interval_record& r) {
   m.wall_s = r.end_wall_s;
   m.interval_s = std::max(0.0, r.end_wall_s - r.start_wall_s);
   m.user_count = r.user_count;
+  m.peak_user_count = std::max({m.peak_user_count, r.peak_user_count, r.user_count});
   m.users_by_class = r.users_by_class;
   m.health = r.health;
   m.cpu_warned = m.cpu_warned || r.health.cpu_saturated;
@@ -384,6 +398,8 @@ snapshot_ptr run_totals::view(const view_options& o) {
   snap->interval_id = m.interval_id;
   snap->interval_length_ms = m.length_ms;
   snap->user_count = m.user_count;
+  snap->peak_user_count = m.peak_user_count;
+  snap->test_start_wall_s = m.test_start_wall_s;
   snap->user_count_by_class = m.users_by_class;
   snap->generator_cpu_percent = m.health.cpu_percent;
   snap->generator_cpu_warning = m.cpu_warned;

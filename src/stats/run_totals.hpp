@@ -21,8 +21,11 @@ class run_totals {
 
   // Adds one interval (exact). Records must come in time order.
   void add(const interval_record& r);
-  // --reset-stats, a reset from the UI, a new test: forget everything; the run starts at wall_s.
+  // --reset-stats, a reset from the UI: forget the statistics; they start again at wall_s (the
+  // test's start time and peak user count are kept).
   void reset(double start_wall_s);
+  // A new test: forget everything; it starts at wall_s.
+  void begin_test(double start_wall_s);
 
   // What a view computes beyond the whole-run figures (which every row always has).
   struct view_options {

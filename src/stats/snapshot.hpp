@@ -45,6 +45,10 @@ struct row {
   // This interval's delta (its percentiles: on rows that have window percentiles).
   uint64_t interval_requests = 0, interval_failures = 0;
   double interval_p50_ms = 0, interval_p95_ms = 0, interval_p99_ms = 0;
+  // This interval's latency histogram, (bucket index, count) pairs, and its exact min/max: on the
+  // rows that have window percentiles, for charts that merge intervals (empty otherwise).
+  std::vector<std::pair<uint32_t, uint64_t>> interval_latency;
+  uint64_t interval_min_us = 0, interval_max_us = 0;
   double first_request_wall_s = 0, last_request_wall_s = 0;  // 0 when no request yet
   // Requests in the 10 s window; 0 means the current percentiles are undefined ("N/A").
   uint64_t current_requests = 0;
@@ -85,6 +89,7 @@ struct snapshot {
   run_state state = run_state::ready;
   double wall_s = 0;              // wall clock at the end of the interval (Unix seconds)
   double start_wall_s = 0;        // when the run (or the last --reset-stats) started
+  double test_start_wall_s = 0;   // when the test started (a reset of the statistics keeps it)
   double interval_s = 1.0;        // length of the interval this delta covers
   // The interval record this snapshot follows: its id (floor(wall time / length)) and nominal
   // length. History rows are stamped with the interval's end, (id + 1) x length: one row per
@@ -96,6 +101,8 @@ struct snapshot {
     return interval_id != 0 ? static_cast<double>(interval_id + 1) * interval_length_ms / 1000.0 : wall_s;
   }
   uint64_t user_count = 0;
+  // The most users the test held at any moment so far (a reset of the statistics keeps it).
+  uint64_t peak_user_count = 0;
   std::vector<std::pair<std::string, uint64_t>> user_count_by_class;
   std::vector<row> rows;          // sorted by (name, method)
   row aggregated;                 // method "", name "Aggregated"

@@ -451,3 +451,73 @@ TEST(cli, the_locustfile_defaults_to_locustfile_py_then_locustfile_cpp) {
   auto conf = run_process({endure_bin, "-l"}, {cache_env}, 60s, dir);
   EXPECT_EQ(conf.out, "Alpha\n") << conf.err;
 }
+
+namespace {
+// Values of an attribute on the SVG ticks of one class ("xtick", "ytick") in the HTML report.
+std::vector<double> tick_values(const std::string& html, const std::string& cls, const std::string& attr) {
+  std::vector<double> out;
+  const std::string marker = "class=\"axis " + cls + "\"";
+  for (size_t p = 0; (p = html.find(marker, p)) != std::string::npos; p += marker.size()) {
+    auto a = html.find(attr + "=\"", p);
+    if (a == std::string::npos) break;
+    a += attr.size() + 2;
+    out.push_back(std::stod(html.substr(a, html.find('"', a) - a)));
+  }
+  return out;
+}
+std::string info_cell(const std::string& doc, const std::string& title) {
+  auto p = doc.find("<th>" + title + "</th><td>");
+  if (p == std::string::npos) return "(missing)";
+  p += title.size() + 13;
+  return doc.substr(p, doc.find("</td>", p) - p);
+}
+}  // namespace
+
+TEST(cli, the_html_report_shows_the_peak_users_and_round_clock_and_elapsed_axes) {
+  std::string dir = temp_dir("html-peak");
+  // The shape holds 4 users for 2.5 s, then 1 until 5 s.
+  auto r = run_process({endure_bin, "-f", files + "shape.cpp", "--headless", "--html", dir + "/r.html",
+                        "--only-summary"},
+                       {cache_env}, 120s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto html = read_file(dir + "/r.html");
+  EXPECT_EQ(info_cell(html, "Users (peak)"), "4");
+  EXPECT_EQ(info_cell(html, "Users: Visitor (at the end)"), "1");
+  // Time ticks: at whole steps of elapsed time from 0 (the test's start), 5 s run: 1 s steps.
+  const auto first_chart = html.substr(html.find("<svg"), html.find("</svg>") - html.find("<svg"));
+  const auto elapsed = tick_values(first_chart, "xtick", "data-elapsed-s");
+  ASSERT_GE(elapsed.size(), 4u) << html.substr(0, 3000);
+  EXPECT_EQ(elapsed[0], 0);
+  const double step = elapsed[1] - elapsed[0];
+  EXPECT_EQ(step, 1);
+  for (size_t i = 1; i < elapsed.size(); ++i) EXPECT_EQ(elapsed[i], elapsed[i - 1] + step);
+  EXPECT_NE(html.find(" UTC</text>"), std::string::npos);
+  EXPECT_NE(html.find(">elapsed +0</text>"), std::string::npos);
+  // The users chart's value ticks are round: 0, 1, 2, 3, 4.
+  const auto users_chart = html.substr(html.find("aria-label=\"Number of users\""));
+  EXPECT_EQ(tick_values(users_chart.substr(0, users_chart.find("</svg>")), "ytick", "data-value"),
+            (std::vector<double>{0, 1, 2, 3, 4}));
+}
+
+TEST(cli, a_long_run_has_a_current_html_report_before_it_ends_and_after_a_crash) {
+  std::string dir = temp_dir("html-interval");
+  child_process p({endure_bin, "-f", files + "refused.cpp", "--headless", "-u", "2", "-t", "1h",
+                   "--html", dir + "/r.html", "--html-interval", "2s"},
+                  {cache_env});
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!fs::exists(dir + "/r.html") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(fs::exists(dir + "/r.html"));
+  p.signal(SIGKILL);  // a crash: no final report
+  auto r = p.wait(10s);
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL);
+  const auto html = read_file(dir + "/r.html");
+  const auto note = html.find("Written while the test runs, ");
+  ASSERT_NE(note, std::string::npos) << html.substr(0, 2000);
+  const int into_s = std::stoi(html.substr(note + 28));
+  EXPECT_GE(into_s, 2);
+  EXPECT_LE(into_s, 4);
+  EXPECT_NE(html.find("</html>"), std::string::npos) << "whole: written to a temporary file, then renamed";
+  EXPECT_NE(html.find("<td>/nothing</td>"), std::string::npos);
+  EXPECT_EQ(info_cell(html, "Users (now)"), "2");
+}

@@ -43,6 +43,7 @@ const std::map<std::string, option_case>& cases() {
       {"json", {{}, [](auto& o) { return o.json; }}},
       {"json-file", {{"f.json"}, [](auto& o) { return o.json_file == "f.json"; }}},
       {"html", {{"r.html"}, [](auto& o) { return o.html_file == "r.html"; }}},
+      {"html-interval", {{"90s"}, [](auto& o) { return o.html_interval == 90s; }}},
       {"only-summary", {{}, [](auto& o) { return o.only_summary; }}},
       {"arrival-rate", {{"200/s"}, [](auto& o) { return o.arrival_rate == "200/s"; }}},
       {"arrivals", {{"poisson"}, [](auto& o) { return o.poisson; }}},

@@ -332,3 +332,31 @@ TEST(raw_options, console_rows_takes_a_count_or_all) {
   EXPECT_EQ(bad.err().message,
             "invalid value 'many' for --console-rows: expected a number of rows (0 or all: every row)");
 }
+
+TEST(raw_options, typed_locustfile_options_and_resolving_before_the_locustfile_is_known) {
+  std::string d = scratch("extras-typed");
+  std::vector<extra_option> typed = {{"count", false, "1", "", {}, "int"}, {"ratio", false, "", "", {}, "float"}};
+  auto ok = parse({"--count=-3", "--ratio", "2.5e-1"}, {}, d, typed);
+  ASSERT_TRUE(ok.ok()) << ok.err().message;
+  EXPECT_EQ(ok->extra.at("count"), "-3");
+  EXPECT_EQ(ok->extra.at("ratio"), "2.5e-1");
+  EXPECT_EQ(error_of(parse({"--count", "3x"}, {}, d, typed)), "invalid value '3x' for --count: expected an integer");
+  EXPECT_EQ(error_of(parse({"--count="}, {}, d, typed)), "invalid value '' for --count: expected an integer");
+  EXPECT_EQ(error_of(parse({}, {"ENDURE_RATIO=half"}, d, typed)),
+            "invalid value 'half' for --ratio (from environment): expected a number");
+  EXPECT_EQ(error_of(parse({"--ratio", "inf"}, {}, d, typed)), "invalid value 'inf' for --ratio: expected a number");
+  // resolve_known: endure's own options checked, the locustfile's (unknown yet) left out, with
+  // the word after them, wherever they come from.
+  write(d + "/endure.conf", "shop-user = ada\n");
+  auto raw = read({"--count", "3", "-u", "5", "--my-flag"}, {"LOCUST_COUNT=9"}, d);
+  ASSERT_TRUE(raw.ok()) << raw.err().message;
+  auto known = raw->resolve_known();
+  ASSERT_TRUE(known.ok()) << known.err().message;
+  EXPECT_EQ(known->users, 5u);
+  EXPECT_TRUE(known->extra.empty());
+  EXPECT_EQ(error_of(raw->resolve()), d + "/endure.conf:1: unknown option 'shop-user' (keys are long option names, e.g. users = 10)");
+  auto bad = read({"--count", "3", "-u", "0"}, {}, d);
+  EXPECT_EQ(error_of(bad->resolve_known()), "invalid value '0' for --users: expected a whole number of users, at least 1");
+  EXPECT_TRUE(raw->given("users"));
+  EXPECT_FALSE(raw->given("locustfile"));
+}

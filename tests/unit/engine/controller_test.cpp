@@ -177,6 +177,29 @@ TEST(controller, ramps_at_the_spawn_rate_then_runs_until_the_run_time) {
   EXPECT_EQ(h.events[1].user_count, 40u);
 }
 
+TEST(controller, records_carry_a_peak_that_a_spike_inside_one_interval_does_not_hide) {
+  harness h;
+  test_plan p;
+  p.users = 10;
+  p.spawn_rate = 100;
+  p.run_time = 6s;
+  h.ctl->start(p);
+  h.sched.run_for(2200ms);
+  h.ctl->set_users(50, 1000);
+  h.sched.run_for(100ms);
+  h.ctl->set_users(5, 1000);
+  h.sched.run_until([&] { return h.stopped(); }, 30s);
+  uint64_t peak = 0, most_counted = 0;
+  for (const auto& r : h.records) {
+    peak = std::max(peak, r->peak_user_count);
+    most_counted = std::max(most_counted, r->user_count);
+    EXPECT_GE(r->peak_user_count, r->user_count);
+  }
+  EXPECT_EQ(peak, 50u);
+  EXPECT_EQ(h.ctl->outcome().peak_users, 50u);
+  EXPECT_LT(most_counted, 50u) << "no interval closed during the spike: only the peak shows it";
+}
+
 TEST(controller, intervals_are_wall_clock_aligned_and_gapless) {
   harness h;
   // Start 0.4 s into a second of wall-clock time.

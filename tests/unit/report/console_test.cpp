@@ -40,6 +40,33 @@ TEST(console, stats_table_layout_matches_locust) {
   EXPECT_NE(w[2].find("|   10.00        0.40"), std::string::npos) << w[2];
 }
 
+TEST(console, periodic_table_states_time_elapsed_users_and_current_median_and_p95) {
+  auto s = test::make_snapshot();
+  s.test_start_wall_s = s.start_wall_s - 3 * 86400 - 4 * 3600 - 12 * 60;  // reset since
+  s.peak_user_count = 40;
+  const auto l = lines(periodic_table(s));
+  ASSERT_EQ(l.size(), 7u);
+  EXPECT_EQ(l[0], "2023-11-14T22:13:30Z, 3d 4h 12m 11s into the test, 25 users (peak 40)");
+  EXPECT_EQ(l[1], "Type     Name" + std::string(76 - 4, ' ') +
+                      "  # reqs      # fails |    Avg     Min     Max    Med | Med 10s p95 10s |   req/s  failures/s");
+  EXPECT_EQ(l[2], std::string(8, '-') + "|" + std::string(76, '-') +
+                      "|-------|-------------|-------|-------|-------|-------|-----------------|--------|-----------");
+  // Whole-run median 0.153 beside the window's median 0.306 and p95 0.153 x 7.
+  EXPECT_EQ(l[3], "GET      /a" + std::string(74, ' ') +
+                      "     100     4(4.00%) |  0.229  0.0765    1.53  0.153 |   0.306    1.07 |   20.00        0.80");
+  EXPECT_EQ(l[1].size(), l[3].size());
+  EXPECT_EQ(l[2].size(), l[6].size());
+  // An empty window is N/A, not 0; without a peak above the count, no "(peak)".
+  s.rows[0].current_requests = 0;
+  s.peak_user_count = 25;
+  const auto n = lines(periodic_table(s));
+  EXPECT_NE(n[3].find("|     N/A     N/A |"), std::string::npos) << n[3];
+  EXPECT_EQ(n[0], "2023-11-14T22:13:30Z, 3d 4h 12m 11s into the test, 25 users");
+  // Without a test start (older snapshots) the elapsed time counts from the statistics' start.
+  s.test_start_wall_s = 0;
+  EXPECT_EQ(status_line(s), "2023-11-14T22:13:30Z, 11s into the test, 25 users\n");
+}
+
 TEST(console, percentiles_table) {
   const auto s = test::make_snapshot();
   const auto l = lines(percentiles_table(s));

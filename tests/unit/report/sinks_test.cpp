@@ -14,6 +14,7 @@
 #include "stats/run_totals.hpp"
 #include "sinks/console_sink.hpp"
 #include "sinks/csv_sink.hpp"
+#include "sinks/endpoint_series.hpp"
 #include "sinks/html_sink.hpp"
 #include "sinks/json_sink.hpp"
 #include "stats/recorder.hpp"
@@ -217,6 +218,81 @@ TEST(html_sink, report_on_final_and_on_demand) {
   html_sink bad(dir / "missing/x.html", info);
   bad.on_snapshot(*snaps[0]);
   EXPECT_FALSE(bad.write_now().ok());
+}
+
+TEST(html_sink, the_report_is_rewritten_every_interval_of_run_time_while_the_test_runs) {
+  temp_dir dir;
+  report::html_run_info info;
+  info.rewrite_every_s = 3;
+  html_sink sink(dir / "r.html", info);
+  const auto snaps = run(8);
+  for (size_t i = 0; i < 2; ++i) sink.on_snapshot(*snaps[i]);
+  EXPECT_FALSE(fs::exists(dir / "r.html")) << "2 s into the run: not yet";
+  sink.on_snapshot(*snaps[2]);
+  ASSERT_TRUE(fs::exists(dir / "r.html"));
+  auto doc = read(dir / "r.html");
+  EXPECT_NE(doc.find("Written while the test runs, 3s into it"), std::string::npos);
+  EXPECT_NE(doc.find("<th>Users (now)</th><td>3</td>"), std::string::npos);
+  // Not the final report: the output still says the final one is owed.
+  EXPECT_FALSE(sink.status().incomplete.empty());
+  for (size_t i = 3; i < 5; ++i) sink.on_snapshot(*snaps[i]);
+  EXPECT_NE(read(dir / "r.html").find("3s into it"), std::string::npos) << "5 s: still the 3 s report";
+  sink.on_snapshot(*snaps[5]);
+  EXPECT_NE(read(dir / "r.html").find("6s into it"), std::string::npos);
+  for (size_t i = 6; i < snaps.size(); ++i) sink.on_snapshot(*snaps[i]);
+  doc = read(dir / "r.html");
+  EXPECT_EQ(doc.find("Written while the test runs"), std::string::npos);
+  EXPECT_NE(doc.find("<th>Users (peak)</th><td>8</td>"), std::string::npos);
+  EXPECT_TRUE(sink.status().incomplete.empty());
+  // No temporary file is left beside it (each write is a rename over the report).
+  size_t files = 0;
+  for (const auto& f : fs::directory_iterator(fs::path(dir / "r.html").parent_path())) files += f.is_regular_file();
+  EXPECT_EQ(files, 1u);
+}
+
+TEST(endpoint_series, follows_a_bounded_number_of_endpoints_the_busiest_first) {
+  endpoint_series es(3, 50);
+  auto snap = [](double wall, std::vector<std::pair<std::string, uint64_t>> rows) {
+    stats::snapshot s;
+    s.wall_s = wall;
+    s.interval_s = 1;
+    for (auto& [name, total] : rows) {
+      stats::row r;
+      r.method = "GET";
+      r.name = name;
+      r.num_requests = total;
+      r.interval_requests = 10;
+      r.interval_latency = {{stats::histogram::bucket_index(1000), 10}};
+      r.interval_min_us = r.interval_max_us = 1000;
+      s.rows.push_back(std::move(r));
+    }
+    return s;
+  };
+  es.add(snap(t0 + 1, {{"/a", 100}, {"/b", 50}, {"/c", 20}, {"/d", 30}}));
+  EXPECT_EQ(es.followed(), 3u);
+  // /d is busier than /c but not twice as busy: no turn-taking at the boundary.
+  es.add(snap(t0 + 2, {{"/a", 110}, {"/b", 60}, {"/c", 25}, {"/d", 45}}));
+  auto c = es.charts(10);
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].name, "/a");
+  EXPECT_EQ(c[2].name, "/c");
+  EXPECT_EQ(c[0].points.size(), 2u);
+  EXPECT_DOUBLE_EQ(c[0].since_wall_s, t0);
+  // /e, a hundred times busier, replaces the least busy and is followed from now on.
+  es.add(snap(t0 + 3, {{"/a", 120}, {"/b", 70}, {"/c", 30}, {"/d", 60}, {"/e", 3000}}));
+  c = es.charts(2);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].name, "/e");
+  EXPECT_DOUBLE_EQ(c[0].since_wall_s, t0 + 2);
+  EXPECT_EQ(c[0].points.size(), 1u);
+  EXPECT_EQ(c[1].name, "/a");
+  EXPECT_EQ(es.followed(), 3u);
+  // A row without its interval histogram (not among the snapshot's window rows) cannot start.
+  endpoint_series none(3, 50);
+  auto s = snap(t0 + 1, {{"/x", 10}});
+  s.rows[0].interval_latency.clear();
+  none.add(s);
+  EXPECT_EQ(none.followed(), 0u);
 }
 
 TEST(bounded_series, memory_is_bounded_and_points_merge_histograms_exactly) {

@@ -254,5 +254,44 @@ TEST(run_totals, the_window_rate_after_a_reset_uses_the_time_since_the_reset) {
   EXPECT_NEAR(totals.view()->aggregated.current_rps, 2000, 1e-3);
 }
 
+TEST(run_totals, the_peak_user_count_and_the_test_start_survive_a_reset_of_the_statistics) {
+  run_totals totals;
+  auto rec = [](uint64_t id, uint64_t users, uint64_t peak) {
+    interval_record r;
+    r.id = id;
+    r.start_wall_s = t0 + static_cast<double>(id);
+    r.end_wall_s = r.start_wall_s + 1;
+    r.user_count = users;
+    r.peak_user_count = peak;
+    shard_recorder rr;
+    rr.record(sample("/r", 1000));
+    r.data = rr.take_delta();
+    return r;
+  };
+  totals.begin_test(t0);
+  totals.add(rec(1, 10, 10));
+  totals.add(rec(2, 20, 80));  // a spike to 80 inside the interval
+  totals.add(rec(3, 20, 20));
+  EXPECT_EQ(totals.view()->peak_user_count, 80u);
+  totals.reset(t0 + 3.5);
+  totals.add(rec(4, 5, 20));
+  auto v = totals.view();
+  EXPECT_EQ(v->peak_user_count, 80u) << "a reset of the statistics keeps the test's peak";
+  EXPECT_EQ(v->user_count, 5u);
+  EXPECT_DOUBLE_EQ(v->test_start_wall_s, t0);
+  EXPECT_DOUBLE_EQ(v->start_wall_s, t0 + 3.5);
+  totals.begin_test(t0 + 10);
+  totals.add(rec(11, 3, 0));  // a record without a peak counts its user count
+  EXPECT_EQ(totals.view()->peak_user_count, 3u);
+  EXPECT_DOUBLE_EQ(totals.view()->test_start_wall_s, t0 + 10);
+  // Two nodes' peaks in the same interval add; consecutive intervals keep the higher.
+  interval_record a = rec(20, 4, 9), b = rec(20, 6, 7), c = rec(21, 1, 2);
+  merge(a, std::move(b));
+  EXPECT_EQ(a.peak_user_count, 16u);
+  merge(a, std::move(c));
+  EXPECT_EQ(a.peak_user_count, 16u);
+  EXPECT_EQ(a.user_count, 1u);
+}
+
 }  // namespace
 }  // namespace endure::stats
