@@ -111,7 +111,7 @@ std::string svg_chart(const std::string& title, const std::vector<double>& times
 }
 
 std::string html_report(const stats::snapshot& s, const html_run_info& info,
-                        const std::vector<chart_point>& history) {
+                        const std::vector<chart_point>& history, const std::string& extra_section) {
   const double start = info.start_wall_s > 0 ? info.start_wall_s : s.start_wall_s;
   const double end = info.end_wall_s > 0 ? info.end_wall_s : s.wall_s;
   std::string out =
@@ -122,6 +122,8 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
       "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
       "td:nth-child(2),th:nth-child(2),td:first-child,th:first-child{text-align:left}"
       "tr.total{font-weight:bold}th{background:#eee}"
+      "table.verdict tr.bad td:nth-child(2),table.thresholds tr.bad td:nth-child(2){color:#c9302c;font-weight:bold}"
+      "table.verdict tr.step td:nth-child(2){color:#d58512;font-weight:bold}"
       ".chart .grid{stroke:#ddd}.chart .axis{font-size:11px;fill:#555}"
       ".chart .title{font-size:14px;font-weight:bold}\n"
       "</style>\n</head>\n<body>\n";
@@ -144,6 +146,7 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
     info_row("Generator CPU",
              "WARNING: above 90% for 10 s or more: response times are not trustworthy");
   out += "</table>\n";
+  out += extra_section;
 
   out += "<h2>Charts</h2>\n";
   std::vector<double> t;

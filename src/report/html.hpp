@@ -34,7 +34,9 @@ struct chart_series {
 std::string svg_chart(const std::string& title, const std::vector<double>& times_s,
                       const std::vector<chart_series>& series, const std::string& unit);
 
+// extra_section: HTML placed after the run information (the soak verdict), as given.
 std::string html_report(const stats::snapshot& s, const html_run_info& info,
-                        const std::vector<chart_point>& history);
+                        const std::vector<chart_point>& history,
+                        const std::string& extra_section = "");
 
 }  // namespace endure::report

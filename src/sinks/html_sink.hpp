@@ -9,6 +9,7 @@
 #include "sinks/bounded_series.hpp"
 #include "sinks/file_io.hpp"
 #include "sinks/file_util.hpp"
+#include "sinks/final_annex.hpp"
 #include "sinks/sink.hpp"
 
 namespace endure::sinks {
@@ -23,6 +24,8 @@ class html_sink final : public sink {
   // or the file cannot be written. Same thread as on_snapshot.
   base::result<base::unit> write_now();
   const bounded_series& series() const { return series_; }
+  // A section added to the final report (the soak verdict). Before the run.
+  void set_annex(annex_source source) { annex_ = std::move(source); }
 
  private:
   std::string path_;
@@ -32,6 +35,7 @@ class html_sink final : public sink {
   bool has_last_ = false;
   file_io& io_;
   file_health health_;
+  annex_source annex_;
 };
 
 }  // namespace endure::sinks
