@@ -114,8 +114,15 @@ void series_collector::combine(window& into, window&& from) {
   }
   into.start_s = std::min(into.start_s, from.start_s);
   into.end_s = std::max(into.end_s, from.end_s);
-  into.users_min = std::min(into.users_min, from.users_min);
-  into.users_max = std::max(into.users_max, from.users_max);
+  const bool into_users = into.intervals > into.winding_down, from_users = from.intervals > from.winding_down;
+  if (into_users && from_users) {
+    into.users_min = std::min(into.users_min, from.users_min);
+    into.users_max = std::max(into.users_max, from.users_max);
+  } else if (from_users) {
+    into.users_min = from.users_min;
+    into.users_max = from.users_max;
+  }
+  into.winding_down += from.winding_down;
   into.intervals += from.intervals;
   into.users_sum += from.users_sum;
   into.cpu_sum += from.cpu_sum;
@@ -180,17 +187,22 @@ void series_collector::add(const stats::interval_record& r) {
   }
   window& w = windows_[index];
   const auto users = static_cast<double>(r.user_count);
+  const bool winding_down = r.state == stats::run_state::stopping || r.state == stats::run_state::stopped;
   if (w.intervals == 0) {
     w.start_s = r.start_wall_s;
     w.end_s = r.end_wall_s;
-    w.users_min = w.users_max = users;
+  }
+  if (!winding_down) {
+    if (w.intervals == w.winding_down) w.users_min = w.users_max = users;
+    w.users_min = std::min(w.users_min, users);
+    w.users_max = std::max(w.users_max, users);
+    w.users_sum += users;
+  } else {
+    ++w.winding_down;
   }
   w.start_s = std::min(w.start_s, r.start_wall_s);
   w.end_s = std::max(w.end_s, r.end_wall_s);
-  w.users_min = std::min(w.users_min, users);
-  w.users_max = std::max(w.users_max, users);
   ++w.intervals;
-  w.users_sum += users;
   w.cpu_sum += r.health.cpu_percent;
   w.lag_sum += r.health.loop_lag_ms;
   w.rss_sum += static_cast<double>(r.health.rss_bytes);
@@ -281,13 +293,17 @@ run_series series_collector::to_run_series() const {
   run_series run;
   run.start_wall_s = start_wall_s_;
   run.interval_s = interval_s_;
-  const size_t n = windows_.size();
-  for (const auto& w : windows_) {
+  // The wind-down at the end of a test (users leaving) is not part of the load to judge.
+  size_t n = windows_.size();
+  while (n > 0 && windows_[n - 1].intervals > 0 && windows_[n - 1].winding_down == windows_[n - 1].intervals) --n;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& w = windows_[i];
     const double width = std::max(w.end_s - w.start_s, 1e-9);
     run.t_s.push_back((w.start_s + w.end_s) / 2 - start_wall_s_);
     run.width_s.push_back(width);
     const auto k = static_cast<double>(std::max<uint64_t>(w.intervals, 1));
-    run.users_mean.push_back(w.users_sum / k);
+    const auto running = static_cast<double>(std::max<uint64_t>(w.intervals - w.winding_down, 1));
+    run.users_mean.push_back(w.users_sum / running);
     run.users_min.push_back(w.users_min);
     run.users_max.push_back(w.users_max);
     run.saturated.push_back(static_cast<double>(w.saturated) / k);
@@ -393,8 +409,8 @@ run_series series_collector::to_run_series() const {
     s.u = h.u;
     s.source = "generator";
     s.metric = h.metric;
-    for (const auto& w : windows_)
-      s.values.push_back(w.intervals ? w.*h.sum / static_cast<double>(w.intervals) : missing);
+    for (size_t i = 0; i < n; ++i)
+      s.values.push_back(windows_[i].intervals ? windows_[i].*h.sum / static_cast<double>(windows_[i].intervals) : missing);
     run.all.push_back(std::move(s));
   }
 
@@ -411,7 +427,8 @@ run_series series_collector::to_run_series() const {
                 : bad_direction::up;
     s.source = source;
     s.metric = metric;
-    for (const auto& w : windows_) {
+    for (size_t i = 0; i < n; ++i) {
+      const auto& w = windows_[i];
       const monitor_acc* m = slot < w.monitors.size() ? &w.monitors[slot] : nullptr;
       s.values.push_back(m && m->n ? m->sum / static_cast<double>(m->n) : missing);
     }

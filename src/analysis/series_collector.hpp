@@ -77,6 +77,9 @@ class series_collector {
     double users_sum = 0, users_min = 0, users_max = 0;
     double cpu_sum = 0, lag_sum = 0, rss_sum = 0;
     uint64_t saturated = 0;
+    // Records of the test's wind-down (stopping, stopped): their users are leaving, so they say
+    // nothing about the user count the load ran at; a window of only those is left out.
+    uint64_t winding_down = 0;
     std::vector<entry_acc> entries;  // by entry slot; 0 is Aggregated
     std::vector<uint64_t> errors;    // by error slot
     std::vector<monitor_acc> monitors;

@@ -271,7 +271,7 @@ threshold_result threshold_evaluator::sloped(const threshold& t, const run_serie
   if (matched.size() > 1) out.where = shown_series->label;
   if (!satisfies(t, shown->slope) && !failed) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "not significant (p %.2g)", shown->p);
+    std::snprintf(buf, sizeof buf, "not significant (p %.3g)", shown->p);
     out.note = buf;
   }
   out.status = failed ? threshold_status::failed : threshold_status::passed;

@@ -77,8 +77,12 @@ double practical_floor(unit u, const verdict_config& cfg) {
 
 // The size a change from `level` must reach to matter: a share of the level, and never less
 // than the unit's floor (a creep of 0.05 ms on a 0.2 ms service is 25% and irrelevant).
-double practical_size(double level, unit u, const verdict_config& cfg) {
-  return std::max(cfg.min_change * std::max(level, 0.0), practical_floor(u, cfg));
+double practical_size(double level, unit u, const verdict_config& cfg, series_kind kind) {
+  double floor = practical_floor(u, cfg);
+  // The generator's loop lag jumps by milliseconds with any pause of its own; it matters when
+  // it adds up to a sizeable share of a request's time.
+  if (kind == series_kind::generator && u == unit::ms) floor = std::max(floor, cfg.min_loop_lag_ms);
+  return std::max(cfg.min_change * std::max(level, 0.0), floor);
 }
 
 std::string fixed(double v, int digits) {
@@ -132,6 +136,9 @@ series_verdict judge_series(const std::vector<double>& t, const std::vector<doub
   series_verdict v;
   v.key = meta.key;
   v.label = meta.label;
+  v.method = meta.method;
+  v.name = meta.name;
+  v.error = meta.error;
   v.kind = meta.kind;
   v.u = meta.u;
   v.bad = meta.bad;
@@ -140,6 +147,10 @@ series_verdict judge_series(const std::vector<double>& t, const std::vector<doub
   if (n > 0) {
     v.from_s = t.front();
     v.to_s = t[n - 1];
+  }
+  if (n == 0 && meta.kind == series_kind::latency) {
+    v.reason = "no data: too few requests in each window for this percentile";
+    return v;
   }
   if (n < 3 || n < cfg.min_points) {
     v.reason = "too short: " + std::to_string(n) + " windows, " + std::to_string(cfg.min_points) +
@@ -166,7 +177,7 @@ series_verdict judge_series(const std::vector<double>& t, const std::vector<doub
   v.change_upper = v.slope_upper * span;
   if (v.level_start > 0) v.relative_change = v.change / v.level_start;
   const double base = v.level_start > 0 ? v.level_start : std::fabs(median(y));
-  v.practical_change = practical_size(base, v.u, cfg);
+  v.practical_change = practical_size(base, v.u, cfg, v.kind);
   const bool significant = mk.p < cfg.alpha;
   const auto worse = [&](double delta) { return delta * static_cast<double>(meta.bad) > 0; };
 
@@ -197,7 +208,7 @@ series_verdict judge_series(const std::vector<double>& t, const std::vector<doub
       // A step must also stand out of the noise on both sides (twice the robust spread of each
       // segment): slowly wandering noise passes the test now and then, but never this.
       const double spread = std::max(robust_sd(y, 0, shift.index), robust_sd(y, shift.index, n));
-      v.has_step = steplike && size >= practical_size(shift.before, v.u, cfg) && size >= 2 * spread;
+      v.has_step = steplike && size >= practical_size(shift.before, v.u, cfg, v.kind) && size >= 2 * spread;
     }
   }
 
@@ -356,6 +367,7 @@ bool is_load(series_kind k) {
 
 soak_verdict judge(const run_series& input, const verdict_config& cfg) {
   soak_verdict out;
+  out.alpha = cfg.alpha;
   run_series run = coarsen(input, cfg.max_points);
   out.notes = run.notes;
   // A last window much shorter than the others (the run stopped inside it) has few samples.
@@ -394,14 +406,13 @@ soak_verdict judge(const run_series& input, const verdict_config& cfg) {
     for (const auto& s : run.all) {
       if (any_reference && !s.warmup_reference) continue;
       present(run, s, 0, t, x);
-      // MSER on the first part only (its search covers half of what it is given).
-      const auto head = std::max<size_t>(
-          4 * batch, static_cast<size_t>(2 * cfg.max_warmup_fraction * static_cast<double>(t.size())));
-      if (head < t.size()) {
-        t.resize(head);
-        x.resize(head);
-      }
-      const auto cut = mser(t, x, batch);
+      // MSER on the first part only (its search covers half of what it is given), in batches
+      // small enough for four of them to fit (short runs: MSER-1 on single windows).
+      const auto head = std::min(t.size(), static_cast<size_t>(2 * cfg.max_warmup_fraction *
+                                                               static_cast<double>(t.size())));
+      t.resize(head);
+      x.resize(head);
+      const auto cut = mser(t, x, std::max<size_t>(1, std::min(batch, head / 4)));
       if (cut.points == 0 || cut.points >= t.size()) continue;
       out.warmup_reliable = out.warmup_reliable && cut.reliable;
       size_t index = 0;
@@ -457,8 +468,9 @@ soak_verdict judge(const run_series& input, const verdict_config& cfg) {
     out.rows.push_back(judge_series(t, x, s, ctx, cfg));
   }
   if (!out.warmup_reliable)
-    out.notes.push_back("the start-up transient reaches the search limit (half the run): the run may "
-                        "not have reached a steady state");
+    out.notes.push_back("the start-up transient may go on past the first " +
+                        fixed(100 * cfg.max_warmup_fraction, 0) +
+                        "% of the run, where MSER-5 looks for its end: set --warmup if it does");
   return out;
 }
 

@@ -29,6 +29,7 @@ struct verdict_config {
   double min_bytes = 1 << 20;      // and at least this for byte series (1 MiB)
   double min_percent = 2.0;        // and at least this for CPU percentages (points)
   double min_count = 1.0;          // and at least this for counts (fds, threads)
+  double min_loop_lag_ms = 10.0;   // and at least this for the generator's loop lag
   std::optional<double> warmup_s;  // set: exclude exactly this; unset: MSER-5
   // MSER-5 searches the first tenth of the run: a level shift later on is a finding, not a
   // warm-up (MSER would cut up to it). A ramp to a constant user count is cut whatever its length
@@ -47,6 +48,7 @@ const char* to_string(verdict_kind v);  // "STABLE", "DEGRADING", ...
 
 struct series_verdict {
   std::string key, label;
+  std::string method, name, error;  // load series: the entry (and error kind), as in series
   series_kind kind = series_kind::latency;
   unit u = unit::plain;
   bad_direction bad = bad_direction::up;
@@ -76,6 +78,7 @@ struct series_verdict {
 };
 
 struct soak_verdict {
+  double alpha = 0.05;     // of the tests (intervals are 1 - alpha)
   double warmup_s = 0;     // excluded from the start
   bool warmup_auto = true; // found by MSER-5 (false: --warmup)
   bool warmup_reliable = true;

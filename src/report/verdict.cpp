@@ -135,16 +135,18 @@ bool always_listed(const analysis::series_verdict& r) {
          (r.method.empty() && r.name == "Aggregated");
 }
 
-std::string header(const analysis::soak_verdict& v) {
-  std::string h = "Soak verdict (";
+// "warm-up 12m excluded, 6d 23h analysed in 251 windows of 40m"
+std::string header_detail(const analysis::soak_verdict& v) {
+  std::string h;
   if (v.warmup_s > 0 || !v.warmup_auto)
     h += "warm-up " + format_offset(v.warmup_s) + " excluded" + (v.warmup_auto ? "" : " (--warmup)") + ", ";
   else
     h += "no warm-up found, ";
-  h += format_offset(v.analysed_s) + " analysed in " + std::to_string(v.windows) + " windows of " +
-       format_offset(v.window_s) + ")";
-  return h;
+  return h + format_offset(v.analysed_s) + " analysed in " + std::to_string(v.windows) + " windows of " +
+         format_offset(v.window_s);
 }
+
+std::string header(const analysis::soak_verdict& v) { return "Soak verdict (" + header_detail(v) + ")"; }
 
 }  // namespace
 
@@ -164,8 +166,8 @@ std::string format_offset(double seconds) {
   return fmt::format("{}s", sec);
 }
 
-std::string threshold_line(const analysis::threshold_result& r) {
-  std::string out = std::string(analysis::to_string(r.status)) + "  " + r.spec.text;
+std::string threshold_line(const analysis::threshold_result& r, bool with_status) {
+  std::string out = (with_status ? std::string(analysis::to_string(r.status)) + "  " : std::string()) + r.spec.text;
   if (!std::isnan(r.value)) {
     out += ": " + (r.spec.slope ? format_trend(r.value, r.spec.u, 3600) : format_value(r.value, r.spec.u));
     if (!r.where.empty()) out += " (" + r.where + ")";
@@ -186,14 +188,20 @@ std::string verdict_line(const analysis::series_verdict& r, double analysed_s) {
 
 namespace {
 
-// The rows of the table (every series, or past max_rows the per-entry STABLE ones counted).
+// The rows of the table: every series with data; past max_rows, per-entry series are listed only
+// when they changed (DEGRADING, IMPROVING, STEP CHANGE) and the others are counted.
 std::string table_rows(const analysis::soak_verdict& v, const verdict_table_options& options) {
   const double per = rate_period(v.analysed_s);
   std::vector<const analysis::series_verdict*> shown;
-  size_t hidden = 0;
+  size_t with_data = 0, no_data = 0;
+  for (const auto& r : v.rows) (r.points == 0 ? no_data : with_data) += 1;
+  std::map<std::string, size_t> hidden;
   for (const auto& r : v.rows) {
-    if (v.rows.size() > options.max_rows && !always_listed(r) && r.verdict == verdict_kind::stable) {
-      ++hidden;
+    if (r.points == 0) continue;
+    const bool changed = r.verdict == verdict_kind::degrading || r.verdict == verdict_kind::improving ||
+                         r.verdict == verdict_kind::step_change;
+    if (with_data > options.max_rows && !always_listed(r) && !changed) {
+      ++hidden[analysis::to_string(r.verdict)];
       continue;
     }
     shown.push_back(&r);
@@ -220,9 +228,18 @@ std::string table_rows(const analysis::soak_verdict& v, const verdict_table_opti
   };
   line("series", "verdict", "trend", fmt::format("{:g}% CI", 100 * (1 - v.alpha)), "note");
   for (const auto& c : rows) line(c.name, c.verdict, c.trend, c.ci, c.note);
-  if (hidden > 0)
-    out += "... and " + std::to_string(hidden) +
-           " more per-entry series STABLE (every series: --json-file, --html)\n";
+  if (!hidden.empty()) {
+    std::string counts;
+    size_t total = 0;
+    for (const auto& [verdict, n] : hidden) {
+      counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + verdict;
+      total += n;
+    }
+    out += "... and " + std::to_string(total) + " more per-entry series (" + counts +
+           "): every series is in --json-file and --html\n";
+  }
+  if (no_data > 0)
+    out += std::to_string(no_data) + " percentile series had too few requests per window to judge\n";
   return out;
 }
 
@@ -233,15 +250,16 @@ std::string verdict_table(const analysis::soak_verdict& v,
                           verdict_table_options options) {
   // A run too short for every series gets one line rather than a table of INCONCLUSIVE.
   const bool all_short = std::all_of(v.rows.begin(), v.rows.end(), [](const auto& r) {
-    return r.verdict == verdict_kind::inconclusive && r.reason.rfind("too short", 0) == 0;
+    return r.verdict == verdict_kind::inconclusive &&
+           (r.reason.rfind("too short", 0) == 0 || r.reason.rfind("no data", 0) == 0);
   });
   std::string out;
   if (v.windows == 0 || v.rows.empty()) {
     out = "Soak verdict: no data to judge\n";
   } else if (all_short) {
-    const std::string& why = v.rows.front().reason;  // "too short: 4 windows, 10 needed"
     out = "Soak verdict: too short to judge (" + std::to_string(v.windows) + " windows of " +
-          format_offset(v.window_s) + " after the warm-up, " + why.substr(why.rfind(", ") + 2) + ")\n";
+          format_offset(v.window_s) + " after the warm-up, " + std::to_string(options.min_points) +
+          " needed)\n";
   } else {
     out = header(v) + "\n" + table_rows(v, options);
   }
@@ -341,7 +359,7 @@ std::map<std::pair<std::string, std::string>, nlohmann::json> entry_verdicts_jso
 std::string verdict_html(const analysis::soak_verdict& v,
                          const std::vector<analysis::threshold_result>& thresholds) {
   const double per = rate_period(v.analysed_s);
-  std::string out = "<h2>Soak verdict</h2>\n<p>" + html_escape(header(v).substr(13)) + "</p>\n";
+  std::string out = "<h2>Soak verdict</h2>\n<p>" + html_escape(header_detail(v)) + "</p>\n";
   out += "<table class=\"verdict\">\n<tr><th>Series</th><th>Verdict</th><th>Trend</th><th>95% CI</th>"
          "<th>p</th><th>Note</th></tr>\n";
   for (const auto& r : v.rows) {
@@ -352,7 +370,7 @@ std::string verdict_html(const analysis::soak_verdict& v,
     out += fmt::format("<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                        cls, html_escape(r.label), analysis::to_string(r.verdict),
                        html_escape(trend_text(r, per)), html_escape(ci_text(r, per)),
-                       r.points >= 3 ? fmt::format("{:.2g}", r.p) : std::string(),
+                       r.points >= 3 ? fmt::format("{:.3g}", r.p) : std::string(),
                        html_escape(note_text(r)));
   }
   out += "</table>\n";

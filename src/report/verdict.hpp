@@ -22,17 +22,19 @@ std::string format_trend(double per_second, analysis::unit u, double per_s);
 std::string format_offset(double seconds);
 
 struct verdict_table_options {
-  // Beyond this many rows, per-entry STABLE rows are counted on one line instead of listed
-  // (Aggregated, target and generator rows are always listed).
+  // Beyond this many rows, per-entry rows that did not change (STABLE, INCONCLUSIVE) are counted
+  // on one line instead of listed (Aggregated, target and generator rows are always listed).
   size_t max_rows = 24;
+  size_t min_points = 10;  // as analysis::verdict_config, for the "too short" line
 };
 
 // The console block: header, one row per series, notes, then the thresholds (when any).
 std::string verdict_table(const analysis::soak_verdict& v,
                           const std::vector<analysis::threshold_result>& thresholds,
                           verdict_table_options options = {});
-// One line per threshold for the log and stderr: "FAILED GET /products: p99<1s: 1.42 s".
-std::string threshold_line(const analysis::threshold_result& r);
+// One line per threshold for the table and the log: "FAILED  GET /products: p99<1s: 1.42 s"
+// (without the status for stderr's list of failures).
+std::string threshold_line(const analysis::threshold_result& r, bool with_status = true);
 // One log line for a series: "GET /products p95 is DEGRADING: +3.1 ms/h [+2.4, +3.9], +21% ...".
 std::string verdict_line(const analysis::series_verdict& r, double analysed_s);
 
