@@ -412,9 +412,12 @@ soak_verdict judge(const run_series& input, const verdict_config& cfg) {
                                                                static_cast<double>(t.size())));
       t.resize(head);
       x.resize(head);
-      const auto cut = mser(t, x, std::max<size_t>(1, std::min(batch, head / 4)));
+      const size_t mser_batch = std::max<size_t>(1, std::min(batch, head / 4));
+      const auto cut = mser(t, x, mser_batch);
       if (cut.points == 0 || cut.points >= t.size()) continue;
-      out.warmup_reliable = out.warmup_reliable && cut.reliable;
+      // With a handful of batches the minimum lands on the search limit by chance: say it only
+      // when there were enough to mean something.
+      if (head / mser_batch >= 20) out.warmup_reliable = out.warmup_reliable && cut.reliable;
       size_t index = 0;
       while (index < n && run.t_s[index] < t[cut.points]) ++index;
       first = std::max(first, index);
