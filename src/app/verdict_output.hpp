@@ -1,14 +1,16 @@
 // app::verdict_output: the soak verdict and the thresholds of a run. Subscribed to the run bus, it
 // feeds an analysis::series_collector and an analysis::threshold_evaluator on its own thread (a
 // lossless queue whose records coalesce when it falls behind, so the engine never waits on it),
-// judges live every few intervals (logging each series' first DEGRADING or STEP CHANGE and each
-// threshold failure, stopping the test with --abort-on-threshold) and once more on the test's
+// judges live every few intervals (logging each series' first DEGRADING or STEP CHANGE once a look
+// at 1.5 times the elapsed time confirms it, and each threshold failure; stopping the test with
+// --abort-on-threshold) and once more on the test's
 // final record. The console, JSON and HTML outputs get the final verdict through annex(); the
 // exit code reads final_result().
 #pragma once
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,6 +73,7 @@ class verdict_output {
   analysis::threshold_evaluator thresholds_;
   uint64_t since_live_ = 0;
   std::set<std::string> announced_, failed_live_;
+  std::map<std::string, double> pending_;  // series alarmed at every look since this elapsed time
   bool stopped_ = false, finished_ = false;
   std::function<void(const std::string&)> stop_;
   // Shared with the outputs' threads and the app.

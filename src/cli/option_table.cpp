@@ -287,7 +287,7 @@ std::vector<option_spec> make_table() {
     // The soak verdict (printed at the end of every run) and pass/fail thresholds.
     {"threshold", 0, repeat, "EXPR", "Pass/fail criterion, repeatable: p95<500ms, fail_ratio<0.01, p95.slope<2ms/h, 'GET /x: p99[5m]<1s' (failed: exit code 3)",
      to_checked_list(&options::thresholds, [](const std::string& v) { return analysis::parse_threshold(v); }), soak},
-    {"abort-on-threshold", 0, flag, "", "Stop the test as soon as a threshold fails (checked every interval)",
+    {"abort-on-threshold", 0, flag, "", "Stop the test as soon as a threshold fails (checked every interval after the first 10)",
      to(&options::abort_on_threshold, boolean()), soak},
     {"warmup", 0, one, "TIME", "Start-up time left out of the soak verdict (default: auto, found by MSER-5)",
      to(&options::warmup, warmup()), soak},

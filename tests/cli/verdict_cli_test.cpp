@@ -115,14 +115,15 @@ TEST(verdict_cli, abort_on_threshold_stops_the_test_early) {
 TEST(verdict_cli, the_leaking_shop_is_degrading_and_a_steady_one_is_not) {
   // --leak: every request leaks 256 bytes and adds 1 ms of latency per 16 MiB leaked: a staircase
   // that a tight loop of 10 users climbs by a step within ~10 s (and more slowly after it, as each
-  // request then takes longer). On 25 s that is a STEP CHANGE or a DEGRADING trend.
+  // request then takes longer). On 35 s that is a STEP CHANGE or a DEGRADING trend, announced live
+  // once a look at 1.5 times the elapsed time of the first alarm confirms it.
   auto changed = [](const std::string& v) { return v == "DEGRADING" || v == "STEP CHANGE"; };
   {
     demo_shop leaking({"--leak"});
     ASSERT_FALSE(leaking.url().empty());
     std::string dir = temp_dir("verdict-leak");
     auto r = run_process({endure_bin, "-f", tight_loop, "--host", leaking.url(), "--headless", "-u", "10", "-r",
-                          "10", "-t", "25s", "--threads", "1", "--only-summary", "--json-file",
+                          "10", "-t", "35s", "--threads", "1", "--only-summary", "--json-file",
                           dir + "/run.json", "--html", dir + "/run.html"},
                          {cache_env}, 180s);
     EXPECT_EQ(r.exit_code, 0) << r.err;
