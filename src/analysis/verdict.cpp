@@ -255,6 +255,8 @@ series_verdict judge_series(const std::vector<double>& t, const std::vector<doub
     // practical size, so a change that matters is ruled out, not merely unproven.
     v.verdict = verdict_kind::stable;
     v.reason = significant ? "a trend below the practical size" : "no trend";
+  } else if (significant) {
+    v.reason = "a trend whose size may or may not be practical: its interval spans the practical size";
   } else {
     v.reason = "too noisy to rule out a change of practical size";
   }
