@@ -27,7 +27,8 @@ double live_announcement(const syn::generated& g, const verdict_config& strict) 
     return v.verdict == verdict_kind::degrading || v.verdict == verdict_kind::step_change;
   };
   for (size_t end = 600; end <= g.values.size(); end += 120) {
-    std::vector<double> prefix(g.values.begin(), g.values.begin() + static_cast<std::ptrdiff_t>(end));
+    std::vector<double> prefix(g.values.begin(),
+                               g.values.begin() + static_cast<std::ptrdiff_t>(end));
     const auto run = syn::one_series(prefix, 60, g.sk, g.u, g.bad);
     const double hour = static_cast<double>(end) / 60;
     if (pending < 0) {
@@ -49,10 +50,12 @@ int main(int argc, char** argv) {
   const int seeds = argc > 1 ? std::atoi(argv[1]) : 200;
   const uint64_t first = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 10001;
   const auto started = std::chrono::steady_clock::now();
-  std::printf("%d seeds per kind from %llu; 7 days at 1-minute points (10,080), judged in <= 256 windows\n\n",
-              seeds, static_cast<unsigned long long>(first));
-  std::printf("%-50s %7s %7s %7s %7s %7s %9s | %9s %9s %8s %7s\n", "kind", "STABLE", "INCONC", "DEGRAD",
-              "IMPROV", "STEP", "live", "detected", "covered", "live", "at");
+  std::printf(
+      "%d seeds per kind from %llu; 7 days at 1-minute points (10,080), judged in <= 256 "
+      "windows\n\n",
+      seeds, static_cast<unsigned long long>(first));
+  std::printf("%-50s %7s %7s %7s %7s %7s %9s | %9s %9s %8s %7s\n", "kind", "STABLE", "INCONC",
+              "DEGRAD", "IMPROV", "STEP", "live", "detected", "covered", "live", "at");
   for (auto k : syn::all_kinds) {
     int counts[5] = {}, live_alarms = 0, detected = 0, covered = 0;
     std::vector<double> announced_at;
@@ -76,9 +79,11 @@ int main(int argc, char** argv) {
     }
     std::sort(announced_at.begin(), announced_at.end());
     const double median_at = announced_at.empty() ? -1 : announced_at[announced_at.size() / 2];
-    std::printf("%-50s %7d %7d %7d %7d %7d %9d | %9d %9d %8zu %6.0fh\n", syn::name_of(k), counts[0], counts[4],
-                counts[1], counts[2], counts[3], live_alarms, detected, covered, announced_at.size(), median_at);
+    std::printf("%-50s %7d %7d %7d %7d %7d %9d | %9d %9d %8zu %6.0fh\n", syn::name_of(k), counts[0],
+                counts[4], counts[1], counts[2], counts[3], live_alarms, detected, covered,
+                announced_at.size(), median_at);
     std::fflush(stdout);
   }
-  std::printf("\n%.0f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  std::printf("\n%.0f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }

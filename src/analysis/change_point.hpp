@@ -8,8 +8,8 @@
 namespace endure::analysis {
 
 struct change_point {
-  size_t index = 0;        // first point of the new level
-  double statistic = 0;    // max |rank CUSUM| / (sqrt(n) long-run sd)
+  size_t index = 0;      // first point of the new level
+  double statistic = 0;  // max |rank CUSUM| / (sqrt(n) long-run sd)
   double p = 1;
   double before = 0, after = 0;  // medians of the two segments (within its parent segment)
 };

@@ -96,8 +96,8 @@ mann_kendall mann_kendall_test(const std::vector<double>& t, const std::vector<d
   const double bound = normal_quantile(0.975) / std::sqrt(nd);
   double significant = 0, modelled = 0;
   // Marriott-Pope bias correction; a constant detrended series has no autocorrelation at all.
-  const bool constant = std::all_of(detrended.begin(), detrended.end(),
-                                    [&](double v) { return v == detrended[0]; });
+  const bool constant =
+      std::all_of(detrended.begin(), detrended.end(), [&](double v) { return v == detrended[0]; });
   const double r1 = constant ? 0.0 : std::clamp(rho[0] + (1 + 4 * rho[0]) / nd, -0.9, 0.99);
   double power = 1;
   for (size_t k = 1; k < n; ++k) {

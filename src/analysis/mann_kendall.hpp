@@ -8,18 +8,18 @@
 namespace endure::analysis {
 
 struct sen_slope {
-  double slope = 0;          // median of pairwise slopes, value units per time unit
-  double intercept = 0;      // median of x - slope t: the line is intercept + slope t
-  double lower = 0, upper = 0;              // confidence interval at 1 - alpha
+  double slope = 0;             // median of pairwise slopes, value units per time unit
+  double intercept = 0;         // median of x - slope t: the line is intercept + slope t
+  double lower = 0, upper = 0;  // confidence interval at 1 - alpha
   double lower_narrow = 0, upper_narrow = 0;  // at 1 - 2 alpha (for equivalence: TOST)
 };
 
 struct mann_kendall {
   size_t n = 0;
-  double s = 0;              // sum over i < j of sign(x_j - x_i)
-  double variance = 0;       // Var(S) for independent data, ties corrected
-  double correction = 1;     // Hamed-Rao n/n*: the variance inflation from autocorrelation (>= 1)
-  double z = 0, p = 1;       // two-sided, with the corrected variance
+  double s = 0;           // sum over i < j of sign(x_j - x_i)
+  double variance = 0;    // Var(S) for independent data, ties corrected
+  double correction = 1;  // Hamed-Rao n/n*: the variance inflation from autocorrelation (>= 1)
+  double z = 0, p = 1;    // two-sided, with the corrected variance
   sen_slope sen;
 };
 

@@ -41,7 +41,8 @@ seasonal_fit fit_seasonal(const std::vector<double>& t, const std::vector<double
     const auto bins = std::min<size_t>(24, static_cast<size_t>(period / spacing / 2));
     if (bins < 4) continue;
     std::vector<std::vector<double>> members(bins);
-    for (size_t i = 0; i < n; ++i) members[bin_of(t[i] + wall_offset_s, period, bins)].push_back(r[i]);
+    for (size_t i = 0; i < n; ++i)
+      members[bin_of(t[i] + wall_offset_s, period, bins)].push_back(r[i]);
     std::vector<double> profile(bins, 0.0);
     for (size_t b = 0; b < bins; ++b)
       // Medians: one spike must not bend the profile of its hour.

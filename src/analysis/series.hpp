@@ -13,9 +13,9 @@ namespace endure::analysis {
 
 // The unit of a series' values; slopes are these per second.
 enum class unit : uint8_t {
-  ms,       // latency in milliseconds
-  ratio,    // 0..1 (shown as %)
-  per_s,    // a rate: requests per second
+  ms,     // latency in milliseconds
+  ratio,  // 0..1 (shown as %)
+  per_s,  // a rate: requests per second
   bytes,
   percent,  // 0..100 x cores (CPU)
   count,    // file descriptors, threads, connections

@@ -17,7 +17,8 @@ constexpr uint32_t coarse_half = coarse_exact / 2;
 
 uint32_t coarse_index(uint64_t us) {
   const int width = 64 - __builtin_clzll(us | 1);
-  const int shift = width > static_cast<int>(coarse_bits) ? width - static_cast<int>(coarse_bits) : 0;
+  const int shift =
+      width > static_cast<int>(coarse_bits) ? width - static_cast<int>(coarse_bits) : 0;
   return static_cast<uint32_t>((static_cast<uint64_t>(shift) << (coarse_bits - 1)) + (us >> shift));
 }
 
@@ -35,8 +36,10 @@ stats::sparse_counts coarsen_histogram(const stats::sparse_counts& fine) {
   stats::sparse_counts out;
   for (const auto& [index, count] : fine) {
     const uint32_t c = coarse_index(stats::histogram::bucket_lower_us(index));
-    if (!out.empty() && out.back().first == c) out.back().second += count;
-    else out.emplace_back(c, count);
+    if (!out.empty() && out.back().first == c)
+      out.back().second += count;
+    else
+      out.emplace_back(c, count);
   }
   return out;
 }
@@ -114,7 +117,8 @@ void series_collector::combine(window& into, window&& from) {
   }
   into.start_s = std::min(into.start_s, from.start_s);
   into.end_s = std::max(into.end_s, from.end_s);
-  const bool into_users = into.intervals > into.winding_down, from_users = from.intervals > from.winding_down;
+  const bool into_users = into.intervals > into.winding_down,
+             from_users = from.intervals > from.winding_down;
   if (into_users && from_users) {
     into.users_min = std::min(into.users_min, from.users_min);
     into.users_max = std::max(into.users_max, from.users_max);
@@ -187,7 +191,8 @@ void series_collector::add(const stats::interval_record& r) {
   }
   window& w = windows_[index];
   const auto users = static_cast<double>(r.user_count);
-  const bool winding_down = r.state == stats::run_state::stopping || r.state == stats::run_state::stopped;
+  const bool winding_down =
+      r.state == stats::run_state::stopping || r.state == stats::run_state::stopped;
   if (w.intervals == 0) {
     w.start_s = r.start_wall_s;
     w.end_s = r.end_wall_s;
@@ -268,7 +273,8 @@ void series_collector::add(const stats::interval_record& r) {
 size_t series_collector::histogram_bytes() const {
   size_t bytes = 0;
   for (const auto& w : windows_)
-    for (const auto& e : w.entries) bytes += e.packed.capacity() + e.open.capacity() * sizeof(e.open[0]);
+    for (const auto& e : w.entries)
+      bytes += e.packed.capacity() + e.open.capacity() * sizeof(e.open[0]);
   return bytes;
 }
 
@@ -295,7 +301,9 @@ run_series series_collector::to_run_series() const {
   run.interval_s = interval_s_;
   // The wind-down at the end of a test (users leaving) is not part of the load to judge.
   size_t n = windows_.size();
-  while (n > 0 && windows_[n - 1].intervals > 0 && windows_[n - 1].winding_down == windows_[n - 1].intervals) --n;
+  while (n > 0 && windows_[n - 1].intervals > 0 &&
+         windows_[n - 1].winding_down == windows_[n - 1].intervals)
+    --n;
   for (size_t i = 0; i < n; ++i) {
     const auto& w = windows_[i];
     const double width = std::max(w.end_s - w.start_s, 1e-9);
@@ -410,7 +418,9 @@ run_series series_collector::to_run_series() const {
     s.source = "generator";
     s.metric = h.metric;
     for (size_t i = 0; i < n; ++i)
-      s.values.push_back(windows_[i].intervals ? windows_[i].*h.sum / static_cast<double>(windows_[i].intervals) : missing);
+      s.values.push_back(windows_[i].intervals
+                             ? windows_[i].*h.sum / static_cast<double>(windows_[i].intervals)
+                             : missing);
     run.all.push_back(std::move(s));
   }
 

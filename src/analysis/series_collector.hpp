@@ -23,7 +23,7 @@ struct collector_limits {
   size_t max_windows = 256;  // even; windows hold between half and all of it once full
   size_t max_entries = 100;  // (method, name) entries followed on their own (all are in Aggregated)
   size_t max_errors = 50;    // error kinds followed per kind
-  size_t max_monitors = 100; // monitor (source, metric) series
+  size_t max_monitors = 100;  // monitor (source, metric) series
 };
 
 // The bucket of a latency in the collector's histograms: stats::histogram's log-linear layout with
@@ -36,7 +36,8 @@ uint64_t coarse_upper_us(uint32_t index);
 stats::sparse_counts coarsen_histogram(const stats::sparse_counts& fine);
 // The quantile q of coarse counts: the midpoint of the bucket holding the ceil(q x count)-th value,
 // clamped to [min_us, max_us] (the rule of stats::sparse_quantiles).
-double coarse_quantile_us(const stats::sparse_counts& coarse, double q, uint64_t min_us, uint64_t max_us);
+double coarse_quantile_us(const stats::sparse_counts& coarse, double q, uint64_t min_us,
+                          uint64_t max_us);
 
 class series_collector {
  public:
@@ -54,7 +55,7 @@ class series_collector {
   run_series to_run_series() const;
 
   size_t windows() const { return windows_.size(); }
-  uint64_t stride() const { return stride_; }       // intervals per window
+  uint64_t stride() const { return stride_; }  // intervals per window
   uint64_t records() const { return records_; }
   double start_wall_s() const { return start_wall_s_; }
   double last_wall_s() const { return last_wall_s_; }
@@ -64,8 +65,8 @@ class series_collector {
  private:
   struct entry_acc {
     uint64_t requests = 0, failures = 0, min_us = 0, max_us = 0;
-    std::string packed;           // closed windows: stats::pack of the coarse counts
-    stats::sparse_counts open;    // the window being filled
+    std::string packed;         // closed windows: stats::pack of the coarse counts
+    stats::sparse_counts open;  // the window being filled
   };
   struct monitor_acc {
     double sum = 0;

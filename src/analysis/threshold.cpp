@@ -75,10 +75,16 @@ bool in_unit(const std::string& suffix, unit u, double& factor) {
       if (suffix == "h") return factor = 3.6e6, true;
       return false;
     case unit::bytes: {
-      static const std::pair<const char*, double> units[] = {
-          {"", 1},       {"B", 1},          {"KB", 1e3},       {"MB", 1e6},        {"GB", 1e9},
-          {"TB", 1e12},  {"KiB", 1024.0},   {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-          {"TiB", 1099511627776.0}};
+      static const std::pair<const char*, double> units[] = {{"", 1},
+                                                             {"B", 1},
+                                                             {"KB", 1e3},
+                                                             {"MB", 1e6},
+                                                             {"GB", 1e9},
+                                                             {"TB", 1e12},
+                                                             {"KiB", 1024.0},
+                                                             {"MiB", 1048576.0},
+                                                             {"GiB", 1073741824.0},
+                                                             {"TiB", 1099511627776.0}};
       for (const auto& [name, f] : units)
         if (suffix == name) return factor = f, true;
       return false;
@@ -87,13 +93,10 @@ bool in_unit(const std::string& suffix, unit u, double& factor) {
       if (suffix.empty()) return true;
       if (suffix == "%") return factor = 0.01, true;
       return false;
-    case unit::percent:
-      return suffix.empty() || suffix == "%";
-    case unit::per_s:
-      return suffix.empty() || suffix == "/s";
+    case unit::percent: return suffix.empty() || suffix == "%";
+    case unit::per_s: return suffix.empty() || suffix == "/s";
     case unit::count:
-    case unit::plain:
-      return suffix.empty();
+    case unit::plain: return suffix.empty();
   }
   return false;
 }
@@ -159,10 +162,14 @@ base::result<threshold> parse_expression(std::string_view text) {
   } else if (name.rfind("generator.", 0) == 0) {
     t.metric = threshold_metric::generator;
     t.sub_metric = name.substr(10);
-    if (t.sub_metric == "cpu") t.u = unit::percent;
-    else if (t.sub_metric == "lag") t.u = unit::ms;
-    else if (t.sub_metric == "rss") t.u = unit::bytes;
-    else return bad("the generator's metrics are generator.cpu, generator.lag and generator.rss");
+    if (t.sub_metric == "cpu")
+      t.u = unit::percent;
+    else if (t.sub_metric == "lag")
+      t.u = unit::ms;
+    else if (t.sub_metric == "rss")
+      t.u = unit::bytes;
+    else
+      return bad("the generator's metrics are generator.cpu, generator.lag and generator.rss");
   } else if (name == "avg" || name == "mean") {
     t.metric = threshold_metric::avg, t.u = unit::ms;
   } else if (name == "min") {
@@ -206,7 +213,8 @@ base::result<threshold> parse_expression(std::string_view text) {
         t.metric == threshold_metric::fail_ratio || t.metric == threshold_metric::rps ||
         t.metric == threshold_metric::target || t.metric == threshold_metric::generator;
     if (!trendable)
-      return bad("slopes exist for p50, p95, p99, fail_ratio, rps, target.NAME and generator.cpu|lag|rss");
+      return bad(
+          "slopes exist for p50, p95, p99, fail_ratio, rps, target.NAME and generator.cpu|lag|rss");
   }
   // Optional trailing window.
   if (i < text.size() && text[i] == '[') {
@@ -220,11 +228,16 @@ base::result<threshold> parse_expression(std::string_view text) {
   }
   // The comparison.
   const auto r = rest();
-  if (r.rfind("<=", 0) == 0) t.op = comparison::le, i += 2;
-  else if (r.rfind(">=", 0) == 0) t.op = comparison::ge, i += 2;
-  else if (r.rfind("<", 0) == 0) t.op = comparison::lt, i += 1;
-  else if (r.rfind(">", 0) == 0) t.op = comparison::gt, i += 1;
-  else return bad("expected <, <=, > or >= after the metric");
+  if (r.rfind("<=", 0) == 0)
+    t.op = comparison::le, i += 2;
+  else if (r.rfind(">=", 0) == 0)
+    t.op = comparison::ge, i += 2;
+  else if (r.rfind("<", 0) == 0)
+    t.op = comparison::lt, i += 1;
+  else if (r.rfind(">", 0) == 0)
+    t.op = comparison::gt, i += 1;
+  else
+    return bad("expected <, <=, > or >= after the metric");
   // The value and its unit; a slope's unit ends with a time ("/h").
   std::string value(trim(rest()));
   if (value.empty()) return bad("no value after the comparison");
@@ -232,7 +245,8 @@ base::result<threshold> parse_expression(std::string_view text) {
   double per = 1;
   if (t.slope) {
     const auto slash = value.rfind('/');
-    if (slash == std::string::npos || !per_time(std::string(trim(std::string_view(value).substr(slash + 1))), per))
+    if (slash == std::string::npos ||
+        !per_time(std::string(trim(std::string_view(value).substr(slash + 1))), per))
       return bad("a slope's value is per time, e.g. 2ms/h, 10MB/h, 0.001/h (/s, /min, /h, /d)");
     value = std::string(trim(std::string_view(value).substr(0, slash)));
   }
@@ -331,13 +345,17 @@ base::result<limit> parse_limit(std::string_view text) {
   l.text = original;
   l.metric = std::string(trim(std::string_view(original).substr(0, eq)));
   for (char c : l.metric)
-    if (!is_name_char(c)) return base::make_error(std::string(form) + " (a metric name is letters, digits, '_', '-' and '.')");
+    if (!is_name_char(c))
+      return base::make_error(std::string(form) +
+                              " (a metric name is letters, digits, '_', '-' and '.')");
   const std::string value(trim(std::string_view(original).substr(eq + 1)));
   quantity q;
-  if (!split_number(value, q)) return base::make_error(std::string(form) + " ('" + value + "' is not a number)");
+  if (!split_number(value, q))
+    return base::make_error(std::string(form) + " ('" + value + "' is not a number)");
   // The unit the series will have: latency, ratio, or from a target metric's name.
   unit u = target_unit(l.metric);
-  if (l.metric.size() >= 2 && l.metric[0] == 'p' && std::isdigit(static_cast<unsigned char>(l.metric[1])))
+  if (l.metric.size() >= 2 && l.metric[0] == 'p' &&
+      std::isdigit(static_cast<unsigned char>(l.metric[1])))
     u = unit::ms;
   else if (l.metric == "fail_ratio")
     u = unit::ratio;

@@ -36,9 +36,9 @@ struct threshold {
   bool aggregated = true;
   std::string method, name;
   threshold_metric metric = threshold_metric::quantile;
-  double quantile = 0;     // threshold_metric::quantile: 0.95 for p95
-  std::string sub_metric;  // target: the monitor metric ("rss"); generator: cpu, lag or rss
-  bool slope = false;      // the Sen slope of the series (limit per second)
+  double quantile = 0;             // threshold_metric::quantile: 0.95 for p95
+  std::string sub_metric;          // target: the monitor metric ("rss"); generator: cpu, lag or rss
+  bool slope = false;              // the Sen slope of the series (limit per second)
   std::optional<double> window_s;  // trailing window; unset: the whole run
   comparison op = comparison::lt;
   double limit = 0;  // in the metric's unit (ms, ratio, per s, bytes, percent, count)

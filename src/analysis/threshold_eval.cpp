@@ -19,7 +19,9 @@ namespace {
 // Trailing windows are held as this many slots at most (a window of 2 h: one slot a minute).
 constexpr double slots_per_window = 120;
 
-bool lower_is_better(const threshold& t) { return t.op == comparison::lt || t.op == comparison::le; }
+bool lower_is_better(const threshold& t) {
+  return t.op == comparison::lt || t.op == comparison::le;
+}
 
 bool in_scope(const threshold& t, const std::string& method, const std::string& name) {
   if (t.aggregated) return true;
@@ -32,11 +34,10 @@ threshold_evaluator::threshold_evaluator(std::vector<threshold> list) : list_(st
   reset();
 }
 
-void threshold_evaluator::reset() {
-  states_.assign(list_.size(), state{});
-}
+void threshold_evaluator::reset() { states_.assign(list_.size(), state{}); }
 
-void threshold_evaluator::add_to(const threshold& t, const stats::interval_record& r, acc& a) const {
+void threshold_evaluator::add_to(const threshold& t, const stats::interval_record& r,
+                                 acc& a) const {
   if (!a.has_time) {
     a.start_s = r.start_wall_s;
     a.has_time = true;
@@ -56,12 +57,14 @@ void threshold_evaluator::add_to(const threshold& t, const stats::interval_recor
         if (metric_matches(m.metric, t.sub_metric)) worst(m.value, m.source + " " + m.metric);
       return;
     case threshold_metric::generator:
-      if (t.sub_metric == "cpu") worst(r.health.cpu_percent, "");
-      else if (t.sub_metric == "lag") worst(r.health.loop_lag_ms, "");
-      else worst(static_cast<double>(r.health.rss_bytes), "");
+      if (t.sub_metric == "cpu")
+        worst(r.health.cpu_percent, "");
+      else if (t.sub_metric == "lag")
+        worst(r.health.loop_lag_ms, "");
+      else
+        worst(static_cast<double>(r.health.rss_bytes), "");
       return;
-    default:
-      break;
+    default: break;
   }
   for (const auto& e : r.data.entries) {
     if (!in_scope(t, e.method, e.name)) continue;
@@ -90,8 +93,8 @@ void threshold_evaluator::combine(acc& into, const acc& from, const threshold& t
   into.failures += from.failures;
   into.sum_us += from.sum_us;
   stats::merge_into(into.latency, from.latency);
-  if (from.has_worst &&
-      (!into.has_worst || (lower_is_better(t) ? from.worst > into.worst : from.worst < into.worst))) {
+  if (from.has_worst && (!into.has_worst || (lower_is_better(t) ? from.worst > into.worst
+                                                                : from.worst < into.worst))) {
     into.worst = from.worst;
     into.worst_where = from.worst_where;
     into.has_worst = true;
@@ -119,8 +122,9 @@ threshold_result threshold_evaluator::plain(const threshold& t, const acc& a) co
   threshold_result out;
   out.spec = t;
   double v = missing;
-  const bool latency = t.metric == threshold_metric::quantile || t.metric == threshold_metric::avg ||
-                       t.metric == threshold_metric::min || t.metric == threshold_metric::max;
+  const bool latency = t.metric == threshold_metric::quantile ||
+                       t.metric == threshold_metric::avg || t.metric == threshold_metric::min ||
+                       t.metric == threshold_metric::max;
   const double span = a.has_time ? a.end_s - a.start_s : 0;
   switch (t.metric) {
     case threshold_metric::quantile:
@@ -131,7 +135,8 @@ threshold_result threshold_evaluator::plain(const threshold& t, const acc& a) co
       }
       break;
     case threshold_metric::avg:
-      if (a.requests > 0) v = static_cast<double>(a.sum_us) / static_cast<double>(a.requests) / 1000.0;
+      if (a.requests > 0)
+        v = static_cast<double>(a.sum_us) / static_cast<double>(a.requests) / 1000.0;
       break;
     case threshold_metric::min:
       if (a.requests > 0) v = static_cast<double>(a.min_us) / 1000.0;
@@ -163,8 +168,8 @@ threshold_result threshold_evaluator::plain(const threshold& t, const acc& a) co
   out.value = v;
   if (std::isnan(v)) {
     out.note = latency || t.metric == threshold_metric::fail_ratio ? "no request matched"
-               : t.metric == threshold_metric::target             ? "no monitor sample matched"
-                                                                  : "no interval yet";
+               : t.metric == threshold_metric::target              ? "no monitor sample matched"
+                                                                   : "no interval yet";
     return out;
   }
   out.status = satisfies(t, v) ? threshold_status::passed : threshold_status::failed;
@@ -198,10 +203,12 @@ threshold_result threshold_evaluator::sloped(const threshold& t, const run_serie
     } else if (t.metric == threshold_metric::generator) {
       match = s.kind == series_kind::generator &&
               s.key == (t.sub_metric == "lag" ? "generator|loop lag" : "generator|" + t.sub_metric);
-    } else if (s.kind != series_kind::generator && s.kind != series_kind::target && s.error.empty()) {
+    } else if (s.kind != series_kind::generator && s.kind != series_kind::target &&
+               s.error.empty()) {
       const std::string suffix = "|" + what;
-      const bool right_metric = s.key.size() > suffix.size() &&
-                                s.key.compare(s.key.size() - suffix.size(), suffix.size(), suffix) == 0;
+      const bool right_metric =
+          s.key.size() > suffix.size() &&
+          s.key.compare(s.key.size() - suffix.size(), suffix.size(), suffix) == 0;
       match = right_metric && (t.aggregated ? s.name == "Aggregated" && s.method.empty()
                                             : s.name == t.name && !s.method.empty() &&
                                                   (t.method.empty() || s.method == t.method));
@@ -209,7 +216,8 @@ threshold_result threshold_evaluator::sloped(const threshold& t, const run_serie
     if (match) matched.push_back(&s);
   }
   if (matched.empty()) {
-    out.note = t.metric == threshold_metric::target ? "no monitor series matched" : "no request matched";
+    out.note =
+        t.metric == threshold_metric::target ? "no monitor series matched" : "no request matched";
     return out;
   }
 
@@ -258,7 +266,8 @@ threshold_result threshold_evaluator::sloped(const threshold& t, const run_serie
       continue;
     }
     const bool counts = !satisfies(t, v->slope) && v->p < cfg.alpha;
-    const bool worse = !shown || (lower_is_better(t) ? v->slope > shown->slope : v->slope < shown->slope);
+    const bool worse =
+        !shown || (lower_is_better(t) ? v->slope > shown->slope : v->slope < shown->slope);
     if ((counts && !failed) || (!failed && worse)) {
       shown = v;
       shown_series = s;

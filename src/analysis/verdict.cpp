@@ -92,7 +92,8 @@ std::string fixed(double v, int digits) {
 }
 
 // Residual sum of squares of x around the means of [0, at) and [at, n) (and the residuals).
-double two_level_sse(const std::vector<double>& x, size_t at, std::vector<double>* residuals = nullptr) {
+double two_level_sse(const std::vector<double>& x, size_t at,
+                     std::vector<double>* residuals = nullptr) {
   double m1 = 0, m2 = 0;
   for (size_t i = 0; i < at; ++i) m1 += x[i];
   for (size_t i = at; i < x.size(); ++i) m2 += x[i];
@@ -111,7 +112,8 @@ double two_level_sse(const std::vector<double>& x, size_t at, std::vector<double
 // 1.4826 x the median absolute deviation of x[from, to): the standard deviation of normal data,
 // unmoved by spikes.
 double robust_sd(const std::vector<double>& x, size_t from, size_t to) {
-  std::vector<double> part(x.begin() + static_cast<std::ptrdiff_t>(from), x.begin() + static_cast<std::ptrdiff_t>(to));
+  std::vector<double> part(x.begin() + static_cast<std::ptrdiff_t>(from),
+                           x.begin() + static_cast<std::ptrdiff_t>(to));
   const double m = median(part);
   for (double& v : part) v = std::fabs(v - m);
   return 1.4826 * median(std::move(part));
@@ -121,8 +123,8 @@ double robust_sd(const std::vector<double>& x, size_t from, size_t to) {
 
 bool metric_matches(const std::string& series_metric, const std::string& wanted) {
   if (series_metric == wanted) return true;
-  if (series_metric.size() <= wanted.size() + 1 || series_metric.compare(0, wanted.size(), wanted) != 0 ||
-      series_metric[wanted.size()] != '_')
+  if (series_metric.size() <= wanted.size() + 1 ||
+      series_metric.compare(0, wanted.size(), wanted) != 0 || series_metric[wanted.size()] != '_')
     return false;
   const std::string rest = series_metric.substr(wanted.size() + 1);
   for (const char* suffix : {"bytes", "percent", "seconds", "ms", "total", "count", "ratio"})
@@ -200,15 +202,17 @@ series_verdict judge_series(const std::vector<double>& t, const std::vector<doub
       const double step_sse = two_level_sse(y, shift.index, &resid);
       const double lrv = long_run_variance(resid);
       const double var = step_sse / static_cast<double>(n);
-      const double n_eff = lrv > 0 ? std::clamp(static_cast<double>(n) * var / lrv, 2.0, static_cast<double>(n))
-                                   : static_cast<double>(n);
+      const double n_eff =
+          lrv > 0 ? std::clamp(static_cast<double>(n) * var / lrv, 2.0, static_cast<double>(n))
+                  : static_cast<double>(n);
       const double ratio = step_sse / std::max(least_squares(t, y).sse, 1e-300);
       const bool steplike = n_eff * std::log(std::max(ratio, 1e-300)) + std::log(n_eff) < 0;
       const double size = std::fabs(shift.after - shift.before);
       // A step must also stand out of the noise on both sides (twice the robust spread of each
       // segment): slowly wandering noise passes the test now and then, but never this.
       const double spread = std::max(robust_sd(y, 0, shift.index), robust_sd(y, shift.index, n));
-      v.has_step = steplike && size >= practical_size(shift.before, v.u, cfg, v.kind) && size >= 2 * spread;
+      v.has_step =
+          steplike && size >= practical_size(shift.before, v.u, cfg, v.kind) && size >= 2 * spread;
     }
   }
 
@@ -256,7 +260,8 @@ series_verdict judge_series(const std::vector<double>& t, const std::vector<doub
     v.verdict = verdict_kind::stable;
     v.reason = significant ? "a trend below the practical size" : "no trend";
   } else if (significant) {
-    v.reason = "a trend whose size may or may not be practical: its interval spans the practical size";
+    v.reason =
+        "a trend whose size may or may not be practical: its interval spans the practical size";
   } else {
     v.reason = "too noisy to rule out a change of practical size";
   }
@@ -401,7 +406,8 @@ soak_verdict judge(const run_series& input, const verdict_config& cfg) {
     while (first < n && run.t_s[first] - run.width_s[first] / 2 < *cfg.warmup_s - 1e-9) ++first;
   } else {
     const double per_window = run.interval_s > 0 ? out.window_s / run.interval_s : 1;
-    const auto batch = static_cast<size_t>(std::max(1.0, std::round(5.0 / std::max(per_window, 1.0))));
+    const auto batch =
+        static_cast<size_t>(std::max(1.0, std::round(5.0 / std::max(per_window, 1.0))));
     bool any_reference = false;
     for (const auto& s : run.all) any_reference = any_reference || s.warmup_reference;
     std::vector<double> t, x;
@@ -459,7 +465,8 @@ soak_verdict judge(const run_series& input, const verdict_config& cfg) {
   if (base.users_max - base.users_min > cfg.load_tolerance * std::max(base.users_max, 1.0) &&
       run.users_mean.size() == n) {
     std::vector<double> t(run.t_s.begin() + static_cast<std::ptrdiff_t>(first), run.t_s.end());
-    std::vector<double> u(run.users_mean.begin() + static_cast<std::ptrdiff_t>(first), run.users_mean.end());
+    std::vector<double> u(run.users_mean.begin() + static_cast<std::ptrdiff_t>(first),
+                          run.users_mean.end());
     // A load that follows a daily shape is judged on the load series with that shape removed.
     base.users_periodic = fit_seasonal(t, u, cfg.periods_s, run.start_wall_s, 0.9).applied;
   }

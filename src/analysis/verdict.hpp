@@ -35,11 +35,11 @@ struct verdict_config {
   // warm-up (MSER would cut up to it). A ramp to a constant user count is cut whatever its length
   // up to half the run.
   double max_warmup_fraction = 0.1;
-  size_t min_points = 10;          // windows needed after the warm-up
-  size_t max_points = 256;         // more windows are averaged down to this
+  size_t min_points = 10;                     // windows needed after the warm-up
+  size_t max_points = 256;                    // more windows are averaged down to this
   std::vector<double> periods_s = {86400.0};  // shapes removed when present (a day)
-  double saturated_tolerance = 0.01;  // share of time the generator may be saturated
-  double load_tolerance = 0.05;       // user count change that makes load series inconclusive
+  double saturated_tolerance = 0.01;          // share of time the generator may be saturated
+  double load_tolerance = 0.05;  // user count change that makes load series inconclusive
   std::vector<limit> limits;
 };
 
@@ -56,16 +56,16 @@ struct series_verdict {
   std::string reason;  // why, in a few words: "too short: 4 windows, 10 needed", ...
 
   size_t points = 0;
-  double from_s = 0, to_s = 0;  // the analysed stretch, seconds from the start
-  double seasonal_period_s = 0; // a periodic shape was removed (0: none)
+  double from_s = 0, to_s = 0;   // the analysed stretch, seconds from the start
+  double seasonal_period_s = 0;  // a periodic shape was removed (0: none)
   // The trend (units of the series per second) and its (1 - alpha) interval.
   double slope = 0, slope_lower = 0, slope_upper = 0;
   double p = 1, z = 0;
-  double autocorrelation_factor = 1;  // Hamed-Rao variance inflation
-  double level_start = 0, level_end = 0;  // the fitted line at the start and end
+  double autocorrelation_factor = 1;                      // Hamed-Rao variance inflation
+  double level_start = 0, level_end = 0;                  // the fitted line at the start and end
   double change = 0, change_lower = 0, change_upper = 0;  // slope x analysed time
-  double relative_change = missing;   // change / level_start (missing when the level is <= 0)
-  double practical_change = 0;        // the size a change must reach to count
+  double relative_change = missing;  // change / level_start (missing when the level is <= 0)
+  double practical_change = 0;       // the size a change must reach to count
   // The most likely level shift (has_step: it passed test and size; step_p is its p-value).
   bool has_step = false;
   double step_t_s = 0, step_before = 0, step_after = 0, step_p = 1;
@@ -78,12 +78,12 @@ struct series_verdict {
 };
 
 struct soak_verdict {
-  double alpha = 0.05;     // of the tests (intervals are 1 - alpha)
-  double warmup_s = 0;     // excluded from the start
-  bool warmup_auto = true; // found by MSER-5 (false: --warmup)
+  double alpha = 0.05;      // of the tests (intervals are 1 - alpha)
+  double warmup_s = 0;      // excluded from the start
+  bool warmup_auto = true;  // found by MSER-5 (false: --warmup)
   bool warmup_reliable = true;
-  double analysed_s = 0;   // from the end of the warm-up to the end of the data
-  double window_s = 0;     // typical window length analysed
+  double analysed_s = 0;  // from the end of the warm-up to the end of the data
+  double window_s = 0;    // typical window length analysed
   size_t windows = 0;
   double saturated_share = 0;  // of the analysed time
   std::vector<series_verdict> rows;
@@ -101,12 +101,12 @@ run_series coarsen(const run_series& run, size_t max_points);
 
 // One series alone (exposed for tests): t in seconds, x its values (no missing ones).
 struct series_context {
-  double wall_offset_s = 0;         // Unix time of t = 0, for the phase of a daily shape
-  bool load_series = false;         // latency, failures, throughput: judged on the load only
-  double saturated_share = 0;       // of the analysed time
+  double wall_offset_s = 0;    // Unix time of t = 0, for the phase of a daily shape
+  bool load_series = false;    // latency, failures, throughput: judged on the load only
+  double saturated_share = 0;  // of the analysed time
   double users_min = 0, users_max = 0;
-  bool users_periodic = false;      // the user count follows a periodic shape
-  std::optional<double> limit;      // in the series' unit
+  bool users_periodic = false;  // the user count follows a periodic shape
+  std::optional<double> limit;  // in the series' unit
   bool limit_implicit = false;
 };
 series_verdict judge_series(const std::vector<double>& t, const std::vector<double>& x,

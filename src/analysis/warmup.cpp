@@ -16,8 +16,10 @@ warmup_cut mser(const std::vector<double>& t, const std::vector<double>& x, size
 
   // Detrend with the line of the second half: it is past any warm-up, and MSER assumes a
   // steady state, which for a leaking system is a steady slope rather than a level.
-  std::vector<double> t2(t.begin() + static_cast<std::ptrdiff_t>(n / 2), t.begin() + static_cast<std::ptrdiff_t>(n));
-  std::vector<double> x2(x.begin() + static_cast<std::ptrdiff_t>(n / 2), x.begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<double> t2(t.begin() + static_cast<std::ptrdiff_t>(n / 2),
+                         t.begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<double> x2(x.begin() + static_cast<std::ptrdiff_t>(n / 2),
+                         x.begin() + static_cast<std::ptrdiff_t>(n));
   const double slope = theil_sen(t2, x2).slope;
 
   // Batch means of the detrended values; the last partial batch is left out, as in MSER-m.

@@ -9,8 +9,8 @@
 namespace endure::analysis {
 
 struct warmup_cut {
-  size_t points = 0;      // leading points to drop
-  bool reliable = true;   // false: the minimum sat at the search limit (half the series)
+  size_t points = 0;     // leading points to drop
+  bool reliable = true;  // false: the minimum sat at the search limit (half the series)
 };
 
 // batch: points per MSER batch (5 for MSER-5 on single intervals; fewer when each point already

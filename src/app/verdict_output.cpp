@@ -26,12 +26,16 @@ base::result<verdict_output::settings> verdict_output::settings_from(const cli::
   if (o.warmup) s.verdict.warmup_s = static_cast<double>(o.warmup->count()) / 1000.0;
   for (const auto& text : o.limits) {
     auto l = analysis::parse_limit(text);
-    if (!l) return base::make_error("invalid value '" + text + "' for --limit: expected " + l.err().message);
+    if (!l)
+      return base::make_error("invalid value '" + text + "' for --limit: expected " +
+                              l.err().message);
     s.verdict.limits.push_back(*l);
   }
   for (const auto& text : o.thresholds) {
     auto t = analysis::parse_threshold(text);
-    if (!t) return base::make_error("invalid value '" + text + "' for --threshold: expected " + t.err().message);
+    if (!t)
+      return base::make_error("invalid value '" + text + "' for --threshold: expected " +
+                              t.err().message);
     s.thresholds.push_back(*t);
   }
   s.abort_on_threshold = o.abort_on_threshold;
@@ -83,8 +87,7 @@ void verdict_output::consume(const engine::run_item& item) {
     case engine::event_kind::test_stop:
       if (!finished_) finish();  // a test without a final record still gets its verdict
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -125,7 +128,8 @@ void verdict_output::live(double elapsed_s) {
   strict.alpha /= 10;
   const auto first_look = analysis::judge(run, strict);
   auto alarmed = [](const analysis::series_verdict& v) {
-    return v.verdict == analysis::verdict_kind::degrading || v.verdict == analysis::verdict_kind::step_change;
+    return v.verdict == analysis::verdict_kind::degrading ||
+           v.verdict == analysis::verdict_kind::step_change;
   };
   for (size_t i = 0; i < verdict.rows.size() && i < first_look.rows.size(); ++i) {
     const auto& row = verdict.rows[i];
@@ -135,7 +139,8 @@ void verdict_output::live(double elapsed_s) {
       if (!alarmed(first_look.rows[i])) continue;
       pending_.emplace(row.key, elapsed_s);
       base::log_debug("soak", report::verdict_line(first_look.rows[i], first_look.analysed_s) +
-                                  " (to be confirmed at " + report::format_offset(1.5 * elapsed_s) + ")");
+                                  " (to be confirmed at " + report::format_offset(1.5 * elapsed_s) +
+                                  ")");
       continue;
     }
     if (!alarmed(row)) {
@@ -171,7 +176,8 @@ void verdict_output::finish() {
   f.thresholds = thresholds_.evaluate(run, f.verdict, settings_.verdict);
   for (auto& t : f.thresholds) {
     // At the end, a threshold that could not be measured is not met.
-    if (t.status == analysis::threshold_status::no_data) t.status = analysis::threshold_status::failed;
+    if (t.status == analysis::threshold_status::no_data)
+      t.status = analysis::threshold_status::failed;
     if (t.status == analysis::threshold_status::failed) ++f.failed;
   }
   {
@@ -181,7 +187,8 @@ void verdict_output::finish() {
   ready_.notify_all();
 }
 
-std::optional<verdict_output::final_state> verdict_output::final_result(std::chrono::milliseconds wait) const {
+std::optional<verdict_output::final_state> verdict_output::final_result(
+    std::chrono::milliseconds wait) const {
   std::unique_lock lock(mutex_);
   ready_.wait_for(lock, wait, [this] { return final_.has_value(); });
   return final_;
@@ -191,7 +198,8 @@ sinks::annex_source verdict_output::annex() {
   return [this]() -> std::optional<sinks::final_annex> {
     auto f = final_result(settings_.annex_wait);
     if (!f) {
-      base::log_warning("soak", "the soak verdict was not ready in time: the outputs are written without it");
+      base::log_warning(
+          "soak", "the soak verdict was not ready in time: the outputs are written without it");
       return std::nullopt;
     }
     sinks::final_annex a;

@@ -18,7 +18,10 @@ namespace {
 std::string sig3(double v) {
   const double a = std::fabs(v);
   if (a == 0 || !std::isfinite(v)) return std::isfinite(v) ? "0" : "?";
-  const int digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : std::min(9, 2 - static_cast<int>(std::floor(std::log10(a))));
+  const int digits = a >= 100  ? 0
+                     : a >= 10 ? 1
+                     : a >= 1  ? 2
+                               : std::min(9, 2 - static_cast<int>(std::floor(std::log10(a))));
   std::string s = fmt::format("{:.{}f}", v, digits);
   if (s.find('.') != std::string::npos) {
     while (s.back() == '0') s.pop_back();
@@ -84,7 +87,8 @@ std::string ci_text(const analysis::series_verdict& r, double per) {
   if (r.verdict == verdict_kind::step_change || r.points < 3) return "";
   // The interval in the trend's own scale, without repeating the unit.
   const scale sc = scale_for(r.slope * per, r.u);
-  return "[" + signed3(r.slope_lower * per * sc.factor) + ", " + signed3(r.slope_upper * per * sc.factor) + "]";
+  return "[" + signed3(r.slope_lower * per * sc.factor) + ", " +
+         signed3(r.slope_upper * per * sc.factor) + "]";
 }
 
 std::string note_text(const analysis::series_verdict& r) {
@@ -98,16 +102,15 @@ std::string note_text(const analysis::series_verdict& r) {
         parts.push_back(with_unit(r.change, r.u, true) + " over the run");
       break;
     case verdict_kind::step_change:
-      parts.push_back(with_unit(r.step_before, r.u, false) + " -> " + with_unit(r.step_after, r.u, false));
+      parts.push_back(with_unit(r.step_before, r.u, false) + " -> " +
+                      with_unit(r.step_after, r.u, false));
       break;
     case verdict_kind::stable:
       if (r.reason == "a trend below the practical size")
         parts.push_back(with_unit(r.change, r.u, true) + " over the run, below " +
                         with_unit(r.practical_change, r.u, false));
       break;
-    case verdict_kind::inconclusive:
-      parts.push_back(r.reason);
-      break;
+    case verdict_kind::inconclusive: parts.push_back(r.reason); break;
   }
   if (r.has_limit) {
     const std::string lim = with_unit(r.limit_value, r.u, false);
@@ -118,8 +121,9 @@ std::string note_text(const analysis::series_verdict& r) {
                       format_offset(*r.exhaustion_s));
   }
   if (r.seasonal_period_s > 0)
-    parts.push_back(r.seasonal_period_s == 86400 ? "daily shape removed"
-                                                 : "period " + format_offset(r.seasonal_period_s) + " removed");
+    parts.push_back(r.seasonal_period_s == 86400
+                        ? "daily shape removed"
+                        : "period " + format_offset(r.seasonal_period_s) + " removed");
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
   return out;
@@ -138,15 +142,18 @@ bool always_listed(const analysis::series_verdict& r) {
 // "warm-up 12m excluded, 6d 23h analysed in 251 windows of 40m"
 std::string header_detail(const analysis::soak_verdict& v) {
   std::string h;
-  if (v.warmup_s > 0 || !v.warmup_auto)
-    h += "warm-up " + format_offset(v.warmup_s) + " excluded" + (v.warmup_auto ? "" : " (--warmup)") + ", ";
+  if (v.warmup_s >= 0.5 || !v.warmup_auto)
+    h += "warm-up " + format_offset(v.warmup_s) + " excluded" +
+         (v.warmup_auto ? "" : " (--warmup)") + ", ";
   else
     h += "no warm-up found, ";
-  return h + format_offset(v.analysed_s) + " analysed in " + std::to_string(v.windows) + " windows of " +
-         format_offset(v.window_s);
+  return h + format_offset(v.analysed_s) + " analysed in " + std::to_string(v.windows) +
+         " windows of " + format_offset(v.window_s);
 }
 
-std::string header(const analysis::soak_verdict& v) { return "Soak verdict (" + header_detail(v) + ")"; }
+std::string header(const analysis::soak_verdict& v) {
+  return "Soak verdict (" + header_detail(v) + ")";
+}
 
 }  // namespace
 
@@ -167,9 +174,12 @@ std::string format_offset(double seconds) {
 }
 
 std::string threshold_line(const analysis::threshold_result& r, bool with_status) {
-  std::string out = (with_status ? std::string(analysis::to_string(r.status)) + "  " : std::string()) + r.spec.text;
+  std::string out =
+      (with_status ? std::string(analysis::to_string(r.status)) + "  " : std::string()) +
+      r.spec.text;
   if (!std::isnan(r.value)) {
-    out += ": " + (r.spec.slope ? format_trend(r.value, r.spec.u, 3600) : format_value(r.value, r.spec.u));
+    out += ": " +
+           (r.spec.slope ? format_trend(r.value, r.spec.u, 3600) : format_value(r.value, r.spec.u));
     if (!r.where.empty()) out += " (" + r.where + ")";
   }
   if (!r.note.empty()) out += std::isnan(r.value) ? ": " + r.note : ", " + r.note;
@@ -198,7 +208,8 @@ std::string table_rows(const analysis::soak_verdict& v, const verdict_table_opti
   std::map<std::string, size_t> hidden;
   for (const auto& r : v.rows) {
     if (r.points == 0) continue;
-    const bool changed = r.verdict == verdict_kind::degrading || r.verdict == verdict_kind::improving ||
+    const bool changed = r.verdict == verdict_kind::degrading ||
+                         r.verdict == verdict_kind::improving ||
                          r.verdict == verdict_kind::step_change;
     if (with_data > options.max_rows && !always_listed(r) && !changed) {
       ++hidden[analysis::to_string(r.verdict)];
@@ -239,7 +250,8 @@ std::string table_rows(const analysis::soak_verdict& v, const verdict_table_opti
            "): every series is in --json-file and --html\n";
   }
   if (no_data > 0)
-    out += std::to_string(no_data) + " percentile series had too few requests per window to judge\n";
+    out +=
+        std::to_string(no_data) + " percentile series had too few requests per window to judge\n";
   return out;
 }
 
@@ -273,7 +285,9 @@ std::string verdict_table(const analysis::soak_verdict& v,
 
 namespace {
 
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 nlohmann::json row_json(const analysis::series_verdict& r) {
   nlohmann::json j;
@@ -287,7 +301,8 @@ nlohmann::json row_json(const analysis::series_verdict& r) {
   j["from_s"] = r.from_s;
   j["to_s"] = r.to_s;
   j["slope_per_hour"] = number_or_null(r.slope * 3600);
-  j["slope_ci_per_hour"] = {number_or_null(r.slope_lower * 3600), number_or_null(r.slope_upper * 3600)};
+  j["slope_ci_per_hour"] = {number_or_null(r.slope_lower * 3600),
+                            number_or_null(r.slope_upper * 3600)};
   j["p_value"] = number_or_null(r.p);
   j["autocorrelation_factor"] = number_or_null(r.autocorrelation_factor);
   j["level_start"] = number_or_null(r.level_start);
@@ -297,15 +312,20 @@ nlohmann::json row_json(const analysis::series_verdict& r) {
   j["practical_change"] = number_or_null(r.practical_change);
   j["seasonal_period_s"] = r.seasonal_period_s;
   if (r.verdict == verdict_kind::step_change)
-    j["step"] = {{"at_s", r.step_t_s}, {"before", r.step_before}, {"after", r.step_after}, {"p_value", r.step_p}};
+    j["step"] = {{"at_s", r.step_t_s},
+                 {"before", r.step_before},
+                 {"after", r.step_after},
+                 {"p_value", r.step_p}};
   else
     j["step"] = nullptr;
   if (r.has_limit) {
     j["limit"] = {{"value", r.limit_value},
                   {"implicit", r.limit_implicit},
                   {"reached", r.limit_reached},
-                  {"exhaustion_s", r.exhaustion_s ? number_or_null(*r.exhaustion_s) : nlohmann::json(nullptr)},
-                  {"exhaustion_ci_s", {number_or_null(r.exhaustion_lower_s), number_or_null(r.exhaustion_upper_s)}}};
+                  {"exhaustion_s",
+                   r.exhaustion_s ? number_or_null(*r.exhaustion_s) : nlohmann::json(nullptr)},
+                  {"exhaustion_ci_s",
+                   {number_or_null(r.exhaustion_lower_s), number_or_null(r.exhaustion_upper_s)}}};
   } else {
     j["limit"] = nullptr;
   }
@@ -360,33 +380,37 @@ std::string verdict_html(const analysis::soak_verdict& v,
                          const std::vector<analysis::threshold_result>& thresholds) {
   const double per = rate_period(v.analysed_s);
   std::string out = "<h2>Soak verdict</h2>\n<p>" + html_escape(header_detail(v)) + "</p>\n";
-  out += "<table class=\"verdict\">\n<tr><th>Series</th><th>Verdict</th><th>Trend</th><th>95% CI</th>"
-         "<th>p</th><th>Note</th></tr>\n";
+  out +=
+      "<table class=\"verdict\">\n<tr><th>Series</th><th>Verdict</th><th>Trend</th><th>95% CI</th>"
+      "<th>p</th><th>Note</th></tr>\n";
   for (const auto& r : v.rows) {
-    const char* cls = r.verdict == verdict_kind::degrading     ? "bad"
-                      : r.verdict == verdict_kind::step_change ? "step"
+    const char* cls = r.verdict == verdict_kind::degrading      ? "bad"
+                      : r.verdict == verdict_kind::step_change  ? "step"
                       : r.verdict == verdict_kind::inconclusive ? "unknown"
                                                                 : "ok";
-    out += fmt::format("<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                       cls, html_escape(r.label), analysis::to_string(r.verdict),
-                       html_escape(trend_text(r, per)), html_escape(ci_text(r, per)),
-                       r.points >= 3 ? fmt::format("{:.3g}", r.p) : std::string(),
-                       html_escape(note_text(r)));
+    out += fmt::format(
+        "<tr "
+        "class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        cls, html_escape(r.label), analysis::to_string(r.verdict), html_escape(trend_text(r, per)),
+        html_escape(ci_text(r, per)), r.points >= 3 ? fmt::format("{:.3g}", r.p) : std::string(),
+        html_escape(note_text(r)));
   }
   out += "</table>\n";
   for (const auto& n : v.notes) out += "<p>Note: " + html_escape(n) + "</p>\n";
   if (!thresholds.empty()) {
-    out += "<h3>Thresholds</h3>\n<table class=\"thresholds\">\n<tr><th>Threshold</th><th>Status</th>"
-           "<th>Value</th><th>Note</th></tr>\n";
+    out +=
+        "<h3>Thresholds</h3>\n<table class=\"thresholds\">\n<tr><th>Threshold</th><th>Status</th>"
+        "<th>Value</th><th>Note</th></tr>\n";
     for (const auto& t : thresholds) {
       std::string value;
       if (!std::isnan(t.value))
-        value = t.spec.slope ? format_trend(t.value, t.spec.u, 3600) : format_value(t.value, t.spec.u);
+        value =
+            t.spec.slope ? format_trend(t.value, t.spec.u, 3600) : format_value(t.value, t.spec.u);
       if (!t.where.empty()) value += " (" + t.where + ")";
       out += fmt::format("<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                          t.status == analysis::threshold_status::passed ? "ok" : "bad",
-                         html_escape(t.spec.text), analysis::to_string(t.status), html_escape(value),
-                         html_escape(t.note));
+                         html_escape(t.spec.text), analysis::to_string(t.status),
+                         html_escape(value), html_escape(t.note));
     }
     out += "</table>\n";
   }

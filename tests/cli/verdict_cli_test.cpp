@@ -52,13 +52,16 @@ TEST(verdict_cli, malformed_thresholds_and_limits_are_refused_before_the_run) {
     std::string expect;
   };
   for (const auto& c : std::vector<bad_case>{
-           {{"--threshold", "p95<<500ms"}, {}, "invalid value 'p95<<500ms' for --threshold: expected a threshold such as"},
+           {{"--threshold", "p95<<500ms"},
+            {},
+            "invalid value 'p95<<500ms' for --threshold: expected a threshold such as"},
            {{"--threshold", "p95<1s", "--threshold", "speed>3"}, {}, "unknown metric 'speed'"},
            {{}, {"ENDURE_THRESHOLD=p95.slope<2ms"}, "(from environment)"},
            {{"--limit", "rss=much"}, {}, "invalid value 'rss=much' for --limit"},
            {{"--warmup", "later"}, {}, "invalid value 'later' for --warmup"},
        }) {
-    std::vector<std::string> argv = {endure_bin, "-f", ok, "--headless", "-t", "1s", "--csv", dir + "/out"};
+    std::vector<std::string> argv = {endure_bin, "-f", ok,      "--headless",
+                                     "-t",       "1s", "--csv", dir + "/out"};
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     std::vector<std::string> env = c.env;
     env.push_back(cache_env);
@@ -75,21 +78,25 @@ TEST(verdict_cli, malformed_thresholds_and_limits_are_refused_before_the_run) {
 TEST(verdict_cli, a_failed_threshold_exits_3_above_failures_and_is_listed) {
   // Every request is refused: failures alone give exit 1; a failed threshold gives 3.
   std::string ok = files + "refused.cpp";
-  auto r = run_process({endure_bin, "-f", ok, "--headless", "-u", "2", "-r", "10", "-t", "2s", "--only-summary",
-                        "--threshold", "fail_ratio<0.5", "--threshold", "failures>0", "--threshold", "p95.slope<1ms/h"},
+  auto r = run_process({endure_bin, "-f", ok, "--headless", "-u", "2", "-r", "10", "-t", "2s",
+                        "--only-summary", "--threshold", "fail_ratio<0.5", "--threshold",
+                        "failures>0", "--threshold", "p95.slope<1ms/h"},
                        {cache_env}, 60s);
   EXPECT_EQ(r.exit_code, 3) << r.err;
   // A slope needs 10 windows: with 2 s there is nothing to estimate, and a threshold that cannot be
   // checked is not met.
-  EXPECT_NE(r.err.find("endure: 2 thresholds failed:\n  fail_ratio<0.5: 100%\n  p95.slope<1ms/h: "), std::string::npos)
+  EXPECT_NE(r.err.find("endure: 2 thresholds failed:\n  fail_ratio<0.5: 100%\n  p95.slope<1ms/h: "),
+            std::string::npos)
       << r.err;
-  EXPECT_NE(r.out.find("\nThresholds\n  FAILED  fail_ratio<0.5: 100%\n  passed  failures>0: "), std::string::npos)
+  EXPECT_NE(r.out.find("\nThresholds\n  FAILED  fail_ratio<0.5: 100%\n  passed  failures>0: "),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("Soak verdict: too short to judge"), std::string::npos) << r.out;
 
-  auto passing = run_process({endure_bin, "-f", ok, "--headless", "-u", "1", "-t", "1s", "--only-summary",
-                              "--threshold", "fail_ratio>0.5", "--exit-code-on-error", "0"},
-                             {cache_env}, 60s);
+  auto passing =
+      run_process({endure_bin, "-f", ok, "--headless", "-u", "1", "-t", "1s", "--only-summary",
+                   "--threshold", "fail_ratio>0.5", "--exit-code-on-error", "0"},
+                  {cache_env}, 60s);
   EXPECT_EQ(passing.exit_code, 0) << passing.err;
   EXPECT_NE(passing.out.find("  passed  fail_ratio>0.5: 100%"), std::string::npos) << passing.out;
 }
@@ -99,16 +106,17 @@ TEST(verdict_cli, abort_on_threshold_stops_the_test_early) {
   ASSERT_FALSE(shop.url().empty());
   run_process({endure_bin, "-f", files + "steady.cpp", "--list"}, {cache_env}, 120s);
   const auto start = std::chrono::steady_clock::now();
-  auto r = run_process({endure_bin, "-f", files + "steady.cpp", "--host", shop.url(), "--headless", "-u", "2",
-                        "-r", "10", "-t", "60s", "--only-summary", "--threshold", "p50<1us",
-                        "--abort-on-threshold"},
-                       {cache_env}, 120s);
+  auto r = run_process(
+      {endure_bin, "-f", files + "steady.cpp", "--host", shop.url(), "--headless", "-u", "2", "-r",
+       "10", "-t", "60s", "--only-summary", "--threshold", "p50<1us", "--abort-on-threshold"},
+      {cache_env}, 120s);
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.exit_code, 3) << r.err;
   // Failures count live after 10 intervals (the settling time), then the test stops.
   EXPECT_LT(took, 30s);
   EXPECT_NE(r.err.find("[soak]: threshold FAILED  p50<1us: "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("[soak]: stopping the test (--abort-on-threshold)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[soak]: stopping the test (--abort-on-threshold)"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("Test stopped (threshold)"), std::string::npos) << r.err;
 }
 
@@ -122,9 +130,9 @@ TEST(verdict_cli, the_leaking_shop_is_degrading_and_a_steady_one_is_not) {
     demo_shop leaking({"--leak"});
     ASSERT_FALSE(leaking.url().empty());
     std::string dir = temp_dir("verdict-leak");
-    auto r = run_process({endure_bin, "-f", tight_loop, "--host", leaking.url(), "--headless", "-u", "10", "-r",
-                          "10", "-t", "60s", "--threads", "1", "--only-summary", "--json-file",
-                          dir + "/run.json", "--html", dir + "/run.html"},
+    auto r = run_process({endure_bin, "-f", tight_loop, "--host", leaking.url(), "--headless", "-u",
+                          "10", "-r", "10", "-t", "60s", "--threads", "1", "--only-summary",
+                          "--json-file", dir + "/run.json", "--html", dir + "/run.html"},
                          {cache_env}, 180s);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto rows = verdicts(r.out);
@@ -140,7 +148,8 @@ TEST(verdict_cli, the_leaking_shop_is_degrading_and_a_steady_one_is_not) {
     ASSERT_TRUE(j.is_array());
     bool in_json = false;
     for (const auto& row : j[0]["soak_verdict"])
-      in_json = in_json || (row["series"] == "GET / p50" && changed(row["verdict"].get<std::string>()));
+      in_json =
+          in_json || (row["series"] == "GET / p50" && changed(row["verdict"].get<std::string>()));
     EXPECT_TRUE(in_json) << j.dump(1);
     EXPECT_NE(read_file(dir + "/run.html").find("<h2>Soak verdict</h2>"), std::string::npos);
   }
@@ -148,8 +157,8 @@ TEST(verdict_cli, the_leaking_shop_is_degrading_and_a_steady_one_is_not) {
     // A light steady load on a shop without the leak: nothing degrades.
     demo_shop steady;
     ASSERT_FALSE(steady.url().empty());
-    auto r = run_process({endure_bin, "-f", files + "steady.cpp", "--host", steady.url(), "--headless", "-u",
-                          "10", "-r", "10", "-t", "20s", "--only-summary"},
+    auto r = run_process({endure_bin, "-f", files + "steady.cpp", "--host", steady.url(),
+                          "--headless", "-u", "10", "-r", "10", "-t", "20s", "--only-summary"},
                          {cache_env}, 180s);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto rows = verdicts(r.out);

@@ -68,7 +68,8 @@ TEST(mann_kendall, false_positive_rate_on_ar1_noise_is_near_alpha) {
     auto x = synthetic::ar1(rng, 200, 0.6, 1.0, 4);
     rejected += mann_kendall_test(steps(200), x).p < 0.05;
   }
-  EXPECT_LE(rejected, 0.12 * seeds) << rejected << " of " << seeds << " rejected (seeds 1001..1200)";
+  EXPECT_LE(rejected, 0.12 * seeds)
+      << rejected << " of " << seeds << " rejected (seeds 1001..1200)";
 }
 
 TEST(warmup, mser5_finds_the_end_of_a_start_up_transient) {
@@ -95,7 +96,8 @@ TEST(seasonal, a_daily_shape_is_found_and_removed) {
   auto t = steps(n, 600);
   endure::base::rng rng(3);
   std::vector<double> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = 50 + 20 * std::sin(2 * M_PI * t[i] / 86400) + synthetic::normal(rng);
+  for (size_t i = 0; i < n; ++i)
+    x[i] = 50 + 20 * std::sin(2 * M_PI * t[i] / 86400) + synthetic::normal(rng);
   auto fit = fit_seasonal(t, x, {86400});
   ASSERT_TRUE(fit.applied);
   EXPECT_GT(fit.strength, 0.9);

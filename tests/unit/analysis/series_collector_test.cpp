@@ -2,13 +2,13 @@
 // every request in the window, memory stays bounded over a long run, and monitor, failure and
 // generator series come out as the records said.
 #include "analysis/series_collector.hpp"
-#include "analysis/verdict.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/verdict.hpp"
 #include "base/rng.hpp"
 #include "stats/histogram.hpp"
 
@@ -71,7 +71,8 @@ TEST(series_collector, a_windows_p95_is_the_p95_of_all_its_requests) {
   std::vector<std::vector<uint64_t>> raw;
   for (uint64_t i = 0; i < 1000; ++i) {
     std::vector<uint64_t> us(200);
-    for (auto& v : us) v = static_cast<uint64_t>(2000 * (1 + i / 500.0) * std::exp(1.5 * rng.uniform()));
+    for (auto& v : us)
+      v = static_cast<uint64_t>(2000 * (1 + i / 500.0) * std::exp(1.5 * rng.uniform()));
     raw.push_back(us);
     c.add(record(1000 + i, us));
   }
@@ -85,7 +86,8 @@ TEST(series_collector, a_windows_p95_is_the_p95_of_all_its_requests) {
     for (uint64_t i = w * c.stride(); i < std::min<uint64_t>(1000, (w + 1) * c.stride()); ++i)
       all.insert(all.end(), raw[i].begin(), raw[i].end());
     std::sort(all.begin(), all.end());
-    const double exact = static_cast<double>(all[static_cast<size_t>(std::ceil(0.95 * all.size())) - 1]) / 1000;
+    const double exact =
+        static_cast<double>(all[static_cast<size_t>(std::ceil(0.95 * all.size())) - 1]) / 1000;
     ASSERT_NEAR(p95->values[w], exact, exact / 128) << "window " << w << " seed " << seed;
   }
   // Throughput: 200 requests per 1-second interval.
@@ -173,9 +175,12 @@ TEST(series_collector, records_to_verdict_find_a_creep_and_a_leak) {
   series_collector c;
   for (uint64_t i = 0; i < 150; ++i) {
     std::vector<uint64_t> us(250);
-    for (auto& v : us) v = 5000 + static_cast<uint64_t>(2000.0 * static_cast<double>(i) / 150 + 1500 * rng.uniform());
+    for (auto& v : us)
+      v = 5000 +
+          static_cast<uint64_t>(2000.0 * static_cast<double>(i) / 150 + 1500 * rng.uniform());
     auto r = record(1'700'000'000 + i, us);
-    r.monitor.push_back({"pid 7", "rss_bytes", 20e6 + 250.0 * 65536 * static_cast<double>(i) + 3e6 * rng.uniform()});
+    r.monitor.push_back({"pid 7", "rss_bytes",
+                         20e6 + 250.0 * 65536 * static_cast<double>(i) + 3e6 * rng.uniform()});
     c.add(r);
   }
   auto v = judge(c.to_run_series(), {});

@@ -83,7 +83,14 @@ inline double poisson(base::rng& r, double mean) {
 
 // Kinds of stable 7-day series at one point a minute, each with the autocorrelation and tails
 // its kind shows in practice, and a planted trend (per hour) when `per_hour` is not 0.
-enum class kind { latency_p95, latency_p99_wander, fail_ratio, throughput_daily, rss_sawtooth, fds };
+enum class kind {
+  latency_p95,
+  latency_p99_wander,
+  fail_ratio,
+  throughput_daily,
+  rss_sawtooth,
+  fds
+};
 inline const char* name_of(kind k) {
   switch (k) {
     case kind::latency_p95: return "latency p95 (AR(1) 0.97, t3, spikes, daily 10%)";
@@ -95,9 +102,9 @@ inline const char* name_of(kind k) {
   }
   return "";
 }
-inline constexpr kind all_kinds[] = {kind::latency_p95,      kind::latency_p99_wander,
-                                      kind::fail_ratio,       kind::throughput_daily,
-                                      kind::rss_sawtooth,     kind::fds};
+inline constexpr kind all_kinds[] = {kind::latency_p95,  kind::latency_p99_wander,
+                                     kind::fail_ratio,   kind::throughput_daily,
+                                     kind::rss_sawtooth, kind::fds};
 
 struct generated {
   std::vector<double> values;
@@ -113,7 +120,9 @@ inline generated make(kind k, uint64_t seed, double per_hour = 0, size_t n = 7 *
   g.values.resize(n);
   g.bad = bad_direction::up;
   auto hour = [](size_t i) { return static_cast<double>(i) / 60.0; };
-  auto day_phase = [&](size_t i) { return 2 * M_PI * (start_wall_s + 60.0 * static_cast<double>(i)) / 86400.0; };
+  auto day_phase = [&](size_t i) {
+    return 2 * M_PI * (start_wall_s + 60.0 * static_cast<double>(i)) / 86400.0;
+  };
   switch (k) {
     case kind::latency_p95: {
       g.sk = series_kind::latency;

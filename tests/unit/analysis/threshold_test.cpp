@@ -91,7 +91,8 @@ TEST(threshold, malformed_expressions_say_what_is_wrong_in_one_line) {
        }) {
     auto t = parse_threshold(c.text);
     ASSERT_FALSE(t) << c.text;
-    EXPECT_NE(t.err().message.find(c.says), std::string::npos) << c.text << " -> " << t.err().message;
+    EXPECT_NE(t.err().message.find(c.says), std::string::npos)
+        << c.text << " -> " << t.err().message;
     EXPECT_EQ(t.err().message.find('\n'), std::string::npos);
     EXPECT_EQ(t.err().code, 2);
   }
@@ -144,9 +145,9 @@ std::vector<threshold> parse_all(std::initializer_list<const char*> texts) {
 }  // namespace
 
 TEST(threshold_eval, plain_thresholds_over_the_run_and_a_trailing_window) {
-  threshold_evaluator ev(parse_all({"p95<50ms", "GET /slow: p95<50ms", "GET /slow: p95[10s]<50ms",
-                                    "fail_ratio<0.001", "requests>100", "GET /nothing: p50<1s",
-                                    "target.rss<1GB", "max<1s"}));
+  threshold_evaluator ev(
+      parse_all({"p95<50ms", "GET /slow: p95<50ms", "GET /slow: p95[10s]<50ms", "fail_ratio<0.001",
+                 "requests>100", "GET /nothing: p50<1s", "target.rss<1GB", "max<1s"}));
   // 60 s: /fast always 10 ms; /slow 80 ms in the first 30 s, 20 ms after; 1 failure in 100.
   for (uint64_t i = 0; i < 60; ++i) {
     auto r = record(100 + i, std::vector<uint64_t>(99, 10'000), "/fast", i % 10 == 0 ? 2 : 0);
@@ -179,9 +180,9 @@ TEST(threshold_eval, slope_thresholds_fail_only_on_a_significant_slope_past_the_
   const uint64_t seed = 5;
   base::rng rng(seed);
   series_collector c;
-  threshold_evaluator ev(parse_all({"p95.slope<10ms/h", "p95.slope<200ms/h", "target.conns.slope<0/h",
-                                    "target.rss.slope<10MB/h", "target.rss.slope[2m]<10MB/h",
-                                    "target.fds.slope<1/h"}));
+  threshold_evaluator ev(parse_all({"p95.slope<10ms/h", "p95.slope<200ms/h",
+                                    "target.conns.slope<0/h", "target.rss.slope<10MB/h",
+                                    "target.rss.slope[2m]<10MB/h", "target.fds.slope<1/h"}));
   for (uint64_t i = 0; i < 600; ++i) {
     std::vector<uint64_t> us(100), flat(100);
     for (auto& v : us) v = 20'000 + i * 1000 / 60 + rng.below(4000);
@@ -190,8 +191,10 @@ TEST(threshold_eval, slope_thresholds_fail_only_on_a_significant_slope_past_the_
     r.data.entries.push_back(record(1000 + i, flat, "/flat").data.entries[0]);
     r.monitor.push_back({"pid 1", "rss_bytes", 5e8 + 1e6 * rng.uniform()});
     // A drift of 0.5 over the run under noise of +-20: past a limit of 0, not significant.
-    r.monitor.push_back({"pid 1", "conns", 100 + 0.5 * static_cast<double>(i) / 600 + 40 * rng.uniform()});
-    r.monitor.push_back({"pid 2", "rss_bytes", 5e8 + 1e4 * static_cast<double>(i) + 1e5 * rng.uniform()});
+    r.monitor.push_back(
+        {"pid 1", "conns", 100 + 0.5 * static_cast<double>(i) / 600 + 40 * rng.uniform()});
+    r.monitor.push_back(
+        {"pid 2", "rss_bytes", 5e8 + 1e4 * static_cast<double>(i) + 1e5 * rng.uniform()});
     c.add(r);
     ev.add(r);
   }
@@ -205,7 +208,8 @@ TEST(threshold_eval, slope_thresholds_fail_only_on_a_significant_slope_past_the_
   EXPECT_NEAR(res[0].value * 3600, 60, 10);
   EXPECT_EQ(res[1].status, threshold_status::passed);
   EXPECT_EQ(res[2].status, threshold_status::passed) << res[2].value * 3600;
-  EXPECT_EQ(res[2].note.rfind("not significant", 0), 0u) << res[2].note << " slope " << res[2].value * 3600 << " ms/h";
+  EXPECT_EQ(res[2].note.rfind("not significant", 0), 0u)
+      << res[2].note << " slope " << res[2].value * 3600 << " ms/h";
   EXPECT_EQ(res[3].status, threshold_status::failed);
   EXPECT_EQ(res[3].where, "target pid 2 rss_bytes");
   EXPECT_NEAR(res[3].value * 3600, 36e6, 2e6);

@@ -27,9 +27,11 @@ series_verdict judge_one(const std::vector<double>& v, double step_s, series_kin
 
 std::string describe(const series_verdict& r) {
   char buf[400];
-  std::snprintf(buf, sizeof buf, "%s (%s) slope %.4g/h [%.4g, %.4g] p=%.3g change %.4g (needs %.4g) step p=%.3g at %.0fs",
-                to_string(r.verdict), r.reason.c_str(), r.slope * 3600, r.slope_lower * 3600,
-                r.slope_upper * 3600, r.p, r.change, r.practical_change, r.step_p, r.step_t_s);
+  std::snprintf(
+      buf, sizeof buf,
+      "%s (%s) slope %.4g/h [%.4g, %.4g] p=%.3g change %.4g (needs %.4g) step p=%.3g at %.0fs",
+      to_string(r.verdict), r.reason.c_str(), r.slope * 3600, r.slope_lower * 3600,
+      r.slope_upper * 3600, r.p, r.change, r.practical_change, r.step_p, r.step_t_s);
   return buf;
 }
 
@@ -42,7 +44,8 @@ TEST(verdict, linear_creep_is_degrading_with_the_planted_rate_in_its_interval) {
     endure::base::rng rng(seed);
     auto noise = syn::ar1(rng, 2880, 0.9, 4.0, 3);
     std::vector<double> v(2880);
-    for (size_t i = 0; i < v.size(); ++i) v[i] = 80 + per_hour * static_cast<double>(i) / 60 + noise[i];
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = 80 + per_hour * static_cast<double>(i) / 60 + noise[i];
     auto r = judge_one(v, 60, series_kind::latency, unit::ms);
     EXPECT_EQ(r.verdict, verdict_kind::degrading) << "seed " << seed << ": " << describe(r);
     EXPECT_LE(r.slope_lower * 3600, per_hour) << "seed " << seed << ": " << describe(r);
@@ -101,7 +104,8 @@ TEST(verdict, a_daily_shape_is_not_a_trend_and_a_trend_under_it_is_found) {
     EXPECT_EQ(r.verdict, verdict_kind::stable) << "seed " << seed << ": " << describe(r);
     EXPECT_EQ(r.seasonal_period_s, 86400) << "seed " << seed;
     auto sinking = syn::make(syn::kind::throughput_daily, seed, -0.05, n);
-    auto d = judge_one(sinking.values, 60, series_kind::throughput, unit::per_s, bad_direction::down);
+    auto d =
+        judge_one(sinking.values, 60, series_kind::throughput, unit::per_s, bad_direction::down);
     EXPECT_EQ(d.verdict, verdict_kind::degrading) << "seed " << seed << ": " << describe(d);
     EXPECT_LE(d.slope_lower * 3600, -0.05) << "seed " << seed << ": " << describe(d);
     EXPECT_GE(d.slope_upper * 3600, -0.05) << "seed " << seed << ": " << describe(d);
@@ -138,7 +142,8 @@ TEST(verdict, inconclusive_says_why) {
 
   // The offered load changed after the warm-up: load series cannot be judged on it.
   auto varied = syn::one_series(creep, 1, series_kind::latency, unit::ms);
-  for (size_t i = 150; i < 300; ++i) varied.users_mean[i] = varied.users_min[i] = varied.users_max[i] = 200;
+  for (size_t i = 150; i < 300; ++i)
+    varied.users_mean[i] = varied.users_min[i] = varied.users_max[i] = 200;
   verdict_config no_warmup;
   no_warmup.warmup_s = 0;
   auto changed = judge(varied, no_warmup);
@@ -149,7 +154,8 @@ TEST(verdict, time_to_a_limit_and_the_implicit_floor_of_free_space) {
   // RSS from 1 GB growing 50 MB/h for 10 h, a limit of 8 GB: ~130 h left at the end.
   std::vector<double> rss(600);
   endure::base::rng rng(4);
-  for (size_t i = 0; i < 600; ++i) rss[i] = 1e9 + 50e6 * static_cast<double>(i) / 60 + 2e6 * syn::normal(rng);
+  for (size_t i = 0; i < 600; ++i)
+    rss[i] = 1e9 + 50e6 * static_cast<double>(i) / 60 + 2e6 * syn::normal(rng);
   auto run = syn::one_series(rss, 60, series_kind::target, unit::bytes);
   run.all[0].metric = "rss_bytes";
   verdict_config cfg;
@@ -165,7 +171,8 @@ TEST(verdict, time_to_a_limit_and_the_implicit_floor_of_free_space) {
   // Disk free falling 1 GB/h from 500 GB over 20 h: 4% (below the 10% practical size), but it
   // reaches 0 in 480 h; with 8 h of it, exhaustion is within one run length: DEGRADING.
   std::vector<double> disk(600);
-  for (size_t i = 0; i < 600; ++i) disk[i] = 20e9 - 1e9 * static_cast<double>(i) * 2 / 60 + 1e7 * syn::normal(rng);
+  for (size_t i = 0; i < 600; ++i)
+    disk[i] = 20e9 - 1e9 * static_cast<double>(i) * 2 / 60 + 1e7 * syn::normal(rng);
   auto d = syn::one_series(disk, 120, series_kind::target, unit::bytes, bad_direction::down);
   d.all[0].metric = "disk_free_bytes";
   auto dv = judge(d, {}).rows[0];
@@ -210,8 +217,8 @@ TEST(verdict_campaign, false_alarms_on_stable_7_day_series_at_most_one_per_kind)
       if (r.verdict == verdict_kind::degrading || r.verdict == verdict_kind::step_change)
         alarms += " seed " + std::to_string(seed) + ": " + describe(r) + ";";
     }
-    std::printf("%-52s %7zu %7zu %7zu %7zu %7zu\n", syn::name_of(k), counts[0], counts[4], counts[1],
-                counts[2], counts[3]);
+    std::printf("%-52s %7zu %7zu %7zu %7zu %7zu\n", syn::name_of(k), counts[0], counts[4],
+                counts[1], counts[2], counts[3]);
     EXPECT_LE(counts[static_cast<int>(verdict_kind::degrading)] +
                   counts[static_cast<int>(verdict_kind::step_change)],
               1u)

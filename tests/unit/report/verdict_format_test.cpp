@@ -95,17 +95,32 @@ TEST(verdict_format, the_table_of_the_issue) {
   t.status = analysis::threshold_status::failed;
   t.value = 1420;
   const std::string out = verdict_table(sample(), {t});
-  EXPECT_EQ(out.rfind("Soak verdict (warm-up 12m excluded, 6d 23h analysed in 251 windows of 40m)\n", 0), 0u) << out;
-  EXPECT_NE(out.find("series                     verdict       trend           95% CI        note\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("GET /products p95          DEGRADING     +3.1 ms/h       [+2.4, +3.9]  +21% over the run\n"),
-            std::string::npos) << out;
-  EXPECT_NE(out.find("target pid 4242 rss_bytes  DEGRADING     +48 MB/h        [+45, +51]    +800% over the run; "
+  EXPECT_EQ(
+      out.rfind("Soak verdict (warm-up 12m excluded, 6d 23h analysed in 251 windows of 40m)\n", 0),
+      0u)
+      << out;
+  EXPECT_NE(
+      out.find("series                     verdict       trend           95% CI        note\n"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find("GET /products p95          DEGRADING     +3.1 ms/h       [+2.4, +3.9]  +21% "
+                     "over the run\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("target pid 4242 rss_bytes  DEGRADING     +48 MB/h        [+45, +51]    +800% "
+                     "over the run; "
                      "reaches 8 GB limit in ~1d 07h\n"),
-            std::string::npos) << out;
-  EXPECT_NE(out.find("target pid 4242 fds        STEP CHANGE   +200 at 2d 03h                120 -> 320\n"),
-            std::string::npos) << out;
-  EXPECT_NE(out.find("Aggregated req/s           INCONCLUSIVE  0 req/s/h"), std::string::npos) << out;
-  EXPECT_NE(out.find("\nThresholds\n  FAILED  GET /products: p99<1s: 1.42 s\n"), std::string::npos) << out;
+            std::string::npos)
+      << out;
+  EXPECT_NE(
+      out.find(
+          "target pid 4242 fds        STEP CHANGE   +200 at 2d 03h                120 -> 320\n"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Aggregated req/s           INCONCLUSIVE  0 req/s/h"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\nThresholds\n  FAILED  GET /products: p99<1s: 1.42 s\n"), std::string::npos)
+      << out;
 }
 
 TEST(verdict_format, json_and_html_carry_every_row) {
@@ -146,5 +161,6 @@ TEST(verdict_format, a_run_too_short_for_any_verdict_says_so_in_one_line) {
   r.reason = "too short: 4 windows, 10 needed";
   r.points = 4;
   v.rows = {r, r};
-  EXPECT_EQ(verdict_table(v, {}), "Soak verdict: too short to judge (4 windows of 1s after the warm-up, 10 needed)\n");
+  EXPECT_EQ(verdict_table(v, {}),
+            "Soak verdict: too short to judge (4 windows of 1s after the warm-up, 10 needed)\n");
 }
