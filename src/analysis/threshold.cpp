@@ -42,8 +42,17 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// The user's text as echoed in a message: control characters shown as '?', so that the
+// message stays one line.
+std::string shown(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
 base::error bad(const std::string& why) {
-  return base::make_error(std::string(threshold_form) + " (" + why + ")");
+  return base::make_error(std::string(threshold_form) + " (" + shown(why) + ")");
 }
 
 // A number followed by a unit, in the unit's class; `u` says what the value measures.
@@ -351,7 +360,7 @@ base::result<limit> parse_limit(std::string_view text) {
   const std::string value(trim(std::string_view(original).substr(eq + 1)));
   quantity q;
   if (!split_number(value, q))
-    return base::make_error(std::string(form) + " ('" + value + "' is not a number)");
+    return base::make_error(std::string(form) + " ('" + shown(value) + "' is not a number)");
   // The unit the series will have: latency, ratio, or from a target metric's name.
   unit u = target_unit(l.metric);
   if (l.metric.size() >= 2 && l.metric[0] == 'p' &&
@@ -365,7 +374,7 @@ base::result<limit> parse_limit(std::string_view text) {
   // A size on a metric whose name does not say bytes is still read as one (the user knows).
   if (!in_unit(q.suffix, u, factor) && !in_unit(q.suffix, unit::bytes, factor) &&
       !in_unit(q.suffix, unit::ms, factor))
-    return base::make_error(std::string(form) + " ('" + value + "': " + unit_words(u) + ")");
+    return base::make_error(std::string(form) + " ('" + shown(value) + "': " + unit_words(u) + ")");
   l.value = q.value * factor;
   return l;
 }

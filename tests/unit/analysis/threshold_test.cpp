@@ -88,6 +88,7 @@ TEST(threshold, malformed_expressions_say_what_is_wrong_in_one_line) {
            {"GET /x: target.rss<1GB", "no entry scope"},
            {"generator.disk<1", "generator.cpu, generator.lag and generator.rss"},
            {"fail_ratio<5ms", "a ratio"},
+           {"lat\nency<1s", "unknown metric 'lat?ency'"},  // found by fuzzing: stays one line
        }) {
     auto t = parse_threshold(c.text);
     ASSERT_FALSE(t) << c.text;
