@@ -74,6 +74,7 @@ TEST(mann_kendall, false_positive_rate_on_ar1_noise_is_near_alpha) {
 
 TEST(warmup, mser5_finds_the_end_of_a_start_up_transient) {
   // 600 points: a transient that decays over ~60 points, then noise around a level.
+  SCOPED_TRACE("seed 7");
   endure::base::rng rng(7);
   auto t = steps(600);
   std::vector<double> x(600);
@@ -94,6 +95,7 @@ TEST(seasonal, a_daily_shape_is_found_and_removed) {
   // 5.5 days at 10-minute points: traffic-like daily sine plus noise.
   const size_t n = 5 * 144 + 72;
   auto t = steps(n, 600);
+  SCOPED_TRACE("seed 3");
   endure::base::rng rng(3);
   std::vector<double> x(n);
   for (size_t i = 0; i < n; ++i)
@@ -111,6 +113,7 @@ TEST(seasonal, a_daily_shape_is_found_and_removed) {
 }
 
 TEST(change_point, a_level_shift_is_located_and_noise_is_not_one) {
+  SCOPED_TRACE("seed 11");
   endure::base::rng rng(11);
   auto noise = synthetic::ar1(rng, 300, 0.5, 1.0, 3);
   std::vector<double> x(noise);

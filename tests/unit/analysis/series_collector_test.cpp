@@ -99,6 +99,7 @@ TEST(series_collector, a_windows_p95_is_the_p95_of_all_its_requests) {
 
 TEST(series_collector, memory_is_bounded_in_run_length) {
   series_collector c;
+  SCOPED_TRACE("seed 3");
   base::rng rng(3);
   auto feed = [&](uint64_t from, uint64_t to) {
     for (uint64_t i = from; i < to; ++i) {

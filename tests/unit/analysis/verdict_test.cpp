@@ -56,6 +56,7 @@ TEST(verdict, linear_creep_is_degrading_with_the_planted_rate_in_its_interval) {
 
 TEST(verdict, falling_throughput_is_degrading_and_falling_latency_improving) {
   std::vector<double> rps(600), ms(600);
+  SCOPED_TRACE("seed 5");
   endure::base::rng rng(5);
   for (size_t i = 0; i < 600; ++i) {
     rps[i] = 200 - 0.1 * static_cast<double>(i) + syn::normal(rng);
@@ -119,6 +120,7 @@ TEST(verdict, inconclusive_says_why) {
   EXPECT_EQ(r.reason, "too short: 5 windows, 10 needed");
 
   // Very noisy: sd 50% of the level over 40 points.
+  SCOPED_TRACE("seed 9");
   endure::base::rng rng(9);
   std::vector<double> noisy(40);
   for (double& v : noisy) v = 100 + 50 * syn::normal(rng);
@@ -153,6 +155,7 @@ TEST(verdict, inconclusive_says_why) {
 TEST(verdict, time_to_a_limit_and_the_implicit_floor_of_free_space) {
   // RSS from 1 GB growing 50 MB/h for 10 h, a limit of 8 GB: ~130 h left at the end.
   std::vector<double> rss(600);
+  SCOPED_TRACE("seed 4");
   endure::base::rng rng(4);
   for (size_t i = 0; i < 600; ++i)
     rss[i] = 1e9 + 50e6 * static_cast<double>(i) / 60 + 2e6 * syn::normal(rng);
@@ -186,6 +189,7 @@ TEST(verdict, time_to_a_limit_and_the_implicit_floor_of_free_space) {
 TEST(verdict, mser_warmup_is_excluded_and_a_set_warmup_wins) {
   // A cold start: p95 starts at 400 ms and settles at 100 ms within ~20 minutes, then is flat.
   std::vector<double> v(720);
+  SCOPED_TRACE("seed 21");
   endure::base::rng rng(21);
   for (size_t i = 0; i < 720; ++i)
     v[i] = 100 + 300 * std::exp(-static_cast<double>(i) / 5.0) + 3 * syn::normal(rng);
