@@ -211,7 +211,9 @@ void series_collector::add(const stats::interval_record& r) {
   w.cpu_sum += r.health.cpu_percent;
   w.lag_sum += r.health.loop_lag_ms;
   w.rss_sum += static_cast<double>(r.health.rss_bytes);
-  w.saturated += r.health.cpu_saturated ? 1 : 0;
+  // The interval's own flag: cpu_saturated says "for 10 s at some point so far" and stays set,
+  // so it cannot tell how much of the run was affected.
+  w.saturated += r.health.cpu_high ? 1 : 0;
 
   if (w.entries.empty()) w.entries.resize(1);
   auto add_to = [&](size_t slot, const stats::entry_delta& e, const stats::sparse_counts& coarse) {

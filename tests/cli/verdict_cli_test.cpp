@@ -138,14 +138,16 @@ TEST(verdict_cli, the_leaking_shop_is_degrading_and_a_steady_one_is_not) {
     auto rows = verdicts(r.out);
     EXPECT_TRUE(changed(rows["Aggregated p50"])) << r.out;
     EXPECT_TRUE(changed(rows["GET / p50"])) << r.out;
-    // Announced while the test runs (only the live looks log verdicts; the last look may come a
-    // moment after the "Test stopped" line): one of GET /'s percentiles at least.
+    // Seen while the test runs: announced once confirmed (WARNING), or at least a first alarm
+    // awaiting confirmation (DEBUG: "... (to be confirmed at 45s)"); under CPU contention the
+    // staircase can be too slow for the confirmation within a minute. Only the live looks log
+    // verdicts (the last one may come a moment after the "Test stopped" line).
     bool announced = false;
     for (const char* q : {"p50", "p95", "p99"})
       for (const char* v : {"DEGRADING", "STEP CHANGE"})
         announced = announced || r.err.find(std::string("[soak]: GET / ") + q + " is " + v + ": ") !=
                                      std::string::npos;
-    EXPECT_TRUE(announced) << r.err;
+    EXPECT_TRUE(announced) << r.err << r.out.substr(r.out.find("Soak verdict"));
     // The same verdict in the JSON (per entry) and the HTML report.
     auto j = nlohmann::json::parse(read_file(dir + "/run.json"));
     ASSERT_TRUE(j.is_array());
