@@ -110,7 +110,9 @@ mann_kendall mann_kendall_test(const std::vector<double>& t, const std::vector<d
   const double scale = 2.0 / (nd * (nd - 1) * (nd - 2));
   // Negative autocorrelation would shrink the variance; never below independence, so that a
   // quirk of the estimate cannot make a trend look more significant than plain Mann-Kendall.
-  r.correction = std::max({1.0, 1.0 + scale * significant, 1.0 + scale * modelled});
+  r.correction_significant_lags = 1.0 + scale * significant;
+  r.correction_ar1 = 1.0 + scale * modelled;
+  r.correction = std::max({1.0, r.correction_significant_lags, r.correction_ar1});
   const double var = r.variance * r.correction;
   if (var > 0) {
     const double cc = s > 0 ? s - 1 : s < 0 ? s + 1 : 0;  // continuity correction

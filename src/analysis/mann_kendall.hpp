@@ -19,6 +19,9 @@ struct mann_kendall {
   double s = 0;           // sum over i < j of sign(x_j - x_i)
   double variance = 0;    // Var(S) for independent data, ties corrected
   double correction = 1;  // Hamed-Rao n/n*: the variance inflation from autocorrelation (>= 1)
+  // Its two estimates (correction is the larger, at least 1): from the lags significant at 5%
+  // (Hamed and Rao), and from the AR(1) model of the bias-corrected lag-1 autocorrelation.
+  double correction_significant_lags = 1, correction_ar1 = 1;
   double z = 0, p = 1;    // two-sided, with the corrected variance
   sen_slope sen;
 };
