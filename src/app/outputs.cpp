@@ -51,24 +51,34 @@ constexpr size_t file_queue = 300;
 
 base::result<std::unique_ptr<outputs>> outputs::open(const cli::options& o,
                                                      const report::html_run_info& info,
-                                                     bool per_class) {
+                                                     bool per_class,
+                                                     sinks::annex_source annex) {
   std::unique_ptr<outputs> out(new outputs());
-  // Everything that prints on stdout shares one thread, in order: the summary, then --json.
+  // Everything that prints on stdout shares one thread, in order: the summary (and the soak
+  // verdict), then --json.
   auto stdout_group = std::make_unique<sink_group>();
   report::console_options console;
   console.max_rows = o.console_rows;
-  stdout_group->add(std::make_unique<sinks::console_sink>(stdout, o.only_summary, true, console));
-  if (o.json) stdout_group->add(std::make_unique<sinks::json_sink>("-"));
+  auto console_sink = std::make_unique<sinks::console_sink>(stdout, o.only_summary, true, console);
+  console_sink->set_annex(annex);
+  stdout_group->add(std::move(console_sink));
+  if (o.json) {
+    auto json = std::make_unique<sinks::json_sink>("-");
+    json->set_annex(annex);
+    stdout_group->add(std::move(json));
+  }
   out->add("console", engine::output_policy::latest_only, std::move(stdout_group));
   if (!o.json_file.empty()) {
     if (auto r = check_writable("--json-file", o.json_file); !r) return r.err();
-    out->add("--json-file", engine::output_policy::latest_only,
-             std::make_unique<sinks::json_sink>(o.json_file));
+    auto json = std::make_unique<sinks::json_sink>(o.json_file);
+    json->set_annex(annex);
+    out->add("--json-file", engine::output_policy::latest_only, std::move(json));
   }
   if (!o.html_file.empty()) {
     if (auto r = check_writable("--html", o.html_file); !r) return r.err();
-    out->add("--html", engine::output_policy::lossless,
-             std::make_unique<sinks::html_sink>(o.html_file, info));
+    auto html = std::make_unique<sinks::html_sink>(o.html_file, info);
+    html->set_annex(annex);
+    out->add("--html", engine::output_policy::lossless, std::move(html));
   }
   if (!o.csv_prefix.empty()) {  // last: it creates its files at once
     auto s = sinks::csv_sink::open(o.csv_prefix, o.csv_full_history);

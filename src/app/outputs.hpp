@@ -12,6 +12,7 @@
 #include "engine/async_output.hpp"
 #include "engine/totals_stage.hpp"
 #include "report/html.hpp"
+#include "sinks/final_annex.hpp"
 #include "sinks/sink.hpp"
 
 namespace endure::app {
@@ -19,10 +20,12 @@ namespace endure::app {
 class outputs {
  public:
   // Opens every output first, so a bad path fails before the run with nothing half written.
-  // per_class: also PREFIX_users.csv (the open model or session churn is on).
+  // per_class: also PREFIX_users.csv (the open model or session churn is on). `annex` adds to the
+  // final console summary, JSON and HTML (the soak verdict); may be empty.
   static base::result<std::unique_ptr<outputs>> open(const cli::options& o,
                                                      const report::html_run_info& info,
-                                                     bool per_class = false);
+                                                     bool per_class = false,
+                                                     sinks::annex_source annex = {});
   ~outputs();
   outputs(const outputs&) = delete;
   outputs& operator=(const outputs&) = delete;

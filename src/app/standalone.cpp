@@ -15,12 +15,14 @@
 #include "app/locustfiles.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
+#include "app/verdict_output.hpp"
 #include "base/log.hpp"
 #include "cli/availability.hpp"
 #include "cli/raw_options.hpp"
 #include "engine/asio_scheduler.hpp"
 #include "engine/controller.hpp"
 #include "engine/totals_stage.hpp"
+#include "report/verdict.hpp"
 #include "sinks/html_sink.hpp"
 
 namespace endure::app {
@@ -227,7 +229,12 @@ int run_standalone(const cli::raw_options& raw) {
   info.host = o.host.empty() ? classes.front().host : o.host;
   info.locustfile = o.locustfile;
   info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
-  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0);
+  // Soak verdict and thresholds: judged from the run bus on their own thread; the final table
+  // reaches the console, JSON and HTML through the outputs' annex.
+  auto verdict_settings = verdict_output::settings_from(o);
+  if (!verdict_settings) return fail(verdict_settings.err().message);
+  verdict_output verdict(std::move(*verdict_settings));
+  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0, verdict.annex());
   if (!outs) return fail(outs.err().message);
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
@@ -257,6 +264,7 @@ int run_standalone(const cli::raw_options& raw) {
   engine::totals_stage totals(run_bus, snapshot_bus, view);
   (*outs)->attach(snapshot_bus);
   engine::controller ctl(sched, std::move(cfg), run_bus);
+  verdict.attach(run_bus, [&ctl](const std::string& why) { ctl.stop(why); });  // soak verdict
   auto events = lf.attach(run_bus);
   stop_signals signals(sched, ctl);
 
@@ -267,6 +275,7 @@ int run_standalone(const cli::raw_options& raw) {
 
   // Every record becomes a snapshot, every snapshot reaches every output, before the exit.
   totals.drain(std::chrono::seconds(60));
+  verdict.drain(std::chrono::seconds(60));
   (*outs)->drain(std::chrono::seconds(60));
   const bool threads_joined = ctl.shutdown();
 
@@ -277,6 +286,18 @@ int run_standalone(const cli::raw_options& raw) {
                               "their wait times (see the exceptions above, if any)");
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
+  // --- Soak verdict: a failed threshold is listed on stderr and makes the exit code 3 (above
+  // failures; below incomplete outputs and stuck users, which follow).
+  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && soak->failed > 0) {
+    std::string lines;
+    for (const auto& t : soak->thresholds)
+      if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";
+    std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", soak->failed, soak->failed == 1 ? "" : "s",
+                 lines.c_str());
+    std::fflush(stderr);
+    code = static_cast<int>(base::exit_code::thresholds);
+  }
+  // ---
   // An output file that could not be written whole is listed and makes the exit code 4.
   if (auto incomplete = (*outs)->incomplete(); !incomplete.empty()) {
     std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "analysis/threshold.hpp"
 #include "base/duration.hpp"
 #include "base/log.hpp"
 
@@ -164,6 +165,39 @@ auto process_count() {
   };
 }
 
+// A number in [lo, hi] written as a fraction or a percentage ("0.1" or "10%").
+auto fraction(double lo, double hi, const char* what) {
+  return [=](const std::string& v) -> base::result<double> {
+    auto t = std::string(trimmed(v));
+    bool percent = !t.empty() && t.back() == '%';
+    if (percent) t.pop_back();
+    char* end = nullptr;
+    double x = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end != '\0' || !std::isfinite(x)) return expected(what);
+    if (percent) x /= 100;
+    if (x < lo || x > hi) return expected(what);
+    return x;
+  };
+}
+
+// --warmup: a duration, or "auto" for MSER-5.
+auto warmup() {
+  return [](const std::string& v) -> base::result<std::optional<milliseconds>> {
+    if (trimmed(v) == "auto") return std::optional<milliseconds>{};
+    auto d = base::parse_duration(v);
+    if (!d) return expected("a duration such as 10m or 0, or auto (found by MSER-5)");
+    return std::optional<milliseconds>(*d);
+  };
+}
+
+auto latency_floor() {
+  return [](const std::string& v) -> base::result<double> {
+    auto d = base::parse_duration(v);
+    if (!d) return expected("a time such as 1ms, 500ms or 0");
+    return static_cast<double>(d->count());
+  };
+}
+
 // --- Binders: a converter applied to a field of options. ---
 
 template <class T, class Convert>
@@ -172,6 +206,17 @@ binder to(T options::*field, Convert convert) {
     auto v = convert(w.empty() ? std::string() : w.back());
     if (!v) return v.err();
     o.*field = std::move(*v);
+    return base::unit{};
+  };
+}
+
+// Repeatable texts checked one by one (the checker's error is what was expected).
+template <class Check>
+binder to_checked_list(std::vector<std::string> options::*field, Check check) {
+  return [field, check](options& o, const words& w) -> base::result<base::unit> {
+    for (const auto& item : w)
+      if (auto r = check(item); !r) return r.err();
+    o.*field = w;
     return base::unit{};
   };
 }
@@ -264,6 +309,24 @@ std::vector<option_spec> make_table() {
     {"seed", 0, one, "N", "Seed for task choice and wait times (reproducible runs)",
      to(&options::seed, whole<uint64_t>(0, 999'999'999'999'999'999, "a whole number"))},
 
+    // The soak verdict (printed at the end of every run) and pass/fail thresholds.
+    {"threshold", 0, repeat, "EXPR", "Pass/fail criterion, repeatable: p95<500ms, fail_ratio<0.01, p95.slope<2ms/h, 'GET /x: p99[5m]<1s' (failed: exit code 3)",
+     to_checked_list(&options::thresholds, [](const std::string& v) { return analysis::parse_threshold(v); }), soak},
+    {"abort-on-threshold", 0, flag, "", "Stop the test as soon as a threshold fails (checked every interval after the first 10)",
+     to(&options::abort_on_threshold, boolean()), soak},
+    {"warmup", 0, one, "TIME", "Start-up time left out of the soak verdict (default: auto, found by MSER-5)",
+     to(&options::warmup, warmup()), soak},
+    {"limit", 0, repeat, "METRIC=VALUE", "A level a series must not reach, repeatable: rss=8GB; the verdict says when it would",
+     to_checked_list(&options::limits, [](const std::string& v) { return analysis::parse_limit(v); }), soak},
+    {"trend-alpha", 0, one, "P", "Significance level of the trend and change-point tests (default: 0.05)",
+     to(&options::trend_alpha, fraction(1e-6, 0.5, "a probability above 0 and at most 0.5, e.g. 0.05")), soak},
+    {"trend-min-change", 0, one, "PCT", "Smallest change over the run, relative to the level, that counts as degrading (default: 10%)",
+     to(&options::trend_min_change, fraction(0, 100, "a share such as 10% or 0.1")), soak},
+    {"trend-min-latency", 0, one, "TIME", "And at least this change for latency series (default: 1ms)",
+     to(&options::trend_min_latency_ms, latency_floor()), soak},
+    {"trend-min-fail-ratio", 0, one, "RATIO", "And at least this change for failure ratios (default: 0.1%)",
+     to(&options::trend_min_fail_ratio, fraction(0, 1, "a ratio such as 0.001 or 0.1%")), soak},
+
     // The web UI: runs without --headless are refused until it exists (availability.cpp).
     {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
      to(&options::web_host, bind_host()), web_ui},
@@ -353,6 +416,7 @@ std::string env_suffix(std::string_view long_name) {
 std::string_view section_title(section s) {
   switch (s) {
     case section::run: return "Options:";
+    case section::soak: return "Soak verdict and thresholds:";
     case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
     case section::distributed:
       return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";

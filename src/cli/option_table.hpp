@@ -19,10 +19,14 @@ enum class arity : uint8_t {
   flag,  // no value on the command line (--headless, or --headless=false)
   one,   // one value (-u 10, -u10, --users=10)
   list,  // every following word that does not start with '-' (-T a b)
+  // One value per occurrence, and occurrences add up: on the command line, in one config file
+  // (one line each) and in one variable (items separated by ';'). A higher source replaces a lower
+  // one's whole list.
+  repeat,
 };
 
 // The groups of --help, in order.
-enum class section : uint8_t { run, web_ui, distributed, store };
+enum class section : uint8_t { run, soak, web_ui, distributed, store };
 
 // A part of endure a build may not have yet; options that switch it on are refused until it
 // exists (availability.hpp).
@@ -38,7 +42,8 @@ enum source_mask : uint8_t {
 };
 
 // Stores an option's words into its field: one word for arity::one, every item for arity::list,
-// the value text for flags ("true", "" from a config file, "no", ...). On a bad value the error's
+// the value text for flags ("true", "" from a config file, "no", ...); arity::repeat gets every item
+// (and is also called with one item at a time, to say which one is wrong). On a bad value the error's
 // message is only what was expected ("a whole number of users, at least 1"): the caller adds the
 // option's name, the value and where it came from.
 using binder = std::function<base::result<base::unit>(options&, const std::vector<std::string>&)>;

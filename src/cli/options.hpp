@@ -79,6 +79,16 @@ struct options {
   std::string logfile;
   int exit_code_on_error = 1;
 
+  // Soak verdict and thresholds (analysis/: the texts are checked when read)
+  std::vector<std::string> thresholds;  // --threshold, as written
+  bool abort_on_threshold = false;
+  std::optional<std::chrono::milliseconds> warmup;  // empty: found by MSER-5
+  std::vector<std::string> limits;      // --limit METRIC=VALUE, as written
+  double trend_alpha = 0.05;
+  double trend_min_change = 0.10;       // of the level, over the analysed time
+  double trend_min_latency_ms = 1.0;
+  double trend_min_fail_ratio = 0.001;
+
   // Information
   bool list = false;
   bool show_task_ratio = false;

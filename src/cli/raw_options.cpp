@@ -76,6 +76,20 @@ std::string env_option_name(const std::string& var, std::string_view suffix) {
   return name;
 }
 
+// Repeatable values: one per config line or command-line occurrence; a variable's are separated
+// by ';' (thresholds may hold commas and spaces).
+std::vector<std::string> split_repeat(const setting& s) {
+  if (s.from.layer != environment) return s.words;
+  std::vector<std::string> items;
+  std::stringstream ss(s.words.empty() ? std::string() : s.words.back());
+  std::string item;
+  while (std::getline(ss, item, ';')) {
+    item = trim(item);
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
 // List values: words of a config file are separated by spaces, an environment variable's by commas.
 std::vector<std::string> split_list(const setting& s) {
   std::vector<std::string> items;
@@ -293,13 +307,29 @@ base::result<options> raw_options::resolve_with(const std::vector<extra_option>&
   };
   std::map<std::string, chosen> builtin, extra;  // by long name; a later source overwrites
   std::vector<std::string> positional;
+  // A later source replaces an option's value; a repeatable option's items add up within one
+  // source (one config file, one variable, the command line).
+  auto assign = [&builtin](const option_spec& row, const setting& s) {
+    auto& slot = builtin[std::string(row.name)];
+    if (row.kind == arity::repeat) {
+      auto items = split_repeat(s);
+      if (!slot.words.empty() && slot.from.layer == s.from.layer && s.from.layer != environment) {
+        slot.words.insert(slot.words.end(), items.begin(), items.end());
+        slot.from = s.from;
+      } else {
+        slot = {std::move(items), s.from};
+      }
+      return;
+    }
+    slot = {row.kind == arity::list ? split_list(s) : s.words, s.from};
+  };
 
   // Config files, then the environment: lowest precedence first.
   for (const auto& file : files_) {
     for (const auto& s : file) {
       const option_spec* row = find_option(s.name);
       if (row && allowed(*row, s.from)) {
-        builtin[s.name] = {row->kind == arity::list ? split_list(s) : s.words, s.from};
+        assign(*row, s);
       } else if (find_extra(extras, s.name)) {
         extra[s.name] = {s.words, s.from};
       } else if (!ignore_unknown) {
@@ -312,7 +342,7 @@ base::result<options> raw_options::resolve_with(const std::vector<extra_option>&
     for (const auto& s : *layer) {
       const option_spec* row = find_option(s.name);
       if (row && allowed(*row, s.from))
-        builtin[s.name] = {row->kind == arity::list ? split_list(s) : s.words, s.from};
+        assign(*row, s);
       else if (find_extra(extras, s.name))
         extra[s.name] = {s.words, s.from};
       // Other variables (ENDURE_CXX, LOCUST_VERSION in a Docker image, ...) are not options.
@@ -327,7 +357,7 @@ base::result<options> raw_options::resolve_with(const std::vector<extra_option>&
     }
     const setting& s = item.option;
     if (const option_spec* row = s.is_short ? nullptr : find_option(s.name)) {
-      builtin[std::string(row->name)] = {s.words, s.from};
+      assign(*row, s);
       continue;
     }
     const extra_option* e = s.is_short ? nullptr : find_extra(extras, s.name);
@@ -351,6 +381,15 @@ base::result<options> raw_options::resolve_with(const std::vector<extra_option>&
     auto it = builtin.find(std::string(row.name));
     if (it == builtin.end()) continue;
     const auto& [words, from] = it->second;
+    if (row.kind == arity::repeat) {
+      // Each item alone first, so that the error names the item that is wrong.
+      for (const auto& item : words) {
+        options scratch;
+        if (auto r = row.bind(scratch, {item}); !r)
+          return base::make_error("invalid value '" + item + "' for " + dashed(row.name) + where(from) +
+                                  ": expected " + r.err().message);
+      }
+    }
     if (auto r = row.bind(o, words); !r) {
       std::string shown = row.secret ? "" : " '" + (row.kind == arity::list ? join(words) : words.back()) + "'";
       return base::make_error("invalid value" + shown + " for " + dashed(row.name) + where(from) +

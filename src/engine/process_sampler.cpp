@@ -56,6 +56,8 @@ class process_sampler final : public health_sampler {
     h.rss_bytes = process_rss_bytes();
     h.loop_lag_ms = lag_ms;
     h.cpu_saturated = warned_;
+    // Per interval (the soak verdict counts how much of a run was saturated; warned_ stays set).
+    h.cpu_high = high_s_ > 0;
     return h;
   }
 

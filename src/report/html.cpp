@@ -65,7 +65,7 @@ std::string percentile_rows_html(const stats::snapshot& s, bool intended) {
 
 std::string html_report(const stats::snapshot& s, const html_run_info& info,
                         const std::vector<chart_point>& history,
-                        const std::vector<endpoint_chart>& endpoints) {
+                        const std::vector<endpoint_chart>& endpoints, const std::string& extra_section) {
   const double start = info.start_wall_s > 0 ? info.start_wall_s
                        : s.test_start_wall_s > 0 ? s.test_start_wall_s
                                                  : s.start_wall_s;
@@ -80,6 +80,8 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
       "tr.total{font-weight:bold}th{background:#eee}"
       "p.note{max-width:60em;font-size:13px;color:#444}"
       ".pair{display:flex;flex-wrap:wrap;gap:8px}"
+      "table.verdict tr.bad td:nth-child(2),table.thresholds tr.bad td:nth-child(2){color:#c9302c;font-weight:bold}"
+      "table.verdict tr.step td:nth-child(2){color:#d58512;font-weight:bold}"
       ".chart .grid{stroke:#ddd}.chart .axis{font-size:11px;fill:#555}"
       ".chart .title{font-size:14px;font-weight:bold}\n"
       "</style>\n</head>\n<body>\n";
@@ -115,6 +117,7 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
     info_row("Generator CPU",
              "WARNING: above 90% for 10 s or more: response times are not trustworthy");
   out += "</table>\n";
+  out += extra_section;
 
   out += "<h2>Charts</h2>\n";
   std::vector<double> t;

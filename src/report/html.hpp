@@ -37,8 +37,10 @@ struct html_run_info {
 };
 
 // endpoints: the busiest endpoints' charts, busiest first (none: no per-endpoint section).
+// extra_section: HTML placed after the run information (the soak verdict), as given.
 std::string html_report(const stats::snapshot& s, const html_run_info& info,
                         const std::vector<chart_point>& history,
-                        const std::vector<endpoint_chart>& endpoints = {});
+                        const std::vector<endpoint_chart>& endpoints = {},
+                        const std::string& extra_section = "");
 
 }  // namespace endure::report

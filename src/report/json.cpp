@@ -48,16 +48,23 @@ nlohmann::json row_json(const stats::row& r, double start_wall_s) {
   return j;
 }
 
-nlohmann::json entries_json(const stats::snapshot& s) {
+nlohmann::json entries_json(const stats::snapshot& s, const entry_extras& extras) {
   auto a = nlohmann::json::array();
-  for (const auto& r : s.rows)
-    if (r.num_requests || r.num_failures) a.push_back(row_json(r, s.start_wall_s));
+  for (const auto& r : s.rows) {
+    if (!r.num_requests && !r.num_failures) continue;
+    auto j = row_json(r, s.start_wall_s);
+    if (extras.by_entry) {
+      auto it = extras.by_entry->find({r.method, r.name});
+      if (it != extras.by_entry->end()) j[extras.key] = it->second;
+    }
+    a.push_back(std::move(j));
+  }
   return a;
 }
 
-nlohmann::json run_json(const stats::snapshot& s) {
+nlohmann::json run_json(const stats::snapshot& s, const entry_extras& extras) {
   nlohmann::json j;
-  j["stats"] = entries_json(s);
+  j["stats"] = entries_json(s, extras);
   j["total"] = row_json(s.aggregated, s.start_wall_s);
   j["generator_cpu_warning"] = s.generator_cpu_warning;
   auto failures = nlohmann::json::array();

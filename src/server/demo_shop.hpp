@@ -30,7 +30,7 @@ struct demo_shop_options {
 };
 
 // Parses demo shop flags (argv[0] is skipped): --port N, --host ADDR, --latency-ms N,
-// --latency-jitter-ms N, --error-rate X, --leak, --stall-ms N, --stall-every-ms N, --threads N,
+// --latency-jitter-ms N, --error-rate X, --leak, --leak-bytes N, --stall-ms N, --stall-every-ms N, --threads N,
 // --help; "--flag=value" also works.
 // An error names the flag, the value and what is expected.
 base::result<demo_shop_options> parse_demo_shop_args(int argc, const char* const* argv);

@@ -40,6 +40,8 @@ std::string demo_shop_usage() {
          "  --latency-jitter-ms N  plus a uniform random 0..N ms (default 0)\n"
          "  --error-rate X         fraction 0.0..1.0 of requests that answer 500 (default 0)\n"
          "  --leak                 leak 256 bytes per request and let latency creep up\n"
+         "                         (+1 ms per 16 MiB leaked, +1 ms per 10 minutes of uptime)\n"
+         "  --leak-bytes N         bytes leaked per request with --leak (default 256)\n"
          "  --stall-ms N           stall completely for N ms in every --stall-every-ms (default 0)\n"
          "  --stall-every-ms N     the stall's period in ms, from the shop's start (e.g. 10000)\n"
          "  --threads N            event-loop threads (default 1)\n"
@@ -74,6 +76,13 @@ base::result<demo_shop_options> parse_demo_shop_args(int argc, const char* const
     } else if (arg == "--leak") {
       if (has_inline_value) return base::make_error("--leak takes no value");
       o.leak = true;
+    } else if (arg == "--leak-bytes") {
+      if (!take_value()) return missing();
+      std::size_t n = 0;
+      if (!parse_number(value, n) || n == 0 || n > 1'048'576) {
+        return bad_value(flag, value, "an integer number of bytes 1..1048576");
+      }
+      o.leak_bytes_per_request = n;
     } else if (arg == "--port") {
       if (!take_value()) return missing();
       unsigned p = 0;

@@ -14,7 +14,10 @@ console_sink::console_sink(std::FILE* out, bool only_summary, bool print_stats,
 
 void console_sink::on_snapshot(const stats::snapshot& s) {
   if (s.is_final) {
-    print(report::final_summary(s, options_), true);
+    std::string text = report::final_summary(s, options_);
+    if (annex_)
+      if (auto a = annex_(); a && !a->console.empty()) text += "\n" + a->console;
+    print(text, true);
     return;
   }
   // Locust prints every 2 s (CONSOLE_STATS_INTERVAL_SEC); snapshots come every second.

@@ -8,6 +8,7 @@
 
 #include "report/console.hpp"
 #include "sinks/file_util.hpp"
+#include "sinks/final_annex.hpp"
 #include "sinks/sink.hpp"
 
 namespace endure::sinks {
@@ -21,6 +22,8 @@ class console_sink final : public sink {
   console_sink(std::FILE* out, bool only_summary, bool print_stats,
                report::console_options options = {}, std::string label = "stdout");
   void on_snapshot(const stats::snapshot& s) override;
+  // Text printed right after the final summary (the soak verdict). Before the run starts.
+  void set_annex(annex_source source) { annex_ = std::move(source); }
 
  private:
   void print(const std::string& text, bool is_summary);
@@ -33,6 +36,7 @@ class console_sink final : public sink {
   uint64_t tables_lost_ = 0;
   std::string tables_lost_why_;
   std::string summary_lost_;  // why the final summary could not be printed ("" when it was)
+  annex_source annex_;
 };
 
 }  // namespace endure::sinks

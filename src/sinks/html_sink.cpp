@@ -46,10 +46,13 @@ void html_sink::on_snapshot(const stats::snapshot& s) {
 
 base::result<base::unit> html_sink::write_now() {
   if (!has_last_) return base::make_error("no statistics to write to " + path_ + " yet");
+  std::string section;
+  if (annex_ && last_.is_final)
+    if (auto a = annex_()) section = a->html;
   const std::string why =
       replace_file(io_, path_,
                    report::html_report(last_, info_, series_.points(),
-                                       endpoints_.charts(charted_endpoints)));
+                                       endpoints_.charts(charted_endpoints), section));
   if (!why.empty()) {
     health_.failed(why, "the HTML report is not written");
     publish({{{path_, "not written: " + why}}});

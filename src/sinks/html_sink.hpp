@@ -11,6 +11,7 @@
 #include "sinks/endpoint_series.hpp"
 #include "sinks/file_io.hpp"
 #include "sinks/file_util.hpp"
+#include "sinks/final_annex.hpp"
 #include "sinks/sink.hpp"
 
 namespace endure::sinks {
@@ -28,6 +29,8 @@ class html_sink final : public sink {
   const endpoint_series& endpoints() const { return endpoints_; }
   // Endpoints charted in the report (the busiest of those followed).
   static constexpr size_t charted_endpoints = 10;
+  // A section added to the final report (the soak verdict). Before the run.
+  void set_annex(annex_source source) { annex_ = std::move(source); }
 
  private:
   std::string path_;
@@ -39,6 +42,7 @@ class html_sink final : public sink {
   bool has_last_ = false;
   file_io& io_;
   file_health health_;
+  annex_source annex_;
 };
 
 }  // namespace endure::sinks

@@ -23,7 +23,15 @@ void json_sink::on_snapshot(const stats::snapshot& s) {
 }
 
 base::result<base::unit> json_sink::write(const stats::snapshot& s) {
-  const auto j = shape_ == shape::entries ? report::entries_json(s) : report::run_json(s);
+  std::optional<final_annex> annex;
+  if (annex_ && s.is_final) annex = annex_();
+  report::entry_extras extras;
+  if (annex) {
+    extras.key = annex->entry_key;
+    extras.by_entry = &annex->entries;
+  }
+  auto j = shape_ == shape::entries ? report::entries_json(s, extras) : report::run_json(s, extras);
+  if (annex && shape_ == shape::run && !annex->run.is_null()) j[annex->entry_key] = annex->run;
   // Names are user data and may hold invalid UTF-8: replace rather than throw.
   const std::string text = j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string why =

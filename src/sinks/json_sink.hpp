@@ -7,6 +7,7 @@
 #include "base/result.hpp"
 #include "sinks/file_io.hpp"
 #include "sinks/file_util.hpp"
+#include "sinks/final_annex.hpp"
 #include "sinks/sink.hpp"
 
 namespace endure::sinks {
@@ -20,12 +21,15 @@ class json_sink final : public sink {
   void on_snapshot(const stats::snapshot& s) override;
   // Writes `s` now (the final snapshot calls this) and updates the status.
   base::result<base::unit> write(const stats::snapshot& s);
+  // Objects added to the final JSON (the soak verdict per entry and for the run). Before the run.
+  void set_annex(annex_source source) { annex_ = std::move(source); }
 
  private:
   std::string path_;
   shape shape_;
   file_io& io_;
   file_health health_;
+  annex_source annex_;
 };
 
 }  // namespace endure::sinks

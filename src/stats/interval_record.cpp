@@ -29,6 +29,7 @@ void merge(interval_record& into, interval_record&& from) {
   }
   into.health.loop_lag_ms = std::max(into.health.loop_lag_ms, from.health.loop_lag_ms);
   into.health.cpu_saturated = into.health.cpu_saturated || from.health.cpu_saturated;
+  into.health.cpu_high = into.health.cpu_high || from.health.cpu_high;
   if (from.start_wall_s > 0)
     into.start_wall_s =
         into.start_wall_s == 0 ? from.start_wall_s : std::min(into.start_wall_s, from.start_wall_s);

@@ -20,6 +20,7 @@ struct generator_health {
   uint64_t rss_bytes = 0;      // resident memory at the end of the interval
   double loop_lag_ms = 0;      // worst lag of any shard's event loop in the interval
   bool cpu_saturated = false;  // CPU above 90% of the cores in use for 10 s so far in the test
+  bool cpu_high = false;       // this interval alone: CPU above 90% of the cores in use
 };
 
 // A measurement of something beside the load, taken during the interval: the target's RSS from

@@ -47,6 +47,13 @@ TEST(cli, docs_cli_reference_equals_help) {
   std::string documented = block.substr(open + 4, close - open - 4);
   auto h = run_process({endure_bin, "--help"}, {}, 10s);
   EXPECT_EQ(documented, h.out) << "regenerate the block in docs/cli.md from endure --help";
+  // And the demo shop's, indented after its prompt line.
+  auto shop = run_process({endure_bin, "demo-shop", "--help"}, {}, 10s);
+  std::string indented;
+  for (const auto& line : split(shop.out.substr(0, shop.out.size() - 1), '\n'))
+    indented += (line.empty() ? "" : "    " + line) + "\n";
+  EXPECT_NE(doc.find("    $ endure demo-shop --help\n" + indented), std::string::npos)
+      << "regenerate docs/cli.md with scripts/update_cli_doc.py";
 }
 
 TEST(cli, bad_input_gives_one_line_exit_2_and_no_output_files) {

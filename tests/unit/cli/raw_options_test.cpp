@@ -85,6 +85,48 @@ TEST(raw_options, a_repeated_option_keeps_its_last_value_lists_included) {
   EXPECT_EQ(o->tags, (std::vector<std::string>{"c"}));
 }
 
+TEST(raw_options, repeatable_options_add_up_within_a_source_and_a_higher_source_replaces) {
+  std::string d = scratch("repeatable");
+  auto o = parse({"--threshold", "p95<500ms", "--threshold=fail_ratio<0.01", "--limit", "rss=8GB",
+                  "--threshold", "GET /products: p99<1s"},
+                 {}, d);
+  ASSERT_TRUE(o.ok()) << o.err().message;
+  EXPECT_EQ(o->thresholds,
+            (std::vector<std::string>{"p95<500ms", "fail_ratio<0.01", "GET /products: p99<1s"}));
+  EXPECT_EQ(o->limits, (std::vector<std::string>{"rss=8GB"}));
+  // One line each in a config file; ';' between items in a variable; each layer replaces.
+  write(d + "/endure.conf", "threshold = p95<1s\nthreshold = max < 3s\nlimit = disk_free=0\n");
+  auto f = parse({}, {}, d);
+  ASSERT_TRUE(f.ok()) << f.err().message;
+  EXPECT_EQ(f->thresholds, (std::vector<std::string>{"p95<1s", "max < 3s"}));
+  auto e = parse({}, {"ENDURE_THRESHOLD=p50<10ms; fail_ratio<1%"}, d);
+  ASSERT_TRUE(e.ok()) << e.err().message;
+  EXPECT_EQ(e->thresholds, (std::vector<std::string>{"p50<10ms", "fail_ratio<1%"}));
+  EXPECT_EQ(e->limits, (std::vector<std::string>{"disk_free=0"}));
+  auto c = parse({"--threshold", "rps>1"}, {"ENDURE_THRESHOLD=p50<10ms"}, d);
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->thresholds, (std::vector<std::string>{"rps>1"}));
+}
+
+TEST(raw_options, soak_defaults_and_values) {
+  std::string d = scratch("soak");
+  auto o = parse({}, {}, d);
+  ASSERT_TRUE(o.ok()) << o.err().message;
+  EXPECT_FALSE(o->warmup.has_value());
+  EXPECT_EQ(o->trend_alpha, 0.05);
+  EXPECT_EQ(o->trend_min_change, 0.10);
+  EXPECT_EQ(o->trend_min_latency_ms, 1.0);
+  EXPECT_EQ(o->trend_min_fail_ratio, 0.001);
+  auto w = parse({"--warmup", "0", "--trend-min-change", "0.05", "--trend-min-latency", "250ms"}, {}, d);
+  ASSERT_TRUE(w.ok()) << w.err().message;
+  EXPECT_EQ(w->warmup, std::optional(std::chrono::milliseconds(0)));
+  EXPECT_EQ(w->trend_min_change, 0.05);
+  EXPECT_EQ(w->trend_min_latency_ms, 250.0);
+  auto a = parse({"--warmup", "10m", "--warmup", "auto"}, {}, d);
+  ASSERT_TRUE(a.ok()) << a.err().message;
+  EXPECT_FALSE(a->warmup.has_value());
+}
+
 TEST(raw_options, list_syntax_per_source) {
   std::string d = scratch("lists");
   write(d + "/endure.conf", "tags = cart  checkout\nexclude_tags =\n");
@@ -155,6 +197,20 @@ TEST(raw_options, every_kind_of_bad_input_is_one_exact_line) {
       {{"--processes", "0"}, {}, "invalid value '0' for --processes: expected a number of processes from 1 to 1024, or -1 for one per CPU core"},
       {{"--processes", "-2"}, {}, "invalid value '-2' for --processes: expected a number of processes from 1 to 1024, or -1 for one per CPU core"},
       {{"--store", ""}, {}, "invalid value '' for --store: expected a file or folder path"},
+      {{"--threshold", "p95<500ms", "--threshold", "p95<<500ms"}, {},
+       "invalid value 'p95<<500ms' for --threshold: expected a threshold such as p95<500ms, fail_ratio<0.01, "
+       "p95.slope<2ms/h, target.rss.slope<10MB/h or 'GET /products: p99[5m]<1s' ('<500ms' is not a number)"},
+      {{}, {"ENDURE_THRESHOLD=latency<1s"},
+       "invalid value 'latency<1s' for --threshold (from environment): expected a threshold such as p95<500ms, "
+       "fail_ratio<0.01, p95.slope<2ms/h, target.rss.slope<10MB/h or 'GET /products: p99[5m]<1s' (unknown metric "
+       "'latency': use pNN, avg, min, max, fail_ratio, failures, requests, rps, fail_per_s, target.NAME or "
+       "generator.cpu|lag|rss)"},
+      {{"--limit", "rss"}, {}, "invalid value 'rss' for --limit: expected a limit METRIC=VALUE such as rss=8GB, "
+                                "target.fds=1024, disk_free=0, p95=2s or fail_ratio=5%"},
+      {{"--threshold"}, {}, "--threshold needs a value (EXPR)"},
+      {{"--warmup", "soon"}, {}, "invalid value 'soon' for --warmup: expected a duration such as 10m or 0, or auto (found by MSER-5)"},
+      {{"--trend-alpha", "0"}, {}, "invalid value '0' for --trend-alpha: expected a probability above 0 and at most 0.5, e.g. 0.05"},
+      {{"--trend-min-change", "lots"}, {}, "invalid value 'lots' for --trend-min-change: expected a share such as 10% or 0.1"},
       {{"--bogus"}, {}, "unknown option '--bogus' (see endure --help)"},
       {{"--bogus=1"}, {}, "unknown option '--bogus' (see endure --help)"},
       {{"-Z"}, {}, "unknown option '-Z' (see endure --help)"},
