@@ -14,6 +14,7 @@
 #include "app/locustfiles.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
+#include "app/store_output.hpp"
 #include "base/log.hpp"
 #include "cli/availability.hpp"
 #include "cli/raw_options.hpp"
@@ -80,6 +81,10 @@ void print_task_ratio(const nlohmann::json& j, bool as_json) {
   }
 }
 
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 std::string fmt_rate(double r) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", r);
@@ -112,7 +117,7 @@ nlohmann::json parsed_options_of(const cli::options& o) {
 
 }  // namespace
 
-int run_standalone(const cli::raw_options& raw) {
+int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& command_line) {
   // The options were read once (main.cpp); they are resolved once the locustfile's own options
   // are known: a Python locustfile may add some (init_command_line_parser), so it is loaded
   // first; a C++ one adds none, so its options are checked before anything is compiled.
@@ -131,8 +136,9 @@ int run_standalone(const cli::raw_options& raw) {
   auto parsed = raw.resolve(extras);
   if (!parsed) return fail(parsed.err().message);
   cli::options& o = *parsed;
-  // Master/worker, --processes, --store and the web UI are refused until they are built.
-  if (auto r = cli::check_available(o); !r) return fail(r.err().message);
+  // Master/worker, --processes and the web UI are refused until they are built.
+  static constexpr cli::feature built[] = {cli::feature::store};
+  if (auto r = cli::check_available(o, built); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(o.loglevel));
   if (!o.logfile.empty()) {
     auto r = base::set_log_file(o.logfile);
@@ -199,6 +205,18 @@ int run_standalone(const cli::raw_options& raw) {
   info.locustfile = o.locustfile;
   auto outs = outputs::open(o, info);
   if (!outs) return fail(outs.err().message);
+  // The run store, on by default: created now, so a folder that cannot be written stops the run
+  // before it starts.
+  std::unique_ptr<store_output> store;
+  if (!o.no_store) {
+    const double start_wall_s = wall_now();
+    auto path = store_path(o.store, o.locustfile, start_wall_s);
+    if (!path) return fail(path.err().message);
+    auto s = store_output::open(*path, run_meta_of(o, command_line, classes, info.host, start_wall_s));
+    if (!s) return fail(s.err().message);
+    store = std::move(*s);
+    base::log_info("store", "Recording the run in " + store->path());
+  }
 
   engine::controller_config cfg;
   cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -237,6 +255,7 @@ int run_standalone(const cli::raw_options& raw) {
   engine::snapshot_bus snapshot_bus;
   engine::totals_stage totals(run_bus, snapshot_bus);
   (*outs)->attach(snapshot_bus);
+  if (store) store->attach(run_bus);
   engine::controller ctl(sched, std::move(cfg), run_bus);
   auto events = lf.attach(run_bus);
   stop_signals signals(sched, ctl);
@@ -258,14 +277,28 @@ int run_standalone(const cli::raw_options& raw) {
                               "their wait times (see the exceptions above, if any)");
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
+  const bool stuck = outcome.abandoned_users > 0 || !outcome.stuck.empty();
+  std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();
+  if (store) {
+    // The end record says how the run ended and its exit code; without it the file reads as a
+    // run that was killed.
+    store->drain(std::chrono::seconds(60));
+    const int expected = stuck ? static_cast<int>(base::exit_code::stuck)
+                         : !incomplete.empty() || store->problem()
+                             ? static_cast<int>(base::exit_code::outputs_incomplete)
+                             : code;
+    store->finish(wall_now(), outcome.stop_reason, expected);
+    if (auto p = store->problem()) incomplete.push_back(*p);
+    else base::log_info("store", "The run is recorded in " + store->path());
+  }
   // An output file that could not be written whole is listed and makes the exit code 4.
-  if (auto incomplete = (*outs)->incomplete(); !incomplete.empty()) {
+  if (!incomplete.empty()) {
     std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
     std::fflush(stderr);
     code = static_cast<int>(base::exit_code::outputs_incomplete);  // above 3 and 1 (cli.md)
   }
   // Users that never stopped: named with their class and task, exit 5 (above 4).
-  if (outcome.abandoned_users > 0 || !outcome.stuck.empty()) {
+  if (stuck) {
     std::string where;
     for (const auto& w : outcome.stuck) where += (where.empty() ? "" : ", ") + w;
     std::fprintf(stderr, "endure: %s%s\n",

@@ -123,9 +123,12 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
       "td:nth-child(2),th:nth-child(2),td:first-child,th:first-child{text-align:left}"
       "tr.total{font-weight:bold}th{background:#eee}"
       ".chart .grid{stroke:#ddd}.chart .axis{font-size:11px;fill:#555}"
-      ".chart .title{font-size:14px;font-weight:bold}\n"
+      ".chart .title{font-size:14px;font-weight:bold}"
+      ".notice{background:#fff3cd;border:1px solid #e0c36a;padding:6px 10px}\n"
       "</style>\n</head>\n<body>\n";
-  out += "<h1>" + html_escape(info.title) + "</h1>\n<table class=\"info\">\n";
+  out += "<h1>" + html_escape(info.title) + "</h1>\n";
+  for (const auto& n : info.notices) out += "<p class=\"notice\">" + html_escape(n) + "</p>\n";
+  out += "<table class=\"info\">\n";
   auto info_row = [&out](const std::string& k, const std::string& v) {
     out += "<tr>" + th(k) + td(v) + "</tr>\n";
   };

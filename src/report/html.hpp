@@ -24,6 +24,9 @@ struct html_run_info {
   std::string locustfile;     // optional
   double start_wall_s = 0;    // 0: taken from the snapshot
   double end_wall_s = 0;      // 0: taken from the snapshot
+  // Shown prominently under the title when set: a run that ended abnormally (a report from a
+  // run store without an end record), the window a report covers.
+  std::vector<std::string> notices;
 };
 
 // An SVG line chart of the given series over time (exposed for tests).
