@@ -17,8 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Records queued before the store output merges intervals (a slow disk): two minutes.
-constexpr size_t store_queue = 120;
 // Locustfile contents larger than this are recorded by hash only.
 constexpr uintmax_t max_recorded_bytes = 16u << 20;
 
@@ -153,10 +151,10 @@ store::run_meta run_meta_of(const cli::options& o, const std::vector<std::string
   return m;
 }
 
-store_output::store_output(std::unique_ptr<store::writer> w) : writer_(std::move(w)) {
+store_output::store_output(std::unique_ptr<store::writer> w, size_t queue) : writer_(std::move(w)) {
   store::writer* raw = writer_.get();
   queue_ = std::make_unique<engine::async_output<engine::run_item>>(
-      "the run store " + raw->path(), engine::output_policy::lossless, store_queue,
+      "the run store " + raw->path(), engine::output_policy::lossless, queue,
       [raw](const engine::run_item& item) {
         if (const auto* r = std::get_if<stats::record_ptr>(&item)) {
           if (*r) raw->write(**r);
@@ -175,10 +173,11 @@ store_output::~store_output() {
 
 base::result<std::unique_ptr<store_output>> store_output::open(const std::string& path,
                                                                const store::run_meta& meta,
-                                                               store::writer_settings settings) {
+                                                               store::writer_settings settings,
+                                                               size_t queue) {
   auto w = store::writer::create(path, meta, std::move(settings));
   if (!w) return w.err();
-  return std::unique_ptr<store_output>(new store_output(std::move(*w)));
+  return std::unique_ptr<store_output>(new store_output(std::move(*w), queue));
 }
 
 void store_output::attach(engine::run_bus& bus) {

@@ -34,9 +34,12 @@ store::run_meta run_meta_of(const cli::options& o, const std::vector<std::string
 
 class store_output {
  public:
+  // queue: records held before intervals are merged (the disk is slower than the run).
+  static constexpr size_t default_queue = 120;
   static base::result<std::unique_ptr<store_output>> open(const std::string& path,
                                                           const store::run_meta& meta,
-                                                          store::writer_settings settings = {});
+                                                          store::writer_settings settings = {},
+                                                          size_t queue = default_queue);
   ~store_output();
   store_output(const store_output&) = delete;
   store_output& operator=(const store_output&) = delete;
@@ -54,7 +57,7 @@ class store_output {
   engine::output_counters counters() const { return queue_->counters(); }
 
  private:
-  explicit store_output(std::unique_ptr<store::writer> w);
+  store_output(std::unique_ptr<store::writer> w, size_t queue);
   std::unique_ptr<store::writer> writer_;
   std::unique_ptr<engine::async_output<engine::run_item>> queue_;
   engine::subscription sub_;

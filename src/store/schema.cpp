@@ -1,6 +1,7 @@
 #include "store/schema.hpp"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace endure::store {
@@ -207,7 +208,8 @@ bool has_tables(sql::database& db) {
 }  // namespace
 
 void create_or_migrate(sql::database& db) {
-  sql::transaction tx(db);
+  std::optional<sql::transaction> tx;
+  if (!db.in_transaction()) tx.emplace(db);
   const int v = user_version(db);
   const int32_t app = file_application_id(db);
   if (app != application_id && (app != 0 || v != 0 || has_tables(db)))
@@ -220,7 +222,7 @@ void create_or_migrate(sql::database& db) {
   for (int from = v; from < schema_version; ++from) migrations()[static_cast<size_t>(from)](db);
   if (v == 0) db.exec("PRAGMA application_id = " + std::to_string(application_id));
   db.exec("PRAGMA user_version = " + std::to_string(schema_version));
-  tx.commit();
+  if (tx) tx->commit();
 }
 
 std::string check_readable(sql::database& db, const std::string& path) {

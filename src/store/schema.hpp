@@ -41,8 +41,9 @@ inline constexpr std::array<tier_spec, 5> tiers = {{
 }};
 inline constexpr int exact_tier = 4;
 
-// Creates the schema in an empty database, or migrates an older one forward (in one transaction).
-// Refuses a file that is not an endure store or whose schema is newer.
+// Creates the schema in an empty database, or migrates an older one forward. Refuses a file that
+// is not an endure store or whose schema is newer. In the caller's transaction when one is open
+// (a new store: schema and run record commit together), else in its own.
 void create_or_migrate(sql::database& db);
 
 // Checks a file opened for reading: an endure store of this schema version or an older one that

@@ -415,8 +415,10 @@ base::result<std::unique_ptr<writer>> writer::create(const std::string& path, co
     db.exec("PRAGMA synchronous = NORMAL");
     if (p->settings.max_pages > 0)
       db.query_int("PRAGMA max_page_count = " + std::to_string(p->settings.max_pages));
-    create_or_migrate(db);
+    // The schema and the run record in one transaction: a process killed while creating the
+    // store leaves an empty file, never a store without its run.
     sql::transaction tx(db);
+    create_or_migrate(db);
     auto run = db.prepare(
         "INSERT INTO run (run_id, start_wall_s, start_utc, endure_version, command_line, host, "
         "interval_ms, node, machine_host, machine_cores, machine_memory_bytes, machine_os) "
