@@ -272,10 +272,17 @@ constexpr std::array<const char*, 6> tables = {"interval", "stats",      "users"
                                                "failures", "exceptions", "monitor"};
 }
 
+sql::statement& bucket_io::cached(const std::string& text) {
+  auto it = cache_.find(text);
+  if (it == cache_.end()) it = cache_.emplace(text, db_.prepare(text)).first;
+  it->second.reset();
+  return it->second;
+}
+
 void bucket_io::erase(int tier, int64_t t, int64_t segment) {
   for (const char* table : tables) {
-    auto st = db_.prepare(std::string("DELETE FROM ") + table +
-                          " WHERE tier = ? AND t = ? AND segment = ?");
+    auto& st = cached(std::string("DELETE FROM ") + table +
+                      " WHERE tier = ? AND t = ? AND segment = ?");
     st.bind(1, tier).bind(2, t).bind(3, segment);
     st.run();
   }
@@ -283,7 +290,7 @@ void bucket_io::erase(int tier, int64_t t, int64_t segment) {
 
 void bucket_io::prune(int tier, int64_t before) {
   for (const char* table : tables) {
-    auto st = db_.prepare(std::string("DELETE FROM ") + table + " WHERE tier = ? AND t < ?");
+    auto& st = cached(std::string("DELETE FROM ") + table + " WHERE tier = ? AND t < ?");
     st.bind(1, tier).bind(2, before);
     st.run();
   }
@@ -310,37 +317,45 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
   const std::string where =
       " WHERE tier = ?1 AND t >= ?2 AND t < ?3 AND (?4 IS NULL OR segment = ?4) ORDER BY t, segment";
   struct cursor {
-    sql::statement st;
+    sql::statement* st = nullptr;
     bool has = false;
   };
   std::array<cursor, 6> c;
-  c[0].st = db_.prepare(
+  c[0].st = &cached(
       "SELECT t, segment, test, start_wall_s, end_wall_s, intervals, stalled, state, is_final, "
       "user_count, user_count_max, cpu_percent, rss_bytes, loop_lag_ms, cpu_saturated FROM interval" +
       where);
-  c[1].st = db_.prepare(
+  c[1].st = &cached(
       std::string("SELECT t, segment, entry_id, requests, failures, sum_us, min_us, max_us, "
                   "content_bytes, p50_us, p90_us, p95_us, p99_us, first_wall_s, last_wall_s, "
                   "intended_min_us, intended_max_us, ") +
       (with_histograms ? "latency, intended" : "NULL, NULL") + " FROM stats" +
       (o.only_entry ? " WHERE entry_id = " + std::to_string(*o.only_entry) + " AND" : " WHERE") +
       where.substr(6) + ", entry_id");
-  c[2].st = db_.prepare("SELECT t, segment, class_name, users, users_max FROM users" + where);
-  c[3].st = db_.prepare(
+  c[2].st = &cached("SELECT t, segment, class_name, users, users_max FROM users" + where);
+  c[3].st = &cached(
       "SELECT t, segment, entry_id, error_id, count, first_wall_s, last_wall_s FROM failures" + where);
-  c[4].st = db_.prepare("SELECT t, segment, kind_id, node, count FROM exceptions" + where);
-  c[5].st = db_.prepare(
+  c[4].st = &cached("SELECT t, segment, kind_id, node, count FROM exceptions" + where);
+  c[5].st = &cached(
       "SELECT t, segment, series_id, value, min, max, last, samples FROM monitor" + where);
+  // A statement left mid-result holds a read snapshot (and the WAL with it): reset them all,
+  // whatever happens.
+  struct resetter {
+    std::array<cursor, 6>& c;
+    ~resetter() {
+      for (auto& k : c) k.st->reset();
+    }
+  } reset_all{c};
   for (size_t i = 0; i < c.size(); ++i) {
     auto& k = c[i];
     if (!o.details && i >= 2) continue;  // left without a row
-    k.st.bind(1, tier).bind(2, t_lo).bind(3, t_hi);
-    if (segment) k.st.bind(4, *segment);
-    else k.st.bind_null(4);
-    k.has = k.st.step();
+    k.st->bind(1, tier).bind(2, t_lo).bind(3, t_hi);
+    if (segment) k.st->bind(4, *segment);
+    else k.st->bind_null(4);
+    k.has = k.st->step();
   }
   using key = std::pair<int64_t, int64_t>;
-  auto key_of = [](const cursor& k) { return key{k.st.int64(0), k.st.int64(1)}; };
+  auto key_of = [](const cursor& k) { return key{k.st->int64(0), k.st->int64(1)}; };
   for (;;) {
     std::optional<key> next;
     for (const auto& k : c)
@@ -352,8 +367,8 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
     b.segment = next->second;
     for (size_t i = 0; i < c.size(); ++i) {
       auto& k = c[i];
-      for (; k.has && key_of(k) == *next; k.has = k.st.step()) {
-        const auto& s = k.st;
+      for (; k.has && key_of(k) == *next; k.has = k.st->step()) {
+        const auto& s = *k.st;
         switch (i) {
           case 0: {
             interval_acc iv;

@@ -124,7 +124,11 @@ class bucket_io {
   std::optional<int64_t> next_t(int tier, int64_t t_lo);
 
  private:
+  // Prepared once per distinct text, reset before each use.
+  sql::statement& cached(const std::string& text);
+
   sql::database& db_;
+  std::map<std::string, sql::statement> cache_;
   sql::statement ins_interval_, ins_stats_, ins_users_, ins_failure_, ins_exception_, ins_monitor_;
   sql::statement has_interval_, next_t_;
 };

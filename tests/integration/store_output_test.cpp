@@ -106,9 +106,10 @@ TEST(store_output, a_slow_store_does_not_slow_the_run_and_loses_nothing) {
     EXPECT_NEAR(static_cast<double>(run->final_snapshot->aggregated.num_requests), base_n, 0.1 * base_n)
         << run->path;
 
-  // The slow store fell behind and merged intervals rather than queueing them.
-  EXPECT_GT(slow.counters.coalesced, 0u);
-  EXPECT_LE(slow.counters.max_depth, 6u);
+  // The slow store fell behind and merged intervals rather than queueing them: its queue held at
+  // most its 4 records plus the run's few events (which never merge), not the ~30 records.
+  EXPECT_GT(slow.counters.coalesced, 10u);
+  EXPECT_LE(slow.counters.max_depth, 4u + 5u);
   EXPECT_EQ(fast.counters.coalesced, 0u);
 
   // Nothing lost: both stores hold the run's own totals.
