@@ -431,6 +431,7 @@ struct reader::impl {
     for (const auto& part : cover(k, floor_to(at, len), bt)) {
       scan_options o;
       o.histograms = resets_inside || tiers[static_cast<size_t>(part.tier)].length_s != step;
+      if (wanted.empty()) o.only_entry = 0;  // the Aggregated series alone: skip every entry's rows
       io->scan(part.tier, part.lo, part.hi, std::nullopt, [&](bucket& row) {
         const int64_t idx = floor_to(row.t - origin, step) / step;
         if (idx != point_index) {
