@@ -31,6 +31,25 @@ uint32_t coarse_index(uint32_t i) {
   throw sql::failure(SQLITE_CORRUPT, std::string("a stored ") + what + " is damaged");
 }
 
+// Adds b into a (exact). An accumulator over many intervals already holds most of a small
+// interval's buckets: add those in place, and merge only the new ones (a full merge pass per
+// interval made hour-long roll-ups quadratic).
+void add_counts(stats::sparse_counts& a, const stats::sparse_counts& b) {
+  if (b.empty()) return;
+  if (a.size() < 8 * b.size()) {
+    stats::merge_into(a, b);
+    return;
+  }
+  stats::sparse_counts fresh;
+  auto it = a.begin();
+  for (const auto& [i, n] : b) {
+    it = std::lower_bound(it, a.end(), i, [](const auto& x, uint32_t v) { return x.first < v; });
+    if (it != a.end() && it->first == i) it->second += n;
+    else fresh.emplace_back(i, n);
+  }
+  stats::merge_into(a, fresh);
+}
+
 }  // namespace
 
 void coarsen(stats::sparse_counts& c) {
@@ -77,9 +96,9 @@ void entry_acc::add(const entry_acc& o) {
       intended = latency;
       has_intended = true;
     }
-    stats::merge_into(intended, o.has_intended ? o.intended : o.latency);
+    add_counts(intended, o.has_intended ? o.intended : o.latency);
   }
-  stats::merge_into(latency, o.latency);
+  add_counts(latency, o.latency);
   min_us = std::min(min_us, o.min_us);
   max_us = std::max(max_us, o.max_us);
   intended_min_us = std::min(intended_min_us, o.intended_min_us);
@@ -182,11 +201,47 @@ void bucket::add(const bucket& o) {
 }
 
 void bucket::compute_aggregated() {
+  // Counters entry by entry; histograms in one sort of every entry's buckets (cheaper than 50
+  // successive merges into a growing histogram).
   entry_acc agg;
+  stats::sparse_counts all_latency, all_intended;
+  bool any_intended = false;
   for (const auto& [id, e] : entries)
-    if (id != 0) agg.add(e);
-  if (agg.requests > 0) entries[0] = std::move(agg);
-  else entries.erase(0);
+    if (id != 0 && e.requests > 0 && e.has_intended) any_intended = true;
+  for (const auto& [id, e] : entries) {
+    if (id == 0 || e.requests == 0) continue;
+    entry_acc counters = e;
+    counters.latency.clear();
+    counters.intended.clear();
+    counters.has_intended = false;
+    agg.add(counters);
+    all_latency.insert(all_latency.end(), e.latency.begin(), e.latency.end());
+    if (any_intended) {
+      const auto& i = e.has_intended ? e.intended : e.latency;
+      all_intended.insert(all_intended.end(), i.begin(), i.end());
+    }
+  }
+  if (agg.requests == 0) {
+    entries.erase(0);
+    return;
+  }
+  auto combine = [](stats::sparse_counts& c) {
+    std::sort(c.begin(), c.end());
+    size_t out = 0;
+    for (size_t i = 0; i < c.size(); ++i) {
+      if (out > 0 && c[out - 1].first == c[i].first) c[out - 1].second += c[i].second;
+      else c[out++] = c[i];
+    }
+    c.resize(out);
+  };
+  combine(all_latency);
+  agg.latency = std::move(all_latency);
+  if (any_intended) {
+    combine(all_intended);
+    agg.intended = std::move(all_intended);
+    agg.has_intended = true;
+  }
+  entries[0] = std::move(agg);
 }
 
 bucket_io::bucket_io(sql::database& db)
