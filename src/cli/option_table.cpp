@@ -167,7 +167,12 @@ std::string text_of(double v) {
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
-std::string text_of(milliseconds v) { return base::format_duration(v); }
+// "1d12h30m": the form the option itself accepts.
+std::string text_of(milliseconds v) {
+  std::string s = base::format_duration(v);
+  s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+  return s;
+}
 std::string text_of(const credentials& v) { return v.user + ":" + v.password; }
 std::string text_of(const std::vector<std::string>& v) {
   std::string out;
