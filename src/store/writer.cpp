@@ -465,7 +465,10 @@ base::result<std::unique_ptr<writer>> writer::create(const std::string& path, co
 }
 
 void writer::write(const stats::interval_record& r) {
-  impl_->hold(held_record{r, 1});
+  // A record the engine's queue merged (a slow disk) covers several intervals: count them.
+  const double len_s = r.length_ms > 0 ? r.length_ms / 1000.0 : 1.0;
+  const double spanned = std::ceil((r.end_wall_s - r.start_wall_s) / len_s - 1e-3);
+  impl_->hold(held_record{r, spanned > 1 ? static_cast<uint64_t>(spanned) : 1});
   impl_->flush();
 }
 
