@@ -289,7 +289,11 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
                              : code;
     store->finish(wall_now(), outcome.stop_reason, expected);
     if (auto p = store->problem()) incomplete.push_back(*p);
-    else base::log_info("store", "The run is recorded in " + store->path());
+    else {
+      char cpu[64];
+      std::snprintf(cpu, sizeof cpu, " (the store used %.3f s of CPU)", store->cpu_seconds());
+      base::log_info("store", "The run is recorded in " + store->path() + cpu);
+    }
   }
   // An output file that could not be written whole is listed and makes the exit code 4.
   if (!incomplete.empty()) {

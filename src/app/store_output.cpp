@@ -1,5 +1,6 @@
 #include "app/store_output.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -155,13 +156,16 @@ store_output::store_output(std::unique_ptr<store::writer> w, size_t queue) : wri
   store::writer* raw = writer_.get();
   queue_ = std::make_unique<engine::async_output<engine::run_item>>(
       "the run store " + raw->path(), engine::output_policy::lossless, queue,
-      [raw](const engine::run_item& item) {
+      [raw, this](const engine::run_item& item) {
         if (const auto* r = std::get_if<stats::record_ptr>(&item)) {
           if (*r) raw->write(**r);
-          return;
+        } else {
+          const auto& e = std::get<engine::run_event>(item);
+          raw->write(store::event_info{e.wall_s, engine::to_string(e.kind), e.test, e.user_count, e.detail});
         }
-        const auto& e = std::get<engine::run_event>(item);
-        raw->write(store::event_info{e.wall_s, engine::to_string(e.kind), e.test, e.user_count, e.detail});
+        timespec ts{};
+        if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+          cpu_ns_.store(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
       },
       engine::coalesce_records);
 }

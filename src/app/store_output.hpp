@@ -4,6 +4,7 @@
 // machine), then takes every interval record and event from the run bus on a lossless queue that
 // merges intervals when the disk is slow, so the engine never waits on the disk.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -55,10 +56,13 @@ class store_output {
   std::optional<sinks::file_problem> problem() const;
   const std::string& path() const { return writer_->path(); }
   engine::output_counters counters() const { return queue_->counters(); }
+  // CPU time the store's thread has used so far (its share of the run's cost), seconds.
+  double cpu_seconds() const { return static_cast<double>(cpu_ns_.load()) / 1e9; }
 
  private:
   store_output(std::unique_ptr<store::writer> w, size_t queue);
   std::unique_ptr<store::writer> writer_;
+  std::atomic<int64_t> cpu_ns_{0};
   std::unique_ptr<engine::async_output<engine::run_item>> queue_;
   engine::subscription sub_;
 };
