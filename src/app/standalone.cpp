@@ -205,18 +205,6 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   info.locustfile = o.locustfile;
   auto outs = outputs::open(o, info);
   if (!outs) return fail(outs.err().message);
-  // The run store, on by default: created now, so a folder that cannot be written stops the run
-  // before it starts.
-  std::unique_ptr<store_output> store;
-  if (!o.no_store) {
-    const double start_wall_s = wall_now();
-    auto path = store_path(o.store, o.locustfile, start_wall_s);
-    if (!path) return fail(path.err().message);
-    auto s = store_output::open(*path, run_meta_of(o, command_line, classes, info.host, start_wall_s));
-    if (!s) return fail(s.err().message);
-    store = std::move(*s);
-    base::log_info("store", "Recording the run in " + store->path());
-  }
 
   engine::controller_config cfg;
   cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -229,6 +217,18 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   cfg.seed = o.seed;
   cfg.sampler = engine::make_process_sampler();
   if (auto r = lf.configure(cfg, parsed_options); !r) return fail(r.err().message);
+  // The run store, on by default: created once everything else is checked (a refused run leaves
+  // no store behind), before the run starts (a folder that cannot be written stops it here).
+  std::unique_ptr<store_output> store;
+  if (!o.no_store) {
+    const double start_wall_s = wall_now();
+    auto path = store_path(o.store, o.locustfile, start_wall_s);
+    if (!path) return fail(path.err().message);
+    auto s = store_output::open(*path, run_meta_of(o, command_line, classes, info.host, start_wall_s));
+    if (!s) return fail(s.err().message);
+    store = std::move(*s);
+    base::log_info("store", "Recording the run in " + store->path());
+  }
 
   engine::test_plan plan;
   plan.users = o.users;

@@ -253,9 +253,10 @@ TEST(store_cli, compare_shows_per_endpoint_changes_and_fail_on_exits_3) {
     ASSERT_EQ(run_process(run_args(fast.url(), "2s", {"--store", dir + "/base.db"}), {cache_env}, 120s).exit_code, 1);
   }
   {
-    demo_shop slow({"--latency-ms", "20"});
+    // 200 ms more per answer: far beyond what a busy test machine adds to the base run.
+    demo_shop slow({"--latency-ms", "200"});
     ASSERT_FALSE(slow.url().empty());
-    ASSERT_EQ(run_process(run_args(slow.url(), "2s", {"--store", dir + "/new.db"}), {cache_env}, 120s).exit_code, 1);
+    ASSERT_EQ(run_process(run_args(slow.url(), "3s", {"--store", dir + "/new.db"}), {cache_env}, 120s).exit_code, 1);
   }
   const std::string base = dir + "/base.db", now = dir + "/new.db";
   const auto table = run_process({endure_bin, "compare", base, now}, {}, 60s);
@@ -263,17 +264,17 @@ TEST(store_cli, compare_shows_per_endpoint_changes_and_fail_on_exits_3) {
   EXPECT_NE(table.out.find("GET      /products "), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("Aggregated"), std::string::npos) << table.out;
 
-  const auto hit = run_process({endure_bin, "compare", base, now, "--fail-on", "p95>+10%"}, {}, 60s);
+  const auto hit = run_process({endure_bin, "compare", base, now, "--fail-on", "p50>+50%"}, {}, 60s);
   EXPECT_EQ(hit.exit_code, 3) << hit.err;
-  EXPECT_NE(hit.err.find("endure: compare: GET /products p95 "), std::string::npos) << hit.err;
-  EXPECT_NE(hit.err.find("matches 'p95>+10%'"), std::string::npos) << hit.err;
-  const auto miss = run_process({endure_bin, "compare", base, now, "--fail-on", "Aggregated: p95>+100000%",
+  EXPECT_NE(hit.err.find("endure: compare: GET /products p50 "), std::string::npos) << hit.err;
+  EXPECT_NE(hit.err.find("matches 'p50>+50%'"), std::string::npos) << hit.err;
+  const auto miss = run_process({endure_bin, "compare", base, now, "--fail-on", "Aggregated: p50>+1000s",
                                  "--fail-on", "p50<-50%"}, {}, 60s);
   EXPECT_EQ(miss.exit_code, 0) << miss.err;
   const auto faster = run_process({endure_bin, "compare", now, base, "--fail-on", "GET /products: p50<-50%"}, {}, 60s);
   EXPECT_EQ(faster.exit_code, 3) << faster.err;
 
-  const auto js = run_process({endure_bin, "compare", base, now, "--json", "--fail-on", "p99>+20ms"}, {}, 60s);
+  const auto js = run_process({endure_bin, "compare", base, now, "--json", "--fail-on", "p50>+100ms"}, {}, 60s);
   EXPECT_EQ(js.exit_code, 3);
   const auto j = nlohmann::json::parse(js.out, nullptr, false);
   ASSERT_TRUE(j.is_object()) << js.out;
@@ -282,8 +283,8 @@ TEST(store_cli, compare_shows_per_endpoint_changes_and_fail_on_exits_3) {
   for (const auto& e : j["entries"])
     if (e["name"] == "/products" && e["method"] == "GET") {
       found = true;
-      EXPECT_GT(e["new"]["p95"].get<double>(), e["base"]["p95"].get<double>() + 15);
-      EXPECT_GT(e["change"]["p95_pct"].get<double>(), 10);
+      EXPECT_GT(e["new"]["p50"].get<double>(), e["base"]["p50"].get<double>() + 150);
+      EXPECT_GT(e["change"]["p50_pct"].get<double>(), 50);
     }
   EXPECT_TRUE(found) << js.out;
   EXPECT_FALSE(j["failed_conditions"].empty());
