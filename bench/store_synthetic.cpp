@@ -60,13 +60,19 @@ int main(int argc, char** argv) {
   test_support::synthetic_config cfg;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--days") days = std::stod(v);
-    else if (a == "--out") out = v;
-    else if (a == "--entries") cfg.entries = std::stoul(v);
-    else if (a == "--rps") cfg.requests_per_s = std::stod(v);
-    else if (a == "--seed") cfg.seed = std::stoull(v);
+    if (a == "--days")
+      days = std::stod(v);
+    else if (a == "--out")
+      out = v;
+    else if (a == "--entries")
+      cfg.entries = std::stoul(v);
+    else if (a == "--rps")
+      cfg.requests_per_s = std::stod(v);
+    else if (a == "--seed")
+      cfg.seed = std::stoull(v);
     else {
-      std::fprintf(stderr, "usage: %s [--days D] [--out FILE] [--entries N] [--rps R] [--seed S]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--days D] [--out FILE] [--entries N] [--rps R] [--seed S]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -85,7 +91,8 @@ int main(int argc, char** argv) {
   }
   test_support::synthetic_records gen(cfg);
   std::printf("synthetic run: %.1f days (%llu intervals), %zu entries, %.0f req/s -> %s\n", days,
-              static_cast<unsigned long long>(seconds), cfg.entries, cfg.requests_per_s, out.c_str());
+              static_cast<unsigned long long>(seconds), cfg.entries, cfg.requests_per_s,
+              out.c_str());
   std::printf("%8s %10s %10s %10s %12s\n", "day", "wall s", "file MB", "RSS MB", "intervals/s");
   std::fflush(stdout);
   (*w)->write(store::event_info{static_cast<double>(t0), "test_start", 1, 0, "synthetic"});
@@ -98,8 +105,8 @@ int main(int argc, char** argv) {
     gen_s += seconds_since(g0);
     (*w)->write(*r);
     if ((i + 1) % 86400 == 0 || i + 1 == seconds) {
-      std::printf("%8.2f %10.0f %10.1f %10.1f %12.0f\n", static_cast<double>(i + 1) / 86400, seconds_since(start),
-                  size_mb(out), rss_mb(), 86400.0 / seconds_since(mark));
+      std::printf("%8.2f %10.0f %10.1f %10.1f %12.0f\n", static_cast<double>(i + 1) / 86400,
+                  seconds_since(start), size_mb(out), rss_mb(), 86400.0 / seconds_since(mark));
       std::fflush(stdout);
       mark = std::chrono::steady_clock::now();
     }
@@ -107,20 +114,24 @@ int main(int argc, char** argv) {
   (*w)->finish(static_cast<double>(t0 + seconds), "run time", 0);
   const double total_s = seconds_since(start);
   w->reset();
-  std::printf("\nwrote %llu intervals in %.0f s (%.0f s of it generating records), %.0f intervals/s\n",
-              static_cast<unsigned long long>(seconds), total_s, gen_s, static_cast<double>(seconds) / total_s);
+  std::printf(
+      "\nwrote %llu intervals in %.0f s (%.0f s of it generating records), %.0f intervals/s\n",
+      static_cast<unsigned long long>(seconds), total_s, gen_s,
+      static_cast<double>(seconds) / total_s);
   std::printf("file %.1f MB, peak RSS %.1f MB\n", size_mb(out), peak_rss_mb());
   {
     store::sql::database db(out, store::sql::open_mode::read_only);
     for (const auto& t : store::tiers) {
-      auto st = db.prepare("SELECT count(*), coalesce(sum(length(latency)), 0) FROM stats WHERE tier = ?");
+      auto st = db.prepare(
+          "SELECT count(*), coalesce(sum(length(latency)), 0) FROM stats WHERE tier = ?");
       st.bind(1, t.tier);
       st.step();
       std::printf("tier %d (%5llds rows): %9lld stats rows, %7.1f MB of histograms\n", t.tier,
                   static_cast<long long>(t.length_s), static_cast<long long>(st.int64(0)),
                   static_cast<double>(st.int64(1)) / 1e6);
     }
-    std::printf("pages %lld, free pages %lld\n", static_cast<long long>(db.query_int("PRAGMA page_count")),
+    std::printf("pages %lld, free pages %lld\n",
+                static_cast<long long>(db.query_int("PRAGMA page_count")),
                 static_cast<long long>(db.query_int("PRAGMA freelist_count")));
   }
   // The reads others make on it.
@@ -141,14 +152,15 @@ int main(int argc, char** argv) {
   q0 = std::chrono::steady_clock::now();
   all.all_entries = true;
   s = (*rd)->series(all);
-  std::printf("series, whole run, every entry: %.3f s, %zu series\n", seconds_since(q0), s ? s->entries.size() : 0);
+  std::printf("series, whole run, every entry: %.3f s, %zu series\n", seconds_since(q0),
+              s ? s->entries.size() : 0);
   store::series_request day;
   day.w.from_wall_s = static_cast<double>(t0 + seconds) - 2.5 * 86400;
   day.w.to_wall_s = static_cast<double>(t0 + seconds) - 1.5 * 86400;
   q0 = std::chrono::steady_clock::now();
   s = (*rd)->series(day);
-  std::printf("series, one day 1.5 days ago, Aggregated: %.3f s, %zu points of %.0f s\n", seconds_since(q0),
-              s ? s->aggregated.points.size() : 0, s ? s->step_s : 0);
+  std::printf("series, one day 1.5 days ago, Aggregated: %.3f s, %zu points of %.0f s\n",
+              seconds_since(q0), s ? s->aggregated.points.size() : 0, s ? s->step_s : 0);
   store::series_request hour;
   hour.w.from_wall_s = static_cast<double>(t0 + seconds) - 3600;
   q0 = std::chrono::steady_clock::now();

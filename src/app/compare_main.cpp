@@ -63,13 +63,15 @@ nlohmann::json figures(const stats::row& r) {
 }  // namespace
 
 int compare_main(const cli::invocation& inv) {
-  auto args = read_command_args(inv.args, {"fail-on", "from", "to"}, {"json", "help"}, "endure compare");
+  auto args =
+      read_command_args(inv.args, {"fail-on", "from", "to"}, {"json", "help"}, "endure compare");
   if (!args) return command_error(args.err());
   if (args->has("help")) {
     std::fputs(usage, stdout);
     return 0;
   }
-  if (args->positional.size() != 2) return command_error("endure compare needs two run stores: endure compare BASE.db NEW.db");
+  if (args->positional.size() != 2)
+    return command_error("endure compare needs two run stores: endure compare BASE.db NEW.db");
   std::vector<compare_condition> conditions;
   if (auto it = args->values.find("fail-on"); it != args->values.end())
     for (const auto& text : it->second) {
@@ -95,7 +97,8 @@ int compare_main(const cli::invocation& inv) {
   }
 
   // Rows by (method, name), Aggregated last.
-  std::map<std::pair<std::string, std::string>, std::pair<const stats::row*, const stats::row*>> rows;
+  std::map<std::pair<std::string, std::string>, std::pair<const stats::row*, const stats::row*>>
+      rows;
   for (int i = 0; i < 2; ++i)
     for (const auto& r : sides[i].snap->rows)
       (i == 0 ? rows[{r.name, r.method}].first : rows[{r.name, r.method}].second) = &r;
@@ -120,15 +123,18 @@ int compare_main(const cli::invocation& inv) {
 
   auto window_of = [](const side& s) {
     const auto& i = s.rd->info();
-    return s.w.is_whole_run() ? "whole run"
-                              : report::format_iso8601_utc(s.w.from_wall_s.value_or(i.start_wall_s)) + " to " +
-                                    (s.w.to_wall_s ? report::format_iso8601_utc(*s.w.to_wall_s) : std::string("end"));
+    return s.w.is_whole_run()
+               ? "whole run"
+               : report::format_iso8601_utc(s.w.from_wall_s.value_or(i.start_wall_s)) + " to " +
+                     (s.w.to_wall_s ? report::format_iso8601_utc(*s.w.to_wall_s)
+                                    : std::string("end"));
   };
   if (args->has("json")) {
     nlohmann::json j;
     for (int i = 0; i < 2; ++i) {
       const auto& in = sides[i].rd->info();
-      j[i == 0 ? "base" : "new"] = {{"path", in.path}, {"run_id", in.run_id},
+      j[i == 0 ? "base" : "new"] = {{"path", in.path},
+                                    {"run_id", in.run_id},
                                     {"start", report::format_iso8601_utc(in.start_wall_s)},
                                     {"window", window_of(sides[i])}};
     }
@@ -142,8 +148,11 @@ int compare_main(const cli::invocation& inv) {
         nlohmann::json ch;
         for (const char* m : shown) {
           const double bv = metric_value(*b, m), nv = metric_value(*n, m);
-          if (std::string(m) == "fail%") ch["fail%_points"] = nv - bv;
-          else ch[std::string(m) + "_pct"] = bv != 0 ? nlohmann::json((nv - bv) / bv * 100.0) : nlohmann::json(nullptr);
+          if (std::string(m) == "fail%")
+            ch["fail%_points"] = nv - bv;
+          else
+            ch[std::string(m) + "_pct"] =
+                bv != 0 ? nlohmann::json((nv - bv) / bv * 100.0) : nlohmann::json(nullptr);
         }
         e["change"] = std::move(ch);
       }
@@ -152,16 +161,20 @@ int compare_main(const cli::invocation& inv) {
     j["entries"] = std::move(entries);
     auto m = nlohmann::json::array();
     for (const auto& x : matches)
-      m.push_back({{"condition", x.c->text}, {"method", x.row->method}, {"name", x.row->name},
-                   {"metric", x.c->metric}, {"base", x.base}, {"new", x.now}});
+      m.push_back({{"condition", x.c->text},
+                   {"method", x.row->method},
+                   {"name", x.row->name},
+                   {"metric", x.c->metric},
+                   {"base", x.base},
+                   {"new", x.now}});
     j["failed_conditions"] = std::move(m);
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::string out;
     for (int i = 0; i < 2; ++i) {
       const auto& in = sides[i].rd->info();
-      out += std::string(i == 0 ? "Base  " : "New   ") + in.path + " (" + report::format_iso8601_utc(in.start_wall_s) +
-             ", " + window_of(sides[i]) + ")\n";
+      out += std::string(i == 0 ? "Base  " : "New   ") + in.path + " (" +
+             report::format_iso8601_utc(in.start_wall_s) + ", " + window_of(sides[i]) + ")\n";
     }
     out += "\n";
     char line[512];
@@ -178,8 +191,10 @@ int compare_main(const cli::invocation& inv) {
       out += line;
       for (const char* m : shown) {
         std::string cell;
-        if (b == nullptr) cell = "only in new";
-        else if (n == nullptr) cell = "only in base";
+        if (b == nullptr)
+          cell = "only in new";
+        else if (n == nullptr)
+          cell = "only in base";
         else {
           const double bv = metric_value(*b, m), nv = metric_value(*n, m);
           cell = number(bv, m) + " -> " + number(nv, m) + " " + change_text(bv, nv, m);
@@ -194,8 +209,9 @@ int compare_main(const cli::invocation& inv) {
   std::fflush(stdout);
   for (const auto& x : matches) {
     const std::string who = x.row->method.empty() ? x.row->name : x.row->method + " " + x.row->name;
-    std::fprintf(stderr, "endure: compare: %s %s %s -> %s matches '%s'\n", who.c_str(), x.c->metric.c_str(),
-                 number(x.base, x.c->metric).c_str(), number(x.now, x.c->metric).c_str(), x.c->text.c_str());
+    std::fprintf(stderr, "endure: compare: %s %s %s -> %s matches '%s'\n", who.c_str(),
+                 x.c->metric.c_str(), number(x.base, x.c->metric).c_str(),
+                 number(x.now, x.c->metric).c_str(), x.c->text.c_str());
   }
   return matches.empty() ? 0 : static_cast<int>(base::exit_code::thresholds);
 }

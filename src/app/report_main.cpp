@@ -40,9 +40,11 @@ base::result<base::unit> check_dir(const std::string& flag, const std::string& p
   const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
-    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() + "' does not exist");
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' does not exist");
   if (::access(dir.c_str(), W_OK) != 0)
-    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() + "' is not writable");
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' is not writable");
   return base::unit{};
 }
 
@@ -53,7 +55,8 @@ std::string ending_text(const store::run_info& i) {
            std::to_string(i.exit_code) + ")";
   if (i.last_data_wall_s > 0)
     return "abnormally: no end record (killed, or still running); the last interval recorded "
-           "ended at " + report::format_iso8601_utc(i.last_data_wall_s) + ", " +
+           "ended at " +
+           report::format_iso8601_utc(i.last_data_wall_s) + ", " +
            duration_text(i.last_data_wall_s - i.start_wall_s) + " after the start";
   return "abnormally: no end record (killed, or still running); no interval was recorded";
 }
@@ -61,18 +64,21 @@ std::string ending_text(const store::run_info& i) {
 }  // namespace
 
 int report_main(const cli::invocation& inv) {
-  auto args = read_command_args(inv.args, {"csv", "html", "json", "from", "to"}, {"help"}, "endure report");
+  auto args =
+      read_command_args(inv.args, {"csv", "html", "json", "from", "to"}, {"help"}, "endure report");
   if (!args) return command_error(args.err());
   if (args->has("help")) {
     std::fputs(usage, stdout);
     return 0;
   }
   if (args->positional.size() != 1)
-    return command_error(args->positional.empty() ? "endure report needs a run store: endure report RUN.db"
-                                                  : "endure report reads one run store at a time");
+    return command_error(args->positional.empty()
+                             ? "endure report needs a run store: endure report RUN.db"
+                             : "endure report reads one run store at a time");
   for (const char* flag : {"csv", "html", "json"})
     if (args->has(flag)) {
-      const std::string path = std::string(flag) == "csv" ? args->value(flag) + "_stats.csv" : args->value(flag);
+      const std::string path =
+          std::string(flag) == "csv" ? args->value(flag) + "_stats.csv" : args->value(flag);
       if (auto r = check_dir(std::string("--") + flag, path); !r) return command_error(r.err());
     }
   auto rd = store::reader::open(args->positional.front());
@@ -93,15 +99,16 @@ int report_main(const cli::invocation& inv) {
   if (!snap) return command_error(snap.err());
   const std::string window_text =
       w.is_whole_run()
-          ? "the whole run (statistics since " + report::format_iso8601_utc(info.totals_start_wall_s) + ")"
+          ? "the whole run (statistics since " +
+                report::format_iso8601_utc(info.totals_start_wall_s) + ")"
           : report::format_iso8601_utc(w.from_wall_s.value_or(info.start_wall_s)) + " to " +
                 (w.to_wall_s ? report::format_iso8601_utc(*w.to_wall_s) : std::string("the end"));
 
   std::string lf;
   for (const auto& f : info.locustfiles)
     lf += (lf.empty() ? "" : ", ") + f.path + " (sha256 " + f.sha256.substr(0, 12) + ")";
-  std::string head = "Run store    " + info.path + " (run " + info.run_id.substr(0, 8) + ", endure " +
-                     info.endure_version + ")\n";
+  std::string head = "Run store    " + info.path + " (run " + info.run_id.substr(0, 8) +
+                     ", endure " + info.endure_version + ")\n";
   head += "Locustfile   " + lf + "\n";
   if (!info.host.empty()) head += "Host         " + info.host + "\n";
   head += "Started      " + report::format_iso8601_utc(info.start_wall_s) + "\n";
@@ -126,7 +133,8 @@ int report_main(const cli::invocation& inv) {
   }
   if (args->has("json")) {
     const auto j = report::entries_json(**snap);
-    write(args->value("json"), j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    write(args->value("json"),
+          j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   if (args->has("html")) {
     store::series_request req;
@@ -138,10 +146,12 @@ int report_main(const cli::invocation& inv) {
     points.reserve(series->aggregated.points.size());
     size_t run_i = 0;
     for (const auto& p : series->aggregated.points) {
-      while (run_i < series->run.size() && series->run[run_i].start_wall_s < p.start_wall_s) ++run_i;
-      const double users = run_i < series->run.size() && series->run[run_i].start_wall_s == p.start_wall_s
-                               ? static_cast<double>(series->run[run_i].user_count)
-                               : 0;
+      while (run_i < series->run.size() && series->run[run_i].start_wall_s < p.start_wall_s)
+        ++run_i;
+      const double users =
+          run_i < series->run.size() && series->run[run_i].start_wall_s == p.start_wall_s
+              ? static_cast<double>(series->run[run_i].user_count)
+              : 0;
       points.push_back({p.end_wall_s, p.rps, p.fail_per_s, p.p50_ms, p.p95_ms, p.p99_ms, users});
     }
     report::html_run_info hi;

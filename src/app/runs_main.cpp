@@ -19,8 +19,12 @@ constexpr const char* usage =
     "\n"
     "Lists the run stores (*.db) in DIR (default: ./runs), one line per run.\n";
 
-std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
-std::string rpad(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
+std::string pad(const std::string& s, size_t w) {
+  return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
+}
+std::string rpad(const std::string& s, size_t w) {
+  return s.size() >= w ? s : std::string(w - s.size(), ' ') + s;
+}
 
 }  // namespace
 
@@ -31,19 +35,22 @@ int runs_main(const cli::invocation& inv) {
     std::fputs(usage, stdout);
     return 0;
   }
-  if (args->positional.size() > 1) return command_error("endure runs lists one folder: endure runs [DIR]");
+  if (args->positional.size() > 1)
+    return command_error("endure runs lists one folder: endure runs [DIR]");
   const std::string dir = args->positional.empty() ? "runs" : args->positional.front();
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
-    return command_error("cannot list runs in '" + dir + "': no such folder" +
-                         (args->positional.empty() ? " (runs are recorded in ./runs by default)" : ""));
+    return command_error(
+        "cannot list runs in '" + dir + "': no such folder" +
+        (args->positional.empty() ? " (runs are recorded in ./runs by default)" : ""));
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec))
     if (e.path().extension() == ".db") files.push_back(e.path());
   std::sort(files.begin(), files.end());
 
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"File", "Start", "Duration", "Ended", "Locustfile", "Peak users", "Requests", "Fail %", "p95 (ms)"});
+  rows.push_back({"File", "Start", "Duration", "Ended", "Locustfile", "Peak users", "Requests",
+                  "Fail %", "p95 (ms)"});
   for (const auto& f : files) {
     auto rd = store::reader::open(f.string());
     if (!rd) {
@@ -57,10 +64,14 @@ int runs_main(const cli::invocation& inv) {
       continue;
     }
     char fail[32];
-    std::snprintf(fail, sizeof fail, "%.2f", s->requests ? 100.0 * static_cast<double>(s->failures) / static_cast<double>(s->requests) : 0.0);
-    rows.push_back({f.filename().string(), report::format_iso8601_utc(i.start_wall_s), duration_text(s->duration_s),
-                    i.has_end ? i.end_reason : "no end record", i.locustfile_name(), std::to_string(i.peak_users),
-                    std::to_string(s->requests), fail, report::format_ms(s->p95_ms)});
+    std::snprintf(fail, sizeof fail, "%.2f",
+                  s->requests
+                      ? 100.0 * static_cast<double>(s->failures) / static_cast<double>(s->requests)
+                      : 0.0);
+    rows.push_back({f.filename().string(), report::format_iso8601_utc(i.start_wall_s),
+                    duration_text(s->duration_s), i.has_end ? i.end_reason : "no end record",
+                    i.locustfile_name(), std::to_string(i.peak_users), std::to_string(s->requests),
+                    fail, report::format_ms(s->p95_ms)});
   }
   std::vector<size_t> w(9, 0);
   for (const auto& r : rows)

@@ -25,7 +25,8 @@ base::result<command_args> read_command_args(const std::vector<std::string>& arg
     }
     if (!a.starts_with("--") || a == "--") {
       if (a.starts_with("-") && a.size() > 1)
-        return base::make_error("unknown option '" + a + "' for " + command + " (see " + command + " --help)");
+        return base::make_error("unknown option '" + a + "' for " + command + " (see " + command +
+                                " --help)");
       out.positional.push_back(a);
       continue;
     }
@@ -37,7 +38,8 @@ base::result<command_args> read_command_args(const std::vector<std::string>& arg
       name = name.substr(0, eq);
     }
     if (flag_names.count(name)) {
-      if (inline_value) return base::make_error("--" + name + " takes no value (in " + command + ")");
+      if (inline_value)
+        return base::make_error("--" + name + " takes no value (in " + command + ")");
       out.flags.insert(name);
     } else if (with_value.count(name)) {
       if (!inline_value) {
@@ -47,7 +49,8 @@ base::result<command_args> read_command_args(const std::vector<std::string>& arg
       }
       out.values[name].push_back(value);
     } else {
-      return base::make_error("unknown option '--" + name + "' for " + command + " (see " + command + " --help)");
+      return base::make_error("unknown option '--" + name + "' for " + command + " (see " +
+                              command + " --help)");
     }
   }
   return out;
@@ -64,12 +67,17 @@ std::string duration_text(double seconds) {
   auto s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
   const int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
   char buf[64];
-  if (d > 0) std::snprintf(buf, sizeof buf, "%lldd %lldh %lldm", static_cast<long long>(d),
-                           static_cast<long long>(h), static_cast<long long>(m));
-  else if (h > 0) std::snprintf(buf, sizeof buf, "%lldh %lldm %llds", static_cast<long long>(h),
-                                static_cast<long long>(m), static_cast<long long>(sec));
-  else if (m > 0) std::snprintf(buf, sizeof buf, "%lldm %llds", static_cast<long long>(m), static_cast<long long>(sec));
-  else std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(sec));
+  if (d > 0)
+    std::snprintf(buf, sizeof buf, "%lldd %lldh %lldm", static_cast<long long>(d),
+                  static_cast<long long>(h), static_cast<long long>(m));
+  else if (h > 0)
+    std::snprintf(buf, sizeof buf, "%lldh %lldm %llds", static_cast<long long>(h),
+                  static_cast<long long>(m), static_cast<long long>(sec));
+  else if (m > 0)
+    std::snprintf(buf, sizeof buf, "%lldm %llds", static_cast<long long>(m),
+                  static_cast<long long>(sec));
+  else
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(sec));
   return buf;
 }
 
@@ -89,8 +97,8 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 std::optional<double> parse_iso(std::string_view s) {
   int y, mo, d, h, mi, sec = 0;
   if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h) || s[13] != ':' ||
-      !digits(s, 14, 2, mi))
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi))
     return std::nullopt;
   size_t p = 16;
   double frac = 0;
@@ -132,9 +140,9 @@ struct metric_spec {
   const char* name;
   bool is_time;
 };
-constexpr metric_spec metrics[] = {{"rps", false}, {"fail%", false}, {"avg", true},   {"p50", true},
-                                   {"p66", true},  {"p75", true},    {"p80", true},   {"p90", true},
-                                   {"p95", true},  {"p98", true},    {"p99", true},   {"p99.9", true}};
+constexpr metric_spec metrics[] = {
+    {"rps", false}, {"fail%", false}, {"avg", true}, {"p50", true}, {"p66", true}, {"p75", true},
+    {"p80", true},  {"p90", true},    {"p95", true}, {"p98", true}, {"p99", true}, {"p99.9", true}};
 
 const metric_spec* find_metric(std::string_view name) {
   if (name == "req/s") name = "rps";
@@ -156,7 +164,8 @@ std::string trim(std::string_view s) {
 base::result<double> parse_when(std::string_view text, double run_start_wall_s) {
   const std::string t = trim(text);
   if (auto iso = parse_iso(t)) return *iso;
-  if (auto d = base::parse_duration(t)) return run_start_wall_s + static_cast<double>(d->count()) / 1000.0;
+  if (auto d = base::parse_duration(t))
+    return run_start_wall_s + static_cast<double>(d->count()) / 1000.0;
   return base::make_error("invalid time '" + t +
                           "': expected an offset from the run's start such as 48h or 2d3h, or an "
                           "ISO time such as 2026-12-01T09:00:00Z");
@@ -166,8 +175,9 @@ base::result<compare_condition> parse_condition(std::string_view text) {
   compare_condition c;
   c.text = std::string(text);
   auto bad = [&](const std::string& why) {
-    return base::make_error("invalid --fail-on '" + c.text + "': " + why +
-                            " (e.g. 'p95>+10%', 'rps<-5%', 'fail%>+0.5', 'GET /products: p99>+20ms')");
+    return base::make_error(
+        "invalid --fail-on '" + c.text + "': " + why +
+        " (e.g. 'p95>+10%', 'rps<-5%', 'fail%>+0.5', 'GET /products: p99>+20ms')");
   };
   std::string_view rest = text;
   if (const auto colon = rest.rfind(": "); colon != std::string_view::npos) {
@@ -186,7 +196,8 @@ base::result<compare_condition> parse_condition(std::string_view text) {
     ++p;
   }
   const metric_spec* m = find_metric(c.metric);
-  if (m == nullptr) return bad("unknown metric '" + c.metric + "' (rps, fail%, avg, p50, p90, p95, p99, ...)");
+  if (m == nullptr)
+    return bad("unknown metric '" + c.metric + "' (rps, fail%, avg, p50, p90, p95, p99, ...)");
   c.metric = m->name;
   std::string v = trim(std::string_view(cond).substr(p));
   if (v.empty()) return bad("no value");
@@ -209,7 +220,8 @@ base::result<compare_condition> parse_condition(std::string_view text) {
   const char* begin = v.data() + (c.is_change && v.front() == '+' ? 1 : 0);
   double n = 0;
   auto [end, ec] = std::from_chars(begin, v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(n)) return bad("'" + v + "' is not a number");
+  if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(n))
+    return bad("'" + v + "' is not a number");
   c.value = n * scale;
   return c;
 }
@@ -217,11 +229,13 @@ base::result<compare_condition> parse_condition(std::string_view text) {
 double metric_value(const stats::row& r, const std::string& metric) {
   if (metric == "rps") return r.total_rps;
   if (metric == "fail%")
-    return r.num_requests ? 100.0 * static_cast<double>(r.num_failures) / static_cast<double>(r.num_requests) : 0;
+    return r.num_requests
+               ? 100.0 * static_cast<double>(r.num_failures) / static_cast<double>(r.num_requests)
+               : 0;
   if (metric == "avg") return r.avg_ms;
-  static const std::pair<const char*, size_t> pct[] = {{"p50", 0}, {"p66", 1}, {"p75", 2}, {"p80", 3},
-                                                        {"p90", 4}, {"p95", 5}, {"p98", 6}, {"p99", 7},
-                                                        {"p99.9", 8}};
+  static const std::pair<const char*, size_t> pct[] = {{"p50", 0}, {"p66", 1}, {"p75", 2},
+                                                       {"p80", 3}, {"p90", 4}, {"p95", 5},
+                                                       {"p98", 6}, {"p99", 7}, {"p99.9", 8}};
   for (const auto& [name, i] : pct)
     if (metric == name) return r.percentiles_ms[i];
   return 0;
@@ -230,8 +244,12 @@ double metric_value(const stats::row& r, const std::string& metric) {
 bool condition_holds(const compare_condition& c, double base, double now) {
   double x = now;
   if (c.is_change && c.is_relative) {
-    if (base == 0) x = now == 0 ? 0 : (now > 0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity());
-    else x = (now - base) / base * 100.0;
+    if (base == 0)
+      x = now == 0 ? 0
+                   : (now > 0 ? std::numeric_limits<double>::infinity()
+                              : -std::numeric_limits<double>::infinity());
+    else
+      x = (now - base) / base * 100.0;
   } else if (c.is_change) {
     x = now - base;
   }

@@ -56,7 +56,8 @@ std::vector<std::string> locustfile_files(const std::string& spec) {
 std::string locustfile_stem(const std::string& spec) {
   const auto items = split_list(spec);
   std::string stem = items.empty() ? "run" : fs::path(items.front()).stem().string();
-  if (stem.empty() && !items.empty()) stem = fs::path(items.front()).parent_path().filename().string();
+  if (stem.empty() && !items.empty())
+    stem = fs::path(items.front()).parent_path().filename().string();
   for (auto& c : stem)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
   return stem.empty() ? "run" : stem;
@@ -102,9 +103,11 @@ base::result<std::string> store_path(const std::string& store_option,
                             "': the folder is not writable (name another with --store PATH, or "
                             "--no-store)");
   if (!folder) return store_option;
-  const std::string base = store::file_stamp_utc(start_wall_s) + "-" + locustfile_stem(locustfile_spec);
+  const std::string base =
+      store::file_stamp_utc(start_wall_s) + "-" + locustfile_stem(locustfile_spec);
   fs::path file = dir / (base + ".db");
-  for (int n = 2; fs::exists(file, ec) && n < 1000; ++n) file = dir / (base + "-" + std::to_string(n) + ".db");
+  for (int n = 2; fs::exists(file, ec) && n < 1000; ++n)
+    file = dir / (base + "-" + std::to_string(n) + ".db");
   return file.string();
 }
 
@@ -139,10 +142,13 @@ store::run_meta run_meta_of(const cli::options& o, const std::vector<std::string
     std::string word = w;
     if (word.starts_with("--")) {
       const auto eq = word.find('=');
-      const auto* row = cli::find_option(word.substr(2, eq == std::string::npos ? std::string::npos : eq - 2));
+      const auto* row =
+          cli::find_option(word.substr(2, eq == std::string::npos ? std::string::npos : eq - 2));
       if (row != nullptr && row->secret) {
-        if (eq == std::string::npos) mask_next = true;
-        else word = word.substr(0, eq + 1) + "(not recorded)";
+        if (eq == std::string::npos)
+          mask_next = true;
+        else
+          word = word.substr(0, eq + 1) + "(not recorded)";
       }
     }
     m.command_line.push_back(word);
@@ -161,7 +167,8 @@ store_output::store_output(std::unique_ptr<store::writer> w, size_t queue) : wri
           if (*r) raw->write(**r);
         } else {
           const auto& e = std::get<engine::run_event>(item);
-          raw->write(store::event_info{e.wall_s, engine::to_string(e.kind), e.test, e.user_count, e.detail});
+          raw->write(store::event_info{e.wall_s, engine::to_string(e.kind), e.test, e.user_count,
+                                       e.detail});
         }
         timespec ts{};
         if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)

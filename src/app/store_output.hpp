@@ -24,8 +24,8 @@ namespace endure::app {
 // The store file for a run: `store_option` names a file or a folder ("" : ./runs); a folder gets a
 // new file named after the start time and the locustfile. Creates the default folder; refuses a
 // folder that does not exist or cannot be written (one line, exit code 2).
-base::result<std::string> store_path(const std::string& store_option, const std::string& locustfile_spec,
-                                     double start_wall_s);
+base::result<std::string> store_path(const std::string& store_option,
+                                     const std::string& locustfile_spec, double start_wall_s);
 
 // What a run is, for the store's run tables: options with their sources (secrets masked), the
 // command line (secrets masked), the locustfile files and their contents, the classes.

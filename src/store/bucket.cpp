@@ -44,8 +44,10 @@ void add_counts(stats::sparse_counts& a, const stats::sparse_counts& b) {
   auto it = a.begin();
   for (const auto& [i, n] : b) {
     it = std::lower_bound(it, a.end(), i, [](const auto& x, uint32_t v) { return x.first < v; });
-    if (it != a.end() && it->first == i) it->second += n;
-    else fresh.emplace_back(i, n);
+    if (it != a.end() && it->first == i)
+      it->second += n;
+    else
+      fresh.emplace_back(i, n);
   }
   stats::merge_into(a, fresh);
 }
@@ -134,7 +136,8 @@ void interval_acc::add(const interval_acc& o) {
     *this = o;
     return;
   }
-  const auto w = static_cast<double>(intervals - stalled), ow = static_cast<double>(o.intervals - o.stalled);
+  const auto w = static_cast<double>(intervals - stalled),
+             ow = static_cast<double>(o.intervals - o.stalled);
   if (w + ow > 0) cpu_percent = (cpu_percent * w + o.cpu_percent * ow) / (w + ow);
   if (o.start_wall_s > 0)
     start_wall_s = start_wall_s == 0 ? o.start_wall_s : std::min(start_wall_s, o.start_wall_s);
@@ -229,8 +232,10 @@ void bucket::compute_aggregated() {
     std::sort(c.begin(), c.end());
     size_t out = 0;
     for (size_t i = 0; i < c.size(); ++i) {
-      if (out > 0 && c[out - 1].first == c[i].first) c[out - 1].second += c[i].second;
-      else c[out++] = c[i];
+      if (out > 0 && c[out - 1].first == c[i].first)
+        c[out - 1].second += c[i].second;
+      else
+        c[out++] = c[i];
     }
     c.resize(out);
   };
@@ -246,32 +251,49 @@ void bucket::compute_aggregated() {
 
 bucket_io::bucket_io(sql::database& db)
     : db_(db),
-      ins_interval_(db, "INSERT INTO interval (tier, t, segment, test, start_wall_s, end_wall_s, "
-                        "intervals, stalled, state, is_final, user_count, user_count_max, "
-                        "cpu_percent, rss_bytes, loop_lag_ms, cpu_saturated) VALUES "
-                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-      ins_stats_(db, "INSERT INTO stats (tier, t, segment, entry_id, requests, failures, sum_us, "
-                     "min_us, max_us, content_bytes, p50_us, p90_us, p95_us, p99_us, first_wall_s, "
-                     "last_wall_s, intended_min_us, intended_max_us, latency, intended) VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-      ins_users_(db, "INSERT INTO users (tier, t, segment, class_name, users, users_max) "
+      ins_interval_(db,
+                    "INSERT INTO interval (tier, t, segment, test, start_wall_s, end_wall_s, "
+                    "intervals, stalled, state, is_final, user_count, user_count_max, "
+                    "cpu_percent, rss_bytes, loop_lag_ms, cpu_saturated) VALUES "
+                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+      ins_stats_(db,
+                 "INSERT INTO stats (tier, t, segment, entry_id, requests, failures, sum_us, "
+                 "min_us, max_us, content_bytes, p50_us, p90_us, p95_us, p99_us, first_wall_s, "
+                 "last_wall_s, intended_min_us, intended_max_us, latency, intended) VALUES "
+                 "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+      ins_users_(db,
+                 "INSERT INTO users (tier, t, segment, class_name, users, users_max) "
+                 "VALUES (?,?,?,?,?,?)"),
+      ins_failure_(db,
+                   "INSERT INTO failures (tier, t, segment, entry_id, error_id, count, "
+                   "first_wall_s, last_wall_s) VALUES (?,?,?,?,?,?,?,?)"),
+      ins_exception_(db,
+                     "INSERT INTO exceptions (tier, t, segment, kind_id, node, count) "
                      "VALUES (?,?,?,?,?,?)"),
-      ins_failure_(db, "INSERT INTO failures (tier, t, segment, entry_id, error_id, count, "
-                       "first_wall_s, last_wall_s) VALUES (?,?,?,?,?,?,?,?)"),
-      ins_exception_(db, "INSERT INTO exceptions (tier, t, segment, kind_id, node, count) "
-                         "VALUES (?,?,?,?,?,?)"),
-      ins_monitor_(db, "INSERT INTO monitor (tier, t, segment, series_id, value, min, max, last, "
-                       "samples) VALUES (?,?,?,?,?,?,?,?,?)"),
+      ins_monitor_(db,
+                   "INSERT INTO monitor (tier, t, segment, series_id, value, min, max, last, "
+                   "samples) VALUES (?,?,?,?,?,?,?,?,?)"),
       has_interval_(db, "SELECT 1 FROM interval WHERE tier = ? AND t = ? AND segment = ?"),
       next_t_(db, "SELECT min(t) FROM interval WHERE tier = ? AND t >= ?") {}
 
 void bucket_io::write(const bucket& b, bool coarse) {
   const auto& iv = b.interval;
-  ins_interval_.bind(1, b.tier).bind(2, b.t).bind(3, b.segment).bind(4, iv.test)
-      .bind(5, iv.start_wall_s).bind(6, iv.end_wall_s).bind(7, iv.intervals).bind(8, iv.stalled)
-      .bind(9, iv.state).bind(10, iv.is_final ? 1 : 0).bind(11, iv.user_count)
-      .bind(12, iv.user_count_max).bind(13, iv.cpu_percent).bind(14, iv.rss_bytes)
-      .bind(15, iv.loop_lag_ms).bind(16, iv.cpu_saturated ? 1 : 0);
+  ins_interval_.bind(1, b.tier)
+      .bind(2, b.t)
+      .bind(3, b.segment)
+      .bind(4, iv.test)
+      .bind(5, iv.start_wall_s)
+      .bind(6, iv.end_wall_s)
+      .bind(7, iv.intervals)
+      .bind(8, iv.stalled)
+      .bind(9, iv.state)
+      .bind(10, iv.is_final ? 1 : 0)
+      .bind(11, iv.user_count)
+      .bind(12, iv.user_count_max)
+      .bind(13, iv.cpu_percent)
+      .bind(14, iv.rss_bytes)
+      .bind(15, iv.loop_lag_ms)
+      .bind(16, iv.cpu_saturated ? 1 : 0);
   ins_interval_.run();
 
   stats::sparse_counts lat, itd;
@@ -291,33 +313,70 @@ void bucket_io::write(const bucket& b, bool coarse) {
     }
     uint64_t p[4];
     stats::sparse_quantiles(*l, e.min_us, e.max_us, stored_qs, 4, p);
-    ins_stats_.bind(1, b.tier).bind(2, b.t).bind(3, b.segment).bind(4, id).bind(5, e.requests)
-        .bind(6, e.failures).bind(7, e.sum_us).bind(8, e.min_us).bind(9, e.max_us)
-        .bind(10, e.content_bytes).bind(11, p[0]).bind(12, p[1]).bind(13, p[2]).bind(14, p[3])
-        .bind(15, e.first_wall_s).bind(16, e.last_wall_s).bind(17, e.intended_min_us)
-        .bind(18, e.intended_max_us).bind_blob(19, stats::pack(*l));
-    if (e.has_intended) ins_stats_.bind_blob(20, stats::pack(*i));
-    else ins_stats_.bind_null(20);
+    ins_stats_.bind(1, b.tier)
+        .bind(2, b.t)
+        .bind(3, b.segment)
+        .bind(4, id)
+        .bind(5, e.requests)
+        .bind(6, e.failures)
+        .bind(7, e.sum_us)
+        .bind(8, e.min_us)
+        .bind(9, e.max_us)
+        .bind(10, e.content_bytes)
+        .bind(11, p[0])
+        .bind(12, p[1])
+        .bind(13, p[2])
+        .bind(14, p[3])
+        .bind(15, e.first_wall_s)
+        .bind(16, e.last_wall_s)
+        .bind(17, e.intended_min_us)
+        .bind(18, e.intended_max_us)
+        .bind_blob(19, stats::pack(*l));
+    if (e.has_intended)
+      ins_stats_.bind_blob(20, stats::pack(*i));
+    else
+      ins_stats_.bind_null(20);
     ins_stats_.run();
   }
   for (const auto& [name, u] : b.users) {
-    ins_users_.bind(1, b.tier).bind(2, b.t).bind(3, b.segment).bind(4, name).bind(5, u.users)
+    ins_users_.bind(1, b.tier)
+        .bind(2, b.t)
+        .bind(3, b.segment)
+        .bind(4, name)
+        .bind(5, u.users)
         .bind(6, u.users_max);
     ins_users_.run();
   }
   for (const auto& [k, f] : b.failures) {
-    ins_failure_.bind(1, b.tier).bind(2, b.t).bind(3, b.segment).bind(4, k.first).bind(5, k.second)
-        .bind(6, f.count).bind(7, f.first_wall_s).bind(8, f.last_wall_s);
+    ins_failure_.bind(1, b.tier)
+        .bind(2, b.t)
+        .bind(3, b.segment)
+        .bind(4, k.first)
+        .bind(5, k.second)
+        .bind(6, f.count)
+        .bind(7, f.first_wall_s)
+        .bind(8, f.last_wall_s);
     ins_failure_.run();
   }
   for (const auto& [k, n] : b.exceptions) {
-    ins_exception_.bind(1, b.tier).bind(2, b.t).bind(3, b.segment).bind(4, k.first)
-        .bind(5, k.second).bind(6, n);
+    ins_exception_.bind(1, b.tier)
+        .bind(2, b.t)
+        .bind(3, b.segment)
+        .bind(4, k.first)
+        .bind(5, k.second)
+        .bind(6, n);
     ins_exception_.run();
   }
   for (const auto& [id, m] : b.monitor) {
-    ins_monitor_.bind(1, b.tier).bind(2, b.t).bind(3, b.segment).bind(4, id).bind(5, m.value)
-        .bind(6, m.min).bind(7, m.max).bind(8, m.last).bind(9, m.samples);
+    ins_monitor_.bind(1, b.tier)
+        .bind(2, b.t)
+        .bind(3, b.segment)
+        .bind(4, id)
+        .bind(5, m.value)
+        .bind(6, m.min)
+        .bind(7, m.max)
+        .bind(8, m.last)
+        .bind(9, m.samples);
     ins_monitor_.run();
   }
 }
@@ -336,8 +395,8 @@ sql::statement& bucket_io::cached(const std::string& text) {
 
 void bucket_io::erase(int tier, int64_t t, int64_t segment) {
   for (const char* table : tables) {
-    auto& st = cached(std::string("DELETE FROM ") + table +
-                      " WHERE tier = ? AND t = ? AND segment = ?");
+    auto& st =
+        cached(std::string("DELETE FROM ") + table + " WHERE tier = ? AND t = ? AND segment = ?");
     st.bind(1, tier).bind(2, t).bind(3, segment);
     st.run();
   }
@@ -370,7 +429,8 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
                      const std::function<void(bucket&)>& f, const scan_options& o) {
   const bool with_histograms = o.histograms;
   const std::string where =
-      " WHERE tier = ?1 AND t >= ?2 AND t < ?3 AND (?4 IS NULL OR segment = ?4) ORDER BY t, segment";
+      " WHERE tier = ?1 AND t >= ?2 AND t < ?3 AND (?4 IS NULL OR segment = ?4) ORDER BY t, "
+      "segment";
   struct cursor {
     sql::statement* st = nullptr;
     bool has = false;
@@ -378,7 +438,8 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
   std::array<cursor, 6> c;
   c[0].st = &cached(
       "SELECT t, segment, test, start_wall_s, end_wall_s, intervals, stalled, state, is_final, "
-      "user_count, user_count_max, cpu_percent, rss_bytes, loop_lag_ms, cpu_saturated FROM interval" +
+      "user_count, user_count_max, cpu_percent, rss_bytes, loop_lag_ms, cpu_saturated FROM "
+      "interval" +
       where);
   c[1].st = &cached(
       std::string("SELECT t, segment, entry_id, requests, failures, sum_us, min_us, max_us, "
@@ -389,10 +450,11 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
       where.substr(6) + ", entry_id");
   c[2].st = &cached("SELECT t, segment, class_name, users, users_max FROM users" + where);
   c[3].st = &cached(
-      "SELECT t, segment, entry_id, error_id, count, first_wall_s, last_wall_s FROM failures" + where);
+      "SELECT t, segment, entry_id, error_id, count, first_wall_s, last_wall_s FROM failures" +
+      where);
   c[4].st = &cached("SELECT t, segment, kind_id, node, count FROM exceptions" + where);
-  c[5].st = &cached(
-      "SELECT t, segment, series_id, value, min, max, last, samples FROM monitor" + where);
+  c[5].st =
+      &cached("SELECT t, segment, series_id, value, min, max, last, samples FROM monitor" + where);
   // A statement left mid-result holds a read snapshot (and the WAL with it): reset them all,
   // whatever happens.
   struct resetter {
@@ -405,8 +467,10 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
     auto& k = c[i];
     if (!o.details && i >= 2) continue;  // left without a row
     k.st->bind(1, tier).bind(2, t_lo).bind(3, t_hi);
-    if (segment) k.st->bind(4, *segment);
-    else k.st->bind_null(4);
+    if (segment)
+      k.st->bind(4, *segment);
+    else
+      k.st->bind_null(4);
     k.has = k.st->step();
   }
   using key = std::pair<int64_t, int64_t>;
@@ -479,13 +543,16 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
             b.failures[{s.int64(2), s.int64(3)}].add(fa);
             break;
           }
-          case 4: b.exceptions[{s.int64(2), s.text(3)}] += s.uint64(4); break;
+          case 4:
+            b.exceptions[{s.int64(2), s.text(3)}] += s.uint64(4);
+            break;
           case 5: {
             monitor_acc m{s.real(3), s.real(4), s.real(5), s.real(6), s.uint64(7), b.t};
             b.monitor[s.int64(2)].add(m);
             break;
           }
-          default: break;
+          default:
+            break;
         }
       }
     }

@@ -44,11 +44,11 @@ struct interval_acc {
   uint64_t intervals = 0, stalled = 0;
   std::string state = "running";  // latest
   bool is_final = false;
-  uint64_t user_count = 0;        // latest
+  uint64_t user_count = 0;  // latest
   uint64_t user_count_max = 0;
-  double cpu_percent = 0;         // mean over the intervals
-  uint64_t rss_bytes = 0;         // max
-  double loop_lag_ms = 0;         // max
+  double cpu_percent = 0;  // mean over the intervals
+  uint64_t rss_bytes = 0;  // max
+  double loop_lag_ms = 0;  // max
   bool cpu_saturated = false;
 
   void add(const interval_acc& o);
@@ -79,11 +79,11 @@ struct bucket {
   int64_t t = 0;
   int64_t segment = 0;
   interval_acc interval;
-  std::map<int64_t, entry_acc> entries;                        // entry id -> figures (0: Aggregated)
-  std::map<std::string, users_acc> users;                      // class name
-  std::map<std::pair<int64_t, int64_t>, failure_acc> failures;  // (entry id, error id)
+  std::map<int64_t, entry_acc> entries;    // entry id -> figures (0: Aggregated)
+  std::map<std::string, users_acc> users;  // class name
+  std::map<std::pair<int64_t, int64_t>, failure_acc> failures;     // (entry id, error id)
   std::map<std::pair<int64_t, std::string>, uint64_t> exceptions;  // (kind id, node) -> count
-  std::map<int64_t, monitor_acc> monitor;                      // series id
+  std::map<int64_t, monitor_acc> monitor;                          // series id
 
   // Adds another bucket of the same segment (a finer one, or a late delta). Exact.
   void add(const bucket& o);
@@ -99,9 +99,9 @@ void coarsen(stats::sparse_counts& c);
 
 // What a scan reads: everything by default.
 struct scan_options {
-  bool histograms = true;           // false: stats rows keep their stored percentiles only
+  bool histograms = true;             // false: stats rows keep their stored percentiles only
   std::optional<int64_t> only_entry;  // only this entry's stats rows (0: Aggregated)
-  bool details = true;              // users, failures, exceptions and monitor rows
+  bool details = true;                // users, failures, exceptions and monitor rows
 };
 
 // Reads and writes buckets with prepared statements on one connection.

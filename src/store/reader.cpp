@@ -58,7 +58,8 @@ std::string check_file(const std::string& path) {
   if (page == 1) page = 65536;
   const uint64_t pages = be(h + 28, 4);
   const bool pages_valid = be(h + 24, 4) == be(h + 92, 4) && pages > 0;
-  if (page < 512 || (page & (page - 1)) != 0) return path + " is damaged: a bad page size in its header";
+  if (page < 512 || (page & (page - 1)) != 0)
+    return path + " is damaged: a bad page size in its header";
   if (size % page != 0 || (pages_valid && size < pages * page))
     return path + " is truncated: " + std::to_string(size) + " bytes" +
            (pages_valid ? " of " + std::to_string(pages * page) : std::string());
@@ -167,9 +168,11 @@ struct reader::impl {
     while (lf.step()) info.locustfiles.push_back({lf.text(0), lf.text(1), lf.uint64(2)});
     auto cls = db.prepare("SELECT name, weight, fixed_count FROM user_class ORDER BY class_index");
     while (cls.step())
-      info.classes.push_back({cls.text(0), static_cast<int>(cls.int64(1)), static_cast<int>(cls.int64(2))});
+      info.classes.push_back(
+          {cls.text(0), static_cast<int>(cls.int64(1)), static_cast<int>(cls.int64(2))});
     auto span = db.prepare(
-        "SELECT min(start_wall_s), max(end_wall_s), max(user_count_max) FROM interval WHERE intervals > 0");
+        "SELECT min(start_wall_s), max(end_wall_s), max(user_count_max) FROM interval WHERE "
+        "intervals > 0");
     if (span.step() && !span.is_null(0)) {
       info.first_data_wall_s = span.real(0);
       info.last_data_wall_s = span.real(1);
@@ -233,8 +236,8 @@ struct reader::impl {
     });
     for (const auto& [k, f] : b.failures) {
       const auto& [method, name] = lookup(entry_names, k.first);
-      r.data.failures.push_back({method, name, lookup(error_texts, k.second), f.count,
-                                 f.first_wall_s, f.last_wall_s});
+      r.data.failures.push_back(
+          {method, name, lookup(error_texts, k.second), f.count, f.first_wall_s, f.last_wall_s});
     }
     for (const auto& [k, n] : b.exceptions) {
       const auto& [message, traceback] = lookup(kind_texts, k.first);
@@ -250,15 +253,18 @@ struct reader::impl {
     for (const auto& p : parts) {
       bucket held;
       bool has = false;
-      io->scan(p.tier, p.lo, p.hi, segment, [&](bucket& b) {
-        if (has && held.t == b.t) {
-          held.add(b);
-          return;
-        }
-        if (has) f(held);
-        held = std::move(b);
-        has = true;
-      }, o);
+      io->scan(
+          p.tier, p.lo, p.hi, segment,
+          [&](bucket& b) {
+            if (has && held.t == b.t) {
+              held.add(b);
+              return;
+            }
+            if (has) f(held);
+            held = std::move(b);
+            has = true;
+          },
+          o);
       if (has) f(held);
     }
   }
@@ -272,7 +278,8 @@ struct reader::impl {
       // The run's own totals: the last segment, from the exact tiers only (1 h, then 1 s).
       segment = last_segment;
       start = info.totals_start_wall_s;
-      parts = cover(exact_tier, floor_to(static_cast<int64_t>(std::floor(start)), tiers[exact_tier].length_s),
+      parts = cover(exact_tier,
+                    floor_to(static_cast<int64_t>(std::floor(start)), tiers[exact_tier].length_s),
                     no_end);
     } else {
       const double a = w.from_wall_s.value_or(info.start_wall_s);
@@ -299,15 +306,19 @@ struct reader::impl {
     load_tiers();
     run_summary s;
     const double start = info.totals_start_wall_s;
-    const auto parts =
-        cover(exact_tier, floor_to(static_cast<int64_t>(std::floor(start)), tiers[exact_tier].length_s), no_end);
+    const auto parts = cover(
+        exact_tier, floor_to(static_cast<int64_t>(std::floor(start)), tiers[exact_tier].length_s),
+        no_end);
     entry_acc agg;
     scan_options o;
     o.only_entry = 0;
     o.details = false;
-    each_bucket(parts, last_segment, [&](bucket& b) {
-      if (auto it = b.entries.find(0); it != b.entries.end()) agg.add(it->second);
-    }, o);
+    each_bucket(
+        parts, last_segment,
+        [&](bucket& b) {
+          if (auto it = b.entries.find(0); it != b.entries.end()) agg.add(it->second);
+        },
+        o);
     s.requests = agg.requests;
     s.failures = agg.failures;
     const double q3[3] = {0.50, 0.95, 0.99};
@@ -325,7 +336,7 @@ struct reader::impl {
     load_tiers();
     series_set out;
     const double a = req.w.from_wall_s.value_or(info.first_data_wall_s > 0 ? info.first_data_wall_s
-                                                                             : info.start_wall_s);
+                                                                           : info.start_wall_s);
     const double b = req.w.to_wall_s.value_or(std::max(info.last_data_wall_s, a + 1));
     const auto at = static_cast<int64_t>(std::floor(a));
     const auto bt = static_cast<int64_t>(std::ceil(b));
@@ -375,7 +386,8 @@ struct reader::impl {
     bucket point;
     int64_t point_index = std::numeric_limits<int64_t>::min();
     auto flush = [&]() {
-      if (point_index == std::numeric_limits<int64_t>::min() || point.interval.intervals == 0) return;
+      if (point_index == std::numeric_limits<int64_t>::min() || point.interval.intervals == 0)
+        return;
       const double p0 = static_cast<double>(origin + point_index * step);
       const double p1 = p0 + static_cast<double>(step);
       const auto& iv = point.interval;
@@ -395,7 +407,8 @@ struct reader::impl {
         sp.min_ms = ms(e.min_us);
         sp.max_ms = ms(e.max_us);
         std::array<uint64_t, 4> p = e.stored_pct_us;
-        if (!e.latency.empty()) stats::sparse_quantiles(e.latency, e.min_us, e.max_us, qs4, 4, p.data());
+        if (!e.latency.empty())
+          stats::sparse_quantiles(e.latency, e.min_us, e.max_us, qs4, 4, p.data());
         sp.p50_ms = ms(p[0]);
         sp.p90_ms = ms(p[1]);
         sp.p95_ms = ms(p[2]);
@@ -404,7 +417,8 @@ struct reader::impl {
       };
       for (const auto& [id, e] : point.entries) {
         if (e.requests == 0) continue;
-        if (id == 0) out.aggregated.points.push_back(make(e));
+        if (id == 0)
+          out.aggregated.points.push_back(make(e));
         else if (auto it = wanted.find(id); it != wanted.end())
           out.entries[it->second].points.push_back(make(e));
       }
@@ -432,19 +446,23 @@ struct reader::impl {
       scan_options o;
       o.histograms = resets_inside || tiers[static_cast<size_t>(part.tier)].length_s != step;
       if (wanted.empty()) o.only_entry = 0;  // the Aggregated series alone: skip every entry's rows
-      io->scan(part.tier, part.lo, part.hi, std::nullopt, [&](bucket& row) {
-        const int64_t idx = floor_to(row.t - origin, step) / step;
-        if (idx != point_index) {
-          flush();
-          point = bucket{};
-          point_index = idx;
-        }
-        // Entries nobody asked for are not kept (their histograms are the bulk of the work).
-        for (auto it = row.entries.begin(); it != row.entries.end();)
-          it = it->first != 0 && !wanted.count(it->first) ? row.entries.erase(it) : std::next(it);
-        if (!req.failures) row.failures.clear();
-        point.add(row);  // one row per point without histograms: its stored percentiles stay
-      }, o);
+      io->scan(
+          part.tier, part.lo, part.hi, std::nullopt,
+          [&](bucket& row) {
+            const int64_t idx = floor_to(row.t - origin, step) / step;
+            if (idx != point_index) {
+              flush();
+              point = bucket{};
+              point_index = idx;
+            }
+            // Entries nobody asked for are not kept (their histograms are the bulk of the work).
+            for (auto it = row.entries.begin(); it != row.entries.end();)
+              it = it->first != 0 && !wanted.count(it->first) ? row.entries.erase(it)
+                                                              : std::next(it);
+            if (!req.failures) row.failures.clear();
+            point.add(row);  // one row per point without histograms: its stored percentiles stay
+          },
+          o);
     }
     flush();
     return out;
@@ -483,7 +501,8 @@ base::result<std::unique_ptr<reader>> reader::open(const std::string& path) {
     p->io = std::make_unique<bucket_io>(p->db);
     p->load_info();
   } catch (const sql::failure& e) {
-    if (e.rc() == SQLITE_NOTADB) return base::make_error(path + " is not an endure run store (not a SQLite database)");
+    if (e.rc() == SQLITE_NOTADB)
+      return base::make_error(path + " is not an endure run store (not a SQLite database)");
     if (e.is_corrupt()) return base::make_error(path + " is damaged: " + e.what());
     return base::make_error("cannot read " + path + ": " + e.what());
   }
@@ -505,11 +524,13 @@ base::result<series_set> reader::series(const series_request& r) {
 base::result<std::vector<event_row>> reader::events(const window& w) {
   return guarded(impl_->path, [&] {
     auto st = impl_->db.prepare(
-        "SELECT wall_s, kind, detail, test, user_count FROM event WHERE wall_s >= ? AND wall_s <= ? "
+        "SELECT wall_s, kind, detail, test, user_count FROM event WHERE wall_s >= ? AND wall_s <= "
+        "? "
         "ORDER BY event_id");
     st.bind(1, w.from_wall_s.value_or(0.0)).bind(2, w.to_wall_s.value_or(1e18));
     std::vector<event_row> out;
-    while (st.step()) out.push_back({st.real(0), st.text(1), st.text(2), st.uint64(3), st.uint64(4)});
+    while (st.step())
+      out.push_back({st.real(0), st.text(1), st.text(2), st.uint64(3), st.uint64(4)});
     return out;
   });
 }

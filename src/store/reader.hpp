@@ -68,18 +68,18 @@ struct series_point {
 };
 
 struct entry_series {
-  std::string method, name;  // "" and "Aggregated" for the Aggregated series
+  std::string method, name;          // "" and "Aggregated" for the Aggregated series
   std::vector<series_point> points;  // only where the entry has requests
 };
 
 // The run's own figures per point: users and the generator's health.
 struct run_point {
   double start_wall_s = 0, end_wall_s = 0;
-  uint64_t user_count = 0;      // at the end of the point
+  uint64_t user_count = 0;  // at the end of the point
   uint64_t user_count_max = 0;
-  double cpu_percent = 0;       // mean
-  uint64_t rss_bytes = 0;       // max
-  double loop_lag_ms = 0;       // max
+  double cpu_percent = 0;  // mean
+  uint64_t rss_bytes = 0;  // max
+  double loop_lag_ms = 0;  // max
   bool cpu_saturated = false;
 };
 
@@ -103,11 +103,11 @@ struct series_request {
   size_t max_points = 2000;  // per series
   bool all_entries = false;  // every (method, name) series besides Aggregated
   std::vector<std::pair<std::string, std::string>> entries;  // or these (method, name)
-  bool failures = false;     // failures per (method, name, error)
+  bool failures = false;                                     // failures per (method, name, error)
 };
 
 struct series_set {
-  double step_s = 0;       // the width of a point
+  double step_s = 0;         // the width of a point
   int64_t row_length_s = 0;  // the stored rows it was built from (the coarsest used)
   double from_wall_s = 0, to_wall_s = 0;
   std::vector<run_point> run;

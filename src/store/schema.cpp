@@ -197,7 +197,9 @@ const std::vector<std::function<void(sql::database&)>>& migrations() {
   return m;
 }
 
-int user_version(sql::database& db) { return static_cast<int>(db.query_int("PRAGMA user_version")); }
+int user_version(sql::database& db) {
+  return static_cast<int>(db.query_int("PRAGMA user_version"));
+}
 int32_t file_application_id(sql::database& db) {
   return static_cast<int32_t>(db.query_int("PRAGMA application_id"));
 }

@@ -33,11 +33,11 @@ struct tier_spec {
 // any stretch of time is covered by whole rows of whichever tier holds it.
 inline constexpr int64_t prune_grain_s = 3600;
 inline constexpr std::array<tier_spec, 5> tiers = {{
-    {0, 1, 3 * 3600, true, -1},            // 1 s for the last 3 hours
-    {1, 10, 6 * 3600, false, 0},           // 10 s for the last 6 hours
-    {2, 60, 7 * 86400, false, 1},          // 1 min for the last 7 days
-    {3, 600, 30 * 86400, false, 2},        // 10 min for the last 30 days
-    {4, 3600, 0, true, 0},                 // 1 h for the whole run, exact: whole-run reports
+    {0, 1, 3 * 3600, true, -1},      // 1 s for the last 3 hours
+    {1, 10, 6 * 3600, false, 0},     // 10 s for the last 6 hours
+    {2, 60, 7 * 86400, false, 1},    // 1 min for the last 7 days
+    {3, 600, 30 * 86400, false, 2},  // 10 min for the last 30 days
+    {4, 3600, 0, true, 0},           // 1 h for the whole run, exact: whole-run reports
 }};
 inline constexpr int exact_tier = 4;
 

@@ -13,9 +13,15 @@ bool failure::is_corrupt() const {
 database::database(const std::string& path, open_mode mode) {
   int flags = SQLITE_OPEN_NOMUTEX;  // one thread per connection
   switch (mode) {
-    case open_mode::create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
-    case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
-    case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+    case open_mode::create:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+    case open_mode::read_write:
+      flags |= SQLITE_OPEN_READWRITE;
+      break;
+    case open_mode::read_only:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
   }
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -42,7 +48,9 @@ database& database::operator=(database&& o) noexcept {
   return *this;
 }
 
-void database::fail(int rc) const { throw failure(rc, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)); }
+void database::fail(int rc) const {
+  throw failure(rc, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+}
 
 void database::exec(std::string_view sql) {
   const std::string s(sql);
@@ -145,7 +153,8 @@ double statement::real(int col) const { return sqlite3_column_double(st_, col); 
 std::string statement::text(int col) const {
   const auto* p = sqlite3_column_text(st_, col);
   const int n = sqlite3_column_bytes(st_, col);
-  return p != nullptr ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+  return p != nullptr ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+                      : std::string();
 }
 
 std::string_view statement::blob(int col) const {

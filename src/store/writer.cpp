@@ -33,7 +33,8 @@ machine_info this_machine() {
   const long cores = sysconf(_SC_NPROCESSORS_ONLN);
   m.cores = cores > 0 ? static_cast<uint64_t>(cores) : 0;
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  m.memory_bytes = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+  m.memory_bytes =
+      pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
   return m;
 }
 
@@ -64,7 +65,9 @@ int64_t floor_to(int64_t t, int64_t len) {
   return (t % len != 0 && t < 0 ? q - 1 : q) * len;
 }
 
-bool starts_segment(const std::string& kind) { return kind == "test_start" || kind == "stats_reset"; }
+bool starts_segment(const std::string& kind) {
+  return kind == "test_start" || kind == "stats_reset";
+}
 
 // A record not written yet, with the number of intervals merged into it (a full disk).
 struct held_record {
@@ -100,10 +103,10 @@ struct writer::impl {
   std::map<std::string, int64_t> error_ids;
 
   std::deque<pending_item> pending;
-  uint64_t held_merged = 0;       // records merged into others while failing
-  double held_from_wall_s = 0;    // the first record not written yet
+  uint64_t held_merged = 0;     // records merged into others while failing
+  double held_from_wall_s = 0;  // the first record not written yet
   uint64_t failed_attempts = 0;
-  std::string failure;            // why the last attempt failed ("" while writing works)
+  std::string failure;  // why the last attempt failed ("" while writing works)
   bool end_written = false;
 
   mutable std::mutex status_mutex;
@@ -149,14 +152,16 @@ struct writer::impl {
     add_entry = db.prepare("INSERT INTO entry (method, name) VALUES (?, ?)");
     find_error = db.prepare("SELECT error_id FROM error WHERE text = ?");
     add_error = db.prepare("INSERT INTO error (text) VALUES (?)");
-    find_kind = db.prepare("SELECT kind_id FROM exception_kind WHERE message = ? AND traceback = ?");
+    find_kind =
+        db.prepare("SELECT kind_id FROM exception_kind WHERE message = ? AND traceback = ?");
     add_kind = db.prepare("INSERT INTO exception_kind (message, traceback) VALUES (?, ?)");
-    find_series = db.prepare("SELECT series_id FROM monitor_series WHERE source = ? AND metric = ?");
+    find_series =
+        db.prepare("SELECT series_id FROM monitor_series WHERE source = ? AND metric = ?");
     add_series = db.prepare("INSERT INTO monitor_series (source, metric) VALUES (?, ?)");
     add_event = db.prepare(
         "INSERT INTO event (wall_s, kind, test, user_count, detail) VALUES (?, ?, ?, ?, ?)");
-    add_segment = db.prepare(
-        "INSERT INTO segment (segment, test, kind, start_wall_s) VALUES (?, ?, ?, ?)");
+    add_segment =
+        db.prepare("INSERT INTO segment (segment, test, kind, start_wall_s) VALUES (?, ?, ?, ?)");
     save_tier = db.prepare("UPDATE tier SET first_t = ?, rolled_t = ? WHERE tier = ?");
   }
 
@@ -192,7 +197,8 @@ struct writer::impl {
     for (const auto& x : r.data.exceptions)
       if (x.count > 0) b.exceptions[{kind_id(x.message, x.traceback), x.node}] += x.count;
     for (const auto& m : r.monitor)
-      b.monitor[series_id(m.source, m.metric)].add(monitor_acc{m.value, m.value, m.value, m.value, 1, t});
+      b.monitor[series_id(m.source, m.metric)].add(
+          monitor_acc{m.value, m.value, m.value, m.value, 1, t});
     return b;
   }
 
@@ -227,7 +233,8 @@ struct writer::impl {
     }
     if (t <= now.t_max) return;
     if (now.t_max < 0)
-      for (size_t k = 1; k < tiers.size(); ++k) now.tier[k].rolled_t = floor_to(t, tiers[k].length_s);
+      for (size_t k = 1; k < tiers.size(); ++k)
+        now.tier[k].rolled_t = floor_to(t, tiers[k].length_s);
     now.t_max = t;
     roll_up();
     prune();
@@ -273,7 +280,8 @@ struct writer::impl {
       if (tiers[s].keep_s == 0) continue;
       int64_t limit = now.t_max + 1 - tiers[s].keep_s;
       for (const auto& d : tiers)
-        if (d.source == static_cast<int>(s)) limit = std::min(limit, now.tier[static_cast<size_t>(d.tier)].rolled_t);
+        if (d.source == static_cast<int>(s))
+          limit = std::min(limit, now.tier[static_cast<size_t>(d.tier)].rolled_t);
       const int64_t h = floor_to(limit, prune_grain_s);
       if (h <= now.tier[s].first_t) continue;
       io->prune(static_cast<int>(s), h);
@@ -284,13 +292,19 @@ struct writer::impl {
   void save_tiers(const state& before) {
     for (size_t k = 0; k < tiers.size(); ++k) {
       if (now.tier[k] == before.tier[k]) continue;
-      save_tier.bind(1, now.tier[k].first_t).bind(2, now.tier[k].rolled_t).bind(3, static_cast<int>(k));
+      save_tier.bind(1, now.tier[k].first_t)
+          .bind(2, now.tier[k].rolled_t)
+          .bind(3, static_cast<int>(k));
       save_tier.run();
     }
   }
 
   void store_event(const event_info& e) {
-    add_event.bind(1, e.wall_s).bind(2, e.kind).bind(3, e.test).bind(4, e.user_count).bind(5, e.detail);
+    add_event.bind(1, e.wall_s)
+        .bind(2, e.kind)
+        .bind(3, e.test)
+        .bind(4, e.user_count)
+        .bind(5, e.detail);
     add_event.run();
     if (starts_segment(e.kind)) {
       ++now.segment;
@@ -314,7 +328,8 @@ struct writer::impl {
       }
     }
     if (pending.empty()) {
-      if (const auto* r = std::get_if<held_record>(&item)) held_from_wall_s = r->record.start_wall_s;
+      if (const auto* r = std::get_if<held_record>(&item))
+        held_from_wall_s = r->record.start_wall_s;
     }
     pending.push_back(std::move(item));
   }
@@ -324,8 +339,10 @@ struct writer::impl {
       const state before = now;
       try {
         sql::transaction tx(db);
-        if (const auto* r = std::get_if<held_record>(&pending.front())) store_record(*r);
-        else store_event(std::get<event_info>(pending.front()));
+        if (const auto* r = std::get_if<held_record>(&pending.front()))
+          store_record(*r);
+        else
+          store_event(std::get<event_info>(pending.front()));
         save_tiers(before);
         if (settings.before_commit) settings.before_commit();
         tx.commit();
@@ -351,8 +368,8 @@ struct writer::impl {
       }
       pending.pop_front();
       if (!failure.empty() && pending.empty()) {
-        base::log_warning("store", path + ": written again after " + std::to_string(failed_attempts) +
-                                       " failed writes" +
+        base::log_warning("store", path + ": written again after " +
+                                       std::to_string(failed_attempts) + " failed writes" +
                                        (held_merged > 0 ? "; " + std::to_string(held_merged + 1) +
                                                               " intervals held meanwhile were "
                                                               "written merged"
@@ -423,26 +440,39 @@ base::result<std::unique_ptr<writer>> writer::create(const std::string& path, co
         "INSERT INTO run (run_id, start_wall_s, start_utc, endure_version, command_line, host, "
         "interval_ms, node, machine_host, machine_cores, machine_memory_bytes, machine_os) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-    run.bind(1, random_id()).bind(2, meta.start_wall_s).bind(3, iso_utc(meta.start_wall_s))
-        .bind(4, meta.endure_version).bind(5, nlohmann::json(meta.command_line).dump())
-        .bind(6, meta.host).bind(7, static_cast<int64_t>(meta.interval_ms)).bind(8, meta.node)
-        .bind(9, meta.machine.host_name).bind(10, meta.machine.cores)
-        .bind(11, meta.machine.memory_bytes).bind(12, meta.machine.os);
+    run.bind(1, random_id())
+        .bind(2, meta.start_wall_s)
+        .bind(3, iso_utc(meta.start_wall_s))
+        .bind(4, meta.endure_version)
+        .bind(5, nlohmann::json(meta.command_line).dump())
+        .bind(6, meta.host)
+        .bind(7, static_cast<int64_t>(meta.interval_ms))
+        .bind(8, meta.node)
+        .bind(9, meta.machine.host_name)
+        .bind(10, meta.machine.cores)
+        .bind(11, meta.machine.memory_bytes)
+        .bind(12, meta.machine.os);
     run.run();
     auto opt = db.prepare("INSERT OR REPLACE INTO option (name, value, source) VALUES (?,?,?)");
     for (const auto& o : meta.options) {
       opt.bind(1, o.name).bind(2, o.value).bind(3, o.source);
       opt.run();
     }
-    auto lf = db.prepare("INSERT INTO locustfile (path, sha256, size_bytes, content) VALUES (?,?,?,?)");
+    auto lf =
+        db.prepare("INSERT INTO locustfile (path, sha256, size_bytes, content) VALUES (?,?,?,?)");
     for (const auto& f : meta.locustfiles) {
-      lf.bind(1, f.path).bind(2, sha256_hex(f.content)).bind(3, static_cast<uint64_t>(f.content.size()))
+      lf.bind(1, f.path)
+          .bind(2, sha256_hex(f.content))
+          .bind(3, static_cast<uint64_t>(f.content.size()))
           .bind_blob(4, f.content);
       lf.run();
     }
-    auto cls = db.prepare("INSERT INTO user_class (class_index, name, weight, fixed_count) VALUES (?,?,?,?)");
+    auto cls = db.prepare(
+        "INSERT INTO user_class (class_index, name, weight, fixed_count) VALUES (?,?,?,?)");
     for (size_t i = 0; i < meta.classes.size(); ++i) {
-      cls.bind(1, static_cast<int64_t>(i)).bind(2, meta.classes[i].name).bind(3, meta.classes[i].weight)
+      cls.bind(1, static_cast<int64_t>(i))
+          .bind(2, meta.classes[i].name)
+          .bind(3, meta.classes[i].weight)
           .bind(4, meta.classes[i].fixed_count);
       cls.run();
     }
@@ -450,8 +480,11 @@ base::result<std::unique_ptr<writer>> writer::create(const std::string& path, co
         "INSERT INTO tier (tier, length_s, keep_s, resolution, source, first_t, rolled_t) "
         "VALUES (?,?,?,?,?,0,-1)");
     for (const auto& t : tiers) {
-      tr.bind(1, t.tier).bind(2, t.length_s).bind(3, t.keep_s)
-          .bind(4, t.full_resolution ? "full" : "storage").bind(5, t.source);
+      tr.bind(1, t.tier)
+          .bind(2, t.length_s)
+          .bind(3, t.keep_s)
+          .bind(4, t.full_resolution ? "full" : "storage")
+          .bind(5, t.source);
       tr.run();
     }
     tx.commit();
@@ -496,7 +529,8 @@ bool writer::finish(double end_wall_s, const std::string& reason, int exit_code)
     m.failure = f.what();
     std::lock_guard lock(m.status_mutex);
     m.status.complete = false;
-    m.status.reason = std::string("no end record (it reads as a run that ended abnormally): ") + f.what();
+    m.status.reason =
+        std::string("no end record (it reads as a run that ended abnormally): ") + f.what();
     return false;
   }
   m.end_written = true;

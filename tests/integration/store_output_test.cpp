@@ -2,6 +2,8 @@
 // reports is in the store; and a store whose disk is slow on purpose (each commit waits) does not
 // slow the engine: the request rate stays that of a run without a store, the queue merges
 // intervals instead of growing, and one warning says it fell behind.
+#include "app/store_output.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,7 +12,6 @@
 #include <sstream>
 #include <thread>
 
-#include "app/store_output.hpp"
 #include "base/log.hpp"
 #include "endure/endure.hpp"
 #include "store/reader.hpp"
@@ -25,7 +26,9 @@ namespace {
 
 // Paced users: the request rate is set by the wait time, not by how fast the machine is.
 struct PacedUser : HttpUser {
-  static void define(UserSpec<PacedUser>& u) { u.wait_time(constant(0.02)).task("fast", &PacedUser::fast); }
+  static void define(UserSpec<PacedUser>& u) {
+    u.wait_time(constant(0.02)).task("fast", &PacedUser::fast);
+  }
   Task fast() { co_await client.get("/fast"); }
 };
 
@@ -43,7 +46,8 @@ test_support::run_config config_for(const test_server& srv) {
 }
 
 std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("endure-store-output-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("endure-store-output-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto p = dir / name;
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + s);
@@ -63,15 +67,16 @@ struct store_run {
 };
 
 // One run with a store whose commits each take `commit_delay`.
-store_run run_with_store(const test_server& srv, const std::string& name, std::chrono::milliseconds commit_delay,
-                         size_t queue) {
+store_run run_with_store(const test_server& srv, const std::string& name,
+                         std::chrono::milliseconds commit_delay, size_t queue) {
   store_run out;
   out.path = temp_path(name);
   store::run_meta meta;
   meta.start_wall_s = 1;
   meta.endure_version = "test";
   store::writer_settings ws;
-  if (commit_delay.count() > 0) ws.before_commit = [commit_delay] { std::this_thread::sleep_for(commit_delay); };
+  if (commit_delay.count() > 0)
+    ws.before_commit = [commit_delay] { std::this_thread::sleep_for(commit_delay); };
   auto s = app::store_output::open(out.path, meta, ws, queue);
   EXPECT_TRUE(s) << (s ? "" : s.err().message);
   if (!s) return out;
@@ -107,7 +112,8 @@ TEST(store_output, a_slow_store_does_not_slow_the_run_and_loses_nothing) {
 
   const auto base_n = static_cast<double>(baseline->aggregated.num_requests);
   EXPECT_GT(base_n, 600);  // 10 users, one request every 20 ms, 3 s: 1,500 on an idle machine
-  EXPECT_NEAR(static_cast<double>(slow.final_snapshot->aggregated.num_requests), base_n, 0.1 * base_n);
+  EXPECT_NEAR(static_cast<double>(slow.final_snapshot->aggregated.num_requests), base_n,
+              0.1 * base_n);
 
   // The slow store fell behind and merged intervals rather than queueing them: its queue held at
   // most its 4 records plus the run's few events (which never merge), not the ~30 records.
@@ -121,8 +127,10 @@ TEST(store_output, a_slow_store_does_not_slow_the_run_and_loses_nothing) {
     ASSERT_TRUE(rd) << rd.err().message;
     auto t = (*rd)->totals();
     ASSERT_TRUE(t);
-    EXPECT_EQ((*t)->aggregated.num_requests, run->final_snapshot->aggregated.num_requests) << run->path;
-    EXPECT_EQ((*t)->aggregated.percentiles_ms, run->final_snapshot->aggregated.percentiles_ms) << run->path;
+    EXPECT_EQ((*t)->aggregated.num_requests, run->final_snapshot->aggregated.num_requests)
+        << run->path;
+    EXPECT_EQ((*t)->aggregated.percentiles_ms, run->final_snapshot->aggregated.percentiles_ms)
+        << run->path;
   }
 
   std::ifstream in(log);

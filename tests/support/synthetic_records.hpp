@@ -40,7 +40,8 @@ class synthetic_records {
       en.name = "/api/resource/" + std::to_string(e);
       std::lognormal_distribution<double> lat(std::log(median(rng_)), cfg_.sigma);
       // Drawing from a table of 4096 lognormal values keeps 7 days of samples fast.
-      for (auto& v : en.table) v = std::clamp<uint64_t>(static_cast<uint64_t>(lat(rng_)), 1, 3'600'000'000ULL);
+      for (auto& v : en.table)
+        v = std::clamp<uint64_t>(static_cast<uint64_t>(lat(rng_)), 1, 3'600'000'000ULL);
       entries_.push_back(std::move(en));
     }
   }
@@ -98,8 +99,8 @@ class synthetic_records {
       if (failures > 0) {
         static const char* errors[] = {"HTTPError: 500 Server Error", "ConnectionResetError: reset",
                                        "TimeoutError: request timed out after 60s"};
-        r->data.failures.push_back({d.method, d.name, errors[rng_() % 3], failures, d.first_wall_s,
-                                    d.last_wall_s});
+        r->data.failures.push_back(
+            {d.method, d.name, errors[rng_() % 3], failures, d.first_wall_s, d.last_wall_s});
       }
       r->data.entries.push_back(std::move(d));
       users += 2;
@@ -108,8 +109,8 @@ class synthetic_records {
       return std::tie(a.name, a.method) < std::tie(b.name, b.method);
     });
     if (frac(rng_) * cfg_.exception_every_s < 1)
-      r->data.exceptions.push_back({"RuntimeError: out of stock", "Traceback: Shopper.buy line 12",
-                                    "local", 1});
+      r->data.exceptions.push_back(
+          {"RuntimeError: out of stock", "Traceback: Shopper.buy line 12", "local", 1});
     r->user_count = users;
     r->users_by_class = {{"Browser", users / 2}, {"Shopper", users - users / 2}};
     r->health = {35.0 + 10 * frac(rng_), 50'000'000 + id % 1000, 0.5 * frac(rng_), false};

@@ -24,7 +24,8 @@ TEST(store_commands, from_and_to_are_offsets_from_the_start_or_iso_times) {
   EXPECT_EQ(*app::parse_when("2026-12-01 09:00", start), nine);
   EXPECT_EQ(*app::parse_when("2026-12-01T11:00:00+02:00", start), nine);
   EXPECT_EQ(*app::parse_when("2026-12-01T09:00:00.25Z", start), nine + 0.25);
-  for (const char* bad : {"7x", "", "-3h", "2026-13-01T00:00Z", "2026-12-01T09:00:00+2", "2026-12-01"}) {
+  for (const char* bad :
+       {"7x", "", "-3h", "2026-13-01T00:00Z", "2026-12-01T09:00:00+2", "2026-12-01"}) {
     auto r = app::parse_when(bad, start);
     ASSERT_FALSE(r) << bad;
     EXPECT_NE(r.err().message.find("expected an offset from the run's start"), std::string::npos);
@@ -40,7 +41,7 @@ TEST(store_commands, fail_on_conditions_parse_and_hold) {
   EXPECT_EQ(c->value, 10);
   EXPECT_TRUE(app::condition_holds(*c, 100, 111));
   EXPECT_FALSE(app::condition_holds(*c, 100, 110));
-  EXPECT_TRUE(app::condition_holds(*c, 0, 1));   // from nothing to something: an infinite rise
+  EXPECT_TRUE(app::condition_holds(*c, 0, 1));  // from nothing to something: an infinite rise
   EXPECT_FALSE(app::condition_holds(*c, 0, 0));
 
   c = app::parse_condition("rps<-5%");
@@ -89,9 +90,11 @@ TEST(store_commands, fail_on_conditions_parse_and_hold) {
   EXPECT_EQ(app::metric_value(r, "rps"), 12.5);
   EXPECT_EQ(app::metric_value(r, "p95"), 42);
 
-  for (const char* bad : {"p95>>3", "latency>+3%", "p95>10%", "p95", "p95>abc", ": p95>+1%", "p95>"}) {
+  for (const char* bad :
+       {"p95>>3", "latency>+3%", "p95>10%", "p95", "p95>abc", ": p95>+1%", "p95>"}) {
     auto x = app::parse_condition(bad);
     ASSERT_FALSE(x) << bad;
-    EXPECT_EQ(x.err().message.rfind(std::string("invalid --fail-on '") + bad + "'", 0), 0u) << x.err().message;
+    EXPECT_EQ(x.err().message.rfind(std::string("invalid --fail-on '") + bad + "'", 0), 0u)
+        << x.err().message;
   }
 }

@@ -89,7 +89,8 @@ int64_t count_rows(const std::string& path, const std::string& sql) {
 TEST(store_coarsen, is_idempotent_exact_to_merge_and_within_half_a_percent) {
   std::mt19937_64 rng(7);
   stats::sparse_counts a, b;
-  for (uint32_t i = 0; i < stats::histogram::bucket_total; i += 1 + static_cast<uint32_t>(rng() % 97)) {
+  for (uint32_t i = 0; i < stats::histogram::bucket_total;
+       i += 1 + static_cast<uint32_t>(rng() % 97)) {
     (rng() % 2 ? a : b).emplace_back(i, 1 + rng() % 5);
   }
   auto ca = a, cb = b;
@@ -116,8 +117,11 @@ TEST(store_coarsen, is_idempotent_exact_to_merge_and_within_half_a_percent) {
 
 TEST(store_round_trip, whole_run_csv_files_equal_the_runs_own) {
   const auto path = fresh_path("round_trip");
-  synthetic_records gen({.entries = 8, .requests_per_s = 400, .failure_ratio = 0.02,
-                         .exception_every_s = 20, .seed = 11});
+  synthetic_records gen({.entries = 8,
+                         .requests_per_s = 400,
+                         .failure_ratio = 0.02,
+                         .exception_every_s = 20,
+                         .seed = 11});
   const uint64_t t0 = 1'790'000'000;
   run_pair run(path, t0 - 0.4);
   for (uint64_t id = t0; id < t0 + 600; ++id) {
@@ -232,14 +236,17 @@ TEST(store_tiers, four_hours_of_seconds_roll_up_exactly_and_old_seconds_are_prun
   EXPECT_EQ(first0 % 3600, 0);
   EXPECT_LE(first0, t_max + 1 - 3 * 3600);
   EXPECT_GT(first0, t_max + 1 - 4 * 3600);
-  EXPECT_EQ(count_rows(path, "SELECT min(t) FROM interval WHERE tier = 1"), static_cast<int64_t>(t0));
+  EXPECT_EQ(count_rows(path, "SELECT min(t) FROM interval WHERE tier = 1"),
+            static_cast<int64_t>(t0));
   EXPECT_EQ(count_rows(path, "SELECT count(*) FROM interval WHERE tier = 4"), 4);  // sealed hours
-  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM interval WHERE tier = 1"), (t_max + 1 - static_cast<int64_t>(t0)) / 10);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM interval WHERE tier = 1"),
+            (t_max + 1 - static_cast<int64_t>(t0)) / 10);
   // Every tier holds the same requests for the stretch it sealed.
   const int64_t sealed4 = count_rows(path, "SELECT rolled_t FROM tier WHERE tier = 4");
-  EXPECT_EQ(count_rows(path, "SELECT sum(requests) FROM stats WHERE tier = 4 AND entry_id = 0"),
-            count_rows(path, "SELECT sum(requests) FROM stats WHERE tier = 1 AND entry_id = 0 AND t < " +
-                                 std::to_string(sealed4)));
+  EXPECT_EQ(
+      count_rows(path, "SELECT sum(requests) FROM stats WHERE tier = 4 AND entry_id = 0"),
+      count_rows(path, "SELECT sum(requests) FROM stats WHERE tier = 1 AND entry_id = 0 AND t < " +
+                           std::to_string(sealed4)));
 
   auto rd = open_reader(path);
   auto whole = rd->totals();
@@ -281,7 +288,8 @@ TEST(store_tiers, four_hours_of_seconds_roll_up_exactly_and_old_seconds_are_prun
   const auto& p = r2->aggregated.points.at(10);
   stats::sparse_counts merged;
   uint64_t lo = UINT64_MAX, hi = 0, req_n = 0;
-  for (auto id = static_cast<uint64_t>(p.start_wall_s); id < static_cast<uint64_t>(p.end_wall_s); ++id)
+  for (auto id = static_cast<uint64_t>(p.start_wall_s); id < static_cast<uint64_t>(p.end_wall_s);
+       ++id)
     for (const auto& e : last_hour.at(id)->data.entries) {
       stats::merge_into(merged, e.latency);
       lo = std::min(lo, e.min_us);
@@ -307,7 +315,8 @@ TEST(store_tiers, five_weeks_of_data_are_pruned_tier_by_tier_and_the_whole_run_s
   ASSERT_TRUE(run.w->finish(static_cast<double>(t), "run time", 0));
   const int64_t now = static_cast<int64_t>(t - 600);
   for (const auto& spec : store::tiers) {
-    const int64_t first = count_rows(path, "SELECT min(t) FROM interval WHERE tier = " + std::to_string(spec.tier));
+    const int64_t first =
+        count_rows(path, "SELECT min(t) FROM interval WHERE tier = " + std::to_string(spec.tier));
     if (spec.keep_s == 0) {
       EXPECT_EQ(first, static_cast<int64_t>(t0 - t0 % spec.length_s)) << "tier " << spec.tier;
       continue;
@@ -350,8 +359,10 @@ TEST(store_writer, a_late_record_reaches_every_tier_already_rolled_up) {
   uint64_t late_requests = 0;
   for (const auto& e : late->data.entries) late_requests += e.requests;
   const auto total = static_cast<int64_t>(run.totals.view()->aggregated.num_requests);
-  const std::string first_hour = " AND t >= " + std::to_string(t0) + " AND t < " + std::to_string(t0 + 3600);
-  const int64_t seconds = count_rows(path, "SELECT sum(requests) FROM stats WHERE entry_id = 0 AND tier = 0" + first_hour);
+  const std::string first_hour =
+      " AND t >= " + std::to_string(t0) + " AND t < " + std::to_string(t0 + 3600);
+  const int64_t seconds = count_rows(
+      path, "SELECT sum(requests) FROM stats WHERE entry_id = 0 AND tier = 0" + first_hour);
   for (int tier : {1, 2, 3, 4})
     EXPECT_EQ(count_rows(path, "SELECT sum(requests) FROM stats WHERE entry_id = 0 AND tier = " +
                                    std::to_string(tier) + first_hour),
@@ -374,7 +385,8 @@ TEST(store_writer, a_full_disk_holds_intervals_merged_and_writes_them_when_there
   store::writer_settings ws;
   ws.before_commit = [&commits] {
     ++commits;
-    if (commits > 30 && commits <= 45) throw store::sql::failure(SQLITE_FULL, "database or disk is full");
+    if (commits > 30 && commits <= 45)
+      throw store::sql::failure(SQLITE_FULL, "database or disk is full");
   };
   const uint64_t t0 = 1'790'000'000;
   run_pair run(path, t0, ws);
@@ -384,7 +396,8 @@ TEST(store_writer, a_full_disk_holds_intervals_merged_and_writes_them_when_there
     const auto st = run.w->status();
     if (!st.complete) {
       seen_incomplete = true;
-      EXPECT_NE(st.reason.find("not written: database or disk is full"), std::string::npos) << st.reason;
+      EXPECT_NE(st.reason.find("not written: database or disk is full"), std::string::npos)
+          << st.reason;
       EXPECT_GT(st.records_held, 0u);
     }
   }
@@ -430,7 +443,8 @@ TEST(store_writer, refuses_an_existing_file_and_a_missing_folder) {
   EXPECT_NE(w.err().message.find("already exists"), std::string::npos) << w.err().message;
   auto m = store::writer::create("/nonexistent-dir/x.db", meta_at(1));
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.err().message.rfind("cannot create the run store /nonexistent-dir/x.db: ", 0), 0u) << m.err().message;
+  EXPECT_EQ(m.err().message.rfind("cannot create the run store /nonexistent-dir/x.db: ", 0), 0u)
+      << m.err().message;
   EXPECT_FALSE(fs::exists("/nonexistent-dir/x.db"));
 }
 
@@ -448,7 +462,8 @@ TEST(store_writer, run_metadata_round_trips) {
   EXPECT_EQ(i.classes[1].weight, 1);
   EXPECT_EQ(i.classes[1].fixed_count, 2);
   ASSERT_EQ(i.locustfiles.size(), 1u);
-  EXPECT_EQ(i.locustfiles[0].sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(i.locustfiles[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(i.locustfile_name(), "locustfile");
   EXPECT_EQ(*rd->locustfile_content("locustfile.py"), "abc");
   ASSERT_EQ(i.options.size(), 1u);
