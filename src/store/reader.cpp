@@ -155,13 +155,6 @@ struct reader::impl {
     info.interval_ms = static_cast<uint32_t>(run.int64(5));
     info.node = run.text(6);
     info.machine = {run.text(7), run.text(10), run.uint64(8), run.uint64(9)};
-    auto end = db.prepare("SELECT end_wall_s, reason, exit_code FROM run_end");
-    if (end.step()) {
-      info.has_end = true;
-      info.end_wall_s = end.real(0);
-      info.end_reason = end.text(1);
-      info.exit_code = static_cast<int>(end.int64(2));
-    }
     auto opt = db.prepare("SELECT name, value, source FROM option ORDER BY name");
     while (opt.step()) info.options.push_back({opt.text(0), opt.text(1), opt.text(2)});
     auto lf = db.prepare("SELECT path, sha256, size_bytes FROM locustfile ORDER BY rowid");
@@ -170,6 +163,18 @@ struct reader::impl {
     while (cls.step())
       info.classes.push_back(
           {cls.text(0), static_cast<int>(cls.int64(1)), static_cast<int>(cls.int64(2))});
+    refresh();
+  }
+
+  // What changes while a run is written: its end, its data span, segments, tiers.
+  void refresh() {
+    auto end = db.prepare("SELECT end_wall_s, reason, exit_code FROM run_end");
+    if (end.step()) {
+      info.has_end = true;
+      info.end_wall_s = end.real(0);
+      info.end_reason = end.text(1);
+      info.exit_code = static_cast<int>(end.int64(2));
+    }
     auto span = db.prepare(
         "SELECT min(start_wall_s), max(end_wall_s), max(user_count_max) FROM interval WHERE "
         "intervals > 0");
@@ -179,6 +184,7 @@ struct reader::impl {
       info.peak_users = span.uint64(2);
     }
     auto seg = db.prepare("SELECT segment, start_wall_s FROM segment ORDER BY segment");
+    segments.clear();
     while (seg.step()) segments.emplace_back(seg.int64(0), seg.real(1));
     last_segment = segments.empty() ? 0 : segments.back().first;
     info.totals_start_wall_s = segments.empty() ? info.start_wall_s : segments.back().second;
@@ -270,7 +276,6 @@ struct reader::impl {
   }
 
   stats::snapshot_ptr totals(const window& w, bool with_buckets) {
-    load_tiers();
     std::vector<stretch> parts;
     std::optional<int64_t> segment;
     double start = 0;
@@ -303,7 +308,6 @@ struct reader::impl {
   }
 
   run_summary summary() {
-    load_tiers();
     run_summary s;
     const double start = info.totals_start_wall_s;
     const auto parts = cover(
@@ -333,7 +337,6 @@ struct reader::impl {
   }
 
   series_set series(const series_request& req) {
-    load_tiers();
     series_set out;
     const double a = req.w.from_wall_s.value_or(info.first_data_wall_s > 0 ? info.first_data_wall_s
                                                                            : info.start_wall_s);
@@ -475,6 +478,19 @@ reader::~reader() = default;
 const run_info& reader::info() const { return impl_->info; }
 
 namespace {
+// One read snapshot per query: a store still being written changes between statements, and a
+// query must see its tiers, segments and rows as of one moment (WAL readers never block it).
+struct read_snapshot {
+  sql::database& db;
+  explicit read_snapshot(sql::database& d) : db(d) { db.exec("BEGIN"); }
+  ~read_snapshot() {
+    try {
+      db.exec("COMMIT");
+    } catch (const sql::failure&) {
+    }
+  }
+};
+
 template <class F>
 auto guarded(const std::string& path, F&& f) -> base::result<decltype(f())> {
   try {
@@ -510,15 +526,27 @@ base::result<std::unique_ptr<reader>> reader::open(const std::string& path) {
 }
 
 base::result<stats::snapshot_ptr> reader::totals(const window& w, bool with_buckets) {
-  return guarded(impl_->path, [&] { return impl_->totals(w, with_buckets); });
+  return guarded(impl_->path, [&] {
+    read_snapshot snap(impl_->db);
+    impl_->refresh();
+    return impl_->totals(w, with_buckets);
+  });
 }
 
 base::result<run_summary> reader::summary() {
-  return guarded(impl_->path, [&] { return impl_->summary(); });
+  return guarded(impl_->path, [&] {
+    read_snapshot snap(impl_->db);
+    impl_->refresh();
+    return impl_->summary();
+  });
 }
 
 base::result<series_set> reader::series(const series_request& r) {
-  return guarded(impl_->path, [&] { return impl_->series(r); });
+  return guarded(impl_->path, [&] {
+    read_snapshot snap(impl_->db);
+    impl_->refresh();
+    return impl_->series(r);
+  });
 }
 
 base::result<std::vector<event_row>> reader::events(const window& w) {

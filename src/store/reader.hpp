@@ -139,6 +139,7 @@ class reader {
   reader(const reader&) = delete;
   reader& operator=(const reader&) = delete;
 
+  // As of the last query: totals(), series() and summary() refresh what a live run changes.
   const run_info& info() const;
   // A window's totals. The whole run (an empty window) is exactly what the run itself reported
   // at its end (or would have, for a killed run): the last statistics segment, full resolution.

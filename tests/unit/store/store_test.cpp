@@ -526,3 +526,29 @@ TEST(store_reader, refuses_files_that_are_not_readable_stores_with_one_line) {
   fs::resize_file(cut, fs::file_size(cut) / 2);
   expect_refused(cut, "is truncated: ");
 }
+
+TEST(store_reader, follows_a_store_still_being_written) {
+  const auto path = fresh_path("live");
+  synthetic_records gen({.entries = 3, .requests_per_s = 60, .seed = 12});
+  const uint64_t t0 = 1'790'000'000;
+  run_pair run(path, t0);
+  for (uint64_t id = t0; id < t0 + 30; ++id) run.record(gen.make(id));
+  auto rd = open_reader(path);  // opened while the writer has the file open
+  ASSERT_TRUE(rd);
+  EXPECT_FALSE(rd->info().has_end);
+  auto first = rd->totals();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(csv_files(**first), csv_files(*run.totals.view()));
+  for (uint64_t id = t0 + 30; id < t0 + 90; ++id) run.record(gen.make(id));
+  auto later = rd->totals();  // the same reader sees what was written since
+  ASSERT_TRUE(later);
+  EXPECT_EQ(csv_files(**later), csv_files(*run.totals.view()));
+  EXPECT_EQ(rd->info().last_data_wall_s, static_cast<double>(t0 + 90));
+  store::series_request req;
+  req.w.from_wall_s = t0;
+  req.w.to_wall_s = t0 + 90;
+  auto s = rd->series(req);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->aggregated.points.size(), 90u);
+  ASSERT_TRUE(run.w->finish(t0 + 90, "run time", 0));
+}
