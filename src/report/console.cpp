@@ -123,8 +123,13 @@ std::string status_line(const stats::snapshot& s) {
   const double start = s.test_start_wall_s > 0 ? s.test_start_wall_s : s.start_wall_s;
   std::string users = fmt::format("{} users", s.user_count);
   if (s.peak_user_count > s.user_count) users += fmt::format(" (peak {})", s.peak_user_count);
-  return fmt::format("{}, {} into the test, {}\n", format_iso8601_utc(s.wall_s),
-                     duration_words(s.wall_s - start), users);
+  std::string extra;
+  if (!s.stage.empty()) extra += ", stage " + s.stage;
+  uint64_t dropped = 0;
+  for (const auto& c : s.classes) dropped += c.interval_dropped_arrivals;
+  if (dropped > 0) extra += fmt::format(", {} arrivals dropped in the last interval", dropped);
+  return fmt::format("{}, {} into the test, {}{}\n", format_iso8601_utc(s.wall_s),
+                     duration_words(s.wall_s - start), users, extra);
 }
 
 std::string periodic_table(const stats::snapshot& s, const console_options& o) {

@@ -133,12 +133,15 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
     p99.push_back(p.p99_ms);
     users.push_back(p.users);
   }
+  const auto& bands = info.stages;
+  if (!bands.empty())
+    out += "<p class=\"note stages\">Shaded: the load shape's stages (hover for the name).</p>\n";
   out += svg_chart("Total requests per second", t,
-                   {{"req/s", "#2a7ab9", rps}, {"failures/s", "#d9534f", fps}}, "", start);
+                   {{"req/s", "#2a7ab9", rps}, {"failures/s", "#d9534f", fps}}, "", start, 900, bands);
   out += svg_chart("Response times", t,
                    {{"p50", "#5cb85c", p50}, {"p95", "#f0ad4e", p95}, {"p99", "#d9534f", p99}},
-                   "ms", start);
-  out += svg_chart("Number of users", t, {{"users", "#6f42c1", users}}, "", start);
+                   "ms", start, 900, bands);
+  out += svg_chart("Number of users", t, {{"users", "#6f42c1", users}}, "", start, 900, bands);
 
   if (!endpoints.empty()) {
     out += "<h2>Charts per endpoint</h2>\n<p class=\"note\">The " +
