@@ -225,7 +225,11 @@ struct reader::impl {
     r.stalled = iv.intervals > 0 && iv.stalled == iv.intervals;
     r.is_final = iv.is_final;
     r.user_count = iv.user_count;
-    for (const auto& [cls, u] : b.users) r.users_by_class.emplace_back(cls, u.users);
+    for (const auto& [cls, u] : b.users) {
+      r.users_by_class.emplace_back(cls, u.users);
+      if (u.dropped_arrivals + u.sessions_started + u.sessions_ended > 0)
+        r.data.classes.push_back({cls, u.dropped_arrivals, u.sessions_started, u.sessions_ended});
+    }
     r.health = {iv.cpu_percent, iv.rss_bytes, iv.loop_lag_ms, iv.cpu_saturated};
     for (const auto& [id, e] : b.entries) {
       if (id == 0 || e.requests == 0) continue;

@@ -245,7 +245,7 @@ TEST(store_cli, report_refuses_what_it_cannot_read_with_one_line_and_exit_2) {
   }
   refused({"report", dir + "/newer.db"}, dir +
                                              "/newer.db has store schema version 7, newer than "
-                                             "this endure reads (1): use a newer endure");
+                                             "this endure reads (2): use a newer endure");
   refused({"report", dir + "/none.db"}, "cannot open " + dir + "/none.db: no such file");
   refused({"report", dir}, dir + " is a directory, not a run store");
   refused({"report"}, "endure report needs a run store: endure report RUN.db");
