@@ -237,6 +237,9 @@ std::string final_summary(const stats::snapshot& s, const console_options& o) {
   if (auto t = load_model_report(s); !t.empty()) out += t + "\n";
   out += error_report(s, o);
   out += exceptions_report(s, o);
+  if (s.aggregated.num_requests == 0)
+    out += "\nWARNING: no request was made in this test: check the host, the tasks and their wait "
+           "times (see the exceptions above, if any).\n";
   if (s.generator_cpu_warning)
     out += "\nWARNING: the load generator's CPU was above 90% for 10 s or more during this run: "
            "its response times are not trustworthy (use more --threads or machines).\n";
