@@ -231,6 +231,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   info.host = o.host.empty() ? classes.front().host : o.host;
   info.locustfile = o.locustfile;
   info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
+  info.load_model = model->open_model || plan.session_max.count() > 0;
   // Soak verdict and thresholds: judged from the run bus on their own thread; the final table
   // reaches the console, JSON and HTML through the outputs' annex.
   auto verdict_settings = verdict_output::settings_from(o);

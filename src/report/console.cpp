@@ -234,7 +234,10 @@ std::string final_summary(const stats::snapshot& s, const console_options& o) {
   out += percentiles_table(s, o);
   out += "\n";
   if (auto t = intended_percentiles_table(s, o); !t.empty()) out += t + "\n";
-  if (auto t = load_model_report(s); !t.empty()) out += t + "\n";
+  uint64_t dropped = 0;
+  for (const auto& c : s.classes) dropped += c.dropped_arrivals;
+  if (o.load_model || dropped > 0)
+    if (auto t = load_model_report(s); !t.empty()) out += t + "\n";
   out += error_report(s, o);
   out += exceptions_report(s, o);
   if (s.aggregated.num_requests == 0)

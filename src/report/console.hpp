@@ -14,7 +14,10 @@ enum class rate_kind {
 };
 
 struct console_options {
-  int name_width = 80;  // Locust's STATS_NAME_WIDTH when stdout is not a terminal
+  int name_width = 80;
+  // The open model or session churn is on: the summary shows the per-class table of dropped
+  // arrivals and sessions (otherwise only when arrivals were dropped).
+  bool load_model = false;  // Locust's STATS_NAME_WIDTH when stdout is not a terminal
   // stats_table shows at most this many entries, those with the most requests (in the usual
   // name order), and one line counting the rest; 0: every entry. final_summary ignores it.
   size_t max_rows = 0;

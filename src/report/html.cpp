@@ -205,9 +205,12 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
   }
 
   {
-    uint64_t any = 0;
-    for (const auto& c : s.classes) any += c.dropped_arrivals + c.sessions_started + c.sessions_ended;
-    if (any > 0) {
+    uint64_t any = 0, dropped = 0;
+    for (const auto& c : s.classes) {
+      any += c.dropped_arrivals + c.sessions_started + c.sessions_ended;
+      dropped += c.dropped_arrivals;
+    }
+    if (any > 0 && (info.load_model || dropped > 0)) {
       out += "<h2>Load model</h2>\n<table class=\"load-model\">\n<tr>" + th("User class") +
              th("Dropped arrivals") + th("Sessions started") + th("Sessions ended") + "</tr>\n";
       for (const auto& c : s.classes)

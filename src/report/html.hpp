@@ -39,6 +39,9 @@ struct html_run_info {
   std::vector<std::string> notices;
   // The load shape's stages over the run, shaded on the charts (empty: no shape).
   std::vector<chart_band> stages;
+  // The open model or session churn is on: the "Load model" table is shown (otherwise only when
+  // arrivals were dropped).
+  bool load_model = false;
 };
 
 // endpoints: the busiest endpoints' charts, busiest first (none: no per-endpoint section).

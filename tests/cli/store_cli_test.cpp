@@ -348,6 +348,17 @@ TEST(store_cli, the_timeline_keeps_stages_and_the_stop_and_the_users_table_dropp
   ASSERT_NE(b.exit_code, 2) << b.err;
   EXPECT_EQ(query(open, "SELECT sum(dropped_arrivals) > 60 FROM users WHERE tier = 0"), "1")
       << query(open, "SELECT sum(dropped_arrivals) FROM users WHERE tier = 0");
+  // The verdict and thresholds, judged again from the store: a threshold no run meets fails (3).
+  const auto judged = run_process({endure_bin, "report", shaped, "--threshold", "p95<0.001ms",
+                                   "--threshold", "fail_ratio<100%", "--warmup", "0"},
+                                  {}, 60s);
+  EXPECT_EQ(judged.exit_code, 3) << judged.err;
+  EXPECT_NE(judged.out.find("Soak verdict"), std::string::npos) << judged.out;
+  EXPECT_NE(judged.out.find("FAILED  p95<0.001ms"), std::string::npos) << judged.out;
+  EXPECT_NE(judged.out.find("passed  fail_ratio<100%"), std::string::npos) << judged.out;
+  EXPECT_NE(judged.err.find("endure: 1 threshold failed:"), std::string::npos) << judged.err;
+  const auto bad = run_process({endure_bin, "report", shaped, "--threshold", "p95<<1"}, {}, 60s);
+  EXPECT_EQ(bad.exit_code, 2);
   const auto cmp = run_process({endure_bin, "compare", shaped, open, "--from", "1s", "--to", "2s"}, {}, 60s);
   EXPECT_EQ(cmp.exit_code, 0) << cmp.err;
   EXPECT_NE(cmp.out.find("Aggregated"), std::string::npos) << cmp.out;

@@ -121,7 +121,12 @@ TEST(console, final_summary_says_when_no_request_was_made_and_shows_the_load_mod
   EXPECT_NE(final_summary(empty).find("WARNING: no request was made in this test"), std::string::npos);
   auto s = test::make_snapshot();
   EXPECT_EQ(final_summary(s).find("Dropped arrivals"), std::string::npos);
-  s.classes.push_back({"Shopper", 12, 3, 2});
+  s.classes.push_back({"Shopper", 0, 3, 2});
+  EXPECT_EQ(final_summary(s).find("Sessions started"), std::string::npos) << "a closed run: not shown";
+  console_options churn;
+  churn.load_model = true;
+  EXPECT_NE(final_summary(s, churn).find("Sessions started"), std::string::npos);
+  s.classes[0].dropped_arrivals = 12;
   const auto text = final_summary(s);
   EXPECT_NE(text.find("Dropped arrivals"), std::string::npos);
   EXPECT_NE(text.find("12 arrivals were dropped: no user of the pool was free"), std::string::npos);
