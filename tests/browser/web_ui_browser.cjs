@@ -16,6 +16,7 @@ const children = [];
 
 function start(args, needle) {
   return new Promise((resolve, reject) => {
+    if (args[0] === "-f") args = args.concat(["--no-store"]);
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     let out = "", err = "";

@@ -89,7 +89,7 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("web_api");
-  web_endure e({"-H", shop.url(), "--csv", dir + "/run"});
+  web_endure e({"-H", shop.url(), "--csv", dir + "/run", "--store", dir + "/run.db"});
   ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
   const std::string u = e.url();
 
@@ -174,11 +174,15 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto rows = read_stats_csv(dir + "/run_stats.csv");
   EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop) - before);
+  // Both tests went to the run store.
+  auto runs = run_process({endure_bin, "runs", dir}, {}, 20s);
+  EXPECT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_NE(runs.out.find("run.db"), std::string::npos) << runs.out;
 }
 
 TEST(web_ui, basic_auth_base_path_and_cross_site_requests) {
   demo_shop shop;
-  web_endure e({"-H", shop.url(), "--web-auth", "admin:s3:cret", "--web-base-path", "/endure/"});
+  web_endure e({"-H", shop.url(), "--web-auth", "admin:s3:cret", "--web-base-path", "/endure/", "--no-store"});
   ASSERT_FALSE(e.url().empty());
   const std::string u = e.url();
   EXPECT_EQ(u.substr(u.size() - 7), "/endure");
@@ -211,7 +215,7 @@ TEST(web_ui, autostart_and_autoquit_run_a_test_and_leave) {
   demo_shop shop;
   std::string dir = temp_dir("web_autoquit");
   web_endure e({"-H", shop.url(), "--autostart", "-u", "3", "-r", "50", "-t", "2s", "--autoquit", "1",
-                "--csv", dir + "/run"});
+                "--csv", dir + "/run", "--no-store"});
   ASSERT_FALSE(e.url().empty());
   auto r = e.proc().wait(30s);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -224,7 +228,7 @@ TEST(web_ui, autostart_and_autoquit_run_a_test_and_leave) {
 TEST(web_ui, a_port_in_use_is_one_line_and_exit_2) {
   demo_shop shop;
   auto port = shop.url().substr(shop.url().rfind(':') + 1);
-  auto r = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-host", "127.0.0.1", "--web-port", port},
+  auto r = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-host", "127.0.0.1", "--web-port", port, "--no-store"},
                        {cache_env}, 30s);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("endure: error: web UI: "), std::string::npos) << r.err;
