@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli_support.hpp"
+#include "support/self_signed_cert.hpp"
 
 using namespace endure::test_support;
 using namespace std::chrono_literals;
@@ -233,4 +235,30 @@ TEST(web_ui, a_port_in_use_is_one_line_and_exit_2) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("endure: error: web UI: "), std::string::npos) << r.err;
   EXPECT_EQ(r.out.find("Web UI:"), std::string::npos);
+}
+
+TEST(web_ui, tls_serves_https_and_a_missing_key_is_refused) {
+  demo_shop shop;
+  std::string dir = temp_dir("web_tls");
+  auto cert = make_self_signed_cert();
+  {
+    std::ofstream(dir + "/cert.pem") << cert.cert_pem;
+    std::ofstream(dir + "/key.pem") << cert.key_pem;
+  }
+  web_endure e({"-H", shop.url(), "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem", "--no-store"});
+  ASSERT_EQ(e.url().rfind("https://127.0.0.1:", 0), 0u) << e.url();
+  auto ok = http(e.url() + "/stats/requests", {"--cacert", dir + "/cert.pem"});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.j()["state"], "ready");
+  // Plain HTTP to the HTTPS port gets no page.
+  auto plain = "http" + e.url().substr(5);
+  EXPECT_NE(http(plain + "/stats/requests").status, 200);
+  e.proc().signal(SIGTERM);
+  EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
+
+  auto bad = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-port", "0", "--no-store",
+                          "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/missing.pem"},
+                         {cache_env}, 30s);
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("endure: error: web UI: "), std::string::npos) << bad.err;
 }
