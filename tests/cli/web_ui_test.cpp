@@ -2,8 +2,12 @@
 // script drives it (curl): start, edit, stop, reset, start again, bad form values, history
 // bounded in points, Basic auth, the base path, cross-site refusal, --autostart/--autoquit, and
 // a port in use. Server-side counts of the demo shop are compared with the reported totals.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -261,4 +265,38 @@ TEST(web_ui, tls_serves_https_and_a_missing_key_is_refused) {
                          {cache_env}, 30s);
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("endure: error: web UI: "), std::string::npos) << bad.err;
+}
+
+TEST(web_ui, stalled_clients_do_not_hold_up_the_ui_or_the_test) {
+  demo_shop shop;
+  web_endure e({"-H", shop.url(), "--no-store"});
+  ASSERT_FALSE(e.url().empty());
+  const std::string u = e.url();
+  const int port = std::atoi(u.substr(u.rfind(':') + 1).c_str());
+  // Clients that start a request and never finish it: headers cut short, a body promised and not sent.
+  std::vector<int> stalled;
+  for (const std::string& part : {std::string("GET /stats/requests HTTP/1.1\r\nHost: x\r\nX-Slow: "),
+                                  std::string("POST /swarm HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\nuser_co")}) {
+    for (int i = 0; i < 20; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+      ASSERT_EQ(send(fd, part.data(), part.size(), 0), static_cast<ssize_t>(part.size()));
+      stalled.push_back(fd);
+    }
+  }
+  // Everyone else is served at once, and a test starts, runs and stops.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(http(u + "/stats/requests").status, 200);
+  EXPECT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
+  auto running = poll(u, [](const json& j) { return total_requests(j) > 10; });
+  EXPECT_GT(total_requests(running), 10u);
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  for (int fd : stalled) close(fd);
+  e.proc().signal(SIGINT);
+  EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
 }
