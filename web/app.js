@@ -27,6 +27,7 @@
     $("form-title").textContent = edit ? "Edit running load test" : "Start new load test";
     $("f-submit").textContent = edit ? "Update" : "Start";
     document.querySelectorAll(".start-only").forEach((e) => { e.hidden = edit; });
+    if (!pickClasses) $("f-classes").hidden = true;
     $("f-cancel").hidden = !(edit || (last && last.state !== "ready"));
     $("form-error").hidden = true;
     $("start").hidden = false;
@@ -37,6 +38,12 @@
   $("f-rate").value = cfg.spawn_rate !== undefined ? cfg.spawn_rate : 1;
   $("f-host").value = cfg.host || "";
   $("f-runtime").value = cfg.run_time || "";
+  // --class-picker: one checkbox per user class, all picked at first.
+  const pickClasses = !!cfg.class_picker && (cfg.user_classes || []).length > 0;
+  if (pickClasses) {
+    $("f-class-list").innerHTML = cfg.user_classes.map((c) =>
+      `<label><input type="checkbox" name="user_classes" value="${esc(c)}" checked> ${esc(c)}</label>`).join("");
+  }
   $("swarm-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = new URLSearchParams();
@@ -45,6 +52,15 @@
     if (!editing) {
       body.set("host", $("f-host").value);
       body.set("run_time", $("f-runtime").value);
+      if (pickClasses) {
+        const picked = [...document.querySelectorAll("#f-class-list input:checked")].map((i) => i.value);
+        if (!picked.length) {
+          $("form-error").textContent = "Pick at least one user class.";
+          $("form-error").hidden = false;
+          return;
+        }
+        picked.forEach((c) => body.append("user_classes", c));
+      }
     }
     let answer;
     try {

@@ -92,6 +92,7 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
   w.report_info = std::move(info);
   w.locustfile = o.locustfile;
   w.tasks_json = std::move(tasks_json);
+  w.class_picker = o.class_picker;
   im->steer = std::make_unique<controller_steering>(ctl, std::move(base_plan));
   im->ui = std::make_unique<web::web_ui>(std::move(w), *im->steer, snapshots);
   if (auto r = im->ui->start(); !r) return r.err();

@@ -174,6 +174,7 @@ struct web_ui::impl {
               {"spawn_rate", d.spawn_rate},
               {"run_time", d.run_time ? base::format_duration(*d.run_time) : ""},
               {"user_classes", d.known_classes},
+              {"class_picker", opt.class_picker},
               {"history_levels_s", std::vector<double>(std::begin(history::level_seconds), std::end(history::level_seconds))}};
     std::string s = c.dump(-1, ' ', false, json::error_handler_t::replace);
     // Inside a <script>: no "</" can end it early.

@@ -43,6 +43,7 @@ struct web_ui_options {
   report::html_run_info report_info;    // for /stats/report
   std::string locustfile;
   std::string tasks_json;               // GET /tasks (Locust's shape); "" : 404
+  bool class_picker = false;            // the form lists the user classes to pick from
   size_t history_points_per_level = 1200;
 };
 

@@ -163,7 +163,7 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   EXPECT_NE(csv.body.find(",Aggregated," + std::to_string(total_requests(stopped)) + ","), std::string::npos);
   EXPECT_EQ(http(u + "/stats/report").status, 200);
   EXPECT_EQ(http(u + "/exceptions").j()["exceptions"].size(), 0u);
-  EXPECT_EQ(http(u + "/tasks").j()["per_class"]["ShopUser"]["ratio"], 1.0);
+  EXPECT_EQ(http(u + "/tasks").j()["per_class"]["ShopUser"]["ratio"], 0.5);
 
   // Reset, then a new test from the same process.
   auto reset = http(u + "/stats/reset");
@@ -299,4 +299,26 @@ TEST(web_ui, stalled_clients_do_not_hold_up_the_ui_or_the_test) {
   for (int fd : stalled) close(fd);
   e.proc().signal(SIGINT);
   EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
+}
+
+TEST(web_ui, the_class_picker_runs_only_the_classes_picked) {
+  demo_shop shop;
+  web_endure e({"-H", shop.url(), "--class-picker", "--no-store"});
+  ASSERT_FALSE(e.url().empty());
+  const std::string u = e.url();
+  auto page = http(u + "/").body;
+  EXPECT_NE(page.find("\"class_picker\":true"), std::string::npos);
+  EXPECT_NE(page.find("\"user_classes\":[\"ShopUser\",\"Browser\"]"), std::string::npos) << page.substr(0, 900);
+  auto started = post(u + "/swarm", "user_count=3&spawn_rate=100&user_classes=Browser");
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(started.j()["user_classes"], json::array({"Browser"}));
+  auto now = poll(u, [](const json& j) { return j["user_count"] == 3 && total_requests(j) > 10; });
+  EXPECT_EQ(now["user_count_by_class"].value("Browser", 0), 3);
+  EXPECT_EQ(now["user_count_by_class"].value("ShopUser", 0), 0);
+  for (const auto& row : now["stats"]) {
+    if (!row["method"].is_null()) EXPECT_EQ(row["name"], "/products");
+  }
+  e.proc().signal(SIGINT);
+  EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
+  EXPECT_EQ(shop.stats()["requests"].value("GET /", 0), 0);
 }

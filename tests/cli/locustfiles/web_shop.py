@@ -1,4 +1,4 @@
-# The web UI tests' locustfile: two quick tasks against the demo shop.
+# The web UI tests' locustfile: two classes of quick users against the demo shop.
 from locust import HttpUser, task, constant
 
 
@@ -10,5 +10,13 @@ class ShopUser(HttpUser):
         self.client.get("/")
 
     @task(2)
+    def products(self):
+        self.client.get("/products")
+
+
+class Browser(HttpUser):
+    wait_time = constant(0.02)
+
+    @task
     def products(self):
         self.client.get("/products")
