@@ -316,7 +316,9 @@ TEST(web_ui, the_class_picker_runs_only_the_classes_picked) {
   EXPECT_EQ(now["user_count_by_class"].value("Browser", 0), 3);
   EXPECT_EQ(now["user_count_by_class"].value("ShopUser", 0), 0);
   for (const auto& row : now["stats"]) {
-    if (!row["method"].is_null()) EXPECT_EQ(row["name"], "/products");
+    if (!row["method"].is_null()) {
+      EXPECT_EQ(row["name"], "/products");
+    }
   }
   e.proc().signal(SIGINT);
   EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
