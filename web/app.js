@@ -13,6 +13,9 @@
   // ---- helpers
   const fmt = (v, digits) => (v === null || v === undefined || Number.isNaN(v)) ? "-" :
     Number(v).toLocaleString(undefined, { maximumFractionDigits: digits === undefined ? 0 : digits });
+  // Response times: three significant digits at most, as the histograms hold.
+  const ms = (v) => (v === null || v === undefined || Number.isNaN(v)) ? "-" :
+    Number(v).toLocaleString(undefined, { maximumSignificantDigits: v >= 1000 ? 6 : 3 });
   const esc = (s) => String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   async function getJson(path) {
@@ -114,9 +117,9 @@
       });
     }
     const line = (r, cls) => `<tr class="${cls}"><td>${esc(r.method || "")}</td><td>${esc(r.name)}</td>` +
-      `<td>${fmt(r.num_requests)}</td><td>${fmt(r.num_failures)}</td><td>${fmt(r.median_response_time, 1)}</td>` +
-      `<td>${fmt(r["response_time_percentile_0.95"], 1)}</td><td>${fmt(r["response_time_percentile_0.99"], 1)}</td>` +
-      `<td>${fmt(r.avg_response_time, 1)}</td><td>${fmt(r.min_response_time, 1)}</td><td>${fmt(r.max_response_time, 1)}</td>` +
+      `<td>${fmt(r.num_requests)}</td><td>${fmt(r.num_failures)}</td><td>${ms(r.median_response_time)}</td>` +
+      `<td>${ms(r["response_time_percentile_0.95"])}</td><td>${ms(r["response_time_percentile_0.99"])}</td>` +
+      `<td>${ms(r.avg_response_time)}</td><td>${ms(r.min_response_time)}</td><td>${ms(r.max_response_time)}</td>` +
       `<td>${fmt(r.avg_content_length)}</td><td>${fmt(r.current_rps, 1)}</td><td>${fmt(r.current_fail_per_sec, 1)}</td></tr>`;
     $("stats-table").tBodies[0].innerHTML = rows.map((r) => line(r, "")).join("") + (total ? line(total, "total") : "");
     $("failures-table").tBodies[0].innerHTML = last.errors.map((e) =>
@@ -208,7 +211,7 @@
   const COLORS = ["#2a6df4", "#c62828", "#f39c12", "#7b1fa2"];
   function drawChart(canvas, series, labels, unit) {
     const dpr = window.devicePixelRatio || 1;
-    const w = canvas.clientWidth || 600, h = canvas.clientHeight || Number(canvas.getAttribute("height"));
+    const w = canvas.clientWidth || 600, h = canvas.clientHeight || 200;
     canvas.width = w * dpr; canvas.height = h * dpr;
     const g = canvas.getContext("2d");
     g.scale(dpr, dpr);
