@@ -230,9 +230,6 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
     base::log_warning("main", "the locustfile has a load shape: -u/--users and -r/--spawn-rate are ignored");
   auto model = apply_load_model(o, lf.has_shape(), classes, plan);
   if (!model) return fail(model.err().message);
-  if (model->open_model && python)
-    return fail("the open model (--arrival-rate) is not available for Python locustfiles yet: use a "
-                "C++ locustfile or the closed model (-u)");
 
   // Outputs open before the run so that a bad path fails now, with nothing half written.
   report::html_run_info info;

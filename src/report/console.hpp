@@ -33,6 +33,14 @@ std::string status_line(const stats::snapshot& s);
 std::string periodic_table(const stats::snapshot& s, const console_options& o = {});
 // "Response time percentiles (approximated)": whole-run percentiles per entry with requests.
 std::string percentiles_table(const stats::snapshot& s, const console_options& o = {});
+// True when some row's percentiles from the intended start differ from those from the send.
+bool intended_differs(const stats::snapshot& s);
+// "Response time percentiles from the intended start": the same table from the intended start
+// of each request's iteration (open model, pacing), with a line saying which is which; empty
+// when every request was sent when it was meant to be.
+std::string intended_percentiles_table(const stats::snapshot& s, const console_options& o = {});
+// Per user class: open-model arrivals dropped, sessions started and ended; empty when none.
+std::string load_model_report(const stats::snapshot& s);
 // "Error report" (# occurrences, Error); empty string when there were no failures.
 std::string error_report(const stats::snapshot& s, const console_options& o = {});
 // "Exceptions" (# occurrences, Exception, where); empty string when there were none.

@@ -365,4 +365,8 @@ TEST(reliability, intended_start_latency_matches_the_ground_truth_of_a_stalling_
   const auto paced_py = run("paced_py", {"-f", ENDURE_SOURCE_DIR "/tests/locustfiles/stall_paced.py", "-u", "10", "-r", "1000"});
   expect_truth("paced Python users, intended", paced_py.second);
   EXPECT_LT(paced_py.first.p99, truth.p99 / 10);
+  const auto open_py = run("open_py", {"-f", ENDURE_SOURCE_DIR "/tests/locustfiles/stall_open.py",
+                                       "--arrival-rate", "400/s", "--max-users", "2000"});
+  expect_truth("open model, Python users, intended", open_py.second);
+  expect_truth("open model, Python users, actual", open_py.first);
 }

@@ -95,7 +95,8 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   std::string dir = temp_dir("web_api");
-  web_endure e({"-H", shop.url(), "--csv", dir + "/run", "--store", dir + "/run.db"});
+  // A grace time at the stop: tasks in flight finish, so every request the shop served is counted.
+  web_endure e({"-H", shop.url(), "--csv", dir + "/run", "--store", dir + "/run.db", "--stop-timeout", "5s"});
   ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
   const std::string u = e.url();
 
@@ -221,7 +222,7 @@ TEST(web_ui, autostart_and_autoquit_run_a_test_and_leave) {
   demo_shop shop;
   std::string dir = temp_dir("web_autoquit");
   web_endure e({"-H", shop.url(), "--autostart", "-u", "3", "-r", "50", "-t", "2s", "--autoquit", "1",
-                "--csv", dir + "/run", "--no-store"});
+                "--csv", dir + "/run", "--no-store", "--stop-timeout", "5s"});
   ASSERT_FALSE(e.url().empty());
   auto r = e.proc().wait(30s);
   EXPECT_EQ(r.exit_code, 0) << r.err;
