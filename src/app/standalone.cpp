@@ -17,6 +17,7 @@
 #include "app/signals.hpp"
 #include "app/store_output.hpp"
 #include "app/verdict_output.hpp"
+#include "app/web_run.hpp"
 #include "base/log.hpp"
 #include "cli/availability.hpp"
 #include "cli/raw_options.hpp"
@@ -131,8 +132,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (!spec) return fail(spec.err().message);
   auto own = raw.resolve_known();
   if (!own) return fail(own.err().message);
-  // Master/worker, --processes and the web UI are refused until they are built.
-  static constexpr cli::feature built[] = {cli::feature::store};
+  // Master/worker and --processes are refused until they are built.
+  static constexpr cli::feature built[] = {cli::feature::store, cli::feature::web_ui};
   if (auto r = cli::check_available(*own, built); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(own->loglevel));
   if (!own->logfile.empty()) {
@@ -211,6 +212,10 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   cfg.seed = o.seed;
   cfg.sampler = engine::make_process_sampler();
   if (auto r = lf.configure(cfg, parsed_options); !r) return fail(r.err().message);
+  std::vector<std::string> class_names;
+  for (auto& c : classes) class_names.push_back(c.name);
+  const std::string tasks_json = o.headless ? "" : lf.task_ratio(class_names).dump();  // GET /tasks
+
   engine::test_plan plan;
   plan.users = o.users;
   plan.spawn_rate = o.spawn_rate;
@@ -285,8 +290,26 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto events = lf.attach(run_bus);
   stop_signals signals(sched, ctl);
 
-  ctl.start(std::move(plan));
-  sched.run_until([&] { return ctl.tests_started() > 0 && ctl.state() == stats::run_state::stopped; });
+  // Without --headless the web UI steers the tests (app/web_run.cpp): they start from it or with
+  // --autostart, and the process ends on Ctrl-C or --autoquit.
+  std::unique_ptr<web_run> web;
+  if (!o.headless) {
+    auto w = web_run::open(o, sched, ctl, snapshot_bus, plan, class_names, info, tasks_json);
+    if (!w) return fail(w.err().message);
+    web = std::move(*w);
+  }
+  if (!web || o.autostart) ctl.start(std::move(plan));
+  if (web) {
+    sched.run_until([&] { return web->finished(signals.received()); });
+    web.reset();
+    if (ctl.tests_started() == 0) {  // the UI was closed before any test
+      ctl.shutdown();
+      if (store) store->finish(wall_now(), "no test was started", 0);
+      return 0;
+    }
+  } else {
+    sched.run_until([&] { return ctl.tests_started() > 0 && ctl.state() == stats::run_state::stopped; });
+  }
   const auto outcome = ctl.outcome();
   base::log_info("main", "Test stopped (" + outcome.stop_reason + ")");
 
