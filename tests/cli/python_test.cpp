@@ -560,6 +560,16 @@ TEST(python_cli, a_user_stuck_forever_is_abandoned_named_and_its_results_kept) {
   EXPECT_EQ(count_of(r.rows, "GET /before-spin", "Failure Count"), 1u);
 }
 
+// gevent.monkey.patch_all() and gevent.lock as field files use them: an RLock re-entered by its
+// owner excludes the other greenlets across a sleep; a BoundedSemaphore(2) lets two in at a time.
+TEST(python_cli, gevent_locks_and_monkey_patching_work_as_under_gevent) {
+  auto r = run_endure("gevent-locks", {"-f", corpus + "gevent_locks.py", "-u", "1", "-r", "100", "-t", "2s"});
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err;
+  EXPECT_NE(r.proc.out.find("LOCKS done=11 rlock_overlap=0 gate_max=2 locked_after=False patched=True"),
+            std::string::npos)
+      << r.proc.out << r.proc.err;
+}
+
 TEST(python_cli, environment_stats_total_is_readable_when_quitting_to_choose_the_exit_code) {
   test_server server;
   auto r = run_endure("exit-from-stats", {"-f", corpus + "exit_code_from_stats.py", "--host", server.base_url(),
