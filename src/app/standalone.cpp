@@ -328,7 +328,19 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   int code = any_error ? o.exit_code_on_error : 0;
   // --- Soak verdict: a failed threshold is listed on stderr and makes the exit code 3 (above
   // failures; below incomplete outputs and stuck users, which follow).
-  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && soak->failed > 0) {
+  const auto soak_final = verdict.final_result(std::chrono::seconds(0));
+  if (store && soak_final) {
+    // The verdict's findings and every threshold's result join the run's timeline in its store.
+    const double at = wall_now();
+    for (const auto& t : soak_final->thresholds)
+      store->push(engine::run_event{engine::event_kind::threshold, at, ctl.tests_started(), 0,
+                                    report::threshold_line(t)});
+    for (const auto& r : soak_final->verdict.rows)
+      if (r.verdict != analysis::verdict_kind::stable && r.verdict != analysis::verdict_kind::inconclusive)
+        store->push(engine::run_event{engine::event_kind::verdict, at, ctl.tests_started(), 0,
+                                      report::verdict_line(r, soak_final->verdict.analysed_s)});
+  }
+  if (const auto& soak = soak_final; soak && soak->failed > 0) {
     std::string lines;
     for (const auto& t : soak->thresholds)
       if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";

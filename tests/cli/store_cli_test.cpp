@@ -333,9 +333,12 @@ TEST(store_cli, the_timeline_keeps_stages_and_the_stop_and_the_users_table_dropp
   compile_once();
   const std::string shaped = dir + "/shaped.db", open = dir + "/open.db";
   auto a = run_process({endure_bin, "-f", mix, "--host", shop.url(), "--headless", "--shape", "steps:2,4@1s",
-                        "-r", "100", "-t", "3s", "--only-summary", "--store", shaped},
+                        "-r", "100", "-t", "3s", "--only-summary", "--store", shaped, "--threshold", "p95<0.001ms"},
                        {cache_env}, 120s);
-  ASSERT_NE(a.exit_code, 2) << a.err;
+  ASSERT_EQ(a.exit_code, 3) << a.err;
+  EXPECT_EQ(query(shaped, "SELECT detail FROM event WHERE kind = 'threshold'").rfind("FAILED  p95<0.001ms", 0), 0u)
+      << query(shaped, "SELECT detail FROM event WHERE kind = 'threshold'");
+  EXPECT_EQ(query(shaped, "SELECT exit_code FROM run_end"), "3");
   EXPECT_EQ(query(shaped, "SELECT group_concat(detail, '|') FROM (SELECT detail FROM event WHERE "
                           "kind = 'targets_changed' AND detail LIKE 'stage:%' ORDER BY wall_s)"),
             "stage: steps 1/2|stage: steps 2/2");
