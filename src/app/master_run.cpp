@@ -1,0 +1,254 @@
+#include "app/master_run.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <thread>
+
+#include "app/node_setup.hpp"
+#include "app/outputs.hpp"
+#include "app/signals.hpp"
+#include "app/verdict_output.hpp"
+#include "base/log.hpp"
+#include "dist/master.hpp"
+#include "dist/zmq_link.hpp"
+#include "engine/asio_scheduler.hpp"
+#include "engine/totals_stage.hpp"
+#include "proto/message.hpp"
+#include "report/verdict.hpp"
+#include "sinks/html_sink.hpp"
+
+namespace endure::app {
+namespace {
+
+// This process's command line, as it was started (to start local workers with the same options).
+std::vector<std::string> own_argv() {
+  std::ifstream f("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : all) {
+    if (c == '\0') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The worker's command line: the master's, without the master's own flags, plus --worker.
+std::vector<std::string> worker_argv(uint16_t port) {
+  auto args = own_argv();
+  std::vector<std::string> out = {"/proc/self/exe"};
+  static const char* with_value[] = {"--processes", "--master-bind-host", "--master-bind-port", "--expect-workers",
+                                     "--expect-workers-max-wait", "--master-host", "--master-port",
+                                     "--csv", "--html", "--json-file", "--logfile"};
+  static const char* flags[] = {"--master", "--headless", "--csv-full-history", "--json", "--print-stats",
+                                "--only-summary"};
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool skip = false;
+    for (const char* w : with_value) {
+      const std::string name = w;
+      if (a == name) {
+        skip = true;
+        ++i;
+      } else if (a.rfind(name + "=", 0) == 0) {
+        skip = true;
+      }
+    }
+    for (const char* f : flags)
+      if (a == f) skip = true;
+    if (!skip) out.push_back(a);
+  }
+  out.insert(out.end(), {"--worker", "--master-host", "127.0.0.1", "--master-port", std::to_string(port)});
+  return out;
+}
+
+pid_t start_worker_process(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  // The child: a worker whatever the config files or environment say (ENDURE_PROCESS_CHILD).
+  setenv("ENDURE_PROCESS_CHILD", "1", 1);
+  std::vector<char*> a;
+  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  execv("/proc/self/exe", a.data());
+  std::fprintf(stderr, "endure: error: cannot start a worker process: exec failed\n");
+  std::_Exit(70);
+}
+
+}  // namespace
+
+int run_master(const cli::raw_options& raw) {
+  auto loaded = load_run(raw);
+  if (!loaded) return fail_with(loaded.err());
+  loaded_run& run = *loaded;
+  const cli::options& o = run.o;
+  if (run.lf->has_shape())
+    return fail_with(base::make_error("load shapes are not available in master/worker mode yet: run the "
+                                      "shape standalone, or use -u and -r"));
+  if (o.host.empty())
+    for (auto& c : run.classes)
+      if (c.host.empty() && c.needs_host)
+        return fail_with(base::make_error("no host for user class '" + c.name + "': pass --host http://HOST:PORT"));
+  int processes = o.processes;
+  if (processes < 0) processes = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  report::html_run_info info;
+  info.host = o.host.empty() ? run.classes.front().host : o.host;
+  info.locustfile = o.locustfile;
+  info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
+  auto verdict_settings = verdict_output::settings_from(o);
+  if (!verdict_settings) return fail_with(verdict_settings.err());
+  verdict_output verdict(std::move(*verdict_settings));
+  auto outs = outputs::open(o, info, false, verdict.annex());
+  if (!outs) return fail_with(outs.err());
+
+  dist::master_config mc;
+  for (auto& c : run.classes) mc.classes.push_back({c.name, c.weight, c.fixed_count});
+  mc.users = o.users;
+  mc.spawn_rate = o.spawn_rate;
+  mc.run_time = o.run_time;
+  mc.stop_timeout = o.stop_timeout;
+  mc.host = o.host;
+  mc.parsed_options_json = run.parsed_options.dump();
+  mc.expect_workers = processes > 0 && !o.source.count("expect-workers") ? static_cast<uint64_t>(processes)
+                                                                         : o.expect_workers;
+  mc.expect_workers_max_wait = o.expect_workers_max_wait;
+  if (processes > 0 && mc.expect_workers_max_wait.count() == 0)
+    mc.expect_workers_max_wait = std::chrono::seconds(60);  // local children that never come: do not hang
+
+  engine::asio_scheduler sched;
+  engine::run_bus run_bus;
+  engine::snapshot_bus snapshot_bus;
+  stats::run_totals::view_options view;
+  view.window_rows = o.console_rows == 0 ? SIZE_MAX : o.console_rows;
+  if (!o.html_file.empty())
+    view.window_rows = std::max<size_t>(view.window_rows, 2 * sinks::html_sink::charted_endpoints);
+  view.window_all_rows = o.csv_full_history;
+  engine::totals_stage totals(run_bus, snapshot_bus, view);
+  (*outs)->attach(snapshot_bus);
+
+  std::atomic<dist::zmq_link*> link{nullptr};
+  dist::master master(sched, mc, run_bus, [&link](const std::string& node, const proto::message& m) {
+    if (auto* l = link.load()) l->send(node, proto::encode(m));
+  });
+  verdict.attach(run_bus, [&sched, &master](const std::string& why) {
+    sched.post([&master, why] { master.stop(why); });
+  });
+  std::map<std::string, bool> warned;
+  std::mutex warned_mutex;
+  // Local workers only: listen on loopback, on a free port, unless --master asks for more.
+  const bool local_only = processes > 0 && !o.master;
+  auto bound = dist::zmq_link::bind(
+      local_only ? "127.0.0.1" : o.master_bind_host, local_only ? 0 : o.master_bind_port,
+      [&](const std::string& identity, std::string payload) {
+        auto m = proto::decode(payload);
+        if (!m) {
+          std::lock_guard lock(warned_mutex);
+          if (!warned[identity])
+            base::log_warning("master", "a message from " + identity + " was not understood: " + m.err().message);
+          warned[identity] = true;
+          return;
+        }
+        m->node_id = identity;  // the socket's identity is the worker's id (as Locust's master uses)
+        sched.post([&master, msg = std::move(*m)] { master.on_message(msg); });
+      });
+  if (!bound) return fail_with(bound.err());
+  link.store(bound->get());
+  const uint16_t port = (*bound)->port();
+  base::log_info("master", "Starting endure " + std::string(ENDURE_VERSION) + " master on port " +
+                               std::to_string(port) + ": " + std::to_string(o.users) + " users at " +
+                               std::to_string(o.spawn_rate) + "/s");
+
+  std::vector<pid_t> children;
+  if (processes > 0) {
+    const auto argv = worker_argv(port);
+    for (int k = 0; k < processes; ++k) children.push_back(start_worker_process(argv));
+    base::log_info("master", "Started " + std::to_string(processes) + " local worker processes");
+  }
+  // A local worker that ends before the master does is reported (its users are redistributed
+  // once it is missing long enough).
+  std::function<void()> watch_children = [&] {
+    for (auto& pid : children) {
+      if (pid <= 0) continue;
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        if (!master.finished())
+          base::log_warning("master", "worker process " + std::to_string(pid) + " ended (" +
+                                          (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                                               : "exit " + std::to_string(WEXITSTATUS(status))) +
+                                          ")");
+        pid = 0;
+      }
+    }
+    if (!master.finished()) sched.call_after(std::chrono::seconds(1), watch_children);
+  };
+  if (!children.empty()) sched.call_after(std::chrono::seconds(1), watch_children);
+
+  stop_signals signals(sched, [&master] { master.stop("signal"); }, [&master] { master.stop("signal"); });
+  sched.post([&master] { master.start(); });
+  sched.run_until([&] { return master.finished(); });
+  base::log_info("master", master.failed() ? "No test ran (" + master.stop_reason() + ")"
+                                           : "Test stopped (" + master.stop_reason() + ")");
+  (*bound)->flush(std::chrono::seconds(5));
+
+  totals.drain(std::chrono::seconds(60));
+  verdict.drain(std::chrono::seconds(60));
+  (*outs)->drain(std::chrono::seconds(60));
+  link.store(nullptr);
+  bound->reset();
+
+  // Local workers were told to quit; give them a moment, then make sure none is left behind.
+  for (auto& pid : children) {
+    if (pid <= 0) continue;
+    for (int i = 0; i < 50; ++i) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pid = 0;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+
+  if (master.failed()) {
+    std::fprintf(stderr, "endure: error: %s\n", master.stop_reason().c_str());
+    return static_cast<int>(base::exit_code::failures);
+  }
+  auto final_snapshot = totals.final_snapshot();
+  if (!final_snapshot) return static_cast<int>(base::exit_code::internal);
+  if (final_snapshot->aggregated.num_requests == 0)
+    base::log_warning("master", "the workers reported no request: check the host, the tasks and the workers' logs");
+  bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
+  int code = any_error ? o.exit_code_on_error : 0;
+  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && soak->failed > 0) {
+    std::string lines;
+    for (const auto& t : soak->thresholds)
+      if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";
+    std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", soak->failed, soak->failed == 1 ? "" : "s",
+                 lines.c_str());
+    code = static_cast<int>(base::exit_code::thresholds);
+  }
+  if (auto incomplete = (*outs)->incomplete(); !incomplete.empty()) {
+    std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
+    code = static_cast<int>(base::exit_code::outputs_incomplete);
+  }
+  std::fflush(stderr);
+  return code;
+}
+
+}  // namespace endure::app
