@@ -402,11 +402,12 @@ struct master::impl {
 
   void take_users(worker_entry& w, const json& data) {
     if (!data.is_object()) return;
-    if (auto u = data.find("user_count"); u != data.end() && u->is_number_unsigned()) w.user_count = u->get<uint64_t>();
+    auto count = [](const json& v) { return v.is_number_integer() && v.get<int64_t>() >= 0; };
+    if (auto u = data.find("user_count"); u != data.end() && count(*u)) w.user_count = u->get<uint64_t>();
     if (auto c = data.find("user_classes_count"); c != data.end() && c->is_object()) {
       w.users_by_class.clear();
       for (auto& [name, n] : c->items())
-        if (n.is_number_unsigned()) w.users_by_class[name] = n.get<uint64_t>();
+        if (count(n)) w.users_by_class[name] = n.get<uint64_t>();
     }
   }
 

@@ -178,7 +178,7 @@ struct worker::impl {
                                            "', which this locustfile does not define: ignored");
         continue;
       }
-      if (n.is_number_unsigned()) targets[static_cast<size_t>(c)] = n.get<uint64_t>();
+      if (n.is_number_integer() && n.get<int64_t>() >= 0) targets[static_cast<size_t>(c)] = n.get<uint64_t>();
     }
     // A Locust master paces the ramp itself and sends each step: spawn a step at once. An endure
     // master sends every worker its share of the spawn rate.

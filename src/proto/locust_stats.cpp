@@ -168,7 +168,7 @@ base::result<stats::shard_delta> delta_of_locust(const json& data) {
         for (auto k = rt->begin(); k != rt->end(); ++k) {
           char* end = nullptr;
           const double ms = std::strtod(k.key().c_str(), &end);
-          if (end == k.key().c_str() || !std::isfinite(ms) || ms < 0 || !k.value().is_number_unsigned())
+          if (end == k.key().c_str() || !std::isfinite(ms) || ms < 0 || !k.value().is_number_integer() || k.value().get<int64_t>() < 0)
             return base::make_error("bad stats report: a response time key of '" + e.name + "' is not a number");
           const auto us = static_cast<uint64_t>(std::min(ms * 1000, 3.6e9));
           buckets[stats::histogram::bucket_index(us)] += k.value().get<uint64_t>();
