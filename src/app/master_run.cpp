@@ -17,6 +17,7 @@
 #include "app/verdict_output.hpp"
 #include "base/log.hpp"
 #include "dist/master.hpp"
+#include "dist/worker.hpp"
 #include "dist/zmq_link.hpp"
 #include "engine/asio_scheduler.hpp"
 #include "engine/totals_stage.hpp"
@@ -73,11 +74,13 @@ std::vector<std::string> worker_argv(uint16_t port) {
   return out;
 }
 
-pid_t start_worker_process(const std::vector<std::string>& argv) {
+pid_t start_worker_process(const std::vector<std::string>& argv, const std::string& node_id) {
   const pid_t pid = fork();
   if (pid != 0) return pid;
-  // The child: a worker whatever the config files or environment say (ENDURE_PROCESS_CHILD).
+  // The child: a worker whatever the config files or environment say (ENDURE_PROCESS_CHILD),
+  // under a node id the master knows, so that its end is tied to its entry.
   setenv("ENDURE_PROCESS_CHILD", "1", 1);
+  setenv("ENDURE_NODE_ID", node_id.c_str(), 1);
   std::vector<char*> a;
   for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
   a.push_back(nullptr);
@@ -171,23 +174,29 @@ int run_master(const cli::raw_options& raw) {
                                std::to_string(o.spawn_rate) + "/s");
 
   std::vector<pid_t> children;
+  std::vector<std::string> child_ids;
   if (processes > 0) {
     const auto argv = worker_argv(port);
-    for (int k = 0; k < processes; ++k) children.push_back(start_worker_process(argv));
+    for (int k = 0; k < processes; ++k) {
+      child_ids.push_back(dist::make_node_id());
+      children.push_back(start_worker_process(argv, child_ids.back()));
+    }
     base::log_info("master", "Started " + std::to_string(processes) + " local worker processes");
   }
   // A local worker that ends before the master does is reported (its users are redistributed
   // once it is missing long enough).
   std::function<void()> watch_children = [&] {
-    for (auto& pid : children) {
+    for (size_t k = 0; k < children.size(); ++k) {
+      pid_t& pid = children[k];
       if (pid <= 0) continue;
       int status = 0;
       if (waitpid(pid, &status, WNOHANG) == pid) {
-        if (!master.finished())
-          base::log_warning("master", "worker process " + std::to_string(pid) + " ended (" +
-                                          (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                                               : "exit " + std::to_string(WEXITSTATUS(status))) +
-                                          ")");
+        const std::string how = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                                    : "exit " + std::to_string(WEXITSTATUS(status));
+        if (!master.finished()) {
+          base::log_warning("master", "worker process " + std::to_string(pid) + " ended (" + how + ")");
+          master.worker_lost(child_ids[k], "its process ended, " + how);
+        }
         pid = 0;
       }
     }

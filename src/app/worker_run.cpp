@@ -31,7 +31,9 @@ int run_worker(const cli::raw_options& raw) {
   auto events = run.lf->attach(bus);
 
   dist::worker_config wc;
-  wc.node_id = dist::make_node_id();
+  // A local worker of --processes gets its id from its master; others make one as Locust does.
+  const char* given = std::getenv("ENDURE_NODE_ID");
+  wc.node_id = given && *given ? given : dist::make_node_id();
   std::atomic<dist::zmq_link*> link{nullptr};
   dist::worker worker(sched, ctl, bus, wc, [&link](const proto::message& m) {
     if (auto* l = link.load()) l->send("", proto::encode(m));

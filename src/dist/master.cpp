@@ -390,6 +390,20 @@ struct master::impl {
       w.users_by_class.clear();
     } else if (m.type == "quit") {
       base::log_info(component, "worker " + w.id + " left");
+      remove(it);
+    }
+  }
+
+  void lost(const std::string& node, const std::string& why) {
+    auto it = workers.find(node);
+    if (it == workers.end()) return;
+    base::log_warning(component, "worker " + node + " is gone (" + why + ")" +
+                                     (ph == phase::running && workers.size() > 1 ? ": its users go to the other workers" : ""));
+    remove(it);
+  }
+
+  void remove(std::map<std::string, worker_entry>::iterator it) {
+    {
       workers.erase(it);
       if (ph == phase::running) {
         if (workers.empty()) stop("the last worker left");
@@ -449,6 +463,7 @@ master::~master() {
 void master::start() { impl_->start(); }
 void master::on_message(const proto::message& m) { impl_->on_message(m); }
 void master::stop(const std::string& reason) { impl_->stop(reason); }
+void master::worker_lost(const std::string& node_id, const std::string& why) { impl_->lost(node_id, why); }
 bool master::finished() const { return impl_->ph == impl::phase::done; }
 bool master::failed() const { return impl_->failed; }
 std::string master::stop_reason() const { return impl_->reason; }

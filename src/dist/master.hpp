@@ -61,6 +61,8 @@ class master {
   // Waits for the expected workers, then runs the test to its run time (or stop()).
   void start();
   void on_message(const proto::message& m);
+  // A worker known to be gone (its local process ended): its users go to the others now.
+  void worker_lost(const std::string& node_id, const std::string& why);
   // Ends the test: workers are told to quit, their last reports are awaited, then the final record.
   void stop(const std::string& reason);
 

@@ -1,0 +1,152 @@
+// Master and workers as a user runs them: `endure --master` with two `endure --worker`
+// processes, and `endure --processes 2`, against the demo shop on loopback. The shop's own counts
+// are the truth the master's results must equal; a local worker killed with SIGKILL mid-run leaves
+// the run going, its users moved to the other worker, and what it reported kept.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <thread>
+
+#include "cli/cli_support.hpp"
+#include "cli/process.hpp"
+
+namespace endure::test_support {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A loopback TCP port free at this moment (the master binds it a moment later).
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+const std::string locustfile = source_dir + "/examples/locustfile.py";
+
+uint64_t shop_total(const demo_shop& shop) { return shop.stats().value("total", uint64_t{0}); }
+
+std::vector<int> children_of(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<int> out;
+  int c = 0;
+  while (f >> c) out.push_back(c);
+  return out;
+}
+
+TEST(distributed, a_master_and_two_workers_report_exactly_what_the_shop_served) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_master");
+  const std::string port = std::to_string(free_port());
+  child_process w1({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  child_process w2({endure_bin, "-f", locustfile, "--worker", "--master-host", "127.0.0.1", "--master-port", port},
+                   {cache_env});
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "10", "-r",
+                        "20", "-t", "4s", "--host", shop.url(), "--csv", dir + "/m"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("connected (2 workers)"), std::string::npos) << m.err;
+  EXPECT_NE(m.err.find("Starting 10 users on 2 workers"), std::string::npos) << m.err;
+  auto r1 = w1.wait(20s), r2 = w2.wait(20s);
+  EXPECT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_NE(r1.err.find("All users spawned: 5 users"), std::string::npos) << r1.err;
+  EXPECT_NE(r2.err.find("All users spawned: 5 users"), std::string::npos) << r2.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  auto s = shop.stats();
+  const uint64_t index = count_of(rows, "GET /"), about = count_of(rows, "GET /about/");
+  EXPECT_GT(index + about, 10u);
+  EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
+  EXPECT_EQ(count_of(rows, " Aggregated"), index + about);
+}
+
+TEST(distributed, processes_two_run_local_workers_and_survive_a_killed_one) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_processes");
+  child_process m({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "10", "-r", "20", "-t",
+                   "8s", "--host", shop.url(), "--csv", dir + "/p"},
+                  {cache_env});
+  // Load flows from both workers, then one of them is killed.
+  std::vector<int> kids;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && (kids.size() < 2 || shop_total(shop) < 20)) {
+    kids = children_of(m.pid());
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(kids.size(), 2u);
+  ASSERT_GE(shop_total(shop), 20u);
+  ASSERT_EQ(kill(kids[0], SIGKILL), 0);
+  const uint64_t at_kill = shop_total(shop);
+  auto r = m.wait(60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("ended (signal 9)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("its users go to the other workers"), std::string::npos) << r.err;
+  const uint64_t served = shop_total(shop);
+  EXPECT_GT(served, at_kill + 10) << "the other worker carried on";
+  auto rows = read_stats_csv(dir + "/p_stats.csv");
+  const uint64_t reported = count_of(rows, " Aggregated");
+  // What the killed worker had not yet reported (at most its last 3 s) is all that may be missing.
+  EXPECT_LE(reported, served);
+  EXPECT_GT(reported, served - (at_kill > 0 ? at_kill : 0) / 2) << "reported " << reported << " of " << served;
+  EXPECT_TRUE(children_of(m.pid()).empty());
+}
+
+TEST(distributed, processes_two_equal_the_shops_counts) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_processes_exact");
+  auto r = run_process({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "6", "-r", "20",
+                        "-t", "3s", "--host", shop.url(), "--csv", dir + "/p"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = read_stats_csv(dir + "/p_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 5u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+}
+
+TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
+  auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", std::to_string(free_port()), "--expect-workers-max-wait", "1s",
+                        "--headless", "-u", "1", "-t", "5s", "--host", "http://127.0.0.1:9"},
+                       {cache_env}, 30s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("endure: error: no worker connected within --expect-workers-max-wait"), std::string::npos)
+      << r.err;
+}
+
+TEST(distributed, a_port_in_use_is_one_clear_line) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", std::to_string(ntohs(a.sin_port)), "--headless", "-u", "1", "-t",
+                        "1s", "--host", "http://127.0.0.1:9"},
+                       {cache_env}, 30s);
+  close(fd);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("endure: error: cannot listen for workers on 127.0.0.1:"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace endure::test_support
