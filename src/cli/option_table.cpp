@@ -419,7 +419,7 @@ std::string_view section_title(section s) {
     case section::soak: return "Soak verdict and thresholds:";
     case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
     case section::distributed:
-      return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";
+      return "Distributed options (Locust's master/worker protocol; see docs/distributed.md):";
     case section::store: return "Run store options (not in this build yet: --store is refused):";
   }
   return "";

@@ -120,6 +120,55 @@ TEST(distributed, processes_two_equal_the_shops_counts) {
   EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
 }
 
+// Debian's Locust 2.12.1 (tests/cli/locust_wrapper.py gives it a version string) as the master of
+// an endure worker: the Locust master's CSV counts equal what the shop served.
+TEST(distributed, an_endure_worker_under_a_locust_master) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_locust_master");
+  const std::string port = std::to_string(free_port());
+  child_process w({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  auto m = run_process({"/usr/bin/python3", source_dir + "/tests/cli/locust_wrapper.py", "-f", locustfile,
+                        "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+                        "--expect-workers", "1", "--headless", "-u", "6", "-r", "6", "-t", "4s", "--host",
+                        shop.url(), "--csv", dir + "/loc"},
+                       {}, 60s, dir);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  EXPECT_NE(wr.err.find("All users spawned: 6 users"), std::string::npos) << wr.err;
+  auto rows = read_stats_csv(dir + "/loc_stats.csv");
+  const uint64_t index = count_of(rows, "GET /"), about = count_of(rows, "GET /about/");
+  EXPECT_GT(index + about, 5u);
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
+}
+
+// And the other way round: a Locust 2.12.1 worker under an endure master.
+TEST(distributed, a_locust_worker_under_an_endure_master) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_locust_worker");
+  const std::string port = std::to_string(free_port());
+  child_process w({"/usr/bin/python3", source_dir + "/tests/cli/locust_wrapper.py", "-f", locustfile, "--worker",
+                   "--master-port", port},
+                  {}, dir);
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--headless", "-u", "6", "-r", "6", "-t", "4s", "--host",
+                        shop.url(), "--csv", dir + "/m"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  const uint64_t index = count_of(rows, "GET /"), about = count_of(rows, "GET /about/");
+  EXPECT_GT(index + about, 5u);
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
+}
+
 TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
   auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", std::to_string(free_port()), "--expect-workers-max-wait", "1s",
