@@ -44,6 +44,7 @@ struct worker::impl {
   std::atomic<bool> done{false};
   std::string reason;
   bool master_answers = false;   // the master answers heartbeats (endure, Locust 2.19+)
+  bool heard_any = false;        // any message from a master yet
   int64_t last_master_ns = 0;
   base::scheduler::timer_id report_timer = 0;
   std::atomic<uint64_t> reports{0};
@@ -114,8 +115,15 @@ struct worker::impl {
   }
 
   void check_master() {
-    if (!master_answers || quitting) return;
+    if (quitting) return;
     const auto silent = std::chrono::nanoseconds(sched.now_ns() - last_master_ns);
+    if (!heard_any && silent > cfg.connect_timeout) {
+      base::log_error(component, "no master answered in " + std::to_string(silent.count() / 1'000'000'000) +
+                                     " s: giving up");
+      leave("master lost");
+      return;
+    }
+    if (!master_answers) return;
     if (silent > cfg.master_timeout) {
       base::log_error(component, "no word from the master for " + std::to_string(silent.count() / 1'000'000'000) +
                                      " s: stopping");
@@ -137,6 +145,7 @@ struct worker::impl {
 
   void on_message(const proto::message& m) {
     last_master_ns = sched.now_ns();
+    heard_any = true;
     if (done) return;
     if (m.type == "ack") {
       const int index = m.data.is_object() ? m.data.value("index", -1) : -1;

@@ -27,6 +27,8 @@ struct worker_config {
   // Without a word from the master for this long the worker stops and quits (Locust 2.19+: 60 s).
   // Only applies once the master has answered a heartbeat (Locust 2.12.1 masters never do).
   std::chrono::milliseconds master_timeout{60'000};
+  // Without any answer from a master since the start, the worker gives up (Locust: 5 s x 60).
+  std::chrono::milliseconds connect_timeout{300'000};
 };
 
 // "<hostname>_<32 hex digits>" from the host name and a random source.
