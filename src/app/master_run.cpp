@@ -14,7 +14,9 @@
 #include "app/node_setup.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
+#include "app/store_output.hpp"
 #include "app/verdict_output.hpp"
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "dist/master.hpp"
 #include "dist/worker.hpp"
@@ -51,9 +53,9 @@ std::vector<std::string> worker_argv(uint16_t port) {
   std::vector<std::string> out = {"/proc/self/exe"};
   static const char* with_value[] = {"--processes", "--master-bind-host", "--master-bind-port", "--expect-workers",
                                      "--expect-workers-max-wait", "--master-host", "--master-port",
-                                     "--csv", "--html", "--json-file", "--logfile"};
+                                     "--csv", "--html", "--json-file", "--logfile", "--store"};
   static const char* flags[] = {"--master", "--headless", "--csv-full-history", "--json", "--print-stats",
-                                "--only-summary"};
+                                "--only-summary", "--no-store"};
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     bool skip = false;
@@ -91,7 +93,7 @@ pid_t start_worker_process(const std::vector<std::string>& argv, const std::stri
 
 }  // namespace
 
-int run_master(const cli::raw_options& raw) {
+int run_master(const cli::raw_options& raw, const std::vector<std::string>& command_line) {
   auto loaded = load_run(raw);
   if (!loaded) return fail_with(loaded.err());
   loaded_run& run = *loaded;
@@ -115,6 +117,18 @@ int run_master(const cli::raw_options& raw) {
   verdict_output verdict(std::move(*verdict_settings));
   auto outs = outputs::open(o, info, false, verdict.annex());
   if (!outs) return fail_with(outs.err());
+
+  // The run store, on by default: the master's is the run's record (workers keep none).
+  std::unique_ptr<store_output> store;
+  if (!o.no_store) {
+    const double start_wall_s = base::wall_now_s();
+    auto path = store_path(o.store, o.locustfile, start_wall_s);
+    if (!path) return fail_with(path.err());
+    auto s = store_output::open(*path, run_meta_of(o, command_line, run.classes, info.host, start_wall_s));
+    if (!s) return fail_with(s.err());
+    store = std::move(*s);
+    base::log_info("store", "Recording the run in " + store->path());
+  }
 
   dist::master_config mc;
   for (auto& c : run.classes) mc.classes.push_back({c.name, c.weight, c.fixed_count});
@@ -140,6 +154,7 @@ int run_master(const cli::raw_options& raw) {
   view.window_all_rows = o.csv_full_history;
   engine::totals_stage totals(run_bus, snapshot_bus, view);
   (*outs)->attach(snapshot_bus);
+  if (store) store->attach(run_bus);
 
   std::atomic<dist::zmq_link*> link{nullptr};
   dist::master master(sched, mc, run_bus, [&link](const std::string& node, const proto::message& m) {
@@ -235,6 +250,10 @@ int run_master(const cli::raw_options& raw) {
   }
 
   if (master.failed()) {
+    if (store) {
+      store->drain(std::chrono::seconds(60));
+      store->finish(base::wall_now_s(), master.stop_reason(), static_cast<int>(base::exit_code::failures));
+    }
     std::fprintf(stderr, "endure: error: %s\n", master.stop_reason().c_str());
     return static_cast<int>(base::exit_code::failures);
   }
@@ -252,7 +271,17 @@ int run_master(const cli::raw_options& raw) {
                  lines.c_str());
     code = static_cast<int>(base::exit_code::thresholds);
   }
-  if (auto incomplete = (*outs)->incomplete(); !incomplete.empty()) {
+  std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();
+  if (store) {
+    store->drain(std::chrono::seconds(60));
+    const int expected = !incomplete.empty() || store->problem()
+                             ? static_cast<int>(base::exit_code::outputs_incomplete)
+                             : code;
+    store->finish(base::wall_now_s(), master.stop_reason(), expected);
+    if (auto p = store->problem()) incomplete.push_back(*p);
+    else base::log_info("store", "The run is recorded in " + store->path());
+  }
+  if (!incomplete.empty()) {
     std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
     code = static_cast<int>(base::exit_code::outputs_incomplete);
   }

@@ -56,7 +56,7 @@ TEST(distributed, a_master_and_two_workers_report_exactly_what_the_shop_served) 
                    {cache_env});
   auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "10", "-r",
-                        "20", "-t", "4s", "--host", shop.url(), "--csv", dir + "/m"},
+                        "20", "-t", "4s", "--host", shop.url(), "--csv", dir + "/m", "--store", dir + "/run.db"},
                        {cache_env}, 60s);
   ASSERT_EQ(m.exit_code, 0) << m.err;
   EXPECT_NE(m.err.find("connected (2 workers)"), std::string::npos) << m.err;
@@ -73,6 +73,12 @@ TEST(distributed, a_master_and_two_workers_report_exactly_what_the_shop_served) 
   EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
   EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
   EXPECT_EQ(count_of(rows, " Aggregated"), index + about);
+  // The master's run store holds the workers' reports: the CSV regenerated from it agrees.
+  auto rep = run_process({endure_bin, "report", dir + "/run.db", "--csv", dir + "/again"}, {}, 60s);
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  auto again = read_stats_csv(dir + "/again_stats.csv");
+  EXPECT_EQ(count_of(again, "GET /"), index);
+  EXPECT_EQ(count_of(again, "GET /about/"), about);
 }
 
 TEST(distributed, processes_two_run_local_workers_and_survive_a_killed_one) {
@@ -80,7 +86,7 @@ TEST(distributed, processes_two_run_local_workers_and_survive_a_killed_one) {
   ASSERT_FALSE(shop.url().empty());
   const std::string dir = temp_dir("dist_processes");
   child_process m({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "10", "-r", "20", "-t",
-                   "8s", "--host", shop.url(), "--csv", dir + "/p"},
+                   "8s", "--host", shop.url(), "--csv", dir + "/p", "--no-store"},
                   {cache_env});
   // Load flows from both workers, then one of them is killed.
   std::vector<int> kids;
@@ -112,7 +118,7 @@ TEST(distributed, processes_two_equal_the_shops_counts) {
   ASSERT_FALSE(shop.url().empty());
   const std::string dir = temp_dir("dist_processes_exact");
   auto r = run_process({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "6", "-r", "20",
-                        "-t", "3s", "--host", shop.url(), "--csv", dir + "/p"},
+                        "-t", "3s", "--host", shop.url(), "--csv", dir + "/p", "--no-store"},
                        {cache_env}, 60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto rows = read_stats_csv(dir + "/p_stats.csv");
@@ -156,7 +162,7 @@ TEST(distributed, a_locust_worker_under_an_endure_master) {
                   {}, dir);
   auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", port, "--headless", "-u", "6", "-r", "6", "-t", "4s", "--host",
-                        shop.url(), "--csv", dir + "/m"},
+                        shop.url(), "--csv", dir + "/m", "--no-store"},
                        {cache_env}, 60s);
   ASSERT_EQ(m.exit_code, 0) << m.err;
   auto wr = w.wait(20s);
@@ -172,7 +178,7 @@ TEST(distributed, a_locust_worker_under_an_endure_master) {
 TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
   auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", std::to_string(free_port()), "--expect-workers-max-wait", "1s",
-                        "--headless", "-u", "1", "-t", "5s", "--host", "http://127.0.0.1:9"},
+                        "--headless", "-u", "1", "-t", "5s", "--host", "http://127.0.0.1:9", "--no-store"},
                        {cache_env}, 30s);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("endure: error: no worker connected within --expect-workers-max-wait"), std::string::npos)
@@ -190,7 +196,7 @@ TEST(distributed, a_port_in_use_is_one_clear_line) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", std::to_string(ntohs(a.sin_port)), "--headless", "-u", "1", "-t",
-                        "1s", "--host", "http://127.0.0.1:9"},
+                        "1s", "--host", "http://127.0.0.1:9", "--no-store"},
                        {cache_env}, 30s);
   close(fd);
   EXPECT_EQ(r.exit_code, 2) << r.err;

@@ -285,6 +285,11 @@ TEST(connection, an_unreachable_address_is_a_connection_error) {
 
 // No descriptor left for the socket (the open-files limit, lowered for the test).
 TEST(connection, no_descriptor_left_is_a_connection_error) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan (in the same build) checks a dynamic type by probing memory through a pipe(), which
+  // the lowered limit refuses: every check would be a false report. The plain build runs it.
+  GTEST_SKIP() << "not under the sanitizers";
+#endif
   client_fixture c("http://127.0.0.1:9");
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
