@@ -325,6 +325,7 @@ struct master::impl {
         it = workers.emplace(m.node_id, std::move(w)).first;
         base::log_info(component, "worker " + m.node_id + " connected (" + std::to_string(workers.size()) +
                                       " workers)");
+        publish_event(engine::event_kind::warning, "worker " + m.node_id + " joined");
       }
       auto& w = it->second;
       w.last_seen_ns = now;
@@ -351,6 +352,7 @@ struct master::impl {
     if (w.missing) {
       w.missing = false;
       base::log_info(component, "worker " + w.id + " is back");
+      publish_event(engine::event_kind::warning, "worker " + w.id + " is back");
       if (!w.in_dispatch) {
         w.in_dispatch = true;
         w.targets.clear();
@@ -390,6 +392,7 @@ struct master::impl {
       w.users_by_class.clear();
     } else if (m.type == "quit") {
       base::log_info(component, "worker " + w.id + " left");
+      publish_event(engine::event_kind::warning, "worker " + w.id + " left");
       remove(it);
     }
   }
@@ -397,6 +400,7 @@ struct master::impl {
   void lost(const std::string& node, const std::string& why) {
     auto it = workers.find(node);
     if (it == workers.end()) return;
+    publish_event(engine::event_kind::warning, "worker " + node + " is gone (" + why + ")");
     base::log_warning(component, "worker " + node + " is gone (" + why + ")" +
                                      (ph == phase::running && workers.size() > 1 ? ": its users go to the other workers" : ""));
     remove(it);
