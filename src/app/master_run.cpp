@@ -53,6 +53,7 @@ std::vector<std::string> worker_argv(uint16_t port) {
   std::vector<std::string> out = {"/proc/self/exe"};
   static const char* with_value[] = {"--processes", "--master-bind-host", "--master-bind-port", "--expect-workers",
                                      "--expect-workers-max-wait", "--master-host", "--master-port",
+                                     "--worker-missing-after", "--worker-redistribute-after",
                                      "--csv", "--html", "--json-file", "--logfile", "--store"};
   static const char* flags[] = {"--master", "--headless", "--csv-full-history", "--json", "--print-stats",
                                 "--only-summary", "--no-store"};
@@ -141,6 +142,8 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   mc.expect_workers = processes > 0 && !o.source.count("expect-workers") ? static_cast<uint64_t>(processes)
                                                                          : o.expect_workers;
   mc.expect_workers_max_wait = o.expect_workers_max_wait;
+  mc.missing_after = o.worker_missing_after;
+  mc.redistribute_after = o.worker_redistribute_after;
   if (processes > 0 && mc.expect_workers_max_wait.count() == 0)
     mc.expect_workers_max_wait = std::chrono::seconds(60);  // local children that never come: do not hang
 

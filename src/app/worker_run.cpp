@@ -31,6 +31,7 @@ int run_worker(const cli::raw_options& raw) {
   auto events = run.lf->attach(bus);
 
   dist::worker_config wc;
+  wc.master_timeout = o.master_timeout;
   // A local worker of --processes gets its id from its master; others make one as Locust does.
   const char* given = std::getenv("ENDURE_NODE_ID");
   wc.node_id = given && *given ? given : dist::make_node_id();
