@@ -195,3 +195,24 @@ TEST(worker, heartbeat_carries_locust_fields_and_the_endure_mark) {
 
 }  // namespace
 }  // namespace endure::dist
+
+namespace endure::dist {
+namespace {
+
+// A restarted master does not know the worker: it asks it to reconnect, and the worker registers
+// again without losing its users (the new master adopts them with its next spawn).
+TEST(worker, reconnect_registers_again_and_keeps_the_users) {
+  harness h;
+  h.spawn(2, 1);
+  h.sched.run_for(2s);
+  h.master("reconnect");
+  EXPECT_EQ(h.of("client_ready").size(), 2u);
+  EXPECT_EQ(h.shard->targets, (std::vector<uint64_t>{2, 1}));
+  EXPECT_FALSE(h.w->finished());
+  h.spawn(1, 1, 9.0);
+  h.sched.run_for(2s);
+  EXPECT_EQ(h.shard->targets, (std::vector<uint64_t>{1, 1}));
+}
+
+}  // namespace
+}  // namespace endure::dist
