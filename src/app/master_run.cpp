@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -142,6 +143,17 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   mc.expect_workers = processes > 0 && !o.source.count("expect-workers") ? static_cast<uint64_t>(processes)
                                                                          : o.expect_workers;
   mc.expect_workers_max_wait = o.expect_workers_max_wait;
+  // Workers started with `-f -` get the locustfile from here: one file only, as Locust.
+  {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(o.locustfile, ec)) {
+      std::ifstream f(o.locustfile, std::ios::binary);
+      mc.locustfile_contents.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      mc.locustfile_name = std::filesystem::path(o.locustfile).filename().string();
+    } else {
+      mc.locustfile_error = "the master's -f (" + o.locustfile + ") is not one file: -f - can only fetch a single locustfile";
+    }
+  }
   mc.missing_after = o.worker_missing_after;
   mc.redistribute_after = o.worker_redistribute_after;
   if (processes > 0 && mc.expect_workers_max_wait.count() == 0)

@@ -307,6 +307,19 @@ struct master::impl {
   void on_message(const proto::message& m) {
     const int64_t now = sched.now_ns();
     auto it = workers.find(m.node_id);
+    if (m.type == "locustfile") {
+      // A worker started with `-f -` asks for the locustfile before it registers.
+      if (!cfg.locustfile_error.empty()) {
+        tell(m.node_id, "locustfile", {{"error", cfg.locustfile_error}});
+        return;
+      }
+      json file = {{"filename", cfg.locustfile_name}, {"contents", cfg.locustfile_contents}};
+      json reply = file;  // Locust 2.2x's shape, and the list of newer ones beside it
+      reply["locustfiles"] = json::array({file});
+      tell(m.node_id, "locustfile", std::move(reply));
+      base::log_info(component, "sent " + cfg.locustfile_name + " to worker " + m.node_id);
+      return;
+    }
     if (m.type == "client_ready") {
       const std::string version = m.data.is_string() ? m.data.get<std::string>() : "";
       if (version.empty())

@@ -43,6 +43,8 @@ struct master_config {
   // At the end: how long to wait for each worker's last report and quit, beyond the stop timeout.
   std::chrono::milliseconds quit_grace{10'000};
   std::string node_id = "master";
+  // For workers started with `-f -`: the master's locustfile (one file), or why it cannot be sent.
+  std::string locustfile_name, locustfile_contents, locustfile_error;
 };
 
 // Splits per-class totals over n workers: worker k of class c gets floor(t/n), plus one for the

@@ -115,6 +115,9 @@ base::result<std::unique_ptr<zmq_link>> zmq_link::bind(const std::string& host, 
   try {
     auto i = std::make_unique<impl>(zmq::socket_type::router);
     i->is_master = true;
+    // A worker that reconnects under its id (a new connection, the old one not yet seen closed)
+    // takes over its entry instead of being refused.
+    i->sock.set(zmq::sockopt::router_handover, 1);
     i->on_receive = std::move(on_receive);
     const std::string endpoint = "tcp://" + host + ":" + (port == 0 ? std::string("*") : std::to_string(port));
     i->sock.bind(endpoint);

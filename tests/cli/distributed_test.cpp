@@ -253,6 +253,40 @@ TEST(distributed, a_worker_on_another_host_whose_link_is_cut_and_healed) {
   EXPECT_LE(served, requests - failures + 10) << requests << " requests, " << failures << " failures";
 }
 
+// `-f -`: the worker runs the locustfile its master sends.
+TEST(distributed, a_worker_with_dash_f_dash_runs_the_masters_locustfile) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_dash");
+  const std::string port = std::to_string(free_port());
+  child_process w({endure_bin, "-f", "-", "--worker", "--master-port", port}, {cache_env}, dir);
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--headless", "-u", "4", "-r", "10", "-t", "3s", "--host",
+                        shop.url(), "--csv", dir + "/m", "--no-store"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("sent locustfile.py to worker"), std::string::npos) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  EXPECT_NE(wr.err.find("-f -: running locustfile.py from the master"), std::string::npos) << wr.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 3u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+  // A master whose -f is a folder cannot send it: the worker says so in one line.
+  const std::string port2 = std::to_string(free_port());
+  child_process w2({endure_bin, "-f", "-", "--worker", "--master-port", port2}, {cache_env}, dir);
+  child_process m2({endure_bin, "-f", source_dir + "/tests/cli/locustfiles/dir", "--master", "--master-bind-host",
+                    "127.0.0.1", "--master-bind-port", port2, "--headless", "-u", "1", "-t", "3s",
+                    "--expect-workers-max-wait", "3s", "--host", shop.url(), "--no-store"},
+                   {cache_env});
+  auto wr2 = w2.wait(30s);
+  EXPECT_EQ(wr2.exit_code, 2) << wr2.err;
+  EXPECT_NE(wr2.err.find("endure: error: -f -: the master cannot send its locustfile: the master's -f ("),
+            std::string::npos)
+      << wr2.err;
+  m2.wait(30s);
+}
+
 TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
   auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", std::to_string(free_port()), "--expect-workers-max-wait", "1s",
