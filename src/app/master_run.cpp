@@ -100,6 +100,12 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   if (!loaded) return fail_with(loaded.err());
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
+  // What the master does not distribute yet is refused, never silently ignored.
+  for (const char* name : {"iterations", "arrival-rate", "max-users", "shape", "shape-file", "session-length",
+                           "reset-stats"})
+    if (o.source.count(name) && (std::string(name) != "reset-stats" || o.reset_stats))
+      return fail_with(base::make_error("--" + std::string(name) +
+                                        " is not available in master/worker mode yet: run it standalone"));
   if (run.lf->has_shape())
     return fail_with(base::make_error("load shapes are not available in master/worker mode yet: run the "
                                       "shape standalone, or use -u and -r"));

@@ -297,6 +297,19 @@ TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
       << r.err;
 }
 
+TEST(distributed, what_a_master_does_not_distribute_yet_is_refused_not_ignored) {
+  for (std::vector<std::string> extra : {std::vector<std::string>{"-i", "10"}, {"--arrival-rate", "5"},
+                                         {"--shape", "steps:1,2@10s"}, {"--reset-stats"}}) {
+    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s",
+                                     "--host", "http://127.0.0.1:9", "--no-store"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = run_process(argv, {cache_env}, 30s);
+    EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(" is not available in master/worker mode yet: run it standalone"), std::string::npos)
+        << r.err;
+  }
+}
+
 TEST(distributed, a_port_in_use_is_one_clear_line) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
