@@ -109,7 +109,8 @@ TEST(distributed, processes_two_run_local_workers_and_survive_a_killed_one) {
   const uint64_t reported = count_of(rows, " Aggregated");
   // What the killed worker had not yet reported (at most its last 3 s) is all that may be missing.
   EXPECT_LE(reported, served);
-  EXPECT_GT(reported, served - (at_kill > 0 ? at_kill : 0) / 2) << "reported " << reported << " of " << served;
+  // 5 users waiting 1-5 s between requests make at most 15 requests in 3 s.
+  EXPECT_LE(served - reported, 15u) << "reported " << reported << " of " << served;
   EXPECT_TRUE(children_of(m.pid()).empty());
 }
 
@@ -295,6 +296,23 @@ TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("endure: error: no worker connected within --expect-workers-max-wait"), std::string::npos)
       << r.err;
+}
+
+// Heartbeats come from the worker's network thread: a user that burns the CPU for 6 s without
+// yielding (and holds Python's GIL) does not make its worker look dead, even with a 2 s limit.
+TEST(distributed, a_worker_whose_user_burns_the_cpu_is_not_marked_missing) {
+  const std::string port = std::to_string(free_port());
+  const std::string file = source_dir + "/tests/locustfiles/stuck_once.py";
+  child_process w({endure_bin, "-f", file, "--worker", "--master-port", port}, {cache_env});
+  auto m = run_process({endure_bin, "-f", file, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
+                        port, "--headless", "-u", "1", "-r", "1", "-t", "9s", "--worker-missing-after", "2s",
+                        "--no-store"},
+                       {cache_env}, 60s);
+  auto wr = w.wait(30s);
+  EXPECT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("Starting 1 users on 1 workers"), std::string::npos) << m.err;
+  EXPECT_EQ(m.err.find("marked missing"), std::string::npos) << m.err;
+  EXPECT_NE(wr.err.find("Cruncher.crunch_numbers"), std::string::npos) << "the user did block: " << wr.err;
 }
 
 TEST(distributed, what_a_master_does_not_distribute_yet_is_refused_not_ignored) {
