@@ -226,8 +226,10 @@ struct master::impl {
   void stop(const std::string& why) {
     if (ph == phase::waiting) {
       failed = true;
-      reason = why;
+      reason = "stopped (" + why + ") before enough workers connected; no test ran";
       ph = phase::done;
+      if (tick_timer) sched.cancel(tick_timer);
+      tick_timer = 0;
       return;
     }
     if (ph != phase::running) return;
