@@ -31,26 +31,9 @@
 namespace endure::app {
 namespace {
 
-// This process's command line, as it was started (to start local workers with the same options).
-std::vector<std::string> own_argv() {
-  std::ifstream f("/proc/self/cmdline", std::ios::binary);
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : all) {
-    if (c == '\0') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  return out;
-}
-
 // The worker's command line: the master's, without the master's own flags, plus --worker.
 std::vector<std::string> worker_argv(uint16_t port) {
-  auto args = own_argv();
+  auto args = process_command_line();
   std::vector<std::string> out = {"/proc/self/exe"};
   static const char* with_value[] = {"--processes", "--master-bind-host", "--master-bind-port", "--expect-workers",
                                      "--expect-workers-max-wait", "--master-host", "--master-port",

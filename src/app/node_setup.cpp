@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "app/locustfiles.hpp"
@@ -9,6 +11,22 @@
 #include "cli/availability.hpp"
 
 namespace endure::app {
+
+std::vector<std::string> process_command_line() {
+  std::ifstream f("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : all) {
+    if (c == '\0') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  return out;
+}
 
 int fail_with(const base::error& e) {
   std::fprintf(stderr, "endure: error: %s\n", e.message.c_str());

@@ -27,6 +27,8 @@ struct loaded_run {
 base::result<loaded_run> load_run(const cli::raw_options& raw);
 // Threads, client options, tags, classes, seed and the locustfile's shards.
 base::result<engine::controller_config> controller_config_of(loaded_run& run);
+// This process's command line as it was started (/proc/self/cmdline), to start local workers.
+std::vector<std::string> process_command_line();
 // One line on stderr: "endure: error: <message>"; returns the error's exit code.
 int fail_with(const base::error& e);
 

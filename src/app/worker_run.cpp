@@ -1,14 +1,20 @@
 #include "app/worker_run.hpp"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "app/node_setup.hpp"
 #include "app/signals.hpp"
@@ -63,6 +69,61 @@ base::result<std::string> fetch_locustfile(dist::zmq_link& link, early_inbox& in
   return path;
 }
 
+// `--worker --processes N`: this process supervises N local workers of the same command line,
+// each its own node under the remote master. Signals are passed on; the exit code is the worst
+// of theirs; a worker that ends early is reported (the master moves its users).
+pid_t supervised[1024];
+int supervised_count = 0;
+
+void pass_on(int sig) {
+  for (int i = 0; i < supervised_count; ++i)
+    if (supervised[i] > 0) kill(supervised[i], sig);
+}
+
+int supervise(int n) {
+  auto argv = process_command_line();
+  std::vector<char*> a;
+  for (auto& w : argv) a.push_back(w.data());
+  a.push_back(nullptr);
+  struct sigaction sa {};
+  sa.sa_handler = pass_on;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  for (int k = 0; k < n && k < 1024; ++k) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      setenv("ENDURE_PROCESS_CHILD", "1", 1);
+      execv("/proc/self/exe", a.data());
+      std::fprintf(stderr, "endure: error: cannot start a worker process: exec failed\n");
+      std::_Exit(70);
+    }
+    supervised[supervised_count++] = pid;
+  }
+  base::log_info("worker", "Supervising " + std::to_string(supervised_count) + " local worker processes");
+  int worst = 0, left = supervised_count;
+  while (left > 0) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < supervised_count; ++i)
+      if (supervised[i] == pid) {
+        supervised[i] = 0;
+        --left;
+      }
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code != 0)
+      base::log_warning("worker", "worker process " + std::to_string(pid) + " ended with " +
+                                      (WIFEXITED(status) ? "exit code " + std::to_string(code)
+                                                         : "signal " + std::to_string(WTERMSIG(status))));
+    worst = std::max(worst, code);
+  }
+  return worst;
+}
+
 }  // namespace
 
 int run_worker(const cli::raw_options& raw_in) {
@@ -70,10 +131,12 @@ int run_worker(const cli::raw_options& raw_in) {
   if (!own) return fail_with(own.err());
   auto spec = raw_in.locustfile();
   const bool from_master = spec && *spec == "-";
-  if (own->processes != 0 && std::getenv("ENDURE_PROCESS_CHILD") == nullptr)
-    return fail_with(base::make_error("--processes with --worker (a supervisor of local workers) is not "
-                                      "available yet: start one worker per process, or use --processes "
-                                      "without --worker for local workers under a local master"));
+  if (own->processes != 0 && std::getenv("ENDURE_PROCESS_CHILD") == nullptr) {
+    const int n = own->processes > 0 ? own->processes
+                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    base::set_log_level(*base::parse_log_level(own->loglevel));
+    return supervise(n);
+  }
 
   // A local worker of --processes gets its id from its master; others make one as Locust does.
   const char* given = std::getenv("ENDURE_NODE_ID");

@@ -288,6 +288,27 @@ TEST(distributed, a_worker_with_dash_f_dash_runs_the_masters_locustfile) {
   m2.wait(30s);
 }
 
+// `--worker --processes 2`: one command on a load machine, two worker processes under the master.
+TEST(distributed, worker_processes_two_supervises_two_workers) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_worker_processes");
+  const std::string port = std::to_string(free_port());
+  child_process w({endure_bin, "-f", locustfile, "--worker", "--processes", "2", "--master-port", port}, {cache_env});
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "6", "-r", "20",
+                        "-t", "3s", "--host", shop.url(), "--csv", dir + "/m", "--no-store"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("Starting 6 users on 2 workers"), std::string::npos) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  EXPECT_NE(wr.err.find("Supervising 2 local worker processes"), std::string::npos) << wr.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 3u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+}
+
 TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
   auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", std::to_string(free_port()), "--expect-workers-max-wait", "1s",
