@@ -409,7 +409,7 @@ std::vector<option_spec> make_table() {
     {"master-timeout", 0, one, "TIME",
      "Worker: stop and quit after this long without a word from a master that answers heartbeats (default: 60s)",
      to(&options::master_timeout, duration(1000, "at least 1s")), distributed},
-    {"processes", 0, one, "N", "Run N worker processes under a local master (-1: one per CPU core)",
+    {"processes", 0, one, "N", "Run N local worker processes, under a master in this process (or with --worker, the remote master); -1: one per CPU core",
      to(&options::processes, process_count()), distributed, feature::distributed,
      [](const options& o) { return o.processes != 0; }},
 
