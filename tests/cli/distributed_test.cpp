@@ -129,17 +129,21 @@ TEST(distributed, processes_two_equal_the_shops_counts) {
 
 // Debian's Locust 2.12.1 (tests/cli/locust_wrapper.py gives it a version string) as the master of
 // an endure worker: the Locust master's CSV counts equal what the shop served.
-TEST(distributed, an_endure_worker_under_a_locust_master) {
+// The worker runs the Python locustfile, or the C++ one with the same class name (WebsiteUser).
+class under_a_locust_master : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(under_a_locust_master, an_endure_worker_gives_the_load_and_the_counts_match) {
   demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   const std::string dir = temp_dir("dist_locust_master");
   const std::string port = std::to_string(free_port());
-  child_process w({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  child_process w({endure_bin, "-f", source_dir + "/examples/" + GetParam(), "--worker", "--master-port", port},
+                  {cache_env});
   auto m = run_process({"/usr/bin/python3", source_dir + "/tests/cli/locust_wrapper.py", "-f", locustfile,
                         "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
                         "--expect-workers", "1", "--headless", "-u", "6", "-r", "6", "-t", "4s", "--host",
                         shop.url(), "--csv", dir + "/loc"},
-                       {}, 60s, dir);
+                       {}, 240s, dir);  // the C++ worker may compile its locustfile first
   ASSERT_EQ(m.exit_code, 0) << m.err;
   auto wr = w.wait(20s);
   EXPECT_EQ(wr.exit_code, 0) << wr.err;
@@ -151,6 +155,9 @@ TEST(distributed, an_endure_worker_under_a_locust_master) {
   EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
   EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
 }
+
+INSTANTIATE_TEST_SUITE_P(distributed, under_a_locust_master, ::testing::Values("locustfile.py", "locustfile.cpp"),
+                         [](const auto& p) { return p.param == "locustfile.py" ? "python" : "cpp"; });
 
 // And the other way round: a Locust 2.12.1 worker under an endure master.
 TEST(distributed, a_locust_worker_under_an_endure_master) {
