@@ -316,6 +316,43 @@ TEST(distributed, worker_processes_two_supervises_two_workers) {
   EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
 }
 
+// The master is killed with SIGKILL mid-run and a new one starts on the same port: the workers
+// keep their users meanwhile, are asked to register again, and the new master runs its test with
+// them (Locust's workers are never adopted).
+TEST(distributed, workers_outlive_a_killed_master_and_join_the_next_one) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_master_restart");
+  const std::string port = std::to_string(free_port());
+  child_process w1({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  child_process w2({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  std::vector<std::string> master = {endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                                     "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "6",
+                                     "-r", "20", "--host", shop.url(), "--no-store"};
+  auto first_args = master;
+  first_args.insert(first_args.end(), {"-t", "1h"});
+  child_process first(first_args, {cache_env});
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && shop_total(shop) < 10) std::this_thread::sleep_for(100ms);
+  ASSERT_GE(shop_total(shop), 10u);
+  first.signal(SIGKILL);
+  first.wait(10s);
+  const uint64_t at_kill = shop_total(shop);
+  auto second_args = master;
+  second_args.insert(second_args.end(), {"-t", "4s", "--csv", dir + "/second"});
+  auto second = run_process(second_args, {cache_env}, 60s);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("connected (2 workers)"), std::string::npos) << second.err;
+  auto r1 = w1.wait(20s), r2 = w2.wait(20s);
+  EXPECT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_NE(r1.err.find("the master asks to reconnect"), std::string::npos) << r1.err;
+  EXPECT_GT(shop_total(shop), at_kill);
+  auto rows = read_stats_csv(dir + "/second_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 0u);
+  EXPECT_LE(count_of(rows, " Aggregated"), shop_total(shop) - at_kill + 12);  // + what was in flight
+}
+
 TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
   auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
                         "--master-bind-port", std::to_string(free_port()), "--expect-workers-max-wait", "1s",
