@@ -83,6 +83,8 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   if (!loaded) return fail_with(loaded.err());
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
+  if (!o.headless)
+    return fail_with(base::make_error("the web UI of a master is not available yet: add --headless (with -u, -r and -t)"));
   // What the master does not distribute yet is refused, never silently ignored.
   for (const char* name : {"iterations", "arrival-rate", "max-users", "shape", "shape-file", "session-length",
                            "reset-stats"})

@@ -38,7 +38,7 @@ base::result<loaded_run> load_run(const cli::raw_options& raw) {
   if (!spec) return spec.err();
   auto own = raw.resolve_known();
   if (!own) return own.err();
-  const cli::feature built[] = {cli::feature::distributed, cli::feature::store};
+  const cli::feature built[] = {cli::feature::distributed, cli::feature::store, cli::feature::web_ui};
   cli::options check = *own;
   // A worker takes its test from the master: it has no UI of its own to refuse.
   if (check.worker) check.headless = true;

@@ -19,6 +19,7 @@
 #include "app/signals.hpp"
 #include "app/store_output.hpp"
 #include "app/verdict_output.hpp"
+#include "app/web_run.hpp"
 #include "base/log.hpp"
 #include "cli/availability.hpp"
 #include "cli/raw_options.hpp"
@@ -138,8 +139,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (own->worker || std::getenv("ENDURE_PROCESS_CHILD") != nullptr) return run_worker(raw);
   if ((own->master || own->processes != 0) && !(own->list || own->show_task_ratio || own->show_task_ratio_json))
     return run_master(raw, command_line);
-  // The web UI is refused until it is built.
-  static constexpr cli::feature built[] = {cli::feature::store};
+  static constexpr cli::feature built[] = {cli::feature::store, cli::feature::web_ui};
   if (auto r = cli::check_available(*own, built); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(own->loglevel));
   if (!own->logfile.empty()) {
@@ -218,6 +218,10 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   cfg.seed = o.seed;
   cfg.sampler = engine::make_process_sampler();
   if (auto r = lf.configure(cfg, parsed_options); !r) return fail(r.err().message);
+  std::vector<std::string> class_names;
+  for (auto& c : classes) class_names.push_back(c.name);
+  const std::string tasks_json = o.headless ? "" : lf.task_ratio(class_names).dump();  // GET /tasks
+
   engine::test_plan plan;
   plan.users = o.users;
   plan.spawn_rate = o.spawn_rate;
@@ -232,15 +236,13 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
     base::log_warning("main", "the locustfile has a load shape: -u/--users and -r/--spawn-rate are ignored");
   auto model = apply_load_model(o, lf.has_shape(), classes, plan);
   if (!model) return fail(model.err().message);
-  if (model->open_model && python)
-    return fail("the open model (--arrival-rate) is not available for Python locustfiles yet: use a "
-                "C++ locustfile or the closed model (-u)");
 
   // Outputs open before the run so that a bad path fails now, with nothing half written.
   report::html_run_info info;
   info.host = o.host.empty() ? classes.front().host : o.host;
   info.locustfile = o.locustfile;
   info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
+  info.load_model = model->open_model || plan.session_max.count() > 0;
   // Soak verdict and thresholds: judged from the run bus on their own thread; the final table
   // reaches the console, JSON and HTML through the outputs' annex.
   auto verdict_settings = verdict_output::settings_from(o);
@@ -294,8 +296,26 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto events = lf.attach(run_bus);
   stop_signals signals(sched, ctl);
 
-  ctl.start(std::move(plan));
-  sched.run_until([&] { return ctl.tests_started() > 0 && ctl.state() == stats::run_state::stopped; });
+  // Without --headless the web UI steers the tests (app/web_run.cpp): they start from it or with
+  // --autostart, and the process ends on Ctrl-C or --autoquit.
+  std::unique_ptr<web_run> web;
+  if (!o.headless) {
+    auto w = web_run::open(o, sched, ctl, snapshot_bus, plan, class_names, info, tasks_json);
+    if (!w) return fail(w.err().message);
+    web = std::move(*w);
+  }
+  if (!web || o.autostart) ctl.start(std::move(plan));
+  if (web) {
+    sched.run_until([&] { return web->finished(signals.received()); });
+    web.reset();
+    if (ctl.tests_started() == 0) {  // the UI was closed before any test
+      ctl.shutdown();
+      if (store) store->finish(wall_now(), "no test was started", 0);
+      return 0;
+    }
+  } else {
+    sched.run_until([&] { return ctl.tests_started() > 0 && ctl.state() == stats::run_state::stopped; });
+  }
   const auto outcome = ctl.outcome();
   base::log_info("main", "Test stopped (" + outcome.stop_reason + ")");
 

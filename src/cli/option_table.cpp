@@ -43,6 +43,8 @@ auto whole(uint64_t min, uint64_t max, const char* what) {
 }
 
 auto port() { return whole<uint16_t>(1, 65535, "a port number from 1 to 65535"); }
+// 0 asks the system for a free port (the "Web UI:" line says which): for scripts and tests.
+auto listen_port() { return whole<uint16_t>(0, 65535, "a port number from 1 to 65535, or 0 for any free port"); }
 
 auto any_text() {
   return [](const std::string& v) -> base::result<std::string> { return v; };
@@ -363,10 +365,11 @@ std::vector<option_spec> make_table() {
     {"trend-min-fail-ratio", 0, one, "RATIO", "And at least this change for failure ratios (default: 0.1%)",
      to(&options::trend_min_fail_ratio, fraction(0, 1, "a ratio such as 0.001 or 0.1%")), soak},
 
-    // The web UI: runs without --headless are refused until it exists (availability.cpp).
+    // The web UI (app/web_run.cpp, src/web/): every run without --headless.
     {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
      to(&options::web_host, bind_host()), web_ui},
-    {"web-port", 'P', one, "PORT", "Port of the web UI (default: 8089)", to(&options::web_port, port()), web_ui},
+    {"web-port", 'P', one, "PORT", "Port of the web UI (default: 8089; 0: any free port)",
+     to(&options::web_port, listen_port()), web_ui},
     {"autostart", 0, flag, "", "Start the test at once without waiting for the web UI (keeps the UI)",
      to(&options::autostart, boolean()), web_ui},
     {"autoquit", 0, one, "TIME", "With --autostart: quit this long after the test ends (default: -1, never)",
@@ -462,7 +465,7 @@ std::string_view section_title(section s) {
   switch (s) {
     case section::run: return "Options:";
     case section::soak: return "Soak verdict and thresholds:";
-    case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
+    case section::web_ui: return "Web UI options (without --headless the web UI serves, on port 8089):";
     case section::distributed:
       return "Distributed options (Locust's master/worker protocol; see docs/distributed.md):";
     case section::store: return "Run store options:";

@@ -391,6 +391,11 @@ TEST(distributed, what_a_master_does_not_distribute_yet_is_refused_not_ignored) 
     EXPECT_NE(r.err.find(" is not available in master/worker mode yet: run it standalone"), std::string::npos)
         << r.err;
   }
+  auto ui = run_process({endure_bin, "-f", locustfile, "--master", "-u", "1", "--host", "http://127.0.0.1:9",
+                         "--no-store"},
+                        {cache_env}, 30s);
+  EXPECT_EQ(ui.exit_code, 2) << ui.err;
+  EXPECT_EQ(ui.err, "endure: error: the web UI of a master is not available yet: add --headless (with -u, -r and -t)\n");
 }
 
 TEST(distributed, a_port_in_use_is_one_clear_line) {

@@ -77,7 +77,7 @@ const std::map<std::string, option_case>& cases() {
       {"trend-min-latency", {{"5ms"}, [](auto& o) { return o.trend_min_latency_ms == 5.0; }}},
       {"trend-min-fail-ratio", {{"1%"}, [](auto& o) { return o.trend_min_fail_ratio == 0.01; }}},
       {"web-host", {{"127.0.0.1"}, [](auto& o) { return o.web_host == "127.0.0.1"; }}},
-      {"web-port", {{"9000"}, [](auto& o) { return o.web_port == 9000; }}},
+      {"web-port", {{"0"}, [](auto& o) { return o.web_port == 0; }}},
       {"autostart", {{}, [](auto& o) { return o.autostart; }}},
       {"autoquit",
        {{"60"}, [](auto& o) { return o.autoquit == std::optional(std::chrono::milliseconds(60s)); }, {"--autostart"}}},
