@@ -256,6 +256,12 @@ class _Options:
         return "Namespace(%s)" % ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
 
 
+def set_host(host):
+    """A test's host (--host, or a master's spawn message): every class runs against it."""
+    for c in _classes:
+        c.host = host
+
+
 def hub_started():
     """On the test's thread as its loop starts: greenlets spawned before it (events.init)."""
     from gevent import _greenlet

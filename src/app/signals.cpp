@@ -10,11 +10,12 @@ namespace endure::app {
 
 struct stop_signals::impl {
   boost::asio::signal_set set;
-  engine::controller& ctl;
+  std::function<void()> stop, kill;
   int sigints = 0;
   bool any = false;
 
-  impl(boost::asio::io_context& io, engine::controller& c) : set(io, SIGINT, SIGTERM), ctl(c) {}
+  impl(boost::asio::io_context& io, std::function<void()> s, std::function<void()> k)
+      : set(io, SIGINT, SIGTERM), stop(std::move(s)), kill(std::move(k)) {}
 
   void wait() {
     set.async_wait([this](const boost::system::error_code& ec, int sig) {
@@ -24,10 +25,10 @@ struct stop_signals::impl {
         any = true;
         base::log_info("runner", sig == SIGINT ? "SIGINT received: stopping (press Ctrl-C again to force)"
                                                : "SIGTERM received: stopping");
-        ctl.stop("signal");
+        stop();
       } else if (sig == SIGINT && sigints >= 2) {
         base::log_warning("runner", "second SIGINT: killing users now");
-        ctl.kill();
+        kill();
       }
       wait();
     });
@@ -35,7 +36,11 @@ struct stop_signals::impl {
 };
 
 stop_signals::stop_signals(engine::asio_scheduler& sched, engine::controller& ctl)
-    : impl_(std::make_unique<impl>(sched.io(), ctl)) {
+    : stop_signals(sched, [&ctl] { ctl.stop("signal"); }, [&ctl] { ctl.kill(); }) {}
+
+stop_signals::stop_signals(engine::asio_scheduler& sched, std::function<void()> stop,
+                           std::function<void()> kill)
+    : impl_(std::make_unique<impl>(sched.io(), std::move(stop), std::move(kill))) {
   impl_->wait();
 }
 

@@ -13,6 +13,8 @@
 
 #include "app/load_model.hpp"
 #include "app/locustfiles.hpp"
+#include "app/master_run.hpp"
+#include "app/worker_run.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
 #include "app/store_output.hpp"
@@ -132,7 +134,11 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (!spec) return fail(spec.err().message);
   auto own = raw.resolve_known();
   if (!own) return fail(own.err().message);
-  // Master/worker and --processes are refused until they are built.
+  // Master and worker runs have their own files (a local worker started by --processes is a
+  // worker whatever its config says).
+  if (own->worker || std::getenv("ENDURE_PROCESS_CHILD") != nullptr) return run_worker(raw);
+  if ((own->master || own->processes != 0) && !(own->list || own->show_task_ratio || own->show_task_ratio_json))
+    return run_master(raw, command_line);
   static constexpr cli::feature built[] = {cli::feature::store, cli::feature::web_ui};
   if (auto r = cli::check_available(*own, built); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(own->loglevel));

@@ -396,6 +396,12 @@ std::vector<option_spec> make_table() {
      to(&options::expect_workers, whole<uint64_t>(1, 100'000, "a whole number of workers, at least 1")), distributed},
     {"expect-workers-max-wait", 0, one, "TIME", "Master: stop waiting for workers after this time (default: 0, for ever)",
      to(&options::expect_workers_max_wait, duration(0, "")), distributed},
+    {"worker-missing-after", 0, one, "TIME",
+     "Master: mark a worker missing after this long without a message (default: 10s; Locust: about 4 s)",
+     to(&options::worker_missing_after, duration(1000, "at least 1s")), distributed},
+    {"worker-redistribute-after", 0, one, "TIME",
+     "Master: move a missing worker's users to the others after it was missing this long (default: 20s)",
+     to(&options::worker_redistribute_after, duration(0, "")), distributed},
     {"worker", 0, flag, "", "Run as a worker of a master", to(&options::worker, boolean()),
      distributed, feature::distributed, [](const options& o) { return o.worker; }, "LOCUST_MODE_WORKER"},
     {"master-host", 0, one, "HOST", "Worker: address of the master (default: 127.0.0.1)",
@@ -403,7 +409,10 @@ std::vector<option_spec> make_table() {
      "LOCUST_MASTER_NODE_HOST"},
     {"master-port", 0, one, "PORT", "Worker: port of the master (default: 5557)",
      to(&options::master_port, port()), distributed, feature::none, nullptr, "LOCUST_MASTER_NODE_PORT"},
-    {"processes", 0, one, "N", "Run N worker processes under a local master (-1: one per CPU core)",
+    {"master-timeout", 0, one, "TIME",
+     "Worker: stop and quit after this long without a word from a master that answers heartbeats (default: 60s)",
+     to(&options::master_timeout, duration(1000, "at least 1s")), distributed},
+    {"processes", 0, one, "N", "Run N local worker processes, under a master in this process (or with --worker, the remote master); -1: one per CPU core",
      to(&options::processes, process_count()), distributed, feature::distributed,
      [](const options& o) { return o.processes != 0; }},
 
@@ -458,7 +467,7 @@ std::string_view section_title(section s) {
     case section::soak: return "Soak verdict and thresholds:";
     case section::web_ui: return "Web UI options (without --headless the web UI serves, on port 8089):";
     case section::distributed:
-      return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";
+      return "Distributed options (Locust's master/worker protocol; see docs/distributed.md):";
     case section::store: return "Run store options:";
   }
   return "";

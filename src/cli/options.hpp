@@ -117,6 +117,11 @@ struct options {
   std::string master_host = "127.0.0.1";
   uint16_t master_port = 5557;
   int processes = 0;  // 0: not set (one process); -1: one per CPU core; N: N processes
+  // Master: a silent worker is missing after this; missing this much longer, its users move.
+  std::chrono::milliseconds worker_missing_after{10'000};
+  std::chrono::milliseconds worker_redistribute_after{20'000};
+  // Worker: quit after this long without a word from a master that answers heartbeats.
+  std::chrono::milliseconds master_timeout{60'000};
 
   // Run store
   std::string store;  // a file or a folder; empty: the default folder ./runs

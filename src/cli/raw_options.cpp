@@ -293,6 +293,16 @@ base::result<std::string> raw_options::locustfile() const {
   return base::make_error(default_locustfile_error());
 }
 
+raw_options raw_options::with_locustfile(const std::string& path) const {
+  raw_options copy = *this;
+  cli_item item;
+  item.option.name = "locustfile";
+  item.option.words = {path};
+  item.option.from = origin{"command line", "-f"};
+  copy.command_line_.push_back(std::move(item));
+  return copy;
+}
+
 base::result<options> raw_options::resolve(const std::vector<extra_option>& extras) const {
   return resolve_with(extras, false);
 }

@@ -37,6 +37,8 @@ class raw_options {
   // checks endure's own options before a locustfile is loaded (a C++ one may have to be
   // compiled first). User class names are not checked here either.
   base::result<options> resolve_known() const;
+  // A copy whose -f is `path` (a worker's `-f -`: the file its master sent, saved locally).
+  raw_options with_locustfile(const std::string& path) const;
   // True when some source sets this option (by long name): -f given, not the default file.
   bool given(std::string_view name) const { return last_known(name) != nullptr; }
 

@@ -64,6 +64,14 @@ void python_shard::begin_test(std::shared_ptr<const engine::test_settings> setti
                               std::shared_ptr<engine::test_shared> shared) {
   hub* h = hub_.get();
   h->post([h, settings = std::move(settings), shared = std::move(shared)]() mutable {
+    // The test's host (--host, or a master's spawn message) overrides every class's own.
+    if (!settings->host.empty()) {
+      PyGILState_STATE st = PyGILState_Ensure();
+      py_ref m(PyImport_ImportModule("locust._hub"));
+      if (m) py_ref(PyObject_CallMethod(m.get(), "set_host", "s", settings->host.c_str()));
+      PyErr_Clear();
+      PyGILState_Release(st);
+    }
     h->settings = std::move(settings);
     h->test = std::move(shared);
     h->begin_test();

@@ -1,0 +1,298 @@
+#include "app/master_run.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <thread>
+
+#include "app/node_setup.hpp"
+#include "app/outputs.hpp"
+#include "app/signals.hpp"
+#include "app/store_output.hpp"
+#include "app/verdict_output.hpp"
+#include "base/clock.hpp"
+#include "base/log.hpp"
+#include "dist/master.hpp"
+#include "dist/worker.hpp"
+#include "dist/zmq_link.hpp"
+#include "engine/asio_scheduler.hpp"
+#include "engine/totals_stage.hpp"
+#include "proto/message.hpp"
+#include "report/verdict.hpp"
+#include "sinks/html_sink.hpp"
+
+namespace endure::app {
+namespace {
+
+// The worker's command line: the master's, without the master's own flags, plus --worker.
+std::vector<std::string> worker_argv(uint16_t port) {
+  auto args = process_command_line();
+  std::vector<std::string> out = {"/proc/self/exe"};
+  static const char* with_value[] = {"--processes", "--master-bind-host", "--master-bind-port", "--expect-workers",
+                                     "--expect-workers-max-wait", "--master-host", "--master-port",
+                                     "--worker-missing-after", "--worker-redistribute-after",
+                                     "--csv", "--html", "--json-file", "--logfile", "--store"};
+  static const char* flags[] = {"--master", "--headless", "--csv-full-history", "--json", "--print-stats",
+                                "--only-summary", "--no-store"};
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool skip = false;
+    for (const char* w : with_value) {
+      const std::string name = w;
+      if (a == name) {
+        skip = true;
+        ++i;
+      } else if (a.rfind(name + "=", 0) == 0) {
+        skip = true;
+      }
+    }
+    for (const char* f : flags)
+      if (a == f) skip = true;
+    if (!skip) out.push_back(a);
+  }
+  out.insert(out.end(), {"--worker", "--master-host", "127.0.0.1", "--master-port", std::to_string(port)});
+  return out;
+}
+
+pid_t start_worker_process(const std::vector<std::string>& argv, const std::string& node_id) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  // The child: a worker whatever the config files or environment say (ENDURE_PROCESS_CHILD),
+  // under a node id the master knows, so that its end is tied to its entry.
+  setenv("ENDURE_PROCESS_CHILD", "1", 1);
+  setenv("ENDURE_NODE_ID", node_id.c_str(), 1);
+  std::vector<char*> a;
+  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  execv("/proc/self/exe", a.data());
+  std::fprintf(stderr, "endure: error: cannot start a worker process: exec failed\n");
+  std::_Exit(70);
+}
+
+}  // namespace
+
+int run_master(const cli::raw_options& raw, const std::vector<std::string>& command_line) {
+  auto loaded = load_run(raw);
+  if (!loaded) return fail_with(loaded.err());
+  loaded_run& run = *loaded;
+  const cli::options& o = run.o;
+  if (!o.headless)
+    return fail_with(base::make_error("the web UI of a master is not available yet: add --headless (with -u, -r and -t)"));
+  // What the master does not distribute yet is refused, never silently ignored.
+  for (const char* name : {"iterations", "arrival-rate", "max-users", "shape", "shape-file", "session-length",
+                           "reset-stats"})
+    if (o.source.count(name) && (std::string(name) != "reset-stats" || o.reset_stats))
+      return fail_with(base::make_error("--" + std::string(name) +
+                                        " is not available in master/worker mode yet: run it standalone"));
+  if (run.lf->has_shape())
+    return fail_with(base::make_error("load shapes are not available in master/worker mode yet: run the "
+                                      "shape standalone, or use -u and -r"));
+  if (o.host.empty())
+    for (auto& c : run.classes)
+      if (c.host.empty() && c.needs_host)
+        return fail_with(base::make_error("no host for user class '" + c.name + "': pass --host http://HOST:PORT"));
+  int processes = o.processes;
+  if (processes < 0) processes = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  report::html_run_info info;
+  info.host = o.host.empty() ? run.classes.front().host : o.host;
+  info.locustfile = o.locustfile;
+  info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
+  auto verdict_settings = verdict_output::settings_from(o);
+  if (!verdict_settings) return fail_with(verdict_settings.err());
+  verdict_output verdict(std::move(*verdict_settings));
+  auto outs = outputs::open(o, info, false, verdict.annex());
+  if (!outs) return fail_with(outs.err());
+
+  // The run store, on by default: the master's is the run's record (workers keep none).
+  std::unique_ptr<store_output> store;
+  if (!o.no_store) {
+    const double start_wall_s = base::wall_now_s();
+    auto path = store_path(o.store, o.locustfile, start_wall_s);
+    if (!path) return fail_with(path.err());
+    auto s = store_output::open(*path, run_meta_of(o, command_line, run.classes, info.host, start_wall_s));
+    if (!s) return fail_with(s.err());
+    store = std::move(*s);
+    base::log_info("store", "Recording the run in " + store->path());
+  }
+
+  dist::master_config mc;
+  for (auto& c : run.classes) mc.classes.push_back({c.name, c.weight, c.fixed_count});
+  mc.users = o.users;
+  mc.spawn_rate = o.spawn_rate;
+  mc.run_time = o.run_time;
+  mc.stop_timeout = o.stop_timeout;
+  mc.host = o.host;
+  mc.parsed_options_json = run.parsed_options.dump();
+  mc.expect_workers = processes > 0 && !o.source.count("expect-workers") ? static_cast<uint64_t>(processes)
+                                                                         : o.expect_workers;
+  mc.expect_workers_max_wait = o.expect_workers_max_wait;
+  // Workers started with `-f -` get the locustfile from here: one file only, as Locust.
+  {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(o.locustfile, ec)) {
+      std::ifstream f(o.locustfile, std::ios::binary);
+      mc.locustfile_contents.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      mc.locustfile_name = std::filesystem::path(o.locustfile).filename().string();
+    } else {
+      mc.locustfile_error = "the master's -f (" + o.locustfile + ") is not one file: -f - can only fetch a single locustfile";
+    }
+  }
+  mc.missing_after = o.worker_missing_after;
+  mc.redistribute_after = o.worker_redistribute_after;
+  if (processes > 0 && mc.expect_workers_max_wait.count() == 0)
+    mc.expect_workers_max_wait = std::chrono::seconds(60);  // local children that never come: do not hang
+
+  engine::asio_scheduler sched;
+  engine::run_bus run_bus;
+  engine::snapshot_bus snapshot_bus;
+  stats::run_totals::view_options view;
+  view.window_rows = o.console_rows == 0 ? SIZE_MAX : o.console_rows;
+  if (!o.html_file.empty())
+    view.window_rows = std::max<size_t>(view.window_rows, 2 * sinks::html_sink::charted_endpoints);
+  view.window_all_rows = o.csv_full_history;
+  engine::totals_stage totals(run_bus, snapshot_bus, view);
+  (*outs)->attach(snapshot_bus);
+  if (store) store->attach(run_bus);
+
+  std::atomic<dist::zmq_link*> link{nullptr};
+  dist::master master(sched, mc, run_bus, [&link](const std::string& node, const proto::message& m) {
+    if (auto* l = link.load()) l->send(node, proto::encode(m));
+  });
+  verdict.attach(run_bus, [&sched, &master](const std::string& why) {
+    sched.post([&master, why] { master.stop(why); });
+  });
+  std::map<std::string, bool> warned;
+  std::mutex warned_mutex;
+  // Local workers only: listen on loopback, on a free port, unless --master asks for more.
+  const bool local_only = processes > 0 && !o.master;
+  auto bound = dist::zmq_link::bind(
+      local_only ? "127.0.0.1" : o.master_bind_host, local_only ? 0 : o.master_bind_port,
+      [&](const std::string& identity, std::string payload) {
+        auto m = proto::decode(payload);
+        if (!m) {
+          std::lock_guard lock(warned_mutex);
+          if (!warned[identity])
+            base::log_warning("master", "a message from " + identity + " was not understood: " + m.err().message);
+          warned[identity] = true;
+          return;
+        }
+        m->node_id = identity;  // the socket's identity is the worker's id (as Locust's master uses)
+        sched.post([&master, msg = std::move(*m)] { master.on_message(msg); });
+      });
+  if (!bound) return fail_with(bound.err());
+  link.store(bound->get());
+  const uint16_t port = (*bound)->port();
+  base::log_info("master", "Starting endure " + std::string(ENDURE_VERSION) + " master on port " +
+                               std::to_string(port) + ": " + std::to_string(o.users) + " users at " +
+                               std::to_string(o.spawn_rate) + "/s");
+
+  std::vector<pid_t> children;
+  std::vector<std::string> child_ids;
+  if (processes > 0) {
+    const auto argv = worker_argv(port);
+    for (int k = 0; k < processes; ++k) {
+      child_ids.push_back(dist::make_node_id());
+      children.push_back(start_worker_process(argv, child_ids.back()));
+    }
+    base::log_info("master", "Started " + std::to_string(processes) + " local worker processes");
+  }
+  // A local worker that ends before the master does is reported (its users are redistributed
+  // once it is missing long enough).
+  std::function<void()> watch_children = [&] {
+    for (size_t k = 0; k < children.size(); ++k) {
+      pid_t& pid = children[k];
+      if (pid <= 0) continue;
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        const std::string how = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                                    : "exit " + std::to_string(WEXITSTATUS(status));
+        if (!master.finished()) {
+          base::log_warning("master", "worker process " + std::to_string(pid) + " ended (" + how + ")");
+          master.worker_lost(child_ids[k], "its process ended, " + how);
+        }
+        pid = 0;
+      }
+    }
+    if (!master.finished()) sched.call_after(std::chrono::seconds(1), watch_children);
+  };
+  if (!children.empty()) sched.call_after(std::chrono::seconds(1), watch_children);
+
+  stop_signals signals(sched, [&master] { master.stop("signal"); }, [&master] { master.stop("signal"); });
+  sched.post([&master] { master.start(); });
+  sched.run_until([&] { return master.finished(); });
+  base::log_info("master", master.failed() ? "No test ran (" + master.stop_reason() + ")"
+                                           : "Test stopped (" + master.stop_reason() + ")");
+  (*bound)->flush(std::chrono::seconds(5));
+
+  totals.drain(std::chrono::seconds(60));
+  verdict.drain(std::chrono::seconds(60));
+  (*outs)->drain(std::chrono::seconds(60));
+  link.store(nullptr);
+  bound->reset();
+
+  // Local workers were told to quit; give them a moment, then make sure none is left behind.
+  for (auto& pid : children) {
+    if (pid <= 0) continue;
+    for (int i = 0; i < 50; ++i) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pid = 0;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+
+  if (master.failed()) {
+    if (store) {
+      store->drain(std::chrono::seconds(60));
+      store->finish(base::wall_now_s(), master.stop_reason(), static_cast<int>(base::exit_code::failures));
+    }
+    std::fprintf(stderr, "endure: error: %s\n", master.stop_reason().c_str());
+    return static_cast<int>(base::exit_code::failures);
+  }
+  auto final_snapshot = totals.final_snapshot();
+  if (!final_snapshot) return static_cast<int>(base::exit_code::internal);
+  if (final_snapshot->aggregated.num_requests == 0)
+    base::log_warning("master", "the workers reported no request: check the host, the tasks and the workers' logs");
+  bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
+  int code = any_error ? o.exit_code_on_error : 0;
+  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && soak->failed > 0) {
+    std::string lines;
+    for (const auto& t : soak->thresholds)
+      if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";
+    std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", soak->failed, soak->failed == 1 ? "" : "s",
+                 lines.c_str());
+    code = static_cast<int>(base::exit_code::thresholds);
+  }
+  std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();
+  if (store) {
+    store->drain(std::chrono::seconds(60));
+    const int expected = !incomplete.empty() || store->problem()
+                             ? static_cast<int>(base::exit_code::outputs_incomplete)
+                             : code;
+    store->finish(base::wall_now_s(), master.stop_reason(), expected);
+    if (auto p = store->problem()) incomplete.push_back(*p);
+    else base::log_info("store", "The run is recorded in " + store->path());
+  }
+  if (!incomplete.empty()) {
+    std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
+    code = static_cast<int>(base::exit_code::outputs_incomplete);
+  }
+  std::fflush(stderr);
+  return code;
+}
+
+}  // namespace endure::app

@@ -1,0 +1,420 @@
+// Master and workers as a user runs them: `endure --master` with two `endure --worker`
+// processes, and `endure --processes 2`, against the demo shop on loopback. The shop's own counts
+// are the truth the master's results must equal; a local worker killed with SIGKILL mid-run leaves
+// the run going, its users moved to the other worker, and what it reported kept.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <thread>
+
+#include "cli/cli_support.hpp"
+#include "cli/process.hpp"
+
+namespace endure::test_support {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A loopback TCP port free at this moment (the master binds it a moment later).
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+const std::string locustfile = source_dir + "/examples/locustfile.py";
+
+uint64_t shop_total(const demo_shop& shop) { return shop.stats().value("total", uint64_t{0}); }
+
+std::vector<int> children_of(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<int> out;
+  int c = 0;
+  while (f >> c) out.push_back(c);
+  return out;
+}
+
+TEST(distributed, a_master_and_two_workers_report_exactly_what_the_shop_served) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_master");
+  const std::string port = std::to_string(free_port());
+  child_process w1({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  child_process w2({endure_bin, "-f", locustfile, "--worker", "--master-host", "127.0.0.1", "--master-port", port},
+                   {cache_env});
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "10", "-r",
+                        "20", "-t", "4s", "--host", shop.url(), "--csv", dir + "/m", "--store", dir + "/run.db"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("connected (2 workers)"), std::string::npos) << m.err;
+  EXPECT_NE(m.err.find("Starting 10 users on 2 workers"), std::string::npos) << m.err;
+  auto r1 = w1.wait(20s), r2 = w2.wait(20s);
+  EXPECT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_NE(r1.err.find("All users spawned: 5 users"), std::string::npos) << r1.err;
+  EXPECT_NE(r2.err.find("All users spawned: 5 users"), std::string::npos) << r2.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  auto s = shop.stats();
+  const uint64_t index = count_of(rows, "GET /"), about = count_of(rows, "GET /about/");
+  EXPECT_GT(index + about, 10u);
+  EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
+  EXPECT_EQ(count_of(rows, " Aggregated"), index + about);
+  // The master's run store holds the workers' reports: the CSV regenerated from it agrees.
+  auto rep = run_process({endure_bin, "report", dir + "/run.db", "--csv", dir + "/again"}, {}, 60s);
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  auto again = read_stats_csv(dir + "/again_stats.csv");
+  EXPECT_EQ(count_of(again, "GET /"), index);
+  EXPECT_EQ(count_of(again, "GET /about/"), about);
+}
+
+TEST(distributed, processes_two_run_local_workers_and_survive_a_killed_one) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_processes");
+  child_process m({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "10", "-r", "20", "-t",
+                   "8s", "--host", shop.url(), "--csv", dir + "/p", "--no-store"},
+                  {cache_env});
+  // Load flows from both workers, then one of them is killed.
+  std::vector<int> kids;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && (kids.size() < 2 || shop_total(shop) < 20)) {
+    kids = children_of(m.pid());
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(kids.size(), 2u);
+  ASSERT_GE(shop_total(shop), 20u);
+  ASSERT_EQ(kill(kids[0], SIGKILL), 0);
+  const uint64_t at_kill = shop_total(shop);
+  auto r = m.wait(60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("ended (signal 9)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("its users go to the other workers"), std::string::npos) << r.err;
+  const uint64_t served = shop_total(shop);
+  EXPECT_GT(served, at_kill + 10) << "the other worker carried on";
+  auto rows = read_stats_csv(dir + "/p_stats.csv");
+  const uint64_t reported = count_of(rows, " Aggregated");
+  // What the killed worker had not yet reported (at most its last 3 s) is all that may be missing.
+  EXPECT_LE(reported, served);
+  // 5 users waiting 1-5 s between requests make at most 15 requests in 3 s.
+  EXPECT_LE(served - reported, 15u) << "reported " << reported << " of " << served;
+  EXPECT_TRUE(children_of(m.pid()).empty());
+}
+
+TEST(distributed, processes_two_equal_the_shops_counts) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_processes_exact");
+  auto r = run_process({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "6", "-r", "20",
+                        "-t", "3s", "--host", shop.url(), "--csv", dir + "/p", "--no-store"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = read_stats_csv(dir + "/p_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 5u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+}
+
+// Debian's Locust 2.12.1 (tests/cli/locust_wrapper.py gives it a version string) as the master of
+// an endure worker: the Locust master's CSV counts equal what the shop served.
+// The worker runs the Python locustfile, or the C++ one with the same class name (WebsiteUser).
+class under_a_locust_master : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(under_a_locust_master, an_endure_worker_gives_the_load_and_the_counts_match) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_locust_master");
+  const std::string port = std::to_string(free_port());
+  child_process w({endure_bin, "-f", source_dir + "/examples/" + GetParam(), "--worker", "--master-port", port},
+                  {cache_env});
+  auto m = run_process({"/usr/bin/python3", source_dir + "/tests/cli/locust_wrapper.py", "-f", locustfile,
+                        "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+                        "--expect-workers", "1", "--headless", "-u", "6", "-r", "6", "-t", "4s", "--host",
+                        shop.url(), "--csv", dir + "/loc"},
+                       {}, 240s, dir);  // the C++ worker may compile its locustfile first
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  EXPECT_NE(wr.err.find("All users spawned: 6 users"), std::string::npos) << wr.err;
+  auto rows = read_stats_csv(dir + "/loc_stats.csv");
+  const uint64_t index = count_of(rows, "GET /"), about = count_of(rows, "GET /about/");
+  EXPECT_GT(index + about, 5u);
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
+}
+
+INSTANTIATE_TEST_SUITE_P(distributed, under_a_locust_master, ::testing::Values("locustfile.py", "locustfile.cpp"),
+                         [](const auto& p) { return p.param == "locustfile.py" ? "python" : "cpp"; });
+
+// And the other way round: a Locust 2.12.1 worker under an endure master.
+TEST(distributed, a_locust_worker_under_an_endure_master) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_locust_worker");
+  const std::string port = std::to_string(free_port());
+  child_process w({"/usr/bin/python3", source_dir + "/tests/cli/locust_wrapper.py", "-f", locustfile, "--worker",
+                   "--master-port", port},
+                  {}, dir);
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--headless", "-u", "6", "-r", "6", "-t", "4s", "--host",
+                        shop.url(), "--csv", dir + "/m", "--no-store"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  const uint64_t index = count_of(rows, "GET /"), about = count_of(rows, "GET /about/");
+  EXPECT_GT(index + about, 5u);
+  auto s = shop.stats();
+  EXPECT_EQ(s["requests"].value("GET /", uint64_t{0}), index);
+  EXPECT_EQ(s["requests"].value("GET /about/", uint64_t{0}), about);
+}
+
+// A second host: a network namespace joined to this one by a veth pair (root only), made and
+// removed by the test. Its link can be cut and healed.
+class netns {
+ public:
+  netns() {
+    const std::string id = std::to_string(getpid() % 200 + 20);
+    name_ = "endure-d" + id;
+    host_ip_ = "10.231." + id + ".1";
+    ns_ip_ = "10.231." + id + ".2";
+    veth_ = "edv" + id;
+    ok_ = getuid() == 0 && ip({"netns", "add", name_}) && ip({"link", "add", veth_, "type", "veth", "peer", "name", veth_ + "n"}) &&
+          ip({"link", "set", veth_ + "n", "netns", name_}) && ip({"addr", "add", host_ip_ + "/24", "dev", veth_}) &&
+          ip({"link", "set", veth_, "up"}) && ip({"-n", name_, "addr", "add", ns_ip_ + "/24", "dev", veth_ + "n"}) &&
+          ip({"-n", name_, "link", "set", veth_ + "n", "up"}) && ip({"-n", name_, "link", "set", "lo", "up"});
+  }
+  ~netns() {
+    ip({"link", "del", veth_});
+    ip({"netns", "del", name_});
+  }
+  bool ok() const { return ok_; }
+  const std::string& host_ip() const { return host_ip_; }
+  const std::string& name() const { return name_; }
+  bool link(bool up) { return ip({"link", "set", veth_, up ? "up" : "down"}); }
+
+ private:
+  static bool ip(std::vector<std::string> args) {
+    args.insert(args.begin(), "ip");
+    return run_process(args, {}, 10s).exit_code == 0;
+  }
+  std::string name_, host_ip_, ns_ip_, veth_;
+  bool ok_ = false;
+};
+
+// Two hosts: a worker here and one in a namespace. The namespace's link is cut for 8 s: its
+// worker is marked missing, its users move to the other worker, and when the link heals it comes
+// back and gets its share again; the requests it made are all counted (ZeroMQ delivers its late
+// reports, which join the next open interval).
+TEST(distributed, a_worker_on_another_host_whose_link_is_cut_and_healed) {
+  netns ns;
+  if (!ns.ok()) GTEST_SKIP() << "needs root and ip netns";
+  demo_shop shop({"--host", ns.host_ip()});
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_netns");
+  const std::string port = std::to_string(free_port());
+  child_process near({endure_bin, "-f", locustfile, "--worker", "--master-host", "127.0.0.1", "--master-port", port},
+                     {cache_env});
+  child_process far({"ip", "netns", "exec", ns.name(), endure_bin, "-f", locustfile, "--worker", "--master-host",
+                     ns.host_ip(), "--master-port", port},
+                    {cache_env});
+  child_process m({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "*",
+                   "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "10", "-r", "50",
+                   "-t", "24s", "--host", shop.url(), "--csv", dir + "/n", "--no-store", "--exit-code-on-error",
+                   "0", "--worker-missing-after", "2s", "--worker-redistribute-after", "2s",
+                   "--request-timeout", "2s"},
+                  {cache_env});
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && shop_total(shop) < 30) std::this_thread::sleep_for(100ms);
+  ASSERT_GE(shop_total(shop), 30u);
+  ASSERT_TRUE(ns.link(false));
+  std::this_thread::sleep_for(8s);  // the outage itself is what is tested: a fixed length of it
+  ASSERT_TRUE(ns.link(true));
+  auto r = m.wait(60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("marked missing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("still missing: its users go to the other workers"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is back"), std::string::npos) << r.err;
+  auto rn = near.wait(20s), rf = far.wait(20s);
+  EXPECT_EQ(rn.exit_code, 0) << rn.err;
+  EXPECT_EQ(rf.exit_code, 0) << rf.err;
+  auto rows = read_stats_csv(dir + "/n_stats.csv");
+  const uint64_t requests = count_of(rows, " Aggregated"), failures = count_of(rows, " Aggregated", "Failure Count");
+  const uint64_t served = shop_total(shop);
+  // Every request that reached the shop is reported; at most the few in flight when the link went
+  // down reached it and then failed on the worker's side.
+  EXPECT_LE(requests - failures, served);
+  EXPECT_LE(served, requests - failures + 10) << requests << " requests, " << failures << " failures";
+}
+
+// `-f -`: the worker runs the locustfile its master sends.
+TEST(distributed, a_worker_with_dash_f_dash_runs_the_masters_locustfile) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_dash");
+  const std::string port = std::to_string(free_port());
+  child_process w({endure_bin, "-f", "-", "--worker", "--master-port", port}, {cache_env}, dir);
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--headless", "-u", "4", "-r", "10", "-t", "3s", "--host",
+                        shop.url(), "--csv", dir + "/m", "--no-store"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("sent locustfile.py to worker"), std::string::npos) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  EXPECT_NE(wr.err.find("-f -: running locustfile.py from the master"), std::string::npos) << wr.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 3u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+  // A master whose -f is a folder cannot send it: the worker says so in one line.
+  const std::string port2 = std::to_string(free_port());
+  child_process w2({endure_bin, "-f", "-", "--worker", "--master-port", port2}, {cache_env}, dir);
+  child_process m2({endure_bin, "-f", source_dir + "/tests/cli/locustfiles/dir", "--master", "--master-bind-host",
+                    "127.0.0.1", "--master-bind-port", port2, "--headless", "-u", "1", "-t", "3s",
+                    "--expect-workers-max-wait", "3s", "--host", shop.url(), "--no-store"},
+                   {cache_env});
+  auto wr2 = w2.wait(30s);
+  EXPECT_EQ(wr2.exit_code, 2) << wr2.err;
+  EXPECT_NE(wr2.err.find("endure: error: -f -: the master cannot send its locustfile: the master's -f ("),
+            std::string::npos)
+      << wr2.err;
+  m2.wait(30s);
+}
+
+// `--worker --processes 2`: one command on a load machine, two worker processes under the master.
+TEST(distributed, worker_processes_two_supervises_two_workers) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_worker_processes");
+  const std::string port = std::to_string(free_port());
+  child_process w({endure_bin, "-f", locustfile, "--worker", "--processes", "2", "--master-port", port}, {cache_env});
+  auto m = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "6", "-r", "20",
+                        "-t", "3s", "--host", shop.url(), "--csv", dir + "/m", "--no-store"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("Starting 6 users on 2 workers"), std::string::npos) << m.err;
+  auto wr = w.wait(20s);
+  EXPECT_EQ(wr.exit_code, 0) << wr.err;
+  EXPECT_NE(wr.err.find("Supervising 2 local worker processes"), std::string::npos) << wr.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 3u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+}
+
+// The master is killed with SIGKILL mid-run and a new one starts on the same port: the workers
+// keep their users meanwhile, are asked to register again, and the new master runs its test with
+// them (Locust's workers are never adopted).
+TEST(distributed, workers_outlive_a_killed_master_and_join_the_next_one) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_master_restart");
+  const std::string port = std::to_string(free_port());
+  child_process w1({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  child_process w2({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  std::vector<std::string> master = {endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                                     "--master-bind-port", port, "--expect-workers", "2", "--headless", "-u", "6",
+                                     "-r", "20", "--host", shop.url(), "--no-store"};
+  auto first_args = master;
+  first_args.insert(first_args.end(), {"-t", "1h"});
+  child_process first(first_args, {cache_env});
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && shop_total(shop) < 10) std::this_thread::sleep_for(100ms);
+  ASSERT_GE(shop_total(shop), 10u);
+  first.signal(SIGKILL);
+  first.wait(10s);
+  const uint64_t at_kill = shop_total(shop);
+  auto second_args = master;
+  second_args.insert(second_args.end(), {"-t", "4s", "--csv", dir + "/second"});
+  auto second = run_process(second_args, {cache_env}, 60s);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("connected (2 workers)"), std::string::npos) << second.err;
+  auto r1 = w1.wait(20s), r2 = w2.wait(20s);
+  EXPECT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_NE(r1.err.find("the master asks to reconnect"), std::string::npos) << r1.err;
+  EXPECT_GT(shop_total(shop), at_kill);
+  auto rows = read_stats_csv(dir + "/second_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 0u);
+  EXPECT_LE(count_of(rows, " Aggregated"), shop_total(shop) - at_kill + 12);  // + what was in flight
+}
+
+TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
+  auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", std::to_string(free_port()), "--expect-workers-max-wait", "1s",
+                        "--headless", "-u", "1", "-t", "5s", "--host", "http://127.0.0.1:9", "--no-store"},
+                       {cache_env}, 30s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("endure: error: no worker connected within --expect-workers-max-wait"), std::string::npos)
+      << r.err;
+}
+
+// Heartbeats come from the worker's network thread: a user that burns the CPU for 6 s without
+// yielding (and holds Python's GIL) does not make its worker look dead, even with a 2 s limit.
+TEST(distributed, a_worker_whose_user_burns_the_cpu_is_not_marked_missing) {
+  const std::string port = std::to_string(free_port());
+  const std::string file = source_dir + "/tests/locustfiles/stuck_once.py";
+  child_process w({endure_bin, "-f", file, "--worker", "--master-port", port}, {cache_env});
+  auto m = run_process({endure_bin, "-f", file, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
+                        port, "--headless", "-u", "1", "-r", "1", "-t", "9s", "--worker-missing-after", "2s",
+                        "--no-store"},
+                       {cache_env}, 60s);
+  auto wr = w.wait(30s);
+  EXPECT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.err.find("Starting 1 users on 1 workers"), std::string::npos) << m.err;
+  EXPECT_EQ(m.err.find("marked missing"), std::string::npos) << m.err;
+  EXPECT_NE(wr.err.find("Cruncher.crunch_numbers"), std::string::npos) << "the user did block: " << wr.err;
+}
+
+TEST(distributed, what_a_master_does_not_distribute_yet_is_refused_not_ignored) {
+  for (std::vector<std::string> extra : {std::vector<std::string>{"-i", "10"}, {"--arrival-rate", "5"},
+                                         {"--shape", "steps:1,2@10s"}, {"--reset-stats"}}) {
+    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s",
+                                     "--host", "http://127.0.0.1:9", "--no-store"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = run_process(argv, {cache_env}, 30s);
+    EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(" is not available in master/worker mode yet: run it standalone"), std::string::npos)
+        << r.err;
+  }
+  auto ui = run_process({endure_bin, "-f", locustfile, "--master", "-u", "1", "--host", "http://127.0.0.1:9",
+                         "--no-store"},
+                        {cache_env}, 30s);
+  EXPECT_EQ(ui.exit_code, 2) << ui.err;
+  EXPECT_EQ(ui.err, "endure: error: the web UI of a master is not available yet: add --headless (with -u, -r and -t)\n");
+}
+
+TEST(distributed, a_port_in_use_is_one_clear_line) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  auto r = run_process({endure_bin, "-f", locustfile, "--master", "--master-bind-host", "127.0.0.1",
+                        "--master-bind-port", std::to_string(ntohs(a.sin_port)), "--headless", "-u", "1", "-t",
+                        "1s", "--host", "http://127.0.0.1:9", "--no-store"},
+                       {cache_env}, 30s);
+  close(fd);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("endure: error: cannot listen for workers on 127.0.0.1:"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace endure::test_support
