@@ -13,6 +13,7 @@
 
 #include "app/load_model.hpp"
 #include "app/locustfiles.hpp"
+#include "app/monitor_output.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
 #include "app/verdict_output.hpp"
@@ -234,7 +235,14 @@ int run_standalone(const cli::raw_options& raw) {
   auto verdict_settings = verdict_output::settings_from(o);
   if (!verdict_settings) return fail(verdict_settings.err().message);
   verdict_output verdict(std::move(*verdict_settings));
-  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0, verdict.annex());
+  // Target monitoring (--monitor-*): samples ride in the interval records; a summary and charts
+  // join the verdict in the console and the HTML report.
+  auto monitoring = monitor_output::open(o, cfg.interval);
+  if (!monitoring) return fail(monitoring.err().message);
+  std::unique_ptr<monitor_output> monitor = std::move(*monitoring);
+  if (monitor) cfg.monitor = monitor->feed();
+  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0,
+                            monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
@@ -266,6 +274,10 @@ int run_standalone(const cli::raw_options& raw) {
   engine::controller ctl(sched, std::move(cfg), run_bus);
   verdict.attach(run_bus, [&ctl](const std::string& why) { ctl.stop(why); });  // soak verdict
   auto events = lf.attach(run_bus);
+  if (monitor) {
+    monitor->attach(run_bus);
+    monitor->start();
+  }
   stop_signals signals(sched, ctl);
 
   ctl.start(std::move(plan));
@@ -275,6 +287,7 @@ int run_standalone(const cli::raw_options& raw) {
 
   // Every record becomes a snapshot, every snapshot reaches every output, before the exit.
   totals.drain(std::chrono::seconds(60));
+  if (monitor) monitor->drain(std::chrono::seconds(60));
   verdict.drain(std::chrono::seconds(60));
   (*outs)->drain(std::chrono::seconds(60));
   const bool threads_joined = ctl.shutdown();

@@ -198,6 +198,51 @@ auto latency_floor() {
   };
 }
 
+// Monitoring values, checked one by one (make_sources checks what needs the system at start).
+auto monitor_pid() {
+  return [](const std::string& v) -> base::result<std::string> {
+    auto n = whole<int>(1, 4'194'304, "a process id, a whole number from 1")(v);
+    if (!n) return n.err();
+    return std::to_string(*n);
+  };
+}
+
+auto monitor_name() {
+  return [](const std::string& v) -> base::result<std::string> {
+    if (trimmed(v).empty() || v.find('/') != std::string::npos)
+      return expected("a process name such as nginx (its comm or the file name of its argv[0])");
+    return v;
+  };
+}
+
+auto monitor_path() {
+  return [](const std::string& v) -> base::result<std::string> {
+    if (trimmed(v).empty()) return expected("a path on the file system to watch, e.g. /var/lib/postgresql");
+    return v;
+  };
+}
+
+auto monitor_url(const char* example) {
+  return [=](const std::string& v) -> base::result<std::string> {
+    if (!(v.starts_with("http://") || v.starts_with("https://")) || v.size() <= 8)
+      return expected(std::string("a URL such as ") + example);
+    return v;
+  };
+}
+
+auto monitor_query() {
+  return [](const std::string& v) -> base::result<std::string> {
+    const auto eq = v.find('=');
+    const char* what = "NAME=PROMQL, e.g. 'db_conns=sum(pg_stat_activity_count)' (NAME: letters, digits, _)";
+    if (eq == std::string::npos || eq == 0 || trimmed(v.substr(eq + 1)).empty()) return expected(what);
+    for (size_t i = 0; i < eq; ++i) {
+      const unsigned char c = static_cast<unsigned char>(v[i]);
+      if (!(std::isalnum(c) || c == '_') || (i == 0 && std::isdigit(c))) return expected(what);
+    }
+    return v;
+  };
+}
+
 // --- Binders: a converter applied to a field of options. ---
 
 template <class T, class Convert>
@@ -327,6 +372,20 @@ std::vector<option_spec> make_table() {
     {"trend-min-fail-ratio", 0, one, "RATIO", "And at least this change for failure ratios (default: 0.1%)",
      to(&options::trend_min_fail_ratio, fraction(0, 1, "a ratio such as 0.001 or 0.1%")), soak},
 
+    // Target monitoring: samples of the system under test on the run's clock (src/monitor).
+    {"monitor-pid", 0, repeat, "PID", "Watch a process, repeatable: RSS, CPU %, threads, open fds, disk read/write bytes per s from /proc",
+     to_checked_list(&options::monitor_pids, monitor_pid()), monitor},
+    {"monitor-process", 0, repeat, "NAME", "Watch every process of this name (comm or argv[0]), summed, repeatable; looked up at start and every interval",
+     to_checked_list(&options::monitor_processes, monitor_name()), monitor},
+    {"monitor-disk", 0, repeat, "PATH", "Watch the free space of the file system holding PATH, repeatable",
+     to_checked_list(&options::monitor_disks, monitor_path()), monitor},
+    {"monitor-node-exporter", 0, repeat, "URL", "Scrape a node_exporter, repeatable: host CPU, memory available, load, disk free and I/O, network bytes",
+     to_checked_list(&options::monitor_node_exporters, monitor_url("http://host:9100/metrics")), monitor},
+    {"monitor-prometheus", 0, one, "URL", "A Prometheus-compatible API that --monitor-query asks every interval, e.g. http://prom:9090",
+     to(&options::monitor_prometheus, url()), monitor},
+    {"monitor-query", 0, repeat, "NAME=PROMQL", "An instant query sampled every interval as metric NAME, repeatable: 'db_conns=sum(pg_stat_activity_count)'",
+     to_checked_list(&options::monitor_queries, monitor_query()), monitor},
+
     // The web UI: runs without --headless are refused until it exists (availability.cpp).
     {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
      to(&options::web_host, bind_host()), web_ui},
@@ -417,6 +476,7 @@ std::string_view section_title(section s) {
   switch (s) {
     case section::run: return "Options:";
     case section::soak: return "Soak verdict and thresholds:";
+    case section::monitor: return "Target monitoring (samples beside the load, every interval):";
     case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
     case section::distributed:
       return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";
