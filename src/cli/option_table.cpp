@@ -381,7 +381,7 @@ std::vector<option_spec> make_table() {
      to_checked_list(&options::monitor_disks, monitor_path()), monitor},
     {"monitor-node-exporter", 0, repeat, "URL", "Scrape a node_exporter, repeatable: host CPU, memory available, load, disk free and I/O, network bytes",
      to_checked_list(&options::monitor_node_exporters, monitor_url("http://host:9100/metrics")), monitor},
-    {"monitor-prometheus", 0, one, "URL", "A Prometheus-compatible API that --monitor-query asks every interval, e.g. http://prom:9090",
+    {"monitor-prometheus", 0, one, "URL", "A Prometheus-compatible API asked every interval (by --monitor-query), e.g. http://prom:9090",
      to(&options::monitor_prometheus, url()), monitor},
     {"monitor-query", 0, repeat, "NAME=PROMQL", "An instant query sampled every interval as metric NAME, repeatable: 'db_conns=sum(pg_stat_activity_count)'",
      to_checked_list(&options::monitor_queries, monitor_query()), monitor},
