@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   python3.11 python3.11-dev libpython3.11-dev python3-greenlet python-greenlet-dev
   openssl nginx-light wrk python3-locust procps util-linux curl
+  libsqlite3-dev sqlite3
 )
 
 missing=()

@@ -8,6 +8,7 @@
 
 #include "app/locustfiles.hpp"
 #include "app/standalone.hpp"
+#include "app/store_commands.hpp"
 #include "base/result.hpp"
 #include "cli/command.hpp"
 #include "cli/help.hpp"
@@ -52,7 +53,7 @@ int run_command(const cli::invocation& inv) {
     std::printf("endure %s\n", ENDURE_VERSION);
     return 0;
   }
-  return app::run_standalone(*raw);
+  return app::run_standalone(*raw, inv.args);
 }
 
 int demo_shop_command(const cli::invocation& inv) {
@@ -67,6 +68,9 @@ int demo_shop_command(const cli::invocation& inv) {
 // Every sub-command: a new one (report, runs, compare) is one row here. The first is the default.
 const cli::command commands[] = {
     {"run", "Run a load test from a locustfile (the default command)", run_command},
+    {"report", "Regenerate a run's reports (console, CSV, JSON, HTML) from its run store", app::report_main},
+    {"runs", "List the recorded runs in a folder (default: ./runs)", app::runs_main},
+    {"compare", "Compare two recorded runs per endpoint; --fail-on sets exit code 3", app::compare_main},
     {"demo-shop", "Serve the built-in demo shop, a small HTTP target to try endure on", demo_shop_command},
 };
 

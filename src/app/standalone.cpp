@@ -16,6 +16,7 @@
 #include "app/monitor_output.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
+#include "app/store_output.hpp"
 #include "app/verdict_output.hpp"
 #include "base/log.hpp"
 #include "cli/availability.hpp"
@@ -86,6 +87,10 @@ void print_task_ratio(const nlohmann::ordered_json& j, bool as_json) {
   }
 }
 
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 std::string fmt_rate(double r) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", r);
@@ -118,7 +123,7 @@ nlohmann::json parsed_options_of(const cli::options& o) {
 
 }  // namespace
 
-int run_standalone(const cli::raw_options& raw) {
+int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& command_line) {
   // The options were read once (main.cpp). endure's own are checked before the locustfile is
   // loaded (a C++ one may have to be compiled: a bad flag should not wait for that); all of them,
   // the locustfile's own included (init_command_line_parser), once it is loaded, which happens
@@ -127,8 +132,9 @@ int run_standalone(const cli::raw_options& raw) {
   if (!spec) return fail(spec.err().message);
   auto own = raw.resolve_known();
   if (!own) return fail(own.err().message);
-  // Master/worker, --processes, --store and the web UI are refused until they are built.
-  if (auto r = cli::check_available(*own); !r) return fail(r.err().message);
+  // Master/worker, --processes and the web UI are refused until they are built.
+  static constexpr cli::feature built[] = {cli::feature::store};
+  if (auto r = cli::check_available(*own, built); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(own->loglevel));
   if (!own->logfile.empty()) {
     auto r = base::set_log_file(own->logfile);
@@ -206,7 +212,6 @@ int run_standalone(const cli::raw_options& raw) {
   cfg.seed = o.seed;
   cfg.sampler = engine::make_process_sampler();
   if (auto r = lf.configure(cfg, parsed_options); !r) return fail(r.err().message);
-
   engine::test_plan plan;
   plan.users = o.users;
   plan.spawn_rate = o.spawn_rate;
@@ -244,6 +249,19 @@ int run_standalone(const cli::raw_options& raw) {
   auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0,
                             monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
+  // The run store, on by default: created once everything else is checked (a refused run leaves
+  // no store behind), before the run starts (a folder that cannot be written stops it here).
+  std::unique_ptr<store_output> store;
+  if (!o.no_store) {
+    const double start_wall_s = wall_now();
+    auto path = store_path(o.store, o.locustfile, start_wall_s);
+    if (!path) return fail(path.err().message);
+    auto s = store_output::open(*path, run_meta_of(o, command_line, classes, info.host, start_wall_s));
+    if (!s) return fail(s.err().message);
+    store = std::move(*s);
+    base::log_info("store", "Recording the run in " + store->path());
+  }
+
 
   base::log_info("main", "Starting endure " + std::string(ENDURE_VERSION) + ": " +
                              (plan.arrivals ? "the open model, " + std::string(o.poisson ? "Poisson" : "even") +
@@ -271,6 +289,7 @@ int run_standalone(const cli::raw_options& raw) {
   view.window_all_rows = o.csv_full_history;
   engine::totals_stage totals(run_bus, snapshot_bus, view);
   (*outs)->attach(snapshot_bus);
+  if (store) store->attach(run_bus);
   engine::controller ctl(sched, std::move(cfg), run_bus);
   verdict.attach(run_bus, [&ctl](const std::string& why) { ctl.stop(why); });  // soak verdict
   auto events = lf.attach(run_bus);
@@ -311,14 +330,32 @@ int run_standalone(const cli::raw_options& raw) {
     code = static_cast<int>(base::exit_code::thresholds);
   }
   // ---
+  const bool stuck = outcome.abandoned_users > 0 || !outcome.stuck.empty();
+  std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();
+  if (store) {
+    // The end record says how the run ended and its exit code; without it the file reads as a
+    // run that was killed.
+    store->drain(std::chrono::seconds(60));
+    const int expected = stuck ? static_cast<int>(base::exit_code::stuck)
+                         : !incomplete.empty() || store->problem()
+                             ? static_cast<int>(base::exit_code::outputs_incomplete)
+                             : code;
+    store->finish(wall_now(), outcome.stop_reason, expected);
+    if (auto p = store->problem()) incomplete.push_back(*p);
+    else {
+      char cpu[64];
+      std::snprintf(cpu, sizeof cpu, " (the store used %.3f s of CPU)", store->cpu_seconds());
+      base::log_info("store", "The run is recorded in " + store->path() + cpu);
+    }
+  }
   // An output file that could not be written whole is listed and makes the exit code 4.
-  if (auto incomplete = (*outs)->incomplete(); !incomplete.empty()) {
+  if (!incomplete.empty()) {
     std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
     std::fflush(stderr);
     code = static_cast<int>(base::exit_code::outputs_incomplete);  // above 3 and 1 (cli.md)
   }
   // Users that never stopped: named with their class and task, exit 5 (above 4).
-  if (outcome.abandoned_users > 0 || !outcome.stuck.empty()) {
+  if (stuck) {
     std::string where;
     for (const auto& w : outcome.stuck) where += (where.empty() ? "" : ", ") + w;
     std::fprintf(stderr, "endure: %s%s\n",

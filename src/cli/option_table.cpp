@@ -4,7 +4,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <type_traits>
 
 #include "analysis/threshold.hpp"
 #include "base/duration.hpp"
@@ -243,34 +245,68 @@ auto monitor_query() {
   };
 }
 
+// --- Values as text (what a run's store records), one overload per field type. ---
+
+std::string text_of(const std::string& v) { return v; }
+std::string text_of(bool v) { return v ? "true" : "false"; }
+std::string text_of(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+// "1d12h30m": the form the option itself accepts.
+std::string text_of(milliseconds v) {
+  std::string s = base::format_duration(v);
+  s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+  return s;
+}
+std::string text_of(const credentials& v) { return v.user + ":" + v.password; }
+std::string text_of(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+template <class T>
+  requires std::is_integral_v<T>
+std::string text_of(T v) {
+  return std::to_string(v);
+}
+template <class T>
+std::string text_of(const std::optional<T>& v) {
+  return v ? text_of(*v) : std::string();
+}
+
 // --- Binders: a converter applied to a field of options. ---
 
 template <class T, class Convert>
 binder to(T options::*field, Convert convert) {
-  return [field, convert](options& o, const words& w) -> base::result<base::unit> {
-    auto v = convert(w.empty() ? std::string() : w.back());
-    if (!v) return v.err();
-    o.*field = std::move(*v);
-    return base::unit{};
-  };
+  return {[field, convert](options& o, const words& w) -> base::result<base::unit> {
+            auto v = convert(w.empty() ? std::string() : w.back());
+            if (!v) return v.err();
+            o.*field = std::move(*v);
+            return base::unit{};
+          },
+          [field](const options& o) { return text_of(o.*field); }};
 }
 
 // Repeatable texts checked one by one (the checker's error is what was expected).
 template <class Check>
 binder to_checked_list(std::vector<std::string> options::*field, Check check) {
-  return [field, check](options& o, const words& w) -> base::result<base::unit> {
-    for (const auto& item : w)
-      if (auto r = check(item); !r) return r.err();
-    o.*field = w;
-    return base::unit{};
-  };
+  return {[field, check](options& o, const words& w) -> base::result<base::unit> {
+            for (const auto& item : w)
+              if (auto r = check(item); !r) return r.err();
+            o.*field = w;
+            return base::unit{};
+          },
+          [field](const options& o) { return text_of(o.*field); }};
 }
 
 binder to_list(std::vector<std::string> options::*field) {
-  return [field](options& o, const words& w) -> base::result<base::unit> {
-    o.*field = w;
-    return base::unit{};
-  };
+  return {[field](options& o, const words& w) -> base::result<base::unit> {
+            o.*field = w;
+            return base::unit{};
+          },
+          [field](const options& o) { return text_of(o.*field); }};
 }
 
 constexpr uint8_t not_in_files = from_command_line | from_environment;
@@ -428,7 +464,7 @@ std::vector<option_spec> make_table() {
      [](const options& o) { return o.processes != 0; }},
 
     // The run store.
-    {"store", 0, one, "PATH", "Record the run in this SQLite file, or in a new file in this folder",
+    {"store", 0, one, "PATH", "Record the run in this SQLite file, or in a new file in this folder (default: ./runs/)",
      to(&options::store, some_text("a file or folder path")), store, feature::store,
      [](const options& o) { return !o.store.empty() && !o.no_store; }},
     {"no-store", 0, flag, "", "Do not record the run (wins over --store)", to(&options::no_store, boolean()), store},
@@ -480,7 +516,7 @@ std::string_view section_title(section s) {
     case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
     case section::distributed:
       return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";
-    case section::store: return "Run store options (not in this build yet: --store is refused):";
+    case section::store: return "Run store options:";
   }
   return "";
 }

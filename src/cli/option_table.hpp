@@ -46,7 +46,15 @@ enum source_mask : uint8_t {
 // (and is also called with one item at a time, to say which one is wrong). On a bad value the error's
 // message is only what was expected ("a whole number of users, at least 1"): the caller adds the
 // option's name, the value and where it came from.
-using binder = std::function<base::result<base::unit>(options&, const std::vector<std::string>&)>;
+struct binder {
+  std::function<base::result<base::unit>(options&, const std::vector<std::string>&)> set;
+  // The field's resolved value as text ("" when empty; lists comma-separated), for the record of
+  // a run's options in its store.
+  std::function<std::string(const options&)> show;
+  base::result<base::unit> operator()(options& o, const std::vector<std::string>& w) const {
+    return set(o, w);
+  }
+};
 
 struct option_spec {
   std::string_view name;  // long name without dashes: "spawn-rate"

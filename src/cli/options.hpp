@@ -126,8 +126,8 @@ struct options {
   uint16_t master_port = 5557;
   int processes = 0;  // 0: not set (one process); -1: one per CPU core; N: N processes
 
-  // Run store (not built yet)
-  std::string store;  // a file or a folder; empty: the default
+  // Run store
+  std::string store;  // a file or a folder; empty: the default folder ./runs
   bool no_store = false;
 
   // Values of the locustfile's own options (extra_option), by name, as text.

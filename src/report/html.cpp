@@ -83,9 +83,11 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
       "table.verdict tr.bad td:nth-child(2),table.thresholds tr.bad td:nth-child(2){color:#c9302c;font-weight:bold}"
       "table.verdict tr.step td:nth-child(2){color:#d58512;font-weight:bold}"
       ".chart .grid{stroke:#ddd}.chart .axis{font-size:11px;fill:#555}"
-      ".chart .title{font-size:14px;font-weight:bold}\n"
+      ".chart .title{font-size:14px;font-weight:bold}"
+      ".notice{background:#fff3cd;border:1px solid #e0c36a;padding:6px 10px}\n"
       "</style>\n</head>\n<body>\n";
   out += "<h1>" + html_escape(info.title) + "</h1>\n";
+  for (const auto& n : info.notices) out += "<p class=\"notice\">" + html_escape(n) + "</p>\n";
   if (!s.is_final)
     out += "<p class=\"note running\">Written while the test runs, " +
            html_escape(elapsed_label(end - start).substr(1)) + " into it (" +

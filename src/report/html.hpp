@@ -34,6 +34,9 @@ struct html_run_info {
   double end_wall_s = 0;      // 0: taken from the snapshot
   double rewrite_every_s = 0; // the report is rewritten this often while the test runs (0: not)
   size_t endpoints_followed = 0;  // the most endpoints with series of their own (for the note)
+  // Shown prominently under the title when set: a run that ended abnormally (a report from a
+  // run store without an end record), the window a report covers.
+  std::vector<std::string> notices;
 };
 
 // endpoints: the busiest endpoints' charts, busiest first (none: no per-endpoint section).

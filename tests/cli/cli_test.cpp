@@ -405,8 +405,6 @@ TEST(cli, modes_not_built_yet_are_refused_with_one_line_never_ignored) {
       {{"--processes", "-1"}, {}, "--processes" + distributed},
       {{}, {"LOCUST_MODE_MASTER=true"}, "--master (from environment variable LOCUST_MODE_MASTER)" + distributed},
       {{}, {"LOCUST_MODE_WORKER=1"}, "--worker (from environment variable LOCUST_MODE_WORKER)" + distributed},
-      {{"--store", dir + "/run.db"}, {},
-       "--store is not available in this build yet (the run store is not built): remove it\n"},
   };
   // C++ options are resolved before compiling, Python ones once the file is imported: both refuse.
   for (const std::string& file : {files + "refused.cpp", source_dir + "/examples/locustfile.py"}) {

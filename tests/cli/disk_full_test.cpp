@@ -254,3 +254,95 @@ TEST(disk_full, a_disk_full_at_start_is_refused_and_leaves_no_file) {
   EXPECT_NE(r.err.find(": No space left on device\n"), std::string::npos) << r.err;
   EXPECT_EQ(names_in(mnt), std::set<std::string>{"filler"});
 }
+
+namespace {
+
+// Intervals in the run store so far (0 while it cannot be read).
+long store_intervals(const std::string& db) {
+  const auto r = run_process({"/usr/bin/sqlite3", "-readonly", db, "SELECT count(*) FROM interval WHERE tier = 0"}, {}, 10s);
+  return r.exit_code == 0 && !r.out.empty() ? std::stol(r.out) : 0;
+}
+
+bool wait_for_intervals(const std::string& db, long n, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (store_intervals(db) < n) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(100ms);
+  }
+  return true;
+}
+
+std::vector<std::string> store_args(const std::string& url, const std::string& db, const std::string& log) {
+  return {endure_bin, "-f", locustfile, "--host", url, "--headless", "-u", "5", "-r", "5", "-t", "1h",
+          "--store", db, "--only-summary", "--logfile", log};
+}
+
+}  // namespace
+
+TEST(disk_full, a_full_disk_under_the_run_store_is_one_error_line_the_run_goes_on_and_exit_4) {
+  const std::string dir = temp_dir("store_full"), mnt = dir + "/mnt", log = dir + "/log";
+  const std::string db = mnt + "/run.db";
+  tmpfs_mount disk(mnt, "8m");
+  if (!disk.why_not().empty()) GTEST_SKIP() << disk.why_not();
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  run_process({endure_bin, "-f", locustfile, "--list"}, {cache_env}, 180s);
+
+  child_process p(store_args(shop.url(), db, log), {cache_env});
+  ASSERT_TRUE(wait_for_intervals(db, 2, 60s)) << read_file(log);
+  ASSERT_GT(disk.fill(), 0u);
+  ASSERT_TRUE(wait_for_text(log, "cannot write the run store " + db + ": database or disk is full", 40s))
+      << read_file(log);
+  const long stored = store_intervals(db);
+  std::this_thread::sleep_for(2500ms);  // the run goes on; its intervals are held in memory
+  p.signal(SIGINT);
+  const auto r = p.wait(30s);
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("endure: 1 output file incomplete:\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  " + db + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" intervals from "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" not written: database or disk is full"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("Aggregated"), std::string::npos) << "no final summary:\n" << r.out;
+  const std::string text = read_file(log);
+  EXPECT_EQ(count(text, "cannot write the run store " + db), 1u) << text;
+
+  // What was written before the disk filled is whole and reads as a run that ended abnormally.
+  disk.free_space();
+  EXPECT_EQ(run_process({"/usr/bin/sqlite3", db, "PRAGMA integrity_check"}, {}, 10s).out, "ok\n");
+  EXPECT_GE(store_intervals(db), stored);
+  const auto rep = run_process({endure_bin, "report", db}, {}, 60s);
+  EXPECT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.out.find("Ended        abnormally: no end record"), std::string::npos) << rep.out;
+}
+
+TEST(disk_full, a_run_store_whose_disk_is_freed_again_writes_the_held_intervals) {
+  const std::string dir = temp_dir("store_full_then_freed"), mnt = dir + "/mnt", log = dir + "/log";
+  const std::string db = mnt + "/run.db";
+  tmpfs_mount disk(mnt, "8m");
+  if (!disk.why_not().empty()) GTEST_SKIP() << disk.why_not();
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  run_process({endure_bin, "-f", locustfile, "--list"}, {cache_env}, 180s);
+
+  child_process p(store_args(shop.url(), db, log), {cache_env});
+  ASSERT_TRUE(wait_for_intervals(db, 2, 60s)) << read_file(log);
+  ASSERT_GT(disk.fill(), 0u);
+  ASSERT_TRUE(wait_for_text(log, "cannot write the run store " + db, 40s)) << read_file(log);
+  std::this_thread::sleep_for(3s);
+  disk.free_space();
+  ASSERT_TRUE(wait_for_text(log, db + ": written again after ", 20s)) << read_file(log);
+  EXPECT_NE(read_file(log).find(" intervals held meanwhile were written merged"), std::string::npos) << read_file(log);
+  std::this_thread::sleep_for(1500ms);
+  p.signal(SIGINT);
+  const auto r = p.wait(30s);
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.err.find("incomplete"), std::string::npos) << r.err;
+  EXPECT_NE(r.exit_code, 4) << r.err;
+  const auto rep = run_process({endure_bin, "report", db, "--csv", dir + "/again"}, {}, 60s);
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.out.find("(signal, exit code "), std::string::npos) << rep.out;
+  // The held seconds are one row: the rows' intervals still count every second of the run.
+  const auto rows = run_process({"/usr/bin/sqlite3", db, "SELECT count(*) < sum(intervals) FROM interval WHERE tier = 0"}, {}, 10s);
+  EXPECT_EQ(rows.out, "1\n");
+}

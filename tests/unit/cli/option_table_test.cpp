@@ -329,3 +329,27 @@ TEST(option_table, precedence_holds_for_every_option) {
     }
   }
 }
+
+// A run's store records every option's resolved value as text: each row can show it, and it
+// differs between the default and a set value.
+TEST(option_table, every_option_shows_its_resolved_value_as_text) {
+  std::string dir = scratch("show");
+  auto unset = parse({}, {}, dir);
+  ASSERT_TRUE(unset.ok()) << unset.err().message;
+  for (const auto& row : option_table()) {
+    const auto& c = cases().at(std::string(row.name));
+    SCOPED_TRACE(std::string(row.name));
+    ASSERT_TRUE(row.bind.show);
+    auto o = parse(command_line(row, c), {}, dir);
+    ASSERT_TRUE(o.ok()) << o.err().message;
+    EXPECT_NE(row.bind.show(*o), row.bind.show(*unset));
+  }
+  auto o = parse({"-u", "7", "-r", "0.5", "-T", "a", "b", "--headless", "-t", "90m"}, {}, dir);
+  ASSERT_TRUE(o.ok()) << o.err().message;
+  EXPECT_EQ(find_option("users")->bind.show(*o), "7");
+  EXPECT_EQ(find_option("spawn-rate")->bind.show(*o), "0.5");
+  EXPECT_EQ(find_option("tags")->bind.show(*o), "a,b");
+  EXPECT_EQ(find_option("headless")->bind.show(*o), "true");
+  EXPECT_EQ(find_option("run-time")->bind.show(*o), "1h30m");
+  EXPECT_EQ(find_option("iterations")->bind.show(*o), "");
+}

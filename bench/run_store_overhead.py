@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+# The run store's cost at the maximum request rate: endure with the store (the default) and with
+# --no-store, side by side on the pinned nginx of `make bench`, 50 users, 50 request names
+# (locustfiles/get_50_names.cpp), SECONDS each, REPS rounds in alternating order. CPU per request
+# is the process's user + sys time over its whole life divided by its completed requests; the
+# overhead is the median of the per-round ratios (store / no store). Writes the "store-overhead"
+# section of RESULTS.md (--no-write: print only).
+#   /usr/bin/python3 bench/run_store_overhead.py --endure build/release/bin/endure --seconds 15 --reps 5
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--endure", default=os.path.join(bl.REPO, "build/release/bin/endure"))
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--no-write", action="store_true")
+    a = ap.parse_args()
+    bl.raise_nofile()
+    work = tempfile.mkdtemp(prefix="endure-store-overhead-")
+    env = dict(os.environ)
+    env["ENDURE_CACHE_DIR"] = os.path.join(work, "cache")
+    cpp = os.path.join(bl.HERE, "locustfiles", "get_50_names.cpp")
+    target = bl.nginx_target()
+    binary = os.path.abspath(a.endure)
+
+    def argv(secs, tag, store):
+        cmd = [binary, "-f", cpp, "--host", target.url, "--headless", "-u", "50", "-r", "1000",
+               "-t", f"{secs}s", "--only-summary", "--csv", os.path.join(work, tag), "--threads", "1"]
+        return cmd + (["--store", os.path.join(work, tag + ".db")] if store else ["--no-store"])
+
+    rows = {"store": [], "no-store": []}
+    ratios = []
+    try:
+        bl.measured_run(argv(2, "warm", False), os.path.join(work, "warm.log"), 300, cwd=work, env=env)
+        for rep in range(a.reps):
+            order = [("store", True), ("no-store", False)]
+            if rep % 2:
+                order.reverse()
+            cpu = {}
+            for name, store in order:
+                tag = f"{name}{rep}"
+                log = os.path.join(work, tag + ".log")
+                m = bl.measured_run(argv(a.seconds, tag, store), log, a.seconds + 120, cwd=work, env=env)
+                stats = bl.parse_stats_csv(os.path.join(work, tag) + "_stats.csv")
+                n = stats["requests"]
+                if not n:
+                    raise SystemExit(f"{name}: no requests (exit {m['rc']}), see {log}")
+                u, s = m["user_s"] * 1e6 / n, m["sys_s"] * 1e6 / n
+                cpu[name] = u + s
+                # The store thread's own CPU, as the run reports it at its end.
+                own = re.search(r"the store used ([0-9.]+) s of CPU", open(log).read()) if store else None
+                rows[name].append({"req": n, "rps": n / a.seconds, "user": u, "sys": s, "cpu": u + s,
+                                   "rss": m["maxrss_kb"] / 1024,
+                                   "db_mb": (os.path.getsize(os.path.join(work, tag + ".db")) / 1e6
+                                             if store else None),
+                                   "own": float(own.group(1)) * 1e6 / n if own else None})
+                print(f"[{rep + 1}/{a.reps}] {name:8s} {n:9d} req {n / a.seconds:9.0f}/s user {u:5.2f} "
+                      f"sys {s:5.2f} CPU {u + s:6.2f} us/req", flush=True)
+            ratios.append(cpu["store"] / cpu["no-store"])
+    finally:
+        target.close()
+
+    mi = bl.machine_info()
+    lines = ["## Run store overhead at the maximum request rate", "",
+             f"{mi['date']}, commit {mi['commit']}, {mi['nproc']} × {mi['cpu']}, load average "
+             f"{mi['load']} at the end.", "",
+             f"    /usr/bin/python3 bench/run_store_overhead.py --endure {a.endure} --seconds {a.seconds} "
+             f"--reps {a.reps}", "",
+             "endure (C++ locustfile `bench/locustfiles/get_50_names.cpp`: GET / under 50 names, "
+             "50 users, no wait, `--threads 1`) against the pinned nginx of `make bench`, with the run "
+             "store (`--store`) and without (`--no-store`), alternating; CPU = user + sys of the process "
+             "over its life / completed requests.", "",
+             "| | req/s | CPU µs/req | user µs/req | sys µs/req | store thread µs/req | peak RSS MB | store file MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in ("no-store", "store"):
+        r = rows[name]
+        lines.append(f"| {name} | {bl.med_range([x['rps'] for x in r], '{:.0f}')} | "
+                     f"{bl.med_range([x['cpu'] for x in r], '{:.2f}')} | "
+                     f"{bl.med_range([x['user'] for x in r], '{:.2f}')} | "
+                     f"{bl.med_range([x['sys'] for x in r], '{:.2f}')} | "
+                     f"{bl.med_range([x['own'] for x in r], '{:.4f}')} | "
+                     f"{bl.med_range([x['rss'] for x in r], '{:.1f}')} | "
+                     f"{bl.med_range([x['db_mb'] for x in r], '{:.1f}')} |")
+    overhead = (statistics.median(ratios) - 1) * 100
+    own = [x["own"] / x["cpu"] * 100 for x in rows["store"] if x["own"] is not None]
+    lines += ["", f"Store / no-store CPU per request, per round: "
+              f"{', '.join(f'{x:.3f}' for x in ratios)}; median {statistics.median(ratios):.3f} "
+              f"({overhead:+.1f}%; target at most +2%). The store thread's own CPU (measured in the "
+              f"run with `CLOCK_THREAD_CPUTIME_ID`, reported at its end) is "
+              f"**{bl.med_range(own, '{:.2f}')}%** of the run's CPU per request."]
+    text = "\n".join(lines)
+    print(text)
+    if not a.no_write:
+        bl.write_section("store-overhead", text)
+
+
+if __name__ == "__main__":
+    main()

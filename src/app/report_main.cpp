@@ -1,0 +1,170 @@
+// `endure report RUN.db`: a run's reports regenerated from its store, for the whole run (equal to
+// what the run wrote itself) or a window of it: the console summary on stdout, and on request the
+// CSV files, the JSON statistics and the HTML report (charts from the roll-ups, at most 2,000
+// points per series). Says when the run ended abnormally and when its last interval was.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "app/command_args.hpp"
+#include "app/store_commands.hpp"
+#include "report/console.hpp"
+#include "report/csv.hpp"
+#include "report/format.hpp"
+#include "report/html.hpp"
+#include "report/json.hpp"
+#include "sinks/file_util.hpp"
+#include "store/reader.hpp"
+
+namespace endure::app {
+
+namespace {
+
+constexpr const char* usage =
+    "Usage: endure report RUN.db [--csv PREFIX] [--html FILE] [--json FILE] [--from T] [--to T]\n"
+    "\n"
+    "Regenerates a run's reports from its run store. Without --from/--to: the whole run, as the\n"
+    "run reported it itself (the statistics since its last test start or reset).\n"
+    "\n"
+    "  --csv PREFIX   Write PREFIX_stats.csv, PREFIX_failures.csv, PREFIX_exceptions.csv\n"
+    "  --html FILE    Write the HTML report (charts from the run's roll-ups)\n"
+    "  --json FILE    Write the statistics as JSON (the shape of --json-file)\n"
+    "  --from T       Start of the window: an offset from the run's start (48h, 2d3h) or an\n"
+    "                 ISO time (2026-12-01T09:00:00Z)\n"
+    "  --to T         End of the window, the same forms\n"
+    "  -h, --help     Print this help\n";
+
+base::result<base::unit> check_dir(const std::string& flag, const std::string& path) {
+  const std::filesystem::path p(path);
+  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
+                            "' is not writable");
+  return base::unit{};
+}
+
+// The lines about how the run ended, for the console header and the HTML report.
+std::string ending_text(const store::run_info& i) {
+  if (i.has_end)
+    return report::format_iso8601_utc(i.end_wall_s) + " (" + i.end_reason + ", exit code " +
+           std::to_string(i.exit_code) + ")";
+  if (i.last_data_wall_s > 0)
+    return "abnormally: no end record (killed, or still running); the last interval recorded "
+           "ended at " +
+           report::format_iso8601_utc(i.last_data_wall_s) + ", " +
+           duration_text(i.last_data_wall_s - i.start_wall_s) + " after the start";
+  return "abnormally: no end record (killed, or still running); no interval was recorded";
+}
+
+}  // namespace
+
+int report_main(const cli::invocation& inv) {
+  auto args =
+      read_command_args(inv.args, {"csv", "html", "json", "from", "to"}, {"help"}, "endure report");
+  if (!args) return command_error(args.err());
+  if (args->has("help")) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (args->positional.size() != 1)
+    return command_error(args->positional.empty()
+                             ? "endure report needs a run store: endure report RUN.db"
+                             : "endure report reads one run store at a time");
+  for (const char* flag : {"csv", "html", "json"})
+    if (args->has(flag)) {
+      const std::string path =
+          std::string(flag) == "csv" ? args->value(flag) + "_stats.csv" : args->value(flag);
+      if (auto r = check_dir(std::string("--") + flag, path); !r) return command_error(r.err());
+    }
+  auto rd = store::reader::open(args->positional.front());
+  if (!rd) return command_error(rd.err());
+  const auto& info = (*rd)->info();
+
+  store::window w;
+  for (const char* flag : {"from", "to"}) {
+    if (!args->has(flag)) continue;
+    auto t = parse_when(args->value(flag), info.start_wall_s);
+    if (!t) return command_error("--" + std::string(flag) + ": " + t.err().message);
+    (std::string(flag) == "from" ? w.from_wall_s : w.to_wall_s) = *t;
+  }
+  if (w.from_wall_s && w.to_wall_s && *w.to_wall_s <= *w.from_wall_s)
+    return command_error("--to must be after --from");
+
+  auto snap = (*rd)->totals(w, args->has("json"));
+  if (!snap) return command_error(snap.err());
+  const std::string window_text =
+      w.is_whole_run()
+          ? "the whole run (statistics since " +
+                report::format_iso8601_utc(info.totals_start_wall_s) + ")"
+          : report::format_iso8601_utc(w.from_wall_s.value_or(info.start_wall_s)) + " to " +
+                (w.to_wall_s ? report::format_iso8601_utc(*w.to_wall_s) : std::string("the end"));
+
+  std::string lf;
+  for (const auto& f : info.locustfiles)
+    lf += (lf.empty() ? "" : ", ") + f.path + " (sha256 " + f.sha256.substr(0, 12) + ")";
+  std::string head = "Run store    " + info.path + " (run " + info.run_id.substr(0, 8) +
+                     ", endure " + info.endure_version + ")\n";
+  head += "Locustfile   " + lf + "\n";
+  if (!info.host.empty()) head += "Host         " + info.host + "\n";
+  head += "Started      " + report::format_iso8601_utc(info.start_wall_s) + "\n";
+  head += "Ended        " + ending_text(info) + "\n";
+  head += "Window       " + window_text + "\n\n";
+  std::fputs(head.c_str(), stdout);
+  std::fputs(report::final_summary(**snap).c_str(), stdout);
+  std::fflush(stdout);
+
+  int code = 0;
+  auto write = [&code](const std::string& path, const std::string& content) {
+    if (auto r = sinks::write_file_atomic(path, content); !r) {
+      std::fprintf(stderr, "endure: %s\n", r.err().message.c_str());
+      code = static_cast<int>(base::exit_code::outputs_incomplete);
+    }
+  };
+  if (args->has("csv")) {
+    const std::string prefix = args->value("csv");
+    write(prefix + "_stats.csv", report::stats_csv(**snap));
+    write(prefix + "_failures.csv", report::failures_csv(**snap));
+    write(prefix + "_exceptions.csv", report::exceptions_csv(**snap));
+  }
+  if (args->has("json")) {
+    const auto j = report::entries_json(**snap);
+    write(args->value("json"),
+          j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  }
+  if (args->has("html")) {
+    store::series_request req;
+    req.w = w;
+    if (w.is_whole_run()) req.w.from_wall_s = info.totals_start_wall_s;
+    auto series = (*rd)->series(req);
+    if (!series) return command_error(series.err());
+    std::vector<report::chart_point> points;
+    points.reserve(series->aggregated.points.size());
+    size_t run_i = 0;
+    for (const auto& p : series->aggregated.points) {
+      while (run_i < series->run.size() && series->run[run_i].start_wall_s < p.start_wall_s)
+        ++run_i;
+      const double users =
+          run_i < series->run.size() && series->run[run_i].start_wall_s == p.start_wall_s
+              ? static_cast<double>(series->run[run_i].user_count)
+              : 0;
+      points.push_back({p.end_wall_s, p.rps, p.fail_per_s, p.p50_ms, p.p95_ms, p.p99_ms, users});
+    }
+    report::html_run_info hi;
+    hi.host = info.host;
+    hi.locustfile = info.locustfiles.empty() ? "" : info.locustfiles.front().path;
+    hi.start_wall_s = w.from_wall_s.value_or(info.totals_start_wall_s);
+    hi.end_wall_s = w.to_wall_s.value_or(info.has_end ? info.end_wall_s : info.last_data_wall_s);
+    if (!info.has_end) hi.notices.push_back("This run ended " + ending_text(info) + ".");
+    hi.notices.push_back("Regenerated from the run store " + info.path + ": " + window_text +
+                         "; charts at " + duration_text(series->step_s) + " per point.");
+    write(args->value("html"), report::html_report(**snap, hi, points));
+  }
+  return code;
+}
+
+}  // namespace endure::app
