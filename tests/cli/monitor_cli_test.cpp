@@ -61,7 +61,8 @@ TEST(monitor_cli, the_leaking_shops_rss_is_sampled_shown_and_judged_degrading) {
   const std::string pid = std::to_string(shop.pid());
   auto r = run_process({endure_bin, "-f", files + "steady.cpp", "--host", shop.url(), "--headless", "-u", "2", "-r",
                         "10", "-t", "20s", "--only-summary", "--csv", dir + "/run", "--monitor-pid", pid,
-                        "--monitor-disk", dir, "--monitor-node-exporter", "http://127.0.0.1:1/metrics"},
+                        "--monitor-disk", dir, "--monitor-node-exporter", "http://127.0.0.1:1/metrics", "--store",
+                        dir + "/run.db"},
                        {cache_env}, 120s);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // The exporter that never answers: one warning, the run unharmed.
@@ -96,6 +97,16 @@ TEST(monitor_cli, the_leaking_shops_rss_is_sampled_shown_and_judged_degrading) {
   const double planted = shop.stats()["leaked_bytes"].get<double>() / 20.0;  // bytes per second
   EXPECT_GT(slope, 0.5 * planted) << "slope " << slope << " B/s, planted " << planted;
   EXPECT_LT(slope, 1.5 * planted) << "slope " << slope << " B/s, planted " << planted;
+
+  // The run store: the same series, one tier-0 row per interval.
+  auto db = run_process({"/usr/bin/python3", "-c",
+                         "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute(\"SELECT count(*) FROM "
+                         "monitor m JOIN monitor_series s USING(series_id) WHERE m.tier=0 AND s.source=? AND "
+                         "s.metric='rss_bytes'\", (sys.argv[2],)).fetchone()[0])",
+                         dir + "/run.db", "pid " + pid},
+                        {}, 30s);
+  ASSERT_EQ(db.exit_code, 0) << db.err;
+  EXPECT_GE(std::stoi(db.out), 18) << db.out;
 
   // The console: the monitoring table, and the verdict on the target's RSS.
   EXPECT_NE(r.out.find("Target monitoring\n"), std::string::npos) << r.out;
