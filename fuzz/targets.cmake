@@ -1,6 +1,6 @@
 # The fuzz targets and the library sources each one exercises (compiled into the target itself,
 # so the libFuzzer build instruments exactly them without touching the module libraries).
-set(ENDURE_FUZZ_TARGETS response_parser chunked url cookie duration config request_parser threshold)
+set(ENDURE_FUZZ_TARGETS response_parser chunked url cookie duration config request_parser threshold prom_text)
 set(ENDURE_FUZZ_SRC_response_parser src/http/response_parser.cpp src/http/decompress.cpp)
 set(ENDURE_FUZZ_SRC_chunked src/http/response_parser.cpp src/http/decompress.cpp)
 set(ENDURE_FUZZ_SRC_url src/http/url.cpp)
@@ -10,6 +10,7 @@ set(ENDURE_FUZZ_SRC_config src/cli/raw_options.cpp src/cli/option_table.cpp src/
     src/analysis/threshold.cpp)
 set(ENDURE_FUZZ_SRC_request_parser src/server/request_parser.cpp src/server/message.cpp)
 set(ENDURE_FUZZ_SRC_threshold src/analysis/threshold.cpp src/base/duration.cpp)
+set(ENDURE_FUZZ_SRC_prom_text src/monitor/prom_text.cpp src/monitor/node_exporter.cpp)
 
 # endure_fuzz_sources(<target> <out-var>): the target's own file plus its library sources.
 function(endure_fuzz_sources target out)
