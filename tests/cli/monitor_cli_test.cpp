@@ -3,12 +3,18 @@
 // RSS in PREFIX_monitor.csv every interval, in the console's monitoring table and judged
 // DEGRADING by the soak verdict at about the planted rate, while an exporter that does not answer
 // costs one warning and nothing else.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <thread>
 
 #include "cli_support.hpp"
 
@@ -113,4 +119,104 @@ TEST(monitor_cli, the_leaking_shops_rss_is_sampled_shown_and_judged_degrading) {
   const auto row = r.out.find("target pid " + pid + " rss_bytes");
   ASSERT_NE(row, std::string::npos) << r.out;
   EXPECT_NE(r.out.substr(row, r.out.find('\n', row) - row).find("DEGRADING"), std::string::npos) << r.out;
+}
+
+namespace {
+
+// A free loopback port (bound, read, released: the server started next takes it).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// Polls url with curl until it answers 200 or the deadline passes.
+bool wait_ready(const std::string& url, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    auto r = run_process({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url}, {}, 5s);
+    if (r.out == "200") return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+// docs/monitoring.md's node_exporter and Prometheus commands against Debian's servers, started
+// here on loopback: host figures scraped every interval, a PromQL query answered each interval.
+TEST(monitor_cli, node_exporter_and_prometheus_queries_against_the_real_servers) {
+  if (!fs::exists("/usr/bin/prometheus-node-exporter") || !fs::exists("/usr/bin/prometheus"))
+    GTEST_SKIP() << "prometheus-node-exporter and prometheus are not installed (scripts/install-deps.sh)";
+  const std::string dir = temp_dir("monitor-prom");
+  const int ne_port = free_port();
+  const std::string ne = "http://127.0.0.1:" + std::to_string(ne_port) + "/metrics";
+  child_process exporter({"/usr/bin/prometheus-node-exporter",
+                          "--web.listen-address=127.0.0.1:" + std::to_string(ne_port)});
+  ASSERT_TRUE(wait_ready(ne, 10s)) << "node_exporter did not start";
+  const int prom_port = free_port();
+  const std::string prom = "http://127.0.0.1:" + std::to_string(prom_port);
+  {
+    std::ofstream cfg(dir + "/prometheus.yml");
+    cfg << "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n"
+           "      - targets: ['127.0.0.1:" << ne_port << "']\n";
+  }
+  child_process prometheus({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+                            "--storage.tsdb.path=" + dir + "/tsdb",
+                            "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)});
+  ASSERT_TRUE(wait_ready(prom + "/-/ready", 20s)) << "prometheus did not start";
+  // Until its first scrape, the query has no series (endure would say so, once): wait for it.
+  bool scraped = false;
+  for (auto end = std::chrono::steady_clock::now() + 20s; !scraped && std::chrono::steady_clock::now() < end;) {
+    auto q = run_process({"curl", "-s", prom + "/api/v1/query?query=up"}, {}, 5s);
+    scraped = q.out.find("\"1\"]") != std::string::npos;
+    if (!scraped) std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(scraped) << "prometheus never scraped the exporter";
+
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  run_process({endure_bin, "-f", files + "steady.cpp", "--list"}, {cache_env}, 120s);
+  auto r = run_process({endure_bin, "-f", files + "steady.cpp", "--host", shop.url(), "--headless", "-u", "1",
+                        "-t", "6s", "--only-summary", "--no-store", "--csv", dir + "/run", "--monitor-node-exporter", ne,
+                        "--monitor-prometheus", prom, "--monitor-query", "node_up=sum(up{job=\"node\"})",
+                        "--monitor-query", "broken=sum(up"},
+                       {cache_env}, 120s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::vector<double>> by;
+  for (const auto& line : split(read_file(dir + "/run_monitor.csv"), '\n')) {
+    auto f = split(line, ',');
+    if (f.size() == 4 && f[0] != "Timestamp") by[f[1] + "|" + f[2]].push_back(std::stod(f[3]));
+  }
+  // Host figures, every interval (rates from the second scrape on).
+  ASSERT_GE(by[ne + "|memory_available_bytes"].size(), 5u) << read_file(dir + "/run_monitor.csv");
+  EXPECT_GT(by[ne + "|memory_available_bytes"].back(), 1e6);
+  EXPECT_GE(by[ne + "|load1"].size(), 5u);
+  ASSERT_GE(by[ne + "|cpu_percent"].size(), 4u);
+  for (double c : by[ne + "|cpu_percent"]) EXPECT_TRUE(c >= 0 && c <= 100) << c;
+  bool any_mount = false, any_net = false;
+  for (const auto& [k, v] : by) {
+    any_mount = any_mount || (k.rfind(ne + " mount ", 0) == 0 && k.ends_with("|disk_free_bytes") && v.back() > 0);
+    any_net = any_net || (k.rfind(ne + " net ", 0) == 0 && k.ends_with("|receive_bytes_per_s"));
+  }
+  EXPECT_TRUE(any_mount);
+  EXPECT_TRUE(any_net);
+  // The query: Prometheus scrapes the exporter every second, so up is 1 once it has.
+  ASSERT_FALSE(by[prom + "|node_up"].empty()) << r.err;
+  EXPECT_GE(by[prom + "|node_up"].size(), 5u);
+  EXPECT_EQ(by[prom + "|node_up"].back(), 1);
+  // The malformed query: one warning, Prometheus's reason, the run unharmed.
+  const std::string warn = "[monitor]: " + prom + " query broken: the query failed: ";
+  const auto at = r.err.find(warn);
+  EXPECT_NE(at, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(warn, at + 1), std::string::npos) << r.err;
+  EXPECT_EQ(by.count(prom + "|broken"), 0u);
 }
