@@ -13,6 +13,7 @@
 
 #include "app/load_model.hpp"
 #include "app/locustfiles.hpp"
+#include "app/metrics_output.hpp"
 #include "app/monitor_output.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
@@ -246,6 +247,9 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (!monitoring) return fail(monitoring.err().message);
   std::unique_ptr<monitor_output> monitor = std::move(*monitoring);
   if (monitor) cfg.monitor = monitor->feed();
+  auto metrics_opened = metrics_output::open(o);  // --metrics-port: Prometheus /metrics
+  if (!metrics_opened) return fail(metrics_opened.err().message);
+  std::unique_ptr<metrics_output> metrics = std::move(*metrics_opened);
   auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0,
                             monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
@@ -297,6 +301,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
     monitor->attach(run_bus);
     monitor->start();
   }
+  if (metrics) metrics->attach(run_bus);
   stop_signals signals(sched, ctl);
 
   ctl.start(std::move(plan));
@@ -309,6 +314,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (monitor) monitor->drain(std::chrono::seconds(60));
   verdict.drain(std::chrono::seconds(60));
   (*outs)->drain(std::chrono::seconds(60));
+  if (metrics) metrics->finish(std::chrono::seconds(5));
   const bool threads_joined = ctl.shutdown();
 
   auto final_snapshot = totals.final_snapshot();

@@ -245,6 +245,25 @@ auto monitor_query() {
   };
 }
 
+auto buckets() {
+  return [](const std::string& v) -> base::result<std::string> {
+    double last = 0;
+    size_t i = 0;
+    const char* what = "increasing bucket bounds in seconds, e.g. 0.005,0.01,0.05,0.1,0.5,1";
+    while (i <= v.size()) {
+      size_t comma = v.find(',', i);
+      if (comma == std::string::npos) comma = v.size();
+      const std::string item(trimmed(std::string_view(v).substr(i, comma - i)));
+      char* end = nullptr;
+      const double b = std::strtod(item.c_str(), &end);
+      if (item.empty() || *end != '\0' || !std::isfinite(b) || b <= last) return expected(what);
+      last = b;
+      i = comma + 1;
+    }
+    return v;
+  };
+}
+
 // --- Values as text (what a run's store records), one overload per field type. ---
 
 std::string text_of(const std::string& v) { return v; }
@@ -422,6 +441,14 @@ std::vector<option_spec> make_table() {
     {"monitor-query", 0, repeat, "NAME=PROMQL", "An instant query sampled every interval as metric NAME, repeatable: 'db_conns=sum(pg_stat_activity_count)'",
      to_checked_list(&options::monitor_queries, monitor_query()), monitor},
 
+    // Exports (docs/exports.md).
+    {"metrics-port", 0, one, "PORT", "Serve Prometheus metrics on http://HOST:PORT/metrics during a headless run (requests, failures, response-time histograms, users, monitor samples)",
+     to(&options::metrics_port, port()), exports},
+    {"metrics-host", 0, one, "HOST", "Interface of --metrics-port (default: *, every interface)",
+     to(&options::metrics_host, bind_host()), exports},
+    {"metrics-buckets", 0, one, "SECONDS", "Bucket bounds of the response-time histograms in /metrics (default: 0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10)",
+     to(&options::metrics_buckets, buckets()), exports},
+
     // The web UI: runs without --headless are refused until it exists (availability.cpp).
     {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
      to(&options::web_host, bind_host()), web_ui},
@@ -513,6 +540,7 @@ std::string_view section_title(section s) {
     case section::run: return "Options:";
     case section::soak: return "Soak verdict and thresholds:";
     case section::monitor: return "Target monitoring (samples beside the load, every interval):";
+    case section::exports: return "Exports:";
     case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
     case section::distributed:
       return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";

@@ -97,6 +97,11 @@ struct options {
   std::string monitor_prometheus;                   // --monitor-prometheus URL
   std::vector<std::string> monitor_queries;         // --monitor-query NAME=PROMQL, as written
 
+  // Exports (src/exports; docs/exports.md)
+  std::optional<uint16_t> metrics_port;  // --metrics-port: Prometheus /metrics in headless runs
+  std::string metrics_host = "*";        // --metrics-host
+  std::string metrics_buckets;           // --metrics-buckets, seconds, as written ("": default)
+
   // Information
   bool list = false;
   bool show_task_ratio = false;

@@ -220,3 +220,58 @@ TEST(monitor_cli, node_exporter_and_prometheus_queries_against_the_real_servers)
   EXPECT_EQ(r.err.find(warn, at + 1), std::string::npos) << r.err;
   EXPECT_EQ(by.count(prom + "|broken"), 0u);
 }
+
+// docs/exports.md's /metrics command: Debian's Prometheus scrapes a headless run every second on
+// loopback; the last scraped counters equal the run's totals in PREFIX_stats.csv exactly, and
+// histogram_quantile(0.95) lands in the bucket that holds endure's own p95.
+TEST(monitor_cli, prometheus_scrapes_metrics_port_and_agrees_with_the_run) {
+  if (!fs::exists("/usr/bin/prometheus"))
+    GTEST_SKIP() << "prometheus is not installed (scripts/install-deps.sh)";
+  const std::string dir = temp_dir("metrics-prom");
+  const int metrics_port = free_port();
+  const int prom_port = free_port();
+  const std::string prom = "http://127.0.0.1:" + std::to_string(prom_port);
+  {
+    std::ofstream cfg(dir + "/prometheus.yml");
+    cfg << "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: endure\n    static_configs:\n"
+           "      - targets: ['127.0.0.1:" << metrics_port << "']\n";
+  }
+  child_process prometheus({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+                            "--storage.tsdb.path=" + dir + "/tsdb",
+                            "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)});
+  ASSERT_TRUE(wait_ready(prom + "/-/ready", 20s)) << "prometheus did not start";
+  demo_shop shop({"--latency-ms", "1", "--latency-jitter-ms", "4"});
+  ASSERT_FALSE(shop.url().empty());
+  run_process({endure_bin, "-f", files + "steady.cpp", "--list"}, {cache_env}, 120s);
+  const std::string buckets = "0.0005,0.001,0.002,0.003,0.004,0.005,0.0075,0.01,0.025,0.1";
+  auto r = run_process({endure_bin, "-f", files + "steady.cpp", "--host", shop.url(), "--headless", "-u", "3", "-t",
+                        "6s", "--only-summary", "--no-store", "--csv", dir + "/run", "--metrics-port",
+                        std::to_string(metrics_port), "--metrics-host", "127.0.0.1", "--metrics-buckets", buckets},
+                       {cache_env}, 120s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("no scrape read the final values"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/run_stats.csv");
+  const uint64_t total = count_of(rows, "GET /");
+  ASSERT_GT(total, 100u);
+  auto query = [&](const std::string& q) {
+    auto a = run_process({"curl", "-s", "--get", "--data-urlencode", "query=" + q, prom + "/api/v1/query"}, {}, 10s);
+    auto j = nlohmann::json::parse(a.out, nullptr, false);
+    if (j.is_discarded() || j["data"]["result"].empty()) return std::nan("");
+    return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
+  };
+  EXPECT_EQ(query("max_over_time(endure_requests_total{method=\"GET\",name=\"/\"}[5m])"), static_cast<double>(total));
+  EXPECT_EQ(query("max_over_time(endure_request_failures_total{method=\"GET\",name=\"/\"}[5m])"), 0.0);
+  EXPECT_EQ(query("max_over_time(endure_request_duration_seconds_count{name=\"/\"}[5m])"), static_cast<double>(total));
+  // The 95th percentile: Prometheus interpolates inside a bucket; endure's p95 (ms, from the CSV)
+  // must be in the same bucket.
+  const double p95_ms = std::stod(rows["GET /"]["95%"]);
+  const double prom_p95_s = query(
+      "histogram_quantile(0.95, max_over_time(endure_request_duration_seconds_bucket{name=\"/\"}[5m]))");
+  ASSERT_FALSE(std::isnan(prom_p95_s));
+  std::vector<double> bounds = {0};
+  for (const auto& b : split(buckets, ',')) bounds.push_back(std::stod(b));
+  size_t bucket = 0;
+  while (bucket + 1 < bounds.size() && bounds[bucket + 1] < p95_ms / 1000) ++bucket;
+  EXPECT_GE(prom_p95_s, bounds[bucket]) << "endure p95 " << p95_ms << " ms";
+  EXPECT_LE(prom_p95_s, bounds[std::min(bucket + 1, bounds.size() - 1)]) << "endure p95 " << p95_ms << " ms";
+}
