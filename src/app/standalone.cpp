@@ -13,6 +13,7 @@
 
 #include "app/load_model.hpp"
 #include "app/locustfiles.hpp"
+#include "app/influx_output.hpp"
 #include "app/metrics_output.hpp"
 #include "app/monitor_output.hpp"
 #include "app/outputs.hpp"
@@ -250,6 +251,9 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto metrics_opened = metrics_output::open(o);  // --metrics-port: Prometheus /metrics
   if (!metrics_opened) return fail(metrics_opened.err().message);
   std::unique_ptr<metrics_output> metrics = std::move(*metrics_opened);
+  auto influx_opened = influx_output::open(o);  // --influxdb
+  if (!influx_opened) return fail(influx_opened.err().message);
+  std::unique_ptr<influx_output> influx = std::move(*influx_opened);
   auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0,
                             monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
@@ -302,6 +306,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
     monitor->start();
   }
   if (metrics) metrics->attach(run_bus);
+  if (influx) influx->attach(run_bus);
   stop_signals signals(sched, ctl);
 
   ctl.start(std::move(plan));
@@ -315,6 +320,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   verdict.drain(std::chrono::seconds(60));
   (*outs)->drain(std::chrono::seconds(60));
   if (metrics) metrics->finish(std::chrono::seconds(5));
+  if (influx) influx->finish(std::chrono::seconds(10));
   const bool threads_joined = ctl.shutdown();
 
   auto final_snapshot = totals.final_snapshot();

@@ -449,6 +449,13 @@ std::vector<option_spec> make_table() {
     {"metrics-buckets", 0, one, "SECONDS", "Bucket bounds of the response-time histograms in /metrics (default: 0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10)",
      to(&options::metrics_buckets, buckets()), exports},
 
+    {"influxdb", 0, one, "URL", "Write every interval to InfluxDB: http://[user:password@]host:8086/DATABASE (1.x), or http://host:8086 with the three options below (2.x)",
+     to(&options::influxdb, monitor_url("http://host:8086/endure")), exports, feature::none, nullptr, {}, from_anywhere, true},
+    {"influxdb-org", 0, one, "ORG", "InfluxDB 2.x organization", to(&options::influxdb_org, some_text("an organization name")), exports},
+    {"influxdb-bucket", 0, one, "BUCKET", "InfluxDB 2.x bucket", to(&options::influxdb_bucket, some_text("a bucket name")), exports},
+    {"influxdb-token", 0, one, "TOKEN", "InfluxDB 2.x API token (better from ENDURE_INFLUXDB_TOKEN than on the command line)",
+     to(&options::influxdb_token, some_text("a token")), exports, feature::none, nullptr, {}, from_anywhere, true},
+
     // The web UI: runs without --headless are refused until it exists (availability.cpp).
     {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
      to(&options::web_host, bind_host()), web_ui},

@@ -101,6 +101,8 @@ struct options {
   std::optional<uint16_t> metrics_port;  // --metrics-port: Prometheus /metrics in headless runs
   std::string metrics_host = "*";        // --metrics-host
   std::string metrics_buckets;           // --metrics-buckets, seconds, as written ("": default)
+  std::string influxdb;                  // --influxdb URL (checked by exports::parse_influx_target)
+  std::string influxdb_org, influxdb_bucket, influxdb_token;  // InfluxDB 2.x
 
   // Information
   bool list = false;

@@ -5,7 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "monitor/http_get.hpp"
+#include "client/blocking_client.hpp"
 #include "monitor/node_exporter.hpp"
 #include "monitor/proc_stats.hpp"
 #include "monitor/prom_text.hpp"
@@ -193,7 +193,7 @@ class node_exporter_source final : public source {
 
  private:
   std::string url_;
-  http_get http_;
+  client::blocking_client http_;
   node_metrics metrics_;
 };
 
@@ -260,7 +260,7 @@ class prometheus_source final : public source {
 
  private:
   std::string base_, metric_, query_, name_;
-  http_get http_;
+  client::blocking_client http_;
 };
 
 bool is_http_url(const std::string& u) {
