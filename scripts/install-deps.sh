@@ -10,7 +10,7 @@ PACKAGES=(
   python3.11 python3.11-dev libpython3.11-dev python3-greenlet python-greenlet-dev
   openssl nginx-light wrk python3-locust procps util-linux curl
   libsqlite3-dev sqlite3
-  prometheus prometheus-node-exporter
+  prometheus prometheus-node-exporter influxdb
 )
 
 missing=()

@@ -320,7 +320,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   verdict.drain(std::chrono::seconds(60));
   (*outs)->drain(std::chrono::seconds(60));
   if (metrics) metrics->finish(std::chrono::seconds(5));
-  if (influx) influx->finish(std::chrono::seconds(10));
+  if (influx) influx->finish(std::chrono::seconds(5));
   const bool threads_joined = ctl.shutdown();
 
   auto final_snapshot = totals.final_snapshot();

@@ -275,3 +275,78 @@ TEST(monitor_cli, prometheus_scrapes_metrics_port_and_agrees_with_the_run) {
   EXPECT_GE(prom_p95_s, bounds[bucket]) << "endure p95 " << p95_ms << " ms";
   EXPECT_LE(prom_p95_s, bounds[std::min(bucket + 1, bounds.size() - 1)]) << "endure p95 " << p95_ms << " ms";
 }
+
+// docs/exports.md's InfluxDB command against Debian's InfluxDB 1.6 started on loopback: after the
+// run, its query API returns the run's request total exactly (sum of the per-interval counts), the
+// failures, and the monitor samples beside them. Then a server that is not there: one warning,
+// the points counted as dropped, the run unharmed.
+TEST(monitor_cli, influxdb_receives_the_runs_exact_totals) {
+  if (!fs::exists("/usr/bin/influxd")) GTEST_SKIP() << "influxdb is not installed (scripts/install-deps.sh)";
+  const std::string dir = temp_dir("influx");
+  const int http_port = free_port(), rpc_port = free_port();
+  {
+    std::ofstream cfg(dir + "/influxdb.conf");
+    cfg << "reporting-disabled = true\nbind-address = \"127.0.0.1:" << rpc_port << "\"\n[meta]\n  dir = \"" << dir
+        << "/meta\"\n[data]\n  dir = \"" << dir << "/data\"\n  wal-dir = \"" << dir << "/wal\"\n[http]\n"
+        << "  bind-address = \"127.0.0.1:" << http_port << "\"\n  log-enabled = false\n";
+  }
+  child_process influxd({"/usr/bin/influxd", "-config", dir + "/influxdb.conf"});
+  const std::string influx = "http://127.0.0.1:" + std::to_string(http_port);
+  bool up = false;
+  for (auto end = std::chrono::steady_clock::now() + 20s; !up && std::chrono::steady_clock::now() < end;) {
+    auto p = run_process({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", influx + "/ping"}, {}, 5s);
+    up = p.out == "204";
+    if (!up) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(up) << "influxd did not start";
+  auto query = [&](const std::string& q) {
+    auto a = run_process({"curl", "-s", "-XPOST", influx + "/query", "--data-urlencode", "db=endure",
+                          "--data-urlencode", "q=" + q},
+                         {}, 10s);
+    return nlohmann::json::parse(a.out, nullptr, false);
+  };
+  query("CREATE DATABASE endure");
+
+  demo_shop shop({"--error-rate", "0.1"});
+  ASSERT_FALSE(shop.url().empty());
+  run_process({endure_bin, "-f", files + "steady.cpp", "--list"}, {cache_env}, 120s);
+  auto r = run_process({endure_bin, "-f", files + "steady.cpp", "--host", shop.url(), "--headless", "-u", "3", "-t", "5s",
+                        "--only-summary", "--no-store", "--csv", dir + "/run", "--exit-code-on-error", "0",
+                        "--influxdb", influx + "/endure", "--monitor-pid", std::to_string(shop.pid())},
+                       {cache_env}, 120s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("[influxdb]: InfluxDB " + influx + "/endure: "), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/run_stats.csv");
+  const uint64_t total = count_of(rows, "GET /"), failures = count_of(rows, "GET /", "Failure Count");
+  ASSERT_GT(total, 100u);
+  ASSERT_GT(failures, 0u);
+  auto value = [](const nlohmann::json& j) -> double {
+    if (!j.is_object() || !j.contains("results") || !j["results"].is_array() || j["results"].empty()) {
+      ADD_FAILURE() << "InfluxDB answered " << j.dump();
+      return -1;
+    }
+    const auto& s = j["results"][0]["series"];
+    return s.is_array() && !s.empty() ? s[0]["values"][0][1].get<double>() : -1;
+  };
+  EXPECT_EQ(value(query("SELECT sum(requests) FROM endure_requests WHERE method='GET' AND \"name\"='/'")),
+            static_cast<double>(total));
+  EXPECT_EQ(value(query("SELECT sum(failures) FROM endure_requests")), static_cast<double>(failures));
+  EXPECT_EQ(value(query("SELECT sum(failures) FROM endure_errors")), static_cast<double>(failures));
+  EXPECT_GT(value(query("SELECT last(value) FROM endure_monitor WHERE metric='rss_bytes'")), 1e6);
+  EXPECT_GT(value(query("SELECT max(\"users\") FROM endure_users WHERE \"class\"='(all)'")), 0);
+
+  // Nobody at that address: warned once, counted, and the run ends normally within its time.
+  const int closed = free_port();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto down = run_process({endure_bin, "-f", files + "steady.cpp", "--host", shop.url(), "--headless", "-u", "1", "-t",
+                           "3s", "--only-summary", "--no-store", "--exit-code-on-error", "0", "--influxdb",
+                           "http://127.0.0.1:" + std::to_string(closed) + "/endure"},
+                          {cache_env}, 120s);
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+  const std::string warn = "[influxdb]: http://127.0.0.1:" + std::to_string(closed) + "/endure: ";
+  const auto at = down.err.find(warn);
+  EXPECT_NE(at, std::string::npos) << down.err;
+  EXPECT_EQ(down.err.find(warn, at + 1), std::string::npos) << down.err;
+  EXPECT_NE(down.err.find(" dropped (queue full or InfluxDB down at the end)"), std::string::npos) << down.err;
+}
