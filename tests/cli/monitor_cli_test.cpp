@@ -274,6 +274,17 @@ TEST(monitor_cli, prometheus_scrapes_metrics_port_and_agrees_with_the_run) {
   while (bucket + 1 < bounds.size() && bounds[bucket + 1] < p95_ms / 1000) ++bucket;
   EXPECT_GE(prom_p95_s, bounds[bucket]) << "endure p95 " << p95_ms << " ms";
   EXPECT_LE(prom_p95_s, bounds[std::min(bucket + 1, bounds.size() - 1)]) << "endure p95 " << p95_ms << " ms";
+  // Every query of the Prometheus dashboard (deploy/grafana) is valid PromQL for this Prometheus.
+  std::ifstream in(ENDURE_SOURCE_DIR "/deploy/grafana/dashboards/endure-prometheus.json");
+  auto d = nlohmann::json::parse(in);
+  for (const auto& panel : d["panels"])
+    for (const auto& t : panel["targets"]) {
+      auto a = run_process({"curl", "-s", "--get", "--data-urlencode", "query=" + t["expr"].get<std::string>(),
+                            prom + "/api/v1/query"},
+                           {}, 10s);
+      auto j = nlohmann::json::parse(a.out, nullptr, false);
+      EXPECT_EQ(j.value("status", ""), "success") << t["expr"] << "\n" << a.out;
+    }
 }
 
 // docs/exports.md's InfluxDB command against Debian's InfluxDB 1.6 started on loopback: after the
@@ -334,6 +345,23 @@ TEST(monitor_cli, influxdb_receives_the_runs_exact_totals) {
   EXPECT_EQ(value(query("SELECT sum(failures) FROM endure_errors")), static_cast<double>(failures));
   EXPECT_GT(value(query("SELECT last(value) FROM endure_monitor WHERE metric='rss_bytes'")), 1e6);
   EXPECT_GT(value(query("SELECT max(\"users\") FROM endure_users WHERE \"class\"='(all)'")), 0);
+  // Every query of the InfluxDB dashboard (deploy/grafana) runs against this data and finds some.
+  {
+    std::ifstream in(ENDURE_SOURCE_DIR "/deploy/grafana/dashboards/endure-influxdb.json");
+    auto d = nlohmann::json::parse(in);
+    for (const auto& panel : d["panels"])
+      for (const auto& t : panel["targets"]) {
+        std::string q = t["query"];
+        for (auto [from, to] : std::initializer_list<std::pair<std::string, std::string>>{
+                 {"$timeFilter", "time > now() - 1h"}, {"$__interval", "1s"}})
+          for (auto at = q.find(from); at != std::string::npos; at = q.find(from)) q.replace(at, from.size(), to);
+        auto j = query(q);
+        EXPECT_FALSE(j.contains("error") || j["results"][0].contains("error")) << q << "\n" << j.dump();
+        if (panel["title"] != "Target disk free") {  // no --monitor-disk in this run
+          EXPECT_TRUE(j["results"][0].contains("series")) << "no data: " << q;
+        }
+      }
+  }
 
   // Nobody at that address: warned once, counted, and the run ends normally within its time.
   const int closed = free_port();
