@@ -1,9 +1,11 @@
-// app::monitor_output: target monitoring for a run. Built from the options before the run (a bad
-// pid, name, path or URL fails then, exit code 2), it owns the monitor::sampler (one thread per
-// source) whose samples the controller puts into every interval record (feed()), so they reach the
-// store, the CSV, the soak verdict and every other output with the load. Subscribed to the run
-// bus on its own queue, it keeps a bounded summary per series (first, last, min, max, slope, a
-// chart's points) for the console summary and the HTML report (annex()).
+// app::monitor_output: target monitoring for a run. Built from the options
+// before the run (a bad pid, name, path or URL fails then, exit code 2), it
+// owns the monitor::sampler (one thread per source) whose samples the
+// controller puts into every interval record (feed()), so they reach the store,
+// the CSV, the soak verdict and every other output with the load. Subscribed to
+// the run bus on its own queue, it keeps a bounded summary per series (first,
+// last, min, max, slope, a chart's points) for the console summary and the HTML
+// report (annex()).
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -25,23 +27,26 @@
 namespace endure::app {
 
 class monitor_output {
- public:
+public:
   // nullptr when the options ask for no monitoring.
-  static base::result<std::unique_ptr<monitor_output>> open(const cli::options& o, std::chrono::milliseconds interval);
+  static base::result<std::unique_ptr<monitor_output>>
+  open(const cli::options &o, std::chrono::milliseconds interval);
   ~monitor_output();
-  monitor_output(const monitor_output&) = delete;
-  monitor_output& operator=(const monitor_output&) = delete;
+  monitor_output(const monitor_output &) = delete;
+  monitor_output &operator=(const monitor_output &) = delete;
 
-  // For controller_config::monitor: the samples since the last call (never blocks).
+  // For controller_config::monitor: the samples since the last call (never
+  // blocks).
   std::function<std::vector<stats::monitor_sample>()> feed();
-  void attach(engine::run_bus& bus);
+  void attach(engine::run_bus &bus);
   void start() { sampler_->start(); }
   // Ends the sampling threads (after the test stopped) and waits for the queue.
   bool drain(std::chrono::milliseconds limit);
-  // Adds the monitoring table (console) and section (HTML) before what `inner` adds.
+  // Adds the monitoring table (console) and section (HTML) before what `inner`
+  // adds.
   sinks::annex_source annex(sinks::annex_source inner);
 
- private:
+private:
   struct series_acc {
     uint64_t n = 0;
     double first = 0, last = 0, min = 0, max = 0;
@@ -53,8 +58,9 @@ class monitor_output {
     uint64_t pend_n = 0, stride = 1;
   };
   explicit monitor_output(std::unique_ptr<monitor::sampler> s);
-  void consume(const engine::run_item& item);
-  void add(const std::string& source, const std::string& metric, double t, double v);
+  void consume(const engine::run_item &item);
+  void add(const std::string &source, const std::string &metric, double t,
+           double v);
 
   std::unique_ptr<monitor::sampler> sampler_;
   mutable std::mutex mutex_;
@@ -66,4 +72,4 @@ class monitor_output {
   engine::subscription sub_;
 };
 
-}  // namespace endure::app
+} // namespace endure::app

@@ -20,17 +20,20 @@ struct blocking_client::impl {
         }()) {}
 };
 
-blocking_client::blocking_client(std::chrono::milliseconds timeout) : impl_(std::make_unique<impl>(timeout)) {}
+blocking_client::blocking_client(std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<impl>(timeout)) {}
 
 blocking_client::~blocking_client() {
-  impl_->s.reset();  // before the transport
+  impl_->s.reset(); // before the transport
 }
 
-blocking_result blocking_client::run(request req, const std::atomic<bool>& stop) {
-  if (!impl_->s) impl_->s = std::make_unique<session>(impl_->tr, "");
+blocking_result blocking_client::run(request req,
+                                     const std::atomic<bool> &stop) {
+  if (!impl_->s)
+    impl_->s = std::make_unique<session>(impl_->tr, "");
   bool done = false;
   blocking_result out;
-  impl_->s->execute(std::move(req), [&](response&& r) {
+  impl_->s->execute(std::move(req), [&](response &&r) {
     out.status = r.status;
     out.error = r.error;
     out.body = std::move(r.body);
@@ -41,19 +44,21 @@ blocking_result blocking_client::run(request req, const std::atomic<bool>& stop)
     impl_->io.run_one_for(std::chrono::milliseconds(50));
   }
   if (!done) {
-    // Stopping: drop the session and its connection; its completion will never run.
+    // Stopping: drop the session and its connection; its completion will never
+    // run.
     impl_->s.reset();
     out.error = "stopped";
   }
   return out;
 }
 
-blocking_result blocking_client::get(const std::string& url, const header_list& headers,
-                                     const std::atomic<bool>& stop) {
+blocking_result blocking_client::get(const std::string &url,
+                                     const header_list &headers,
+                                     const std::atomic<bool> &stop) {
   request req;
   req.url = url;
   req.headers = headers;
   return run(std::move(req), stop);
 }
 
-}  // namespace endure::client
+} // namespace endure::client

@@ -1,9 +1,10 @@
-// exports::prom_exposition: the run as Prometheus metrics (text format 0.0.4), built from the
-// interval records: requests and failures per (method, name) as counters (failures also per
-// error), a response-time histogram per entry with configurable buckets, users, the generator's
-// CPU and RSS, and every monitor sample as a gauge. Counters cover the whole process (a
-// --reset-stats does not reset them: Prometheus counters only go up). Pure: records in, text out;
-// thread-safe (fed by one thread, rendered by another).
+// exports::prom_exposition: the run as Prometheus metrics (text format 0.0.4),
+// built from the interval records: requests and failures per (method, name) as
+// counters (failures also per error), a response-time histogram per entry with
+// configurable buckets, users, the generator's CPU and RSS, and every monitor
+// sample as a gauge. Counters cover the whole process (a
+// --reset-stats does not reset them: Prometheus counters only go up). Pure:
+// records in, text out; thread-safe (fed by one thread, rendered by another).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -20,24 +21,27 @@ namespace endure::exports {
 
 // Prometheus's default buckets, in seconds.
 std::vector<double> default_buckets();
-// "0.005,0.01,0.1,1": increasing positive seconds; an error says what was expected.
-base::result<std::vector<double>> parse_buckets(const std::string& text);
+// "0.005,0.01,0.1,1": increasing positive seconds; an error says what was
+// expected.
+base::result<std::vector<double>> parse_buckets(const std::string &text);
 
 class prom_exposition {
- public:
-  explicit prom_exposition(std::vector<double> buckets_s = default_buckets(), size_t max_entries = 1000);
-  void add(const stats::interval_record& r);
+public:
+  explicit prom_exposition(std::vector<double> buckets_s = default_buckets(),
+                           size_t max_entries = 1000);
+  void add(const stats::interval_record &r);
   std::string render() const;
   uint64_t records() const;
 
- private:
+private:
   struct entry {
     uint64_t requests = 0, failures = 0;
     double sum_s = 0;
-    std::vector<uint64_t> buckets;  // per bucket, not cumulative (render accumulates)
+    std::vector<uint64_t>
+        buckets; // per bucket, not cumulative (render accumulates)
   };
   std::vector<double> buckets_s_;
-  std::vector<uint64_t> bucket_us_;  // upper bounds in µs (le)
+  std::vector<uint64_t> bucket_us_; // upper bounds in µs (le)
   size_t max_entries_;
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, entry> entries_;
@@ -47,4 +51,4 @@ class prom_exposition {
   double cpu_percent_ = 0, rss_bytes_ = 0;
 };
 
-}  // namespace endure::exports
+} // namespace endure::exports

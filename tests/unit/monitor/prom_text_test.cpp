@@ -1,5 +1,5 @@
-// monitor::prom_text: the exposition format as node_exporter writes it, escapes, special values,
-// and one clear error per malformed line.
+// monitor::prom_text: the exposition format as node_exporter writes it,
+// escapes, special values, and one clear error per malformed line.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,12 +10,13 @@ namespace endure::monitor {
 namespace {
 
 TEST(prom_text, parses_comments_labels_escapes_and_timestamps) {
-  const char* text =
+  const char *text =
       "# HELP node_load1 1m load average.\n"
       "# TYPE node_load1 gauge\n"
       "node_load1 0.42\n"
       "\n"
-      "node_filesystem_avail_bytes{device=\"/dev/sda1\",fstype=\"ext4\",mountpoint=\"/\"} 1.23456789e+10\n"
+      "node_filesystem_avail_bytes{device=\"/dev/"
+      "sda1\",fstype=\"ext4\",mountpoint=\"/\"} 1.23456789e+10\n"
       "weird{a=\"x\\\"y\\\\z\\nw\", b = \"2\" ,} 7 1700000000000\r\n"
       "up{} -Inf\n"
       "nan_metric NaN\n"
@@ -40,14 +41,15 @@ TEST(prom_text, parses_comments_labels_escapes_and_timestamps) {
 
 TEST(prom_text, every_malformed_line_is_one_clear_error) {
   struct bad {
-    const char* text;
-    const char* error;
+    const char *text;
+    const char *error;
   };
-  for (const auto& b : std::initializer_list<bad>{
+  for (const auto &b : std::initializer_list<bad>{
            {"ok 1\n1bad 2\n", "line 2: a metric name expected"},
            {"m{a=1} 2\n", "line 1: a quoted value expected for label a"},
            {"m{a=\"1} 2\n", "line 1: unterminated value of label a"},
-           {"m{a=\"1\" b=\"2\"} 2\n", "line 1: ',' or '}' expected in the labels"},
+           {"m{a=\"1\" b=\"2\"} 2\n",
+            "line 1: ',' or '}' expected in the labels"},
            {"m{=\"1\"} 2\n", "line 1: a label name expected"},
            {"m{a\"1\"} 2\n", "line 1: '=' expected after label a"},
            {"m\n", "line 1: a value expected"},
@@ -64,7 +66,8 @@ TEST(prom_text, every_malformed_line_is_one_clear_error) {
 
 TEST(prom_text, limits_bound_what_is_kept) {
   std::string many;
-  for (int i = 0; i < 11; ++i) many += "m" + std::to_string(i) + " 1\n";
+  for (int i = 0; i < 11; ++i)
+    many += "m" + std::to_string(i) + " 1\n";
   prom_limits l;
   l.max_samples = 10;
   auto r = parse_prom_text(many, l);
@@ -85,5 +88,5 @@ TEST(prom_text, the_last_line_needs_no_newline_and_empty_text_has_no_samples) {
   EXPECT_TRUE(e->empty());
 }
 
-}  // namespace
-}  // namespace endure::monitor
+} // namespace
+} // namespace endure::monitor
