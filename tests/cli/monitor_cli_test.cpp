@@ -76,7 +76,7 @@ TEST(monitor_cli, bad_monitor_values_are_refused_before_the_run) {
 TEST(monitor_cli, the_leaking_shops_rss_is_sampled_shown_and_judged_degrading) {
   // Two users, each GET / every 20 ms: ~100 requests/s, each leaking 16 KiB in
   // the shop, ~1.6 MB/s.
-  demo_shop shop({"--leak", "--leak-bytes", "16384"});
+  demo_shop shop({"--leak-kb-per-request", "16", "--fd-leak-every", "50"});
   ASSERT_FALSE(shop.url().empty());
   const std::string dir = temp_dir("monitor-leak");
   run_process({endure_bin, "-f", files + "steady.cpp", "--list"}, {cache_env},
@@ -148,6 +148,18 @@ TEST(monitor_cli, the_leaking_shops_rss_is_sampled_shown_and_judged_degrading) {
       << "slope " << slope << " B/s, planted " << planted;
   EXPECT_LT(slope, 1.5 * planted)
       << "slope " << slope << " B/s, planted " << planted;
+
+  // Open files: the shop's fds grow by the descriptors it says it leaked.
+  std::vector<double> fds;
+  for (size_t i = 1; i < csv.size(); ++i) {
+    auto f = split(csv[i], ',');
+    if (f.size() == 4 && f[1] == "pid " + pid && f[2] == "fds") fds.push_back(std::stod(f[3]));
+  }
+  ASSERT_GE(fds.size(), 18u);
+  const double leaked_fds = shop.stats()["leaked_fds"].get<double>();
+  EXPECT_GT(leaked_fds, 10);
+  EXPECT_GE(fds.back() - fds.front(), 0.7 * leaked_fds) << fds.front() << " -> " << fds.back();
+  EXPECT_LE(fds.back() - fds.front(), leaked_fds + 10) << fds.front() << " -> " << fds.back();
 
   // The run store: the same series, one tier-0 row per interval.
   auto db =
