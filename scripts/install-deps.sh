@@ -11,7 +11,13 @@ PACKAGES=(
   openssl nginx-light wrk python3-locust procps util-linux curl
   libsqlite3-dev sqlite3
   prometheus prometheus-node-exporter influxdb
+  chromium nodejs
 )
+# The browser tests' playwright-core comes from npm (tests/browser/package-lock.json, `npm ci` in
+# the build). Debian's npm only when no npm is there already (a nodejs from elsewhere brings its own).
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -44,6 +44,7 @@ struct class_spec {
   std::string host;
   int weight = 1;
   int fixed_count = 0;
+  double arrival_rate = 0;  // the open model: this class's own arrivals per second (0: a share)
   bool abstract = false;
   bool needs_host = true;  // an HttpUser: its client needs a base URL
   std::function<std::unique_ptr<User>()> make_user;
@@ -225,6 +226,12 @@ class spec {
   }
   spec& fixed_count(int n) {
     s_.fixed_count = n;
+    return *this;
+  }
+  // The open model: this class's iterations start at this rate (per second) of its own, instead
+  // of a share of --arrival-rate by weight; a class with a rate puts the run in the open model.
+  spec& arrival_rate(double per_second) {
+    s_.arrival_rate = per_second;
     return *this;
   }
   // Runs the tasks in declaration order, each once per round (Locust's SequentialTaskSet).

@@ -109,12 +109,40 @@ def load(paths):
         return {"error": no_tasks[0]}
     for text in no_tasks:
         _log.error(text + "; it is not spawned, the other classes run")
+    try:
+        rates = {c: _arrival_rate(c) for c in _classes}
+    except ValueError as e:
+        return {"error": str(e)}
     return {
         "classes": [{"name": c.__name__, "weight": int(c.weight), "fixed_count": int(c.fixed_count),
-                     "host": c.host or "", "needs_host": issubclass(c, HttpUser), "cls": c}
+                     "arrival_rate": rates[c], "host": c.host or "", "needs_host": issubclass(c, HttpUser), "cls": c}
                     for c in _classes],
         "shapes": [s.__name__ for s in _shapes],
     }
+
+
+def _arrival_rate(c):
+    """The class's own open-model rate (arrival_rate = 5, or "300/m"), 0.0 when it has none."""
+    r = getattr(c, "arrival_rate", None)
+    if r is None:
+        return 0.0
+    if isinstance(r, str):
+        text = r.strip()
+        per = {"/s": 1.0, "/m": 60.0, "/h": 3600.0}
+        for suffix, seconds in per.items():
+            if text.endswith(suffix):
+                try:
+                    value = float(text[:-len(suffix)]) / seconds
+                except ValueError:
+                    break
+                if value > 0:
+                    return value
+                break
+        raise ValueError(f"{c.__name__}.arrival_rate = {r!r}: expected a rate such as 5, '5/s', "
+                         "'300/m' or '1000/h', above zero")
+    if isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0:
+        raise ValueError(f"{c.__name__}.arrival_rate = {r!r}: expected arrivals per second above zero")
+    return float(r)
 
 
 def _distribution(classes, num_users):

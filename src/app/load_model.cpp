@@ -1,6 +1,7 @@
 #include "app/load_model.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <memory>
 
 #include "shapes/shape.hpp"
@@ -20,6 +21,12 @@ std::vector<std::string> chain_of(const std::string& text) {
     at = plus + 1;
   }
   return out;
+}
+
+std::string fmt_rate_of(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", r);
+  return buf;
 }
 
 bool looks_like_shape(const std::string& spec) {
@@ -64,23 +71,47 @@ base::result<load_model_info> apply_load_model(const cli::options& o, bool locus
   } else if (user_shape && user_shape->rates) {
     rate_shape = user_shape;
   }
-  if (rate_shape) {
+  // Classes with an arrival rate of their own (the locustfile's) put the run in the open model
+  // too; without --arrival-rate the others get no arrivals (said at start).
+  bool class_rates = false;
+  for (const auto& c : classes) class_rates = class_rates || c.arrival_rate.has_value();
+  if (class_rates && !rate_shape) {
+    if (locustfile_has_shape)
+      return base::make_error("the locustfile has a load shape class (users) and classes with an "
+                              "arrival_rate (the open model): use one");
+    if (user_shape)
+      return base::make_error("--shape sets users, and the locustfile's classes have an arrival_rate "
+                              "(the open model): give the shape of a rate in --arrival-rate, or remove "
+                              "the classes' arrival_rate");
+    for (const auto& c : classes)
+      if (!c.arrival_rate)
+        info.listing += "Class " + c.name + " has no arrival_rate and --arrival-rate is not set: it "
+                        "gets no arrivals\n";
+  }
+  if (rate_shape || class_rates) {
     if (locustfile_has_shape)
       return base::make_error("the locustfile has a load shape class (users): it cannot drive the "
                               "open model's arrival rate; remove --arrival-rate or the shape class");
     engine::arrival_plan a;
-    a.rate = [rate_shape](double t) { return rate_shape->value(t).value_or(0.0); };
-    a.stage = [rate_shape](double t) { return rate_shape->stage(t); };
+    // Without a rate shape only the classes' own rates run (the shared rate is 0).
+    a.rate = [rate_shape](double t) { return rate_shape ? rate_shape->value(t).value_or(0.0) : 0.0; };
+    a.stage = [rate_shape](double t) { return rate_shape ? rate_shape->stage(t) : std::string(); };
     a.poisson = o.poisson;
     a.max_users = o.max_users;
     a.class_rates.assign(classes.size(), std::nullopt);
+    for (size_t i = 0; i < classes.size(); ++i) {
+      a.class_rates[i] = classes[i].arrival_rate;
+      if (classes[i].arrival_rate)
+        info.listing += "Class " + classes[i].name + ": its own " + fmt_rate_of(*classes[i].arrival_rate) +
+                        " arrivals/s (arrival_rate)\n";
+    }
     plan.arrivals = std::move(a);
-    if (rate_shape->length() != shapes::forever && (!o.run_time || static_cast<double>(o.run_time->count()) / 1000.0 > rate_shape->length())) {
+    if (rate_shape && rate_shape->length() != shapes::forever && (!o.run_time || static_cast<double>(o.run_time->count()) / 1000.0 > rate_shape->length())) {
       // The rate's shape ends before the run time: the test ends with it.
       plan.run_time = std::chrono::milliseconds(static_cast<int64_t>(rate_shape->length() * 1000));
     }
-    if (rate_shape->parts.size() > 1 || rate_shape->stage(0) != "steady")
-      info.listing = "Arrival rate (arrivals per second):\n" + rate_shape->describe(horizon, "/s");
+    if (rate_shape && (rate_shape->parts.size() > 1 || rate_shape->stage(0) != "steady"))
+      info.listing += "Arrival rate (arrivals per second):\n" + rate_shape->describe(horizon, "/s");
     info.open_model = true;
   } else if (user_shape) {
     const double spawn_rate = o.spawn_rate;

@@ -60,6 +60,7 @@ base::result<std::unique_ptr<outputs>> outputs::open(const cli::options& o,
   auto stdout_group = std::make_unique<sink_group>();
   report::console_options console;
   console.max_rows = o.console_rows;
+  console.load_model = per_class;
   auto console_sink = std::make_unique<sinks::console_sink>(stdout, o.only_summary, true, console);
   console_sink->set_annex(annex);
   stdout_group->add(std::move(console_sink));

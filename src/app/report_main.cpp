@@ -7,13 +7,18 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "analysis/series_collector.hpp"
+#include "analysis/threshold_eval.hpp"
+#include "analysis/verdict.hpp"
 #include "app/command_args.hpp"
 #include "app/store_commands.hpp"
+#include "base/duration.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
 #include "report/format.hpp"
 #include "report/html.hpp"
 #include "report/json.hpp"
+#include "report/verdict.hpp"
 #include "sinks/file_util.hpp"
 #include "store/reader.hpp"
 
@@ -33,6 +38,10 @@ constexpr const char* usage =
     "  --from T       Start of the window: an offset from the run's start (48h, 2d3h) or an\n"
     "                 ISO time (2026-12-01T09:00:00Z)\n"
     "  --to T         End of the window, the same forms\n"
+    "  --warmup T     The soak verdict's warm-up (a duration, or auto: found by MSER-5)\n"
+    "  --threshold E  A threshold judged on the window (repeatable; as the run's --threshold):\n"
+    "                 a failed one is listed on stderr and makes the exit code 3\n"
+    "  --limit E      A limit for a series' time-to-limit (repeatable; as the run's --limit)\n"
     "  -h, --help     Print this help\n";
 
 base::result<base::unit> check_dir(const std::string& flag, const std::string& path) {
@@ -65,7 +74,8 @@ std::string ending_text(const store::run_info& i) {
 
 int report_main(const cli::invocation& inv) {
   auto args =
-      read_command_args(inv.args, {"csv", "html", "json", "from", "to"}, {"help"}, "endure report");
+      read_command_args(inv.args, {"csv", "html", "json", "from", "to", "warmup", "threshold", "limit"},
+                        {"help"}, "endure report");
   if (!args) return command_error(args.err());
   if (args->has("help")) {
     std::fputs(usage, stdout);
@@ -116,9 +126,56 @@ int report_main(const cli::invocation& inv) {
   head += "Window       " + window_text + "\n\n";
   std::fputs(head.c_str(), stdout);
   std::fputs(report::final_summary(**snap).c_str(), stdout);
+
+  // The soak verdict and thresholds of the window, from its stored rows (histograms merged).
+  analysis::verdict_config vc;
+  if (args->has("warmup") && args->value("warmup") != "auto") {
+    auto d = base::parse_duration(args->value("warmup"));
+    if (!d) return command_error("invalid value '" + args->value("warmup") +
+                                 "' for --warmup: expected a duration such as 10m or 0, or auto");
+    vc.warmup_s = static_cast<double>(d->count()) / 1000.0;
+  }
+  std::vector<analysis::threshold> thresholds;
+  if (auto it = args->values.find("threshold"); it != args->values.end())
+    for (const auto& text : it->second) {
+      auto t = analysis::parse_threshold(text);
+      if (!t) return command_error("invalid value '" + text + "' for --threshold: expected " + t.err().message);
+      thresholds.push_back(*t);
+    }
+  if (auto it = args->values.find("limit"); it != args->values.end())
+    for (const auto& text : it->second) {
+      auto l = analysis::parse_limit(text);
+      if (!l) return command_error("invalid value '" + text + "' for --limit: expected " + l.err().message);
+      vc.limits.push_back(*l);
+    }
+  analysis::series_collector collector;
+  analysis::threshold_evaluator evaluator(thresholds);
+  store::window vw = w;
+  if (vw.is_whole_run()) vw.from_wall_s = info.totals_start_wall_s;
+  auto fed = (*rd)->each_record(vw, [&](const stats::interval_record& r) {
+    collector.add(r);
+    evaluator.add(r);
+  });
+  if (!fed) return command_error(fed.err());
+  const auto run_series = collector.to_run_series();
+  const auto soak = analysis::judge(run_series, vc);
+  auto threshold_results = evaluator.evaluate(run_series, soak, vc);
+  size_t failed = 0;
+  for (auto& t : threshold_results) {
+    if (t.status == analysis::threshold_status::no_data) t.status = analysis::threshold_status::failed;
+    if (t.status == analysis::threshold_status::failed) ++failed;
+  }
+  std::fputs(("\n" + report::verdict_table(soak, threshold_results)).c_str(), stdout);
   std::fflush(stdout);
 
   int code = 0;
+  if (failed > 0) {
+    std::string lines;
+    for (const auto& t : threshold_results)
+      if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";
+    std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", failed, failed == 1 ? "" : "s", lines.c_str());
+    code = static_cast<int>(base::exit_code::thresholds);
+  }
   auto write = [&code](const std::string& path, const std::string& content) {
     if (auto r = sinks::write_file_atomic(path, content); !r) {
       std::fprintf(stderr, "endure: %s\n", r.err().message.c_str());
@@ -162,7 +219,8 @@ int report_main(const cli::invocation& inv) {
     if (!info.has_end) hi.notices.push_back("This run ended " + ending_text(info) + ".");
     hi.notices.push_back("Regenerated from the run store " + info.path + ": " + window_text +
                          "; charts at " + duration_text(series->step_s) + " per point.");
-    write(args->value("html"), report::html_report(**snap, hi, points));
+    write(args->value("html"),
+          report::html_report(**snap, hi, points, {}, report::verdict_html(soak, threshold_results)));
   }
   return code;
 }

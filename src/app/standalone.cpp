@@ -20,6 +20,7 @@
 #include "app/signals.hpp"
 #include "app/store_output.hpp"
 #include "app/verdict_output.hpp"
+#include "app/web_run.hpp"
 #include "base/log.hpp"
 #include "cli/availability.hpp"
 #include "cli/raw_options.hpp"
@@ -134,8 +135,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (!spec) return fail(spec.err().message);
   auto own = raw.resolve_known();
   if (!own) return fail(own.err().message);
-  // Master/worker, --processes and the web UI are refused until they are built.
-  static constexpr cli::feature built[] = {cli::feature::store};
+  // Master/worker and --processes are refused until they are built.
+  static constexpr cli::feature built[] = {cli::feature::store, cli::feature::web_ui};
   if (auto r = cli::check_available(*own, built); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(own->loglevel));
   if (!own->logfile.empty()) {
@@ -214,6 +215,10 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   cfg.seed = o.seed;
   cfg.sampler = engine::make_process_sampler();
   if (auto r = lf.configure(cfg, parsed_options); !r) return fail(r.err().message);
+  std::vector<std::string> class_names;
+  for (auto& c : classes) class_names.push_back(c.name);
+  const std::string tasks_json = o.headless ? "" : lf.task_ratio(class_names).dump();  // GET /tasks
+
   engine::test_plan plan;
   plan.users = o.users;
   plan.spawn_rate = o.spawn_rate;
@@ -228,15 +233,13 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
     base::log_warning("main", "the locustfile has a load shape: -u/--users and -r/--spawn-rate are ignored");
   auto model = apply_load_model(o, lf.has_shape(), classes, plan);
   if (!model) return fail(model.err().message);
-  if (model->open_model && python)
-    return fail("the open model (--arrival-rate) is not available for Python locustfiles yet: use a "
-                "C++ locustfile or the closed model (-u)");
 
   // Outputs open before the run so that a bad path fails now, with nothing half written.
   report::html_run_info info;
   info.host = o.host.empty() ? classes.front().host : o.host;
   info.locustfile = o.locustfile;
   info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
+  info.load_model = model->open_model || plan.session_max.count() > 0;
   // Soak verdict and thresholds: judged from the run bus on their own thread; the final table
   // reaches the console, JSON and HTML through the outputs' annex.
   auto verdict_settings = verdict_output::settings_from(o);
@@ -309,8 +312,26 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (influx) influx->attach(run_bus);
   stop_signals signals(sched, ctl);
 
-  ctl.start(std::move(plan));
-  sched.run_until([&] { return ctl.tests_started() > 0 && ctl.state() == stats::run_state::stopped; });
+  // Without --headless the web UI steers the tests (app/web_run.cpp): they start from it or with
+  // --autostart, and the process ends on Ctrl-C or --autoquit.
+  std::unique_ptr<web_run> web;
+  if (!o.headless) {
+    auto w = web_run::open(o, sched, ctl, snapshot_bus, plan, class_names, info, tasks_json);
+    if (!w) return fail(w.err().message);
+    web = std::move(*w);
+  }
+  if (!web || o.autostart) ctl.start(std::move(plan));
+  if (web) {
+    sched.run_until([&] { return web->finished(signals.received()); });
+    web.reset();
+    if (ctl.tests_started() == 0) {  // the UI was closed before any test
+      ctl.shutdown();
+      if (store) store->finish(wall_now(), "no test was started", 0);
+      return 0;
+    }
+  } else {
+    sched.run_until([&] { return ctl.tests_started() > 0 && ctl.state() == stats::run_state::stopped; });
+  }
   const auto outcome = ctl.outcome();
   base::log_info("main", "Test stopped (" + outcome.stop_reason + ")");
 
@@ -332,7 +353,19 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   int code = any_error ? o.exit_code_on_error : 0;
   // --- Soak verdict: a failed threshold is listed on stderr and makes the exit code 3 (above
   // failures; below incomplete outputs and stuck users, which follow).
-  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && soak->failed > 0) {
+  const auto soak_final = verdict.final_result(std::chrono::seconds(0));
+  if (store && soak_final) {
+    // The verdict's findings and every threshold's result join the run's timeline in its store.
+    const double at = wall_now();
+    for (const auto& t : soak_final->thresholds)
+      store->push(engine::run_event{engine::event_kind::threshold, at, ctl.tests_started(), 0,
+                                    report::threshold_line(t)});
+    for (const auto& r : soak_final->verdict.rows)
+      if (r.verdict != analysis::verdict_kind::stable && r.verdict != analysis::verdict_kind::inconclusive)
+        store->push(engine::run_event{engine::event_kind::verdict, at, ctl.tests_started(), 0,
+                                      report::verdict_line(r, soak_final->verdict.analysed_s)});
+  }
+  if (const auto& soak = soak_final; soak && soak->failed > 0) {
     std::string lines;
     for (const auto& t : soak->thresholds)
       if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";

@@ -43,6 +43,8 @@ auto whole(uint64_t min, uint64_t max, const char* what) {
 }
 
 auto port() { return whole<uint16_t>(1, 65535, "a port number from 1 to 65535"); }
+// 0 asks the system for a free port (the "Web UI:" line says which): for scripts and tests.
+auto listen_port() { return whole<uint16_t>(0, 65535, "a port number from 1 to 65535, or 0 for any free port"); }
 
 auto any_text() {
   return [](const std::string& v) -> base::result<std::string> { return v; };
@@ -456,10 +458,11 @@ std::vector<option_spec> make_table() {
     {"influxdb-token", 0, one, "TOKEN", "InfluxDB 2.x API token (better from ENDURE_INFLUXDB_TOKEN than on the command line)",
      to(&options::influxdb_token, some_text("a token")), exports, feature::none, nullptr, {}, from_anywhere, true},
 
-    // The web UI: runs without --headless are refused until it exists (availability.cpp).
+    // The web UI (app/web_run.cpp, src/web/): every run without --headless.
     {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
      to(&options::web_host, bind_host()), web_ui},
-    {"web-port", 'P', one, "PORT", "Port of the web UI (default: 8089)", to(&options::web_port, port()), web_ui},
+    {"web-port", 'P', one, "PORT", "Port of the web UI (default: 8089; 0: any free port)",
+     to(&options::web_port, listen_port()), web_ui},
     {"autostart", 0, flag, "", "Start the test at once without waiting for the web UI (keeps the UI)",
      to(&options::autostart, boolean()), web_ui},
     {"autoquit", 0, one, "TIME", "With --autostart: quit this long after the test ends (default: -1, never)",
@@ -548,7 +551,7 @@ std::string_view section_title(section s) {
     case section::soak: return "Soak verdict and thresholds:";
     case section::monitor: return "Target monitoring (samples beside the load, every interval):";
     case section::exports: return "Exports:";
-    case section::web_ui: return "Web UI options (the web UI is not in this build yet: runs need --headless):";
+    case section::web_ui: return "Web UI options (without --headless the web UI serves, on port 8089):";
     case section::distributed:
       return "Distributed options (not in this build yet: --master, --worker and --processes are refused):";
     case section::store: return "Run store options:";

@@ -81,6 +81,7 @@ class cpp_locustfile final : public engine::locustfile {
       uc.name = c->name;
       uc.weight = c->weight;
       uc.fixed_count = c->fixed_count;
+      if (c->arrival_rate > 0) uc.arrival_rate = c->arrival_rate;
       uc.host = c->host;
       uc.needs_host = c->needs_host;
       uc.handle = c;

@@ -37,6 +37,8 @@ const char* to_string(event_kind k) {
     case event_kind::test_stop: return "test_stop";
     case event_kind::stuck: return "stuck";
     case event_kind::warning: return "warning";
+    case event_kind::threshold: return "threshold";
+    case event_kind::verdict: return "verdict";
   }
   return "unknown";
 }

@@ -142,6 +142,8 @@ enum class event_kind {
   test_stop,          // every user is gone (or abandoned); the test's final record came before
   stuck,              // a shard stopped answering (user code that never yields); detail: where
   warning,            // something the timeline should show; detail: what
+  threshold,          // a threshold's result at the end of a test; detail: its line
+  verdict,            // a soak verdict row at the end of a test (not STABLE); detail: its line
 };
 const char* to_string(event_kind k);
 

@@ -27,6 +27,9 @@ struct user_class {
   std::string host;
   bool needs_host = true;  // an HTTP user (a plain User makes no request through endure's client)
   const void* handle = nullptr;
+  // The open model: the class's own arrivals per second (a Python class's arrival_rate, C++
+  // u.arrival_rate()); nullopt: a share of --arrival-rate by weight.
+  std::optional<double> arrival_rate;
 };
 
 // What every shard of the process shares for its whole life.

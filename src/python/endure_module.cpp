@@ -456,6 +456,22 @@ PyObject* py_after_task(PyObject* self, PyObject* none) {
   hub* h = hub::on_this_thread();
   if (h && h->current()) h->current()->lag_ns = 0;  // the task's lateness ends with it
   if (h && !h->after_task_yield()) return nullptr;
+  if (h) h->session_ended();  // --session-length: the user stops (on_stop logs out)
+  return PyBool_FromLong(user_state(h) != running);
+}
+
+// open_user() -> True when the calling user belongs to an open-model pool (--arrival-rate): its
+// task loop runs one task per arrival (next_iteration()) instead of waiting wait_time().
+PyObject* py_open_user(PyObject*, PyObject*) {
+  hub* h = hub::on_this_thread();
+  return PyBool_FromLong(h && h->current() && h->current()->open);
+}
+
+// next_iteration() -> True when the user must stop: waits in its class's pool for the next
+// arrival (at once for the one it was spawned for); its requests carry the arrival's lateness.
+PyObject* py_next_iteration(PyObject*, PyObject*) {
+  hub* h = hub::on_this_thread();
+  if (h && !h->next_iteration()) return nullptr;
   return PyBool_FromLong(user_state(h) != running);
 }
 
@@ -855,6 +871,8 @@ PyMethodDef methods[] = {
     {"task_done", py_task_done, METH_NOARGS, "task_done() -> True when --iterations is reached"},
     {"unkill", py_unkill, METH_NOARGS, "unkill(): a killed user runs its on_stop"},
     {"after_task", py_after_task, METH_NOARGS, "after_task() -> True when the user must stop"},
+    {"open_user", py_open_user, METH_NOARGS, "open_user() -> True for an open-model pool user"},
+    {"next_iteration", py_next_iteration, METH_NOARGS, "next_iteration() -> True when the user must stop"},
     {"stop_test", py_stop_test, METH_NOARGS, "stop_test(): ends the test (StopTest)"},
     {"totals", py_totals, METH_NOARGS, "totals() -> (requests, failures, latency sums ...)"},
     {"user_count", py_user_count, METH_NOARGS, "user_count() -> running users"},

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "python/fd_waits.hpp"
 #include "python/greenlet_api.hpp"
@@ -456,19 +457,19 @@ void hub::record_python_error(const char* where) {
   recorder.record_exception(message, trace);
 }
 
-void hub::spawn(PyObject* cls, size_t class_index) {
+py_user* hub::spawn(PyObject* cls, size_t class_index) {
   if (users_by_class_.size() <= class_index) users_by_class_.resize(class_index + 1);
   py_ref obj(PyObject_CallOneArg(config.make_user, cls));
   if (!obj) {
     record_python_error("make_user");
     live.fetch_sub(1);
-    return;
+    return nullptr;
   }
   py_ref g(gl::make(config.run_user, hub_greenlet_));
   if (!g) {
     record_python_error("greenlet");
     live.fetch_sub(1);
-    return;
+    return nullptr;
   }
   auto u = std::make_shared<py_user>();
   u->class_index = class_index;
@@ -488,16 +489,168 @@ void hub::spawn(PyObject* cls, size_t class_index) {
   o->done = true;
   u->waiting = o.get();
   ready_.push_back(o);
+  recorder.record_class(shards.classes[class_index].name, 0, 1, 0);
+  if (settings && settings->session_max_ms > 0) {
+    const int64_t lo = settings->session_min_ms, hi = settings->session_max_ms;
+    const int64_t ms = lo + static_cast<int64_t>(seeds_.below(static_cast<uint64_t>(hi - lo + 1)));
+    u->session_end_ns = base::mono_now_ns() + ms * 1'000'000;
+  }
+  return u.get();
 }
 
 void hub::user_finished(py_user& u) {
   auto keep = *u.where;  // u lives until this function returns
-  users_by_class_[u.class_index].erase(u.where);
-  if (u.class_index < live_by_class.size()) live_by_class[u.class_index].fetch_sub(1, std::memory_order_relaxed);
+  const size_t ci = u.class_index;
+  users_by_class_[ci].erase(u.where);
+  if (ci < live_by_class.size()) live_by_class[ci].fetch_sub(1, std::memory_order_relaxed);
   if (u.greenlet) user_greenlets_.erase(u.greenlet);
   Py_CLEAR(u.greenlet);
   Py_CLEAR(u.obj);
   live.fetch_sub(1);
+  if (ci < shards.classes.size()) recorder.record_class(shards.classes[ci].name, 0, 0, 1);
+  if (u.open && ci < arrivals_.size()) {
+    auto& c = arrivals_[ci];
+    if (u.idle) std::erase(c.idle, &u);
+    if (c.pool > 0) --c.pool;
+  }
+  // A user whose session ended is replaced by a fresh one of its class (closed model: the
+  // controller's target for this hub is unchanged; open model: the pool refills on demand).
+  if (u.session_over && !u.open && !stopping_all_ && ci < shards.classes.size()) {
+    live.fetch_add(1);
+    spawn(static_cast<PyObject*>(const_cast<void*>(shards.classes[ci].handle)), ci);
+  }
+}
+
+void hub::begin_test() {
+  assigned_.clear();
+  arrivals_.clear();
+  open_model_ = false;
+  stopping_all_ = false;
+  if (arrival_timer_) arrival_timer_->cancel();
+  if (settings) seeds_.reseed(settings->seed ^ 0x5e55105e55105e55ULL);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The open model: one timer per hub, every arrival handed at its scheduled time to an idle user
+// of its class, a new user while the pool may grow, or counted as dropped.
+
+void hub::set_arrivals(const engine::arrival_targets& a) {
+  const int64_t now = base::mono_now_ns();
+  open_model_ = true;
+  poisson_ = a.poisson;
+  if (arrivals_.size() < a.rate_per_class.size()) arrivals_.resize(a.rate_per_class.size());
+  for (size_t ci = 0; ci < a.rate_per_class.size(); ++ci) {
+    auto& c = arrivals_[ci];
+    const double old_rate = c.rate;
+    c.rate = std::max(0.0, a.rate_per_class[ci]);
+    c.max_users = ci < a.max_users_per_class.size() ? a.max_users_per_class[ci] : 0;
+    if (c.rate <= 0) continue;
+    if (old_rate <= 0)
+      c.next_ns = now;  // the first arrival at once
+    else if (c.rate != old_rate)
+      c.next_ns = std::max(now, c.last_ns + gap_ns(c.rate));  // the new rate from the last one
+  }
+  arm_arrivals();
+}
+
+int64_t hub::gap_ns(double rate) {
+  if (!poisson_) return static_cast<int64_t>(1e9 / rate);
+  const double u = std::max(1e-12, 1.0 - arrival_rng_.uniform());  // exponential gaps
+  return static_cast<int64_t>(-std::log(u) / rate * 1e9);
+}
+
+void hub::arm_arrivals() {
+  int64_t first = INT64_MAX;
+  for (const auto& c : arrivals_)
+    if (c.rate > 0) first = std::min(first, c.next_ns);
+  if (!arrival_timer_) arrival_timer_ = std::make_unique<asio::steady_timer>(io);
+  arrival_timer_->cancel();
+  if (first == INT64_MAX || stopping_all_) return;
+  arrival_timer_->expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(first)));
+  // The handler may run while the GIL is released (io.run_one): it only queues the dispatch.
+  arrival_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) control_.push_back([this] { on_arrivals(); });
+  });
+}
+
+void hub::on_arrivals() {
+  const int64_t now = base::mono_now_ns();
+  for (size_t ci = 0; ci < arrivals_.size(); ++ci) {
+    auto& c = arrivals_[ci];
+    while (c.rate > 0 && c.next_ns <= now && !stopping_all_) {
+      const int64_t due = c.next_ns;
+      c.last_ns = due;
+      c.next_ns = due + gap_ns(c.rate);
+      dispatch(ci, due);
+    }
+  }
+  arm_arrivals();
+}
+
+void hub::dispatch(size_t ci, int64_t due_ns) {
+  auto& c = arrivals_[ci];
+  while (!c.idle.empty()) {
+    py_user* u = c.idle.back();
+    c.idle.pop_back();
+    u->idle = false;
+    if (u->state != running) continue;
+    u->has_iteration = true;
+    u->iteration_due_ns = due_ns;
+    // Its wait in next_iteration() ends: the timer's handler makes it ready.
+    if (u->waiting && u->waiting->timer) u->waiting->timer->cancel();
+    return;
+  }
+  if (c.pool < c.max_users && ci < shards.classes.size()) {
+    ++c.pool;
+    live.fetch_add(1);
+    py_user* u = spawn(static_cast<PyObject*>(const_cast<void*>(shards.classes[ci].handle)), ci);
+    if (!u) {
+      --c.pool;
+      return;
+    }
+    u->open = true;
+    u->has_iteration = true;
+    u->iteration_due_ns = due_ns;
+    return;
+  }
+  recorder.record_class(shards.classes[ci].name, 1, 0, 0);
+}
+
+bool hub::next_iteration() {
+  py_user* u = current_;
+  if (!u) return true;
+  u->lag_ns = 0;
+  if (!u->has_iteration && u->state == running && u->open) {
+    const size_t ci = u->class_index;
+    if (ci >= arrivals_.size()) arrivals_.resize(ci + 1);
+    arrivals_[ci].idle.push_back(u);
+    u->idle = true;
+    // An idle wait: dispatch() or a stop (request_stop cancels is_wait timers) ends it.
+    auto o = std::make_shared<op>();
+    o->is_wait = true;
+    start_timer(o, 1e8);
+    const bool ok = suspend(o);
+    if (u->idle) {
+      std::erase(arrivals_[ci].idle, u);
+      u->idle = false;
+    }
+    if (!ok) return false;
+  }
+  if (u->has_iteration) {
+    u->has_iteration = false;
+    // Every request of the iteration carries how late it started (coordinated omission).
+    u->lag_ns = std::max<int64_t>(0, base::mono_now_ns() - u->iteration_due_ns);
+  }
+  return true;
+}
+
+bool hub::session_ended() {
+  py_user* u = current_;
+  if (!u || u->session_end_ns == 0 || u->state != running) return false;
+  if (base::mono_now_ns() < u->session_end_ns) return false;
+  u->session_over = true;
+  u->state = stopping;
+  return true;
 }
 
 void hub::request_stop(py_user& u, bool force) {
@@ -556,6 +709,8 @@ void hub::stop_users(size_t class_index, uint64_t count, bool force) {
 }
 
 void hub::stop_all(bool force) {
+  stopping_all_ = true;
+  if (arrival_timer_) arrival_timer_->cancel();
   std::vector<std::shared_ptr<py_user>> all;
   for (auto& l : users_by_class_)
     for (auto& u : l) all.push_back(u);

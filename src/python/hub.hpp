@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/rng.hpp"
 #include "client/session.hpp"
 #include "rules/naming.hpp"
 #include "engine/user_shard.hpp"
@@ -69,6 +70,15 @@ struct py_user {
   // How far behind its pacing schedule the task it runs started (constant_pacing): its requests
   // carry it in their intended-start latency. Set by a negative wait, cleared after the task.
   int64_t lag_ns = 0;
+  // The open model: the user belongs to its class's pool and runs one iteration per arrival.
+  bool open = false;
+  bool has_iteration = false;    // an arrival was handed to it and not yet begun
+  bool idle = false;             // in its class's idle list, waiting in next_iteration()
+  int64_t iteration_due_ns = 0;  // the arrival's scheduled time (the intended start)
+  // Session churn: past session_end_ns (0: never) the user ends after its task, on_stop runs,
+  // and a fresh user of its class replaces it.
+  int64_t session_end_ns = 0;
+  bool session_over = false;
 };
 
 // A client::session owned by a Python capsule. When the hub ends first, the capsule forgets it.
@@ -142,6 +152,13 @@ struct hub {
   bool after_task_yield();
   // Context switches since the hub started (this thread only).
   uint64_t switches() const { return switches_; }
+  // The open model, from the current user's task loop before each iteration: returns at once
+  // with the arrival handed to it at spawn, else waits in its class's pool for the next one.
+  // Sets the user's lag (the iteration's lateness) for the intended-start latency. Returns false
+  // with a Python error set when the user was killed; a stop ends the wait (state() tells).
+  bool next_iteration();
+  // After a task: true when the current user's session is over (it then stops, on_stop runs).
+  bool session_ended();
 
   // --- any thread ---
   void post(std::function<void()> fn);
@@ -152,8 +169,11 @@ struct hub {
   void publish_task(const char* label) { task_.store(label, std::memory_order_relaxed); }
 
   // Called on the loop via post().
-  void spawn(PyObject* cls, size_t class_index);
-  void begin_test() { assigned_.clear(); }
+  py_user* spawn(PyObject* cls, size_t class_index);
+  void begin_test();
+  // The open model: arrivals per class at these rates, each handed to an idle user of the
+  // class's pool, a new user while the pool is below its cap, or counted as dropped.
+  void set_arrivals(const engine::arrival_targets& a);
   // Spawns or stops (most recent first, gracefully) to reach these users per class.
   void set_targets(const std::vector<uint64_t>& users_per_class);
   void stop_users(size_t class_index, uint64_t count, bool force);
@@ -206,6 +226,25 @@ struct hub {
   std::unordered_map<PyObject*, py_user*> user_greenlets_;
   std::unique_ptr<fd_waits> fd_waits_;
   bool quit_ = false;
+
+  // The open model (as cpp_shard's): one timer per hub; its handler only queues on_arrivals().
+  struct arrival_class {
+    double rate = 0;          // arrivals per second on this hub
+    uint64_t max_users = 0;   // the pool's cap on this hub
+    uint64_t pool = 0;        // users of the pool alive
+    int64_t next_ns = 0, last_ns = 0;
+    std::vector<py_user*> idle;  // users waiting in next_iteration()
+  };
+  std::vector<arrival_class> arrivals_;
+  bool open_model_ = false, poisson_ = false;
+  bool stopping_all_ = false;  // stop_all() was called: no replacements, no arrivals
+  std::unique_ptr<boost::asio::steady_timer> arrival_timer_;
+  base::rng arrival_rng_{0x5eed};
+  base::rng seeds_;  // session lengths
+  void arm_arrivals();
+  void on_arrivals();
+  void dispatch(size_t class_index, int64_t due_ns);
+  int64_t gap_ns(double rate);
 };
 
 }  // namespace endure::python

@@ -155,6 +155,8 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
     uc.name = str_of(PyDict_GetItemString(c, "name"));
     uc.weight = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "weight")));
     uc.fixed_count = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "fixed_count")));
+    if (PyObject* r = PyDict_GetItemString(c, "arrival_rate"); r && PyFloat_AsDouble(r) > 0)
+      uc.arrival_rate = PyFloat_AsDouble(r);
     uc.host = str_of(PyDict_GetItemString(c, "host"));
     uc.needs_host = PyObject_IsTrue(PyDict_GetItemString(c, "needs_host")) == 1;
     PyObject* cls = PyDict_GetItemString(c, "cls");

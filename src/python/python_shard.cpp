@@ -75,9 +75,9 @@ void python_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
   h->post([h, targets = users_per_class] { h->set_targets(targets); });
 }
 
-void python_shard::set_arrivals(const engine::arrival_targets&) {
-  // The app refuses the open model for Python locustfiles until the hub runs arrivals.
-  base::log_error("python", "the open model (--arrival-rate) is not available for Python users yet");
+void python_shard::set_arrivals(const engine::arrival_targets& a) {
+  hub* h = hub_.get();
+  h->post([h, a] { h->set_arrivals(a); });
 }
 
 std::vector<uint64_t> python_shard::live_users_by_class() const {

@@ -102,7 +102,7 @@ std::vector<axis_tick> value_ticks(double vmax, int max_ticks) {
 
 std::string svg_chart(const std::string& title, const std::vector<double>& times_s,
                       const std::vector<chart_series>& series, const std::string& unit,
-                      double start_s, int width) {
+                      double start_s, int width, const std::vector<chart_band>& bands) {
   const int chart_w = std::max(300, width);
   std::string out = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {} {}\" "
@@ -123,6 +123,21 @@ std::string svg_chart(const std::string& title, const std::vector<double>& times
   const double pw = chart_w - pad_l - pad_r, ph = chart_h - pad_t - pad_b;
   auto x_of = [&](double t) { return pad_l + (t - t0) / (t1 - t0) * pw; };
   auto y_of = [&](double v) { return pad_t + ph - std::clamp(v / top, 0.0, 1.0) * ph; };
+  // Stages first, behind the grid and the lines: alternate shades, the name at the top left and
+  // in the tooltip.
+  for (size_t i = 0; i < bands.size(); ++i) {
+    const double a = std::max(bands[i].from_s, t0), b = std::min(bands[i].to_s, t1);
+    if (b <= a) continue;
+    const double xa = x_of(a), xb = x_of(b);
+    out += fmt::format(
+        "<g class=\"stage\"><title>stage {}</title><rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" "
+        "height=\"{:.1f}\" fill=\"{}\"/>",
+        html_escape(bands[i].label), xa, pad_t, xb - xa, ph, i % 2 ? "#eef3fb" : "#f7f3e8");
+    if (xb - xa > 7.0 * static_cast<double>(bands[i].label.size()) + 6)
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"axis stage-label\">{}</text>",
+                         xa + 3, pad_t + 11, html_escape(bands[i].label));
+    out += "</g>\n";
+  }
   for (const auto& t : yt) {
     const double y = y_of(t.value);
     out += fmt::format(

@@ -27,11 +27,18 @@ std::vector<axis_tick> value_ticks(double vmax, int max_ticks = 5);
 // "+0", "+45s", "+5m", "+1h30m", "+2d12h": elapsed time at the precision of an axis.
 std::string elapsed_label(double seconds);
 
+// A stretch of time shaded behind a chart's lines: a load shape's stage (label: its name).
+struct chart_band {
+  double from_s = 0, to_s = 0;  // Unix seconds
+  std::string label;
+};
+
 // A line chart of the series over times_s. The time axis starts at start_s (the test's start;
 // 0: the first time) and its ticks say both the clock time and the elapsed time. width in px.
 // A value that is not finite (NaN: nothing measured there) leaves a gap in its line.
 std::string svg_chart(const std::string& title, const std::vector<double>& times_s,
                       const std::vector<chart_series>& series, const std::string& unit,
-                      double start_s = 0, int width = 900);
+                      double start_s = 0, int width = 900,
+                      const std::vector<chart_band>& bands = {});
 
 }  // namespace endure::report

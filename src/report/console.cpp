@@ -48,11 +48,11 @@ std::string duration_words(double s) {
   return fmt::format("{}s", sec);
 }
 
-std::string percentile_line(const stats::row& r, int name_width) {
+std::string percentile_line(const stats::row& r, int name_width, bool intended = false) {
+  const auto& p = intended ? r.intended_percentiles_ms : r.percentiles_ms;
   std::string out = fmt::format("{:<{}} {:<{}} {:>8} ", r.method, type_width, r.name, name_width,
-                                format_ms(r.percentiles_ms[0]));
-  for (size_t i = 1; i < r.percentiles_ms.size(); ++i)
-    out += fmt::format("{:>6} ", format_ms(r.percentiles_ms[i]));
+                                format_ms(p[0]));
+  for (size_t i = 1; i < p.size(); ++i) out += fmt::format("{:>6} ", format_ms(p[i]));
   out += fmt::format("{:>6}\n", r.num_requests);
   return out;
 }
@@ -123,16 +123,23 @@ std::string status_line(const stats::snapshot& s) {
   const double start = s.test_start_wall_s > 0 ? s.test_start_wall_s : s.start_wall_s;
   std::string users = fmt::format("{} users", s.user_count);
   if (s.peak_user_count > s.user_count) users += fmt::format(" (peak {})", s.peak_user_count);
-  return fmt::format("{}, {} into the test, {}\n", format_iso8601_utc(s.wall_s),
-                     duration_words(s.wall_s - start), users);
+  std::string extra;
+  if (!s.stage.empty()) extra += ", stage " + s.stage;
+  uint64_t dropped = 0;
+  for (const auto& c : s.classes) dropped += c.interval_dropped_arrivals;
+  if (dropped > 0) extra += fmt::format(", {} arrivals dropped in the last interval", dropped);
+  return fmt::format("{}, {} into the test, {}{}\n", format_iso8601_utc(s.wall_s),
+                     duration_words(s.wall_s - start), users, extra);
 }
 
 std::string periodic_table(const stats::snapshot& s, const console_options& o) {
   return status_line(s) + table(s, rate_kind::current, o, true);
 }
 
-std::string percentiles_table(const stats::snapshot& s, const console_options& o) {
-  std::string out = "Response time percentiles (approximated)\n";
+namespace {
+std::string percentiles_table_of(const stats::snapshot& s, const console_options& o, bool intended) {
+  std::string out = intended ? "Response time percentiles from the intended start (approximated)\n"
+                             : "Response time percentiles (approximated)\n";
   out += fmt::format("{:<{}} {:<{}} {:>8} ", "Type", type_width, "Name", o.name_width,
                      stats::report_percentile_titles[0]);
   for (size_t i = 1; i < stats::report_percentile_titles.size(); ++i)
@@ -143,9 +150,50 @@ std::string percentiles_table(const stats::snapshot& s, const console_options& o
   sep += "\n";
   out += sep;
   for (const auto& r : s.rows)
-    if (r.num_requests) out += percentile_line(r, o.name_width);
+    if (r.num_requests) out += percentile_line(r, o.name_width, intended);
   out += sep;
-  if (s.aggregated.num_requests) out += percentile_line(s.aggregated, o.name_width);
+  if (s.aggregated.num_requests) out += percentile_line(s.aggregated, o.name_width, intended);
+  return out;
+}
+}  // namespace
+
+std::string percentiles_table(const stats::snapshot& s, const console_options& o) {
+  return percentiles_table_of(s, o, false);
+}
+
+bool intended_differs(const stats::snapshot& s) {
+  if (s.aggregated.intended_percentiles_ms != s.aggregated.percentiles_ms) return true;
+  for (const auto& r : s.rows)
+    if (r.num_requests && r.intended_percentiles_ms != r.percentiles_ms) return true;
+  return false;
+}
+
+std::string intended_percentiles_table(const stats::snapshot& s, const console_options& o) {
+  if (!intended_differs(s)) return {};
+  return percentiles_table_of(s, o, true) +
+         "(from when each request's iteration was meant to start: the open model's arrival or the "
+         "pacing schedule; the table above is from the actual send)\n";
+}
+
+std::string load_model_report(const stats::snapshot& s) {
+  uint64_t dropped = 0, started = 0, ended = 0;
+  for (const auto& c : s.classes) {
+    dropped += c.dropped_arrivals;
+    started += c.sessions_started;
+    ended += c.sessions_ended;
+  }
+  if (dropped == 0 && started == 0 && ended == 0) return {};
+  std::string out = fmt::format("{:<24} {:>16} {:>16} {:>16}\n", "User class", "Dropped arrivals",
+                                "Sessions started", "Sessions ended");
+  const std::string sep = dashes(24) + "|" + dashes(16) + "|" + dashes(16) + "|" + dashes(16) + "\n";
+  out += sep;
+  for (const auto& c : s.classes)
+    out += fmt::format("{:<24} {:>16} {:>16} {:>16}\n", c.user_class, c.dropped_arrivals,
+                       c.sessions_started, c.sessions_ended);
+  out += sep;
+  if (dropped > 0)
+    out += fmt::format("{} arrivals were dropped: no user of the pool was free (raise --max-users, "
+                       "or the target is slower than the rate allows)\n", dropped);
   return out;
 }
 
@@ -185,8 +233,16 @@ std::string final_summary(const stats::snapshot& s, const console_options& o) {
   out += "\n";
   out += percentiles_table(s, o);
   out += "\n";
+  if (auto t = intended_percentiles_table(s, o); !t.empty()) out += t + "\n";
+  uint64_t dropped = 0;
+  for (const auto& c : s.classes) dropped += c.dropped_arrivals;
+  if (o.load_model || dropped > 0)
+    if (auto t = load_model_report(s); !t.empty()) out += t + "\n";
   out += error_report(s, o);
   out += exceptions_report(s, o);
+  if (s.aggregated.num_requests == 0)
+    out += "\nWARNING: no request was made in this test: check the host, the tasks and their wait "
+           "times (see the exceptions above, if any).\n";
   if (s.generator_cpu_warning)
     out += "\nWARNING: the load generator's CPU was above 90% for 10 s or more during this run: "
            "its response times are not trustworthy (use more --threads or machines).\n";

@@ -14,7 +14,10 @@ enum class rate_kind {
 };
 
 struct console_options {
-  int name_width = 80;  // Locust's STATS_NAME_WIDTH when stdout is not a terminal
+  int name_width = 80;
+  // The open model or session churn is on: the summary shows the per-class table of dropped
+  // arrivals and sessions (otherwise only when arrivals were dropped).
+  bool load_model = false;  // Locust's STATS_NAME_WIDTH when stdout is not a terminal
   // stats_table shows at most this many entries, those with the most requests (in the usual
   // name order), and one line counting the rest; 0: every entry. final_summary ignores it.
   size_t max_rows = 0;
@@ -33,6 +36,14 @@ std::string status_line(const stats::snapshot& s);
 std::string periodic_table(const stats::snapshot& s, const console_options& o = {});
 // "Response time percentiles (approximated)": whole-run percentiles per entry with requests.
 std::string percentiles_table(const stats::snapshot& s, const console_options& o = {});
+// True when some row's percentiles from the intended start differ from those from the send.
+bool intended_differs(const stats::snapshot& s);
+// "Response time percentiles from the intended start": the same table from the intended start
+// of each request's iteration (open model, pacing), with a line saying which is which; empty
+// when every request was sent when it was meant to be.
+std::string intended_percentiles_table(const stats::snapshot& s, const console_options& o = {});
+// Per user class: open-model arrivals dropped, sessions started and ended; empty when none.
+std::string load_model_report(const stats::snapshot& s);
 // "Error report" (# occurrences, Error); empty string when there were no failures.
 std::string error_report(const stats::snapshot& s, const console_options& o = {});
 // "Exceptions" (# occurrences, Exception, where); empty string when there were none.

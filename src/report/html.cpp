@@ -133,12 +133,15 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
     p99.push_back(p.p99_ms);
     users.push_back(p.users);
   }
+  const auto& bands = info.stages;
+  if (!bands.empty())
+    out += "<p class=\"note stages\">Shaded: the load shape's stages (hover for the name).</p>\n";
   out += svg_chart("Total requests per second", t,
-                   {{"req/s", "#2a7ab9", rps}, {"failures/s", "#d9534f", fps}}, "", start);
+                   {{"req/s", "#2a7ab9", rps}, {"failures/s", "#d9534f", fps}}, "", start, 900, bands);
   out += svg_chart("Response times", t,
                    {{"p50", "#5cb85c", p50}, {"p95", "#f0ad4e", p95}, {"p99", "#d9534f", p99}},
-                   "ms", start);
-  out += svg_chart("Number of users", t, {{"users", "#6f42c1", users}}, "", start);
+                   "ms", start, 900, bands);
+  out += svg_chart("Number of users", t, {{"users", "#6f42c1", users}}, "", start, 900, bands);
 
   if (!endpoints.empty()) {
     out += "<h2>Charts per endpoint</h2>\n<p class=\"note\">The " +
@@ -186,9 +189,9 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
   out += "</tr>\n" + percentile_rows_html(s, false) + "</table>\n";
   if (intended_differs(s)) {
     out += "<h2>Response time percentiles from the intended send time (ms)</h2>\n"
-           "<p class=\"note\">Users with a pacing wait time (constant_pacing, "
-           "constant_throughput) meant to send some requests earlier than they could: their task "
-           "overran its period. Measured from when each request was meant to be sent, these times "
+           "<p class=\"note\">Some iterations started later than they were meant to: an "
+           "open-model arrival (--arrival-rate) that waited for a free user, or a pacing wait time "
+           "(constant_pacing, constant_throughput) whose task overran its period. Measured from when each request was meant to be sent, these times "
            "include that delay, as a real client arriving on schedule would have seen it "
            "(coordinated omission corrected). The table above measures from the actual send.</p>\n"
            "<table class=\"intended-percentiles\">\n<tr>" +
@@ -197,10 +200,27 @@ std::string html_report(const stats::snapshot& s, const html_run_info& info,
     out += "</tr>\n" + percentile_rows_html(s, true) + "</table>\n";
   } else {
     out += "<p class=\"note intended-equal\">Every request was sent when it was meant to be (no "
-           "pacing wait time ran late), so response times from the intended send time equal the "
+           "arrival or pacing wait time ran late), so response times from the intended send time equal the "
            "ones above and are not shown again.</p>\n";
   }
 
+  {
+    uint64_t any = 0, dropped = 0;
+    for (const auto& c : s.classes) {
+      any += c.dropped_arrivals + c.sessions_started + c.sessions_ended;
+      dropped += c.dropped_arrivals;
+    }
+    if (any > 0 && (info.load_model || dropped > 0)) {
+      out += "<h2>Load model</h2>\n<table class=\"load-model\">\n<tr>" + th("User class") +
+             th("Dropped arrivals") + th("Sessions started") + th("Sessions ended") + "</tr>\n";
+      for (const auto& c : s.classes)
+        out += "<tr>" + td(c.user_class) + td(std::to_string(c.dropped_arrivals)) +
+               td(std::to_string(c.sessions_started)) + td(std::to_string(c.sessions_ended)) +
+               "</tr>\n";
+      out += "</table>\n<p class=\"note\">Dropped arrivals: open-model iterations that found no "
+             "free user within --max-users (never silently left out).</p>\n";
+    }
+  }
   out += "<h2>Failures</h2>\n";
   if (s.failures.empty()) {
     out += "<p>No failures.</p>\n";

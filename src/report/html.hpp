@@ -37,6 +37,11 @@ struct html_run_info {
   // Shown prominently under the title when set: a run that ended abnormally (a report from a
   // run store without an end record), the window a report covers.
   std::vector<std::string> notices;
+  // The load shape's stages over the run, shaded on the charts (empty: no shape).
+  std::vector<chart_band> stages;
+  // The open model or session churn is on: the "Load model" table is shown (otherwise only when
+  // arrivals were dropped).
+  bool load_model = false;
 };
 
 // endpoints: the busiest endpoints' charts, busiest first (none: no per-endpoint section).

@@ -83,6 +83,14 @@ nlohmann::json run_json(const stats::snapshot& s, const entry_extras& extras) {
                           {"traceback", x.traceback},
                           {"nodes", x.nodes}});
   j["exceptions"] = std::move(exceptions);
+  // The load model's own counts per user class (open model, session churn).
+  auto classes = nlohmann::json::array();
+  for (const auto& c : s.classes)
+    classes.push_back({{"user_class", c.user_class},
+                       {"dropped_arrivals", c.dropped_arrivals},
+                       {"sessions_started", c.sessions_started},
+                       {"sessions_ended", c.sessions_ended}});
+  j["user_classes"] = std::move(classes);
   j["start_time"] = s.start_wall_s;
   j["end_time"] = s.wall_s;
   j["user_count"] = s.user_count;

@@ -27,6 +27,7 @@ void html_sink::on_snapshot(const stats::snapshot& s) {
   p.max_us = s.interval_max_us;
   series_.add(p);
   endpoints_.add(s);
+  track_stage(s);
   // Keep the latest snapshot for write_now() (a copy: rows are bounded by the entry cap).
   last_ = s;
   has_last_ = true;
@@ -41,6 +42,26 @@ void html_sink::on_snapshot(const stats::snapshot& s) {
   if (info_.rewrite_every_s > 0 && since >= info_.rewrite_every_s) {
     last_write_wall_s_ = s.wall_s;
     (void)write_now();
+  }
+}
+
+void html_sink::track_stage(const stats::snapshot& s) {
+  auto& st = info_.stages;
+  const double from = s.wall_s - s.interval_s;
+  if (s.stage.empty()) return;
+  if (!st.empty() && st.back().label == s.stage && from - st.back().to_s < 2 * s.interval_s) {
+    st.back().to_s = s.wall_s;
+    return;
+  }
+  st.push_back({from, s.wall_s, s.stage});
+  // Bounded: a random shape over a week can change stage thousands of times; the oldest two
+  // merge into one band named after both (the charts are downsampled to a few hundred points
+  // anyway).
+  if (st.size() > max_stage_bands) {
+    st[0].to_s = st[1].to_s;
+    if (st[0].label != st[1].label && st[0].label.find(" ...") == std::string::npos)
+      st[0].label += " ...";
+    st.erase(st.begin() + 1);
   }
 }
 

@@ -31,8 +31,12 @@ class html_sink final : public sink {
   static constexpr size_t charted_endpoints = 10;
   // A section added to the final report (the soak verdict). Before the run.
   void set_annex(annex_source source) { annex_ = std::move(source); }
+  // The most stage bands kept for the charts (older ones merge).
+  static constexpr size_t max_stage_bands = 200;
+  const std::vector<report::chart_band>& stages() const { return info_.stages; }
 
  private:
+  void track_stage(const stats::snapshot& s);
   std::string path_;
   report::html_run_info info_;
   bounded_series series_;

@@ -192,6 +192,9 @@ void users_acc::add(const users_acc& o) {
     latest_t = o.latest_t;
   }
   users_max = std::max(users_max, o.users_max);
+  dropped_arrivals += o.dropped_arrivals;
+  sessions_started += o.sessions_started;
+  sessions_ended += o.sessions_ended;
 }
 
 void bucket::add(const bucket& o) {
@@ -262,8 +265,8 @@ bucket_io::bucket_io(sql::database& db)
                  "last_wall_s, intended_min_us, intended_max_us, latency, intended) VALUES "
                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
       ins_users_(db,
-                 "INSERT INTO users (tier, t, segment, class_name, users, users_max) "
-                 "VALUES (?,?,?,?,?,?)"),
+                 "INSERT INTO users (tier, t, segment, class_name, users, users_max, "
+                 "dropped_arrivals, sessions_started, sessions_ended) VALUES (?,?,?,?,?,?,?,?,?)"),
       ins_failure_(db,
                    "INSERT INTO failures (tier, t, segment, entry_id, error_id, count, "
                    "first_wall_s, last_wall_s) VALUES (?,?,?,?,?,?,?,?)"),
@@ -344,7 +347,10 @@ void bucket_io::write(const bucket& b, bool coarse) {
         .bind(3, b.segment)
         .bind(4, name)
         .bind(5, u.users)
-        .bind(6, u.users_max);
+        .bind(6, u.users_max)
+        .bind(7, u.dropped_arrivals)
+        .bind(8, u.sessions_started)
+        .bind(9, u.sessions_ended);
     ins_users_.run();
   }
   for (const auto& [k, f] : b.failures) {
@@ -448,7 +454,9 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
       (with_histograms ? "latency, intended" : "NULL, NULL") + " FROM stats" +
       (o.only_entry ? " WHERE entry_id = " + std::to_string(*o.only_entry) + " AND" : " WHERE") +
       where.substr(6) + ", entry_id");
-  c[2].st = &cached("SELECT t, segment, class_name, users, users_max FROM users" + where);
+  c[2].st = &cached(
+      "SELECT t, segment, class_name, users, users_max, dropped_arrivals, sessions_started, "
+      "sessions_ended FROM users" + where);
   c[3].st = &cached(
       "SELECT t, segment, entry_id, error_id, count, first_wall_s, last_wall_s FROM failures" +
       where);
@@ -534,7 +542,7 @@ void bucket_io::scan(int tier, int64_t t_lo, int64_t t_hi, std::optional<int64_t
             break;
           }
           case 2: {
-            users_acc u{s.uint64(3), s.uint64(4), b.t};
+            users_acc u{s.uint64(3), s.uint64(4), b.t, s.uint64(5), s.uint64(6), s.uint64(7)};
             b.users[s.text(2)].add(u);
             break;
           }

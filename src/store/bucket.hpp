@@ -71,6 +71,8 @@ struct monitor_acc {
 struct users_acc {
   uint64_t users = 0, users_max = 0;
   int64_t latest_t = -1;
+  // Counts over the stretch (they add): open-model arrivals dropped, sessions started and ended.
+  uint64_t dropped_arrivals = 0, sessions_started = 0, sessions_ended = 0;
   void add(const users_acc& o);
 };
 

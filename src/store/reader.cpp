@@ -225,7 +225,11 @@ struct reader::impl {
     r.stalled = iv.intervals > 0 && iv.stalled == iv.intervals;
     r.is_final = iv.is_final;
     r.user_count = iv.user_count;
-    for (const auto& [cls, u] : b.users) r.users_by_class.emplace_back(cls, u.users);
+    for (const auto& [cls, u] : b.users) {
+      r.users_by_class.emplace_back(cls, u.users);
+      if (u.dropped_arrivals + u.sessions_started + u.sessions_ended > 0)
+        r.data.classes.push_back({cls, u.dropped_arrivals, u.sessions_started, u.sessions_ended});
+    }
     r.health = {iv.cpu_percent, iv.rss_bytes, iv.loop_lag_ms, iv.cpu_saturated};
     for (const auto& [id, e] : b.entries) {
       if (id == 0 || e.requests == 0) continue;
@@ -249,7 +253,23 @@ struct reader::impl {
       const auto& [message, traceback] = lookup(kind_texts, k.first);
       r.data.exceptions.push_back({message, traceback, k.second, n});
     }
+    for (const auto& [id, m] : b.monitor) {
+      const auto& [source, metric] = lookup(series_names, id);
+      r.monitor.push_back({source, metric, m.value});
+    }
     return r;
+  }
+
+  void each_record(const window& w, const std::function<void(const stats::interval_record&)>& f) {
+    const double a = w.from_wall_s.value_or(info.start_wall_s);
+    const auto at = static_cast<int64_t>(std::floor(a));
+    const int k = finest_from(at);
+    const int64_t lo = floor_to(at, tiers[static_cast<size_t>(k)].length_s);
+    const int64_t hi = w.to_wall_s ? static_cast<int64_t>(std::ceil(*w.to_wall_s)) : no_end;
+    each_bucket(cover(k, lo, hi), std::nullopt, [&](bucket& b) {
+      // ids stay Unix seconds (the 1 s records' own): a coarser row is one record at its start.
+      f(to_record(b));
+    });
   }
 
   // Calls f with each bucket of the stretches in time order; buckets of the same t (several
@@ -548,6 +568,14 @@ base::result<series_set> reader::series(const series_request& r) {
     read_snapshot snap(impl_->db);
     impl_->refresh();
     return impl_->series(r);
+  });
+}
+
+base::result<base::unit> reader::each_record(
+    const window& w, const std::function<void(const stats::interval_record&)>& f) {
+  return guarded(impl_->path, [&] {
+    impl_->each_record(w, f);
+    return base::unit{};
   });
 }
 

@@ -6,6 +6,7 @@
 // one thread at a time (open one per thread); it never writes.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,6 +151,11 @@ class reader {
   base::result<run_summary> summary();
   base::result<series_set> series(const series_request& r);
   base::result<std::vector<event_row>> events(const window& w = {});
+  // The window's stored rows as interval records, in time order, with their histograms and
+  // monitor samples: from the finest tier that still covers each stretch (records of coarser
+  // tiers span their row's length). For the soak verdict and thresholds of `endure report`.
+  base::result<base::unit> each_record(const window& w,
+                                       const std::function<void(const stats::interval_record&)>& f);
   // The stored content of a locustfile (by path as recorded).
   base::result<std::string> locustfile_content(const std::string& path);
 

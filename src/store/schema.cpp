@@ -193,6 +193,13 @@ CREATE VIEW stats_named AS
 const std::vector<std::function<void(sql::database&)>>& migrations() {
   static const std::vector<std::function<void(sql::database&)>> m = {
       [](sql::database& db) { db.exec(schema_v1); },
+      // 2: the open model's dropped arrivals and session churn per class and stretch.
+      [](sql::database& db) {
+        db.exec(
+            "ALTER TABLE users ADD COLUMN dropped_arrivals INTEGER NOT NULL DEFAULT 0;"
+            "ALTER TABLE users ADD COLUMN sessions_started INTEGER NOT NULL DEFAULT 0;"
+            "ALTER TABLE users ADD COLUMN sessions_ended INTEGER NOT NULL DEFAULT 0;");
+      },
   };
   return m;
 }
@@ -220,7 +227,7 @@ void create_or_migrate(sql::database& db) {
     throw sql::failure(0, "store schema version " + std::to_string(v) +
                               " is newer than this endure writes (" +
                               std::to_string(schema_version) + "): use a newer endure");
-  static_assert(schema_version == 1, "add the migration to migrations()");
+  static_assert(schema_version == 2, "add the migration to migrations()");
   for (int from = v; from < schema_version; ++from) migrations()[static_cast<size_t>(from)](db);
   if (v == 0) db.exec("PRAGMA application_id = " + std::to_string(application_id));
   db.exec("PRAGMA user_version = " + std::to_string(schema_version));

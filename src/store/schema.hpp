@@ -15,7 +15,7 @@ namespace endure::store {
 inline constexpr int32_t application_id = 0x656E6475;
 // The schema this build writes and reads. A newer file is refused (exit code 2); an older one is
 // migrated forward when opened for writing, and read through the same migrations otherwise.
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 // A roll-up tier: rows of `length_s` seconds, merged exactly from the `source` tier once each
 // bucket is complete, kept for `keep_s` seconds of data time (0: for the whole run).

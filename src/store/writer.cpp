@@ -190,6 +190,14 @@ struct writer::impl {
       if (d.requests > 0) b.entries[entry_id(d.method, d.name)].add(entry_acc::of(d));
     b.compute_aggregated();
     for (const auto& [cls, n] : r.users_by_class) b.users[cls].add(users_acc{n, n, t});
+    for (const auto& c : r.data.classes) {
+      users_acc u;
+      u.latest_t = -2;  // counts only: the users of the class come from users_by_class
+      u.dropped_arrivals = c.dropped_arrivals;
+      u.sessions_started = c.sessions_started;
+      u.sessions_ended = c.sessions_ended;
+      b.users[c.user_class].add(u);
+    }
     for (const auto& f : r.data.failures)
       if (f.count > 0)
         b.failures[{entry_id(f.method, f.name), error_id(f.error)}].add(

@@ -82,9 +82,9 @@ TEST(cli, bad_input_gives_one_line_exit_2_and_no_output_files) {
       {{"-f", ok, "--headless", "--list", "--show-task-ratio"}, "exclude each other"},
       {{"-f", ok, "--headless", "--csv", dir + "/missing-dir/run"}, "missing-dir"},
       {{"-f", ok, "--headless", "--html", dir + "/missing-dir/r.html"}, "does not exist"},
-      {{"-f", ok}, "--headless"},
       {{"-f", ok, "--headless", "-u", "100000"}, "ephemeral port range"},
-      {{"-f", ok, "--headless", "-P", "0"}, "invalid value '0' for --web-port: expected a port number from 1 to 65535"},
+      {{"-f", ok, "--headless", "-P", "-1"},
+       "invalid value '-1' for --web-port: expected a port number from 1 to 65535, or 0 for any free port"},
       {{"-f", ok, "--headless", "--web-auth", "admin"}, "invalid value for --web-auth: expected user:password"},
       {{"-f", ok, "--headless", "--processes", "0"}, "invalid value '0' for --processes"},
   };
@@ -422,11 +422,12 @@ TEST(cli, modes_not_built_yet_are_refused_with_one_line_never_ignored) {
       EXPECT_FALSE(fs::exists(dir + "/run.db"));
     }
   }
-  // The web UI: today's refusal, before anything is compiled.
-  auto web = run_process({endure_bin, "-f", files + "refused.cpp", "-P", "8090"}, {cache_env}, 60s);
-  EXPECT_EQ(web.exit_code, 2);
-  EXPECT_EQ(web.err,
-            "endure: error: the web UI is not available in this build yet: add --headless (with -u, -r and -t)\n");
+  // The web UI is built: a run without --headless serves it (tests/cli/web_ui_test.cpp tests it).
+  auto web = run_process({endure_bin, "-f", files + "refused.cpp", "--web-host", "127.0.0.1", "-P", "0", "--autostart",
+                          "-t", "1s", "--autoquit", "1", "--no-store"},
+                         {cache_env}, 60s);
+  EXPECT_NE(web.exit_code, 2) << web.err;
+  EXPECT_EQ(web.out.rfind("Web UI: http://127.0.0.1:", 0), 0u) << web.out;
   // Settings that switch nothing on are accepted in a headless run, as Locust does.
   auto ok = run_process({endure_bin, "-f", files + "refused.cpp", "--headless", "-t", "1s", "--only-summary",
                          "-P", "8090", "--master-host", "10.0.0.5", "--expect-workers", "2", "--no-store"},

@@ -74,6 +74,25 @@ TEST(cpp_api_cli, events_fire_in_order_with_locust_arguments_and_request_fire_re
       << out;
 }
 
+// environment().quit() from a task stops the test long before -t, with every output written;
+// --reset-stats fires the reset_stats listeners once the users are spawned.
+TEST(cpp_api_cli, quit_from_a_task_stops_the_test_and_reset_stats_fires_its_event) {
+  test_server server;
+  std::string dir = temp_dir("cpp-quit");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run_process({endure_bin, "-f", api + "quits.cpp", "--host", server.base_url(), "--headless",
+                        "-u", "2", "-r", "100", "-t", "60s", "--reset-stats", "--csv", dir + "/out",
+                        "--only-summary"},
+                       {cache_env}, 120s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 40s) << "quit() ends the test, not -t 60s";
+  EXPECT_NE(r.err.find("Test stopped (quit)"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("EVENT reset_stats user_count=2"), std::string::npos) << r.out;
+  auto rows = read_stats_csv(dir + "/out_stats.csv");
+  EXPECT_GT(count_of(rows, "GET /fast"), 0u);
+  EXPECT_LE(count_of(rows, "GET /fast"), server.count("GET /fast"));
+}
+
 TEST(cpp_api_cli, locustfile_options_from_command_line_config_environment_and_help) {
   std::string dir = temp_dir("cpp-options");
   std::ofstream(dir + "/endure.conf") << "mode = slow\n";

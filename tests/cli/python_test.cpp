@@ -546,6 +546,30 @@ TEST(python_cli, a_task_that_never_yields_is_named_with_its_class_and_task) {
   EXPECT_NE(r.proc.err.find("stuck in user code (Cruncher.crunch_numbers)"), std::string::npos) << r.proc.err;
 }
 
+// Issue 18, the Python half: a user that loops forever after a request. The run still ends soon
+// after -t, names the class and task, exits with 5, and keeps the request made before the loop.
+TEST(python_cli, a_user_stuck_forever_is_abandoned_named_and_its_results_kept) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run_endure("stuck-forever", {"-f", corpus + "stuck_forever.py", "-u", "1", "-r", "100", "-t", "1s",
+                                        "--stop-timeout", "0"});
+  EXPECT_FALSE(r.proc.timed_out);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+  EXPECT_EQ(r.proc.exit_code, 5) << r.proc.err;
+  EXPECT_NE(r.proc.err.find("Spinner.spin"), std::string::npos) << r.proc.err;
+  EXPECT_EQ(count_of(r.rows, "GET /before-spin"), 1u);
+  EXPECT_EQ(count_of(r.rows, "GET /before-spin", "Failure Count"), 1u);
+}
+
+// gevent.monkey.patch_all() and gevent.lock as field files use them: an RLock re-entered by its
+// owner excludes the other greenlets across a sleep; a BoundedSemaphore(2) lets two in at a time.
+TEST(python_cli, gevent_locks_and_monkey_patching_work_as_under_gevent) {
+  auto r = run_endure("gevent-locks", {"-f", corpus + "gevent_locks.py", "-u", "1", "-r", "100", "-t", "2s"});
+  EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err;
+  EXPECT_NE(r.proc.out.find("LOCKS done=11 rlock_overlap=0 gate_max=2 locked_after=False patched=True"),
+            std::string::npos)
+      << r.proc.out << r.proc.err;
+}
+
 TEST(python_cli, environment_stats_total_is_readable_when_quitting_to_choose_the_exit_code) {
   test_server server;
   auto r = run_endure("exit-from-stats", {"-f", corpus + "exit_code_from_stats.py", "--host", server.base_url(),

@@ -262,6 +262,51 @@ TEST(reliability, users_that_raise_at_once_without_waiting_are_recorded_and_boun
   EXPECT_EQ(history_seconds(dir + "/f_stats_history.csv").size() >= 4, true);
 }
 
+// The same flood from a Python locustfile: a distinct KeyError per task, no wait.
+TEST(reliability, python_users_that_raise_distinct_errors_at_once_are_recorded_and_bounded) {
+  std::string dir = temp_dir("flood_py");
+  const auto t0 = std::chrono::steady_clock::now();
+  child_process p({endure_bin, "-f", ENDURE_SOURCE_DIR "/tests/locustfiles/flood.py", "--headless", "-u", "4",
+                   "-r", "100", "-t", "4s", "--csv", dir + "/f", "--only-summary"},
+                  {cache_env});
+  std::this_thread::sleep_for(2s);
+  const uint64_t rss_early = rss_kb(p.pid());
+  std::this_thread::sleep_for(1500ms);
+  const uint64_t rss_late = rss_kb(p.pid());
+  auto r = p.wait(30s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_LT(took, 12s) << "a 4 s test";
+  // Python tracebacks span lines inside quoted fields: split records, not lines.
+  std::vector<std::string> rows;
+  {
+    const std::string text = read_file(dir + "/f_exceptions.csv");
+    std::string rec;
+    bool quoted = false;
+    for (char c : text) {
+      if (c == '"') quoted = !quoted;
+      if (c == '\n' && !quoted) {
+        rows.push_back(rec);
+        rec.clear();
+      } else {
+        rec += c;
+      }
+    }
+  }
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_LE(rows.size(), 1u + 500u + 1u) << "500 kinds, then one (other exceptions) row";
+  uint64_t total = 0;
+  bool folded = false;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    total += std::stoull(rows[i].substr(0, rows[i].find(',')));
+    folded = folded || rows[i].find("(other exceptions)") != std::string::npos;
+  }
+  EXPECT_GT(total, 5'000u) << "full speed";
+  EXPECT_TRUE(folded);
+  ASSERT_GT(rss_early, 0u);
+  EXPECT_LT(rss_late, rss_early + 8 * 1024) << rss_early << " kB then " << rss_late << " kB";
+}
+
 // A `pass` task with no wait shares its shard with users that make requests: it yields after
 // every task, so they keep their pace and the stop is on time.
 TEST(reliability, a_task_without_io_or_wait_does_not_starve_its_shard) {
@@ -365,4 +410,8 @@ TEST(reliability, intended_start_latency_matches_the_ground_truth_of_a_stalling_
   const auto paced_py = run("paced_py", {"-f", ENDURE_SOURCE_DIR "/tests/locustfiles/stall_paced.py", "-u", "10", "-r", "1000"});
   expect_truth("paced Python users, intended", paced_py.second);
   EXPECT_LT(paced_py.first.p99, truth.p99 / 10);
+  const auto open_py = run("open_py", {"-f", ENDURE_SOURCE_DIR "/tests/locustfiles/stall_open.py",
+                                       "--arrival-rate", "400/s", "--max-users", "2000"});
+  expect_truth("open model, Python users, intended", open_py.second);
+  expect_truth("open model, Python users, actual", open_py.first);
 }

@@ -245,7 +245,7 @@ TEST(store_cli, report_refuses_what_it_cannot_read_with_one_line_and_exit_2) {
   }
   refused({"report", dir + "/newer.db"}, dir +
                                              "/newer.db has store schema version 7, newer than "
-                                             "this endure reads (1): use a newer endure");
+                                             "this endure reads (2): use a newer endure");
   refused({"report", dir + "/none.db"}, "cannot open " + dir + "/none.db: no such file");
   refused({"report", dir}, dir + " is a directory, not a run store");
   refused({"report"}, "endure report needs a run store: endure report RUN.db");
@@ -321,6 +321,50 @@ TEST(store_cli, compare_shows_per_endpoint_changes_and_fail_on_exits_3) {
     }
   EXPECT_TRUE(found) << js.out;
   EXPECT_FALSE(j["failed_conditions"].empty());
+}
+
+// The events timeline of a real run: a shape's stages (targets_changed "stage: ..."), the spawn
+// and the stop sequence; an open-model run keeps its dropped arrivals per class; compare takes
+// a window of both runs.
+TEST(store_cli, the_timeline_keeps_stages_and_the_stop_and_the_users_table_dropped_arrivals) {
+  const std::string dir = temp_dir("store_timeline");
+  demo_shop shop({"--latency-ms", "100"});
+  ASSERT_FALSE(shop.url().empty());
+  compile_once();
+  const std::string shaped = dir + "/shaped.db", open = dir + "/open.db";
+  auto a = run_process({endure_bin, "-f", mix, "--host", shop.url(), "--headless", "--shape", "steps:2,4@1s",
+                        "-r", "100", "-t", "3s", "--only-summary", "--store", shaped, "--threshold", "p95<0.001ms"},
+                       {cache_env}, 120s);
+  ASSERT_EQ(a.exit_code, 3) << a.err;
+  EXPECT_EQ(query(shaped, "SELECT detail FROM event WHERE kind = 'threshold'").rfind("FAILED  p95<0.001ms", 0), 0u)
+      << query(shaped, "SELECT detail FROM event WHERE kind = 'threshold'");
+  EXPECT_EQ(query(shaped, "SELECT exit_code FROM run_end"), "3");
+  EXPECT_EQ(query(shaped, "SELECT group_concat(detail, '|') FROM (SELECT detail FROM event WHERE "
+                          "kind = 'targets_changed' AND detail LIKE 'stage:%' ORDER BY wall_s)"),
+            "stage: steps 1/2|stage: steps 2/2");
+  for (const char* kind : {"test_start", "spawning_complete", "test_stopping", "test_stop"})
+    EXPECT_EQ(query(shaped, std::string("SELECT count(*) > 0 FROM event WHERE kind = '") + kind + "'"), "1")
+        << kind;
+  auto b = run_process({endure_bin, "-f", mix, "--host", shop.url(), "--headless", "--arrival-rate", "60/s",
+                        "--max-users", "2", "-t", "3s", "--only-summary", "--store", open},
+                       {cache_env}, 120s);
+  ASSERT_NE(b.exit_code, 2) << b.err;
+  EXPECT_EQ(query(open, "SELECT sum(dropped_arrivals) > 60 FROM users WHERE tier = 0"), "1")
+      << query(open, "SELECT sum(dropped_arrivals) FROM users WHERE tier = 0");
+  // The verdict and thresholds, judged again from the store: a threshold no run meets fails (3).
+  const auto judged = run_process({endure_bin, "report", shaped, "--threshold", "p95<0.001ms",
+                                   "--threshold", "fail_ratio<100%", "--warmup", "0"},
+                                  {}, 60s);
+  EXPECT_EQ(judged.exit_code, 3) << judged.err;
+  EXPECT_NE(judged.out.find("Soak verdict"), std::string::npos) << judged.out;
+  EXPECT_NE(judged.out.find("FAILED  p95<0.001ms"), std::string::npos) << judged.out;
+  EXPECT_NE(judged.out.find("passed  fail_ratio<100%"), std::string::npos) << judged.out;
+  EXPECT_NE(judged.err.find("endure: 1 threshold failed:"), std::string::npos) << judged.err;
+  const auto bad = run_process({endure_bin, "report", shaped, "--threshold", "p95<<1"}, {}, 60s);
+  EXPECT_EQ(bad.exit_code, 2);
+  const auto cmp = run_process({endure_bin, "compare", shaped, open, "--from", "1s", "--to", "2s"}, {}, 60s);
+  EXPECT_EQ(cmp.exit_code, 0) << cmp.err;
+  EXPECT_NE(cmp.out.find("Aggregated"), std::string::npos) << cmp.out;
 }
 
 TEST(store_cli, sigkill_at_20_random_moments_leaves_a_sound_store_with_every_completed_second) {

@@ -191,6 +191,10 @@ class TaskSet(metaclass=TaskSetMeta):
         else:
             t(self)
 
+    def _iteration_done(self):
+        # Under the open model: one task is one iteration of a plain task set.
+        return True
+
     def interrupt(self, reschedule=True):
         """Leaves this task set and returns to the parent."""
         raise InterruptTaskSet(reschedule)
@@ -226,6 +230,9 @@ class TaskSet(metaclass=TaskSetMeta):
         labels = task_labels(type(self)).setdefault(type(self._user), {})
         prefix = f"{type(self._user).__name__}.{type(self).__name__}"
         task_start = _endure.task_start
+        # The open model (--arrival-rate): a nested task set is one iteration: a whole pass of a
+        # SequentialTaskSet (a journey, with its waits between steps), else one of its tasks.
+        journey = not top and _endure.open_user()
         while True:
             try:
                 self._check_stop_condition()
@@ -252,6 +259,8 @@ class TaskSet(metaclass=TaskSetMeta):
                     report_exception(e, e.__traceback__, self)
                 if top and _endure.task_done():
                     raise StopUser()
+                if journey and not queue and self._iteration_done():
+                    raise InterruptTaskSet(True)
                 if not skip_wait:
                     self.wait()
             except InterruptTaskSet as e:
@@ -285,10 +294,14 @@ class DefaultTaskSet(TaskSet):
         task_start = _endure.task_start
         labels = task_labels(type(user))
         prefix = type(user).__name__
+        # The open model (--arrival-rate): one task per arrival, no wait_time between them.
+        next_iteration = _endure.next_iteration if _endure.open_user() else None
         try:
             if _endure.state():
                 raise StopUser()
             while True:
+                if next_iteration is not None and next_iteration():
+                    raise StopUser()
                 if queue:
                     t = queue.pop(0)
                 else:
@@ -325,7 +338,7 @@ class DefaultTaskSet(TaskSet):
                     report_exception(e, e.__traceback__, self)
                 if after_task():
                     raise StopUser()
-                if not skip_wait:
+                if not skip_wait and next_iteration is None:
                     seconds = user.wait_time()
                     if seconds >= PARK_S:
                         ctx = getcurrent().gr_context
@@ -385,3 +398,7 @@ class SequentialTaskSet(TaskSet):
         t = self.tasks[self._index % len(self.tasks)]
         self._index += 1
         return t
+
+    def _iteration_done(self):
+        # Under the open model: a whole pass over the tasks (a journey) is one iteration.
+        return self._index % len(self.tasks) == 0

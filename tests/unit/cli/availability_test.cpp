@@ -55,6 +55,10 @@ TEST(availability, the_web_ui_needs_headless_until_it_exists) {
   EXPECT_EQ(refusal({}, {"LOCUST_HEADLESS=true"}), "");
   // Modes are named before the web UI: the first thing to fix.
   EXPECT_EQ(refusal({"--master"}), "--master" + distributed);
+  // The app builds the web UI (app/standalone.cpp passes it): a run without --headless serves it.
+  EXPECT_EQ(refusal({}, {}, {feature::web_ui}), "");
+  EXPECT_EQ(refusal({"--autostart", "-P", "0", "--web-auth", "a:b"}, {}, {feature::web_ui}), "");
+  EXPECT_EQ(refusal({"--master"}, {}, {feature::web_ui}), "--master" + distributed);
 }
 
 TEST(availability, options_that_switch_nothing_on_are_accepted) {

@@ -94,7 +94,7 @@ const std::map<std::string, option_case>& cases() {
       {"influxdb-bucket", {{"soak"}, [](auto& o) { return o.influxdb_bucket == "soak"; }}},
       {"influxdb-token", {{"t0k"}, [](auto& o) { return o.influxdb_token == "t0k"; }}},
       {"web-host", {{"127.0.0.1"}, [](auto& o) { return o.web_host == "127.0.0.1"; }}},
-      {"web-port", {{"9000"}, [](auto& o) { return o.web_port == 9000; }}},
+      {"web-port", {{"0"}, [](auto& o) { return o.web_port == 0; }}},
       {"autostart", {{}, [](auto& o) { return o.autostart; }}},
       {"autoquit",
        {{"60"}, [](auto& o) { return o.autoquit == std::optional(std::chrono::milliseconds(60s)); }, {"--autostart"}}},

@@ -177,6 +177,31 @@ TEST(controller, ramps_at_the_spawn_rate_then_runs_until_the_run_time) {
   EXPECT_EQ(h.events[1].user_count, 40u);
 }
 
+// Absolute per-class targets (what a master sends a worker, and a web UI's class picker): the
+// controller steps each class towards its own target at the spawn rate, across the shards.
+TEST(controller, class_targets_are_reached_at_the_spawn_rate_class_by_class) {
+  harness h;
+  test_plan p;
+  p.users = 4;
+  p.spawn_rate = 100;
+  h.ctl->start(p);
+  h.sched.run_for(2s);
+  EXPECT_EQ(h.users_of("A"), 3u);
+  EXPECT_EQ(h.users_of("B"), 1u);
+  h.ctl->set_class_targets({2, 10}, 4);  // B: +9 at 4 a second, A: -1
+  h.sched.run_for(1100ms);
+  EXPECT_LT(h.live(), 12u) << "still ramping at 4 users a second";
+  h.sched.run_for(3s);
+  EXPECT_EQ(h.live(), 12u);
+  EXPECT_EQ(h.users_of("A"), 2u);
+  EXPECT_EQ(h.users_of("B"), 10u);
+  h.ctl->set_class_targets({0, 0}, 100);
+  h.sched.run_for(2s);
+  EXPECT_EQ(h.live(), 0u);
+  h.ctl->stop("test");
+  h.sched.run_until([&] { return h.stopped(); }, 30s);
+}
+
 TEST(controller, records_carry_a_peak_that_a_spike_inside_one_interval_does_not_hide) {
   harness h;
   test_plan p;

@@ -111,6 +111,30 @@ TEST(console, final_summary_has_all_parts) {
   EXPECT_NE(text.find("Response time percentiles (approximated)"), std::string::npos);
   EXPECT_NE(text.find("Error report"), std::string::npos);
   EXPECT_NE(text.find("Exceptions"), std::string::npos);
+  EXPECT_EQ(text.find("no request was made"), std::string::npos);
+}
+
+// A run that made no request says so in the summary itself, not only in the log; the open model's
+// dropped arrivals and the intended-start table appear when they have something to say.
+TEST(console, final_summary_says_when_no_request_was_made_and_shows_the_load_model) {
+  stats::snapshot empty;
+  EXPECT_NE(final_summary(empty).find("WARNING: no request was made in this test"), std::string::npos);
+  auto s = test::make_snapshot();
+  EXPECT_EQ(final_summary(s).find("Dropped arrivals"), std::string::npos);
+  s.classes.push_back({"Shopper", 0, 3, 2});
+  EXPECT_EQ(final_summary(s).find("Sessions started"), std::string::npos) << "a closed run: not shown";
+  console_options churn;
+  churn.load_model = true;
+  EXPECT_NE(final_summary(s, churn).find("Sessions started"), std::string::npos);
+  s.classes[0].dropped_arrivals = 12;
+  const auto text = final_summary(s);
+  EXPECT_NE(text.find("Dropped arrivals"), std::string::npos);
+  EXPECT_NE(text.find("12 arrivals were dropped: no user of the pool was free"), std::string::npos);
+  s.aggregated.intended_percentiles_ms = s.aggregated.percentiles_ms;
+  for (auto& r : s.rows) r.intended_percentiles_ms = r.percentiles_ms;
+  EXPECT_EQ(final_summary(s).find("from the intended start"), std::string::npos);
+  s.aggregated.intended_percentiles_ms[0] += 100;
+  EXPECT_NE(final_summary(s).find("Response time percentiles from the intended start"), std::string::npos);
 }
 
 // 500 names with distinct counts: entry i has 1000 + i requests and i % 7 failures.

@@ -250,6 +250,37 @@ TEST(html_sink, the_report_is_rewritten_every_interval_of_run_time_while_the_tes
   EXPECT_EQ(files, 1u);
 }
 
+// A load shape's stages are shaded on the report's charts, one band per run of equal stages,
+// and the bands stay bounded whatever the number of stage changes.
+TEST(html_sink, stages_are_shaded_on_the_charts_and_bounded) {
+  temp_dir dir;
+  html_sink sink(dir / "r.html", report::html_run_info{});
+  const auto snaps = run(6);
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    stats::snapshot s = *snaps[i];
+    s.stage = i < 3 ? "warm-up" : "burst 1";
+    sink.on_snapshot(s);
+  }
+  ASSERT_EQ(sink.stages().size(), 2u);
+  EXPECT_EQ(sink.stages()[0].label, "warm-up");
+  EXPECT_EQ(sink.stages()[1].label, "burst 1");
+  EXPECT_DOUBLE_EQ(sink.stages()[0].to_s, snaps[2]->wall_s);
+  const auto doc = read(dir / "r.html");
+  EXPECT_NE(doc.find("<title>stage warm-up</title>"), std::string::npos);
+  EXPECT_NE(doc.find("<title>stage burst 1</title>"), std::string::npos);
+  EXPECT_NE(doc.find("Shaded: the load shape's stages"), std::string::npos);
+  // A stage name per interval, 1,000 times over: at most max_stage_bands bands.
+  html_sink many(dir / "m.html", report::html_run_info{});
+  stats::snapshot s = *snaps[0];
+  for (int i = 0; i < 1000; ++i) {
+    s.wall_s += 1;
+    s.stage = "stage " + std::to_string(i);
+    many.on_snapshot(s);
+  }
+  EXPECT_EQ(many.stages().size(), html_sink::max_stage_bands);
+  EXPECT_EQ(many.stages().back().label, "stage 999");
+}
+
 TEST(endpoint_series, follows_a_bounded_number_of_endpoints_the_busiest_first) {
   endpoint_series es(3, 50);
   auto snap = [](double wall, std::vector<std::pair<std::string, uint64_t>> rows) {

@@ -169,6 +169,60 @@ TEST(store_round_trip, whole_run_csv_files_equal_the_runs_own) {
   EXPECT_EQ((*ev)[1].kind, "test_stop");
 }
 
+// Dropped arrivals and sessions per class (the open model, session churn) are kept per stretch
+// and come back whole: the run's own totals and the store's agree.
+TEST(store_round_trip, dropped_arrivals_and_sessions_per_class_come_back) {
+  const auto path = fresh_path("classes");
+  synthetic_records gen({.entries = 2, .requests_per_s = 50, .seed = 3});
+  const uint64_t t0 = 1'790'000'000;
+  run_pair run(path, t0);
+  for (uint64_t id = t0; id < t0 + 300; ++id) {
+    auto r = std::make_shared<stats::interval_record>(*gen.make(id));
+    r->users_by_class = {{"Shopper", 7}};
+    r->data.classes.push_back({"Shopper", 3, id % 10 == 0 ? 1u : 0u, id % 10 == 5 ? 1u : 0u});
+    run.record(r);
+  }
+  ASSERT_TRUE(run.w->finish(t0 + 301, "run time", 0));
+  const auto own = run.totals.view();
+  ASSERT_EQ(own->classes.size(), 1u);
+  EXPECT_EQ(own->classes[0].dropped_arrivals, 900u);
+  auto rd = open_reader(path);
+  ASSERT_TRUE(rd);
+  auto got = rd->totals();
+  ASSERT_TRUE(got) << got.err().message;
+  ASSERT_EQ((*got)->classes.size(), 1u);
+  EXPECT_EQ((*got)->classes[0].user_class, "Shopper");
+  EXPECT_EQ((*got)->classes[0].dropped_arrivals, 900u);
+  EXPECT_EQ((*got)->classes[0].sessions_started, 30u);
+  EXPECT_EQ((*got)->classes[0].sessions_ended, 30u);
+  EXPECT_EQ(count_rows(path, "SELECT sum(dropped_arrivals) FROM users WHERE tier = 0"), 900);
+}
+
+// A store of schema version 1 (no per-class counts) is migrated when opened, and reads as before.
+TEST(store_versions, a_version_1_store_is_migrated_when_opened) {
+  const auto path = fresh_path("v1");
+  synthetic_records gen({.entries = 2, .requests_per_s = 50, .seed = 4});
+  const uint64_t t0 = 1'790'000'000;
+  {
+    run_pair run(path, t0);
+    for (uint64_t id = t0; id < t0 + 60; ++id) run.record(gen.make(id));
+    ASSERT_TRUE(run.w->finish(t0 + 61, "run time", 0));
+  }
+  {
+    // Back to version 1: the users table as it was.
+    store::sql::database db(path, store::sql::open_mode::read_write);
+    db.exec("ALTER TABLE users DROP COLUMN dropped_arrivals; ALTER TABLE users DROP COLUMN "
+            "sessions_started; ALTER TABLE users DROP COLUMN sessions_ended; PRAGMA user_version = 1;");
+  }
+  auto rd = open_reader(path);
+  ASSERT_TRUE(rd);
+  auto got = rd->totals();
+  ASSERT_TRUE(got) << got.err().message;
+  EXPECT_GT((*got)->aggregated.num_requests, 0u);
+  EXPECT_EQ(count_rows(path, "PRAGMA user_version"), store::schema_version);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'dropped_arrivals'"), 1);
+}
+
 TEST(store_round_trip, paced_runs_keep_the_intended_histograms) {
   const auto path = fresh_path("paced");
   synthetic_records gen({.entries = 3, .requests_per_s = 90, .paced = true, .seed = 5});
@@ -520,7 +574,7 @@ TEST(store_reader, refuses_files_that_are_not_readable_stores_with_one_line) {
     store::sql::database db(newer, store::sql::open_mode::read_write);
     db.exec("PRAGMA user_version = 99");
   }
-  expect_refused(newer, "has store schema version 99, newer than this endure reads (1)");
+  expect_refused(newer, "has store schema version 99, newer than this endure reads (2)");
   const auto cut = (dir / "cut.db").string();
   fs::copy_file(good, cut, fs::copy_options::overwrite_existing);
   fs::resize_file(cut, fs::file_size(cut) / 2);

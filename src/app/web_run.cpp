@@ -1,0 +1,130 @@
+#include "app/web_run.hpp"
+
+#include <cstdio>
+
+#include "base/log.hpp"
+#include "web/web_ui.hpp"
+
+namespace endure::app {
+namespace {
+
+// The standalone controller behind the UI.
+class controller_steering final : public web::steering {
+ public:
+  controller_steering(engine::controller& ctl, engine::test_plan base) : ctl_(ctl), base_(std::move(base)) {}
+
+  base::result<std::string> swarm(const web::swarm_request& r) override {
+    const auto st = ctl_.state();
+    if (st == stats::run_state::spawning || st == stats::run_state::running) {
+      // Locust's edit: new targets for the running test (run time and host stay).
+      ctl_.set_users(r.users, r.spawn_rate, r.user_classes);
+      return std::string("Swarming started");
+    }
+    engine::test_plan plan = base_;
+    plan.users = r.users;
+    plan.spawn_rate = r.spawn_rate;
+    if (!r.host.empty()) plan.host = r.host;
+    plan.run_time = r.run_time;
+    plan.user_classes = r.user_classes;
+    ctl_.start(std::move(plan));
+    return std::string(base_.shape ? "Swarming started using the locustfile's load shape" : "Swarming started");
+  }
+  void stop() override { ctl_.stop(); }
+  void reset_stats() override { ctl_.reset_stats(); }
+  stats::run_state state() const override { return ctl_.state(); }
+  uint64_t user_count() const override { return ctl_.user_count(); }
+
+ private:
+  engine::controller& ctl_;
+  const engine::test_plan base_;
+};
+
+}  // namespace
+
+struct web_run::impl {
+  engine::asio_scheduler& sched;
+  engine::controller& ctl;
+  std::optional<std::chrono::milliseconds> autoquit;
+  std::unique_ptr<controller_steering> steer;
+  std::unique_ptr<web::web_ui> ui;
+  base::scheduler::timer_id tick = 0;
+  std::optional<std::chrono::steady_clock::time_point> stopped_since;
+
+  impl(engine::asio_scheduler& s, engine::controller& c) : sched(s), ctl(c) {}
+
+  // The run loop wakes for commands and timers only: a slow tick lets --autoquit be noticed.
+  void arm() {
+    tick = sched.call_after(std::chrono::milliseconds(250), [this] {
+      tick = 0;
+      arm();
+    });
+  }
+};
+
+web_run::web_run(std::unique_ptr<impl> im) : impl_(std::move(im)) {}
+
+web_run::~web_run() {
+  if (impl_->tick) impl_->sched.cancel(impl_->tick);
+  impl_->ui->stop();
+}
+
+base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engine::asio_scheduler& sched,
+                                                     engine::controller& ctl, engine::snapshot_bus& snapshots,
+                                                     engine::test_plan base_plan,
+                                                     std::vector<std::string> class_names,
+                                                     report::html_run_info info, std::string tasks_json) {
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return base::make_error("--tls-cert and --tls-key go together: give both for HTTPS, or neither");
+  auto im = std::make_unique<impl>(sched, ctl);
+  im->autoquit = o.autoquit;
+  web::web_ui_options w;
+  w.bind_host = o.web_host;
+  w.port = o.web_port;
+  w.base_path = o.web_base_path;
+  if (o.web_auth) w.auth = std::make_pair(o.web_auth->user, o.web_auth->password);
+  w.tls_cert_file = o.tls_cert;
+  w.tls_key_file = o.tls_key;
+  w.defaults.users = o.users;
+  w.defaults.spawn_rate = o.spawn_rate;
+  w.defaults.host = o.host;
+  w.defaults.run_time = o.run_time;
+  w.defaults.known_classes = std::move(class_names);
+  w.report_info = std::move(info);
+  w.locustfile = o.locustfile;
+  w.tasks_json = std::move(tasks_json);
+  w.class_picker = o.class_picker;
+  im->steer = std::make_unique<controller_steering>(ctl, std::move(base_plan));
+  im->ui = std::make_unique<web::web_ui>(std::move(w), *im->steer, snapshots);
+  if (auto r = im->ui->start(); !r) return r.err();
+  if (im->ui->is_exposed() && !o.web_auth)
+    base::log_warning("web", "the web UI listens on every interface (--web-host " + o.web_host +
+                                 ") without --web-auth: anyone who can reach this machine can start "
+                                 "load from it. Bind 127.0.0.1 (--web-host 127.0.0.1) or set --web-auth user:password");
+  // The address a user opens, on stdout (the one line a script or a person looks for).
+  std::printf("Web UI: %s\n", im->ui->url().c_str());
+  std::fflush(stdout);
+  base::log_info("web", "Starting web interface at " + im->ui->url() +
+                            (o.autostart ? "" : " (start the test from there, or POST /swarm)"));
+  im->arm();
+  return std::unique_ptr<web_run>(new web_run(std::move(im)));
+}
+
+bool web_run::finished(bool signal_received) {
+  const auto st = impl_->ctl.state();
+  const bool idle = st == stats::run_state::ready || st == stats::run_state::stopped;
+  if (signal_received && idle) return true;
+  if (!impl_->autoquit || impl_->ctl.tests_started() == 0 || st != stats::run_state::stopped) {
+    impl_->stopped_since.reset();
+    return false;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (!impl_->stopped_since) {
+    impl_->stopped_since = now;
+    base::log_info("web", "--autoquit: quitting in " + std::to_string(impl_->autoquit->count() / 1000) + " s");
+  }
+  return now - *impl_->stopped_since >= *impl_->autoquit;
+}
+
+std::string web_run::url() const { return impl_->ui->url(); }
+
+}  // namespace endure::app

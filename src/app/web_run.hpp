@@ -1,0 +1,47 @@
+// app::web_run: the web mode of a standalone run (no --headless): serves the web UI from this
+// process, lets it start, edit, stop and restart tests on the controller, and says when the
+// process should end (Ctrl-C, or --autoquit after a test). standalone.cpp wires it in; the run
+// itself (controller, buses, outputs, exit code) stays there.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "cli/options.hpp"
+#include "engine/asio_scheduler.hpp"
+#include "engine/controller.hpp"
+#include "engine/totals_stage.hpp"
+#include "report/html.hpp"
+
+namespace endure::app {
+
+class web_run {
+ public:
+  // Starts serving (a port in use is an error now, before any test). base_plan: the command
+  // line's test (users, rate, run time, shape, ...); a start from the UI changes users, rate,
+  // host, run time and classes. Control thread.
+  static base::result<std::unique_ptr<web_run>> open(const cli::options& o, engine::asio_scheduler& sched,
+                                                     engine::controller& ctl, engine::snapshot_bus& snapshots,
+                                                     engine::test_plan base_plan,
+                                                     std::vector<std::string> class_names,
+                                                     report::html_run_info info, std::string tasks_json);
+  ~web_run();
+  web_run(const web_run&) = delete;
+  web_run& operator=(const web_run&) = delete;
+
+  // Control thread: the process should end (a stop signal with no test running, or --autoquit
+  // after the last test stopped).
+  bool finished(bool signal_received);
+  std::string url() const;
+
+  struct impl;
+
+ private:
+  explicit web_run(std::unique_ptr<impl> im);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace endure::app

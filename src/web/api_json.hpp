@@ -1,0 +1,32 @@
+// web api_json: the bodies of Locust's web API (GET /stats/requests, /exceptions) and of endure's
+// history endpoint, built from a snapshot. Locust's keys as Locust 2.x sends them (both the
+// 2.12.1 and the newer names where they differ), endure's additions beside them. Pure: strings out.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stats/snapshot.hpp"
+#include "web/history.hpp"
+
+namespace endure::web {
+
+// What the snapshot does not say: the controller's state and users now (a test that has not
+// started has no snapshot yet, and a stopped one keeps its last).
+struct live_state {
+  stats::run_state state = stats::run_state::ready;
+  uint64_t user_count = 0;
+  std::string host;
+};
+
+// At most this many entries (then Aggregated), and this many errors, as Locust.
+inline constexpr size_t max_stats_rows = 500;
+
+// s may be null (no test yet): empty tables.
+std::string stats_requests_json(const stats::snapshot* s, const live_state& live);
+std::string exceptions_json(const stats::snapshot* s);
+// {"from", "to", "level_s", "points": [{"t", "rps", "fail_per_s", "p50", "p95", "p99", "users"}]}
+// (t: end of the point, Unix seconds; latencies in ms, null without requests).
+std::string history_json(const std::vector<history_point>& points, double from_s, double to_s, double level_s);
+
+}  // namespace endure::web

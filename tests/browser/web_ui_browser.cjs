@@ -1,0 +1,164 @@
+// endure's web UI in Debian's chromium (playwright-core): start a test from the form against the
+// demo shop, see the header, table and charts update, edit the users, reset, stop, download the
+// requests CSV and compare it with the table, and --web-auth refused without and accepted with
+// credentials. A screenshot is saved under $ARTIFACTS for every failure. Every wait is bounded.
+"use strict";
+const path = require("path");
+const fs = require("fs");
+const os = require("os");
+const { spawn } = require("child_process");
+const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-core"));
+
+const bin = process.env.ENDURE_BIN;
+const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_shop.py");
+const artifacts = process.env.ARTIFACTS || os.tmpdir();
+const children = [];
+
+function start(args, needle) {
+  return new Promise((resolve, reject) => {
+    if (args[0] === "-f") args = args.concat(["--no-store"]);
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let out = "", err = "";
+    const timer = setTimeout(() => reject(new Error(`no '${needle}' from endure ${args.join(" ")}: ${err}`)), 30000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(new RegExp(needle + "(\\S+)"));
+      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
+    });
+    child.stderr.on("data", (d) => { err += d; });
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`endure exited ${code}: ${err}`)); });
+  });
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error("check failed: " + what);
+}
+
+async function until(fn, what, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out waiting for " + what);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const cellNumber = (s) => Number(String(s).replace(/[^0-9.]/g, ""));
+
+async function main() {
+  const shop = await start(["demo-shop", "--port", "0"], "listening on ");
+  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-host", "127.0.0.1", "--web-port", "0"], "Web UI: ");
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    acceptDownloads: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  try {
+    await page.goto(ui.url + "/");
+    // The start form first; a bad value is refused with the server's sentence.
+    await page.waitForSelector("#start:not([hidden])", { timeout: 10000 });
+    await page.fill("#f-users", "-3");
+    await page.fill("#f-rate", "5");
+    await page.click("#f-submit");
+    await page.waitForSelector("#form-error:not([hidden])", { timeout: 10000 });
+    const message = await page.textContent("#form-error");
+    check(message.includes("user_count: '-3' is not a number of users"), "form error shown: " + message);
+
+    // Start 3 users with a run time in days.
+    await page.fill("#f-users", "3");
+    await page.fill("#f-rate", "50");
+    await page.fill("#f-runtime", "7d");
+    await page.click("#f-submit");
+    await page.waitForSelector("#main:not([hidden])", { timeout: 10000 });
+    await until(async () => (await page.textContent("#h-users")) === "3", "3 users in the header");
+    await until(async () => (await page.textContent("#h-state")) === "running", "state running");
+    await until(async () => {
+      const rows = await page.$$eval("#stats-table tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      const products = rows.find((r) => r[1] === "/products");
+      return products && cellNumber(products[2]) > 10;
+    }, "/products in the statistics table");
+
+    // Charts: points from the history endpoint, drawn on the canvases.
+    await page.click("[data-tab=charts]");
+    await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "chart points");
+    const inked = await page.$eval("#c-rps", (c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      // The RPS series' blue (antialiased: near it, not equal).
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i + 2] > 150 && d[i] < 150 && d[i + 2] - d[i] > 60) n++;
+      return n;
+    });
+    check(inked > 20, "the RPS line is drawn (" + inked + " pixels)");
+    await page.click("[data-window='604800']");
+    await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "7-day window");
+    await page.click("[data-tab=stats]");
+
+    // Edit: 1 user.
+    await page.click("#b-edit");
+    await page.fill("#f-users", "1");
+    await page.click("#f-submit");
+    await until(async () => (await page.textContent("#h-users")) === "1", "1 user after the edit");
+
+    // Reset: the total starts again from (nearly) zero.
+    const totalBefore = cellNumber(await page.textContent("#stats-table tr.total td:nth-child(3)"));
+    await page.click("#b-reset");
+    await until(async () => {
+      const t = await page.$("#stats-table tr.total td:nth-child(3)");
+      return t && cellNumber(await t.textContent()) < totalBefore;
+    }, "the total to drop after the reset");
+
+    // Stop, then the table's final total equals the downloaded CSV's.
+    await page.click("#b-stop");
+    await until(async () => (await page.textContent("#h-state")) === "stopped", "state stopped");
+    await new Promise((r) => setTimeout(r, 2500));  // the final snapshot and one more poll
+    const shown = cellNumber(await page.textContent("#stats-table tr.total td:nth-child(3)"));
+    await page.click("[data-tab=download]");
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 10000 }), page.click("#dl-requests")]);
+    const csv = fs.readFileSync(await download.path(), "utf8").split(/\r?\n/);
+    check(csv[0].startsWith("Type,Name,Request Count,Failure Count"), "CSV header: " + csv[0]);
+    const agg = csv.find((l) => l.startsWith(",Aggregated,"));
+    check(agg && Number(agg.split(",")[2]) === shown, `CSV total ${agg} equals the table's ${shown}`);
+    check(!(await page.isHidden("#b-new")), "New test offered after the stop");
+  } catch (e) {
+    fs.mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, "web_ui_failure.png"), fullPage: true }).catch(() => {});
+    await context.close().catch(() => {});
+    throw e;
+  }
+
+  // --web-auth: refused without credentials, served with them.
+  const locked = await start(["-f", locustfile, "-H", shop.url, "--web-host", "127.0.0.1", "--web-port", "0",
+                              "--web-auth", "admin:pa:ss"], "Web UI: ");
+  const anonymous = await context.newPage();
+  // Chromium answers a 401 it has no credentials for with ERR_INVALID_AUTH_CREDENTIALS.
+  const refused = await anonymous.goto(locked.url + "/").then((r) => r.status(), (e) => String(e.message));
+  check(refused === 401 || String(refused).includes("ERR_INVALID_AUTH_CREDENTIALS"), "refused without credentials: " + refused);
+  const api = await context.request.get(locked.url + "/stats/requests");
+  check(api.status() === 401, "401 from the API without credentials, got " + api.status());
+  const browser2 = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync"] });
+  const authed = await (await browser2.newContext({ httpCredentials: { username: "admin", password: "pa:ss" } })).newPage();
+  const ok = await authed.goto(locked.url + "/");
+  check(ok.status() === 200, "200 with credentials, got " + ok.status());
+  await until(async () => (await authed.textContent("#h-state")) === "ready", "the authenticated page polls");
+  await browser2.close();
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+
+main().then(() => {
+  console.log("browser test passed");
+  for (const c of children) c.kill("SIGTERM");
+  process.exitCode = 0;
+}, (e) => {
+  console.error(e.stack || String(e));
+  for (const c of children) c.kill("SIGKILL");
+  process.exit(1);
+});

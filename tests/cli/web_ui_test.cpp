@@ -1,0 +1,327 @@
+// The web UI and Locust's web API served by the endure process (no --headless), driven as a
+// script drives it (curl): start, edit, stop, reset, start again, bad form values, history
+// bounded in points, Basic auth, the base path, cross-site refusal, --autostart/--autoquit, and
+// a port in use. Server-side counts of the demo shop are compared with the reported totals.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli_support.hpp"
+#include "support/self_signed_cert.hpp"
+
+using namespace endure::test_support;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const std::string locustfile = ENDURE_SOURCE_DIR "/tests/cli/locustfiles/web_shop.py";
+
+struct http_answer {
+  int status = 0;
+  std::string body;
+  json j() const { return json::parse(body, nullptr, false); }
+};
+
+// One request with curl; extra: more curl arguments (-u, -H, -d ...).
+http_answer http(const std::string& url, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-w", "\n%{http_code}"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  auto r = run_process(argv, {}, 15s);
+  http_answer a;
+  auto nl = r.out.rfind('\n');
+  if (nl == std::string::npos) return a;
+  a.status = std::atoi(r.out.c_str() + nl + 1);
+  a.body = r.out.substr(0, nl);
+  return a;
+}
+
+http_answer post(const std::string& url, const std::string& form, std::vector<std::string> extra = {}) {
+  extra.insert(extra.end(), {"-X", "POST", "--data", form});
+  return http(url, extra);
+}
+
+// endure in web mode; url() is the "Web UI:" line's address.
+class web_endure {
+ public:
+  explicit web_endure(std::vector<std::string> args) {
+    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--web-host", "127.0.0.1", "--web-port", "0"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    proc_ = std::make_unique<child_process>(argv, std::vector<std::string>{cache_env});
+    std::string out = proc_->wait_for_stdout("Web UI: ", 20s);
+    out = proc_->wait_for_stdout("\n", 2s);
+    auto p = out.find("Web UI: ");
+    if (p != std::string::npos) url_ = out.substr(p + 8, out.find('\n', p) - p - 8);
+  }
+  const std::string& url() const { return url_; }
+  child_process& proc() { return *proc_; }
+
+ private:
+  std::unique_ptr<child_process> proc_;
+  std::string url_;
+};
+
+// Polls GET /stats/requests until `ok` holds or the deadline passes; returns the last answer.
+json poll(const std::string& base, const std::function<bool(const json&)>& ok,
+          std::chrono::milliseconds deadline = 15s, std::vector<std::string> extra = {}) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  json j;
+  while (std::chrono::steady_clock::now() < end) {
+    j = http(base + "/stats/requests", extra).j();
+    if (!j.is_discarded() && ok(j)) return j;
+    std::this_thread::sleep_for(200ms);
+  }
+  return j;
+}
+
+uint64_t total_requests(const json& j) { return j["stats"].back()["num_requests"].get<uint64_t>(); }
+
+uint64_t shop_total(const demo_shop& shop) {
+  auto s = shop.stats();
+  return s["requests"].value("GET /", 0ull) + s["requests"].value("GET /products", 0ull);
+}
+
+}  // namespace
+
+TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("web_api");
+  // A grace time at the stop: tasks in flight finish, so every request the shop served is counted.
+  web_endure e({"-H", shop.url(), "--csv", dir + "/run", "--store", dir + "/run.db", "--stop-timeout", "5s"});
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+
+  // Waits for a start: nothing runs, the page and its assets are served.
+  auto ready = http(u + "/stats/requests");
+  ASSERT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.j()["state"], "ready");
+  EXPECT_EQ(total_requests(ready.j()), 0u);
+  auto page = http(u + "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("window.endureConfig = {"), std::string::npos);
+  EXPECT_EQ(http(u + "/assets/app.js").status, 200);
+  EXPECT_EQ(http(u + "/assets/..%2F..%2Fetc%2Fpasswd").status, 404);
+  EXPECT_EQ(shop_total(shop), 0u);
+
+  // Bad form values: 400 with one sentence, and nothing starts.
+  auto neg = post(u + "/swarm", "user_count=-5&spawn_rate=1");
+  EXPECT_EQ(neg.status, 400);
+  EXPECT_EQ(neg.j()["success"], false);
+  EXPECT_EQ(neg.j()["message"], "user_count: '-5' is not a number of users (a whole number, 0 or more)");
+  auto zero = post(u + "/swarm", "user_count=5&spawn_rate=0");
+  EXPECT_EQ(zero.status, 400);
+  EXPECT_NE(zero.j()["message"].get<std::string>().find("spawn_rate: '0'"), std::string::npos);
+  auto x = post(u + "/swarm", "user_count=5&spawn_rate=1&run_time=7x");
+  EXPECT_EQ(x.status, 400);
+  EXPECT_NE(x.j()["message"].get<std::string>().find("run_time: invalid duration '7x'"), std::string::npos);
+  EXPECT_EQ(post(u + "/swarm", "user_count=5&spawn_rate=1&user_classes=Nobody").status, 400);
+  EXPECT_EQ(http(u + "/stats/requests").j()["state"], "ready");
+
+  // Start: 4 users, run time in days.
+  auto started = post(u + "/swarm", "user_count=4&spawn_rate=100&run_time=7d&host=" + shop.url());
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(started.j()["success"], true);
+  EXPECT_EQ(started.j()["message"], "Swarming started");
+  EXPECT_EQ(started.j()["run_time"], 7 * 86400);
+  auto running = poll(u, [](const json& j) { return j["user_count"] == 4 && total_requests(j) > 20; });
+  EXPECT_EQ(running["state"], "running");
+  EXPECT_EQ(running["user_count"], 4);
+  EXPECT_GT(total_requests(running), 20u);
+  EXPECT_EQ(running["stats"].size(), 3u);  // GET /, GET /products, Aggregated
+  // A second start while running is an edit: 2 users.
+  auto edit = post(u + "/swarm", "user_count=2&spawn_rate=100");
+  EXPECT_EQ(edit.status, 200);
+  auto edited = poll(u, [](const json& j) { return j["user_count"] == 2; });
+  EXPECT_EQ(edited["user_count"], 2);
+  EXPECT_EQ(edited["state"], "running");
+
+  // History: at most the points asked for; bad parameters are refused.
+  auto h = http(u + "/history?points=3&from=0&to=99999999999").j();
+  ASSERT_TRUE(h.contains("points"));
+  EXPECT_GE(h["points"].size(), 1u);
+  EXPECT_LE(h["points"].size(), 3u);
+  EXPECT_EQ(http(u + "/history?points=abc").status, 400);
+
+  // Stop: every response is counted, exactly as the shop served them.
+  auto stop = http(u + "/stop");
+  EXPECT_EQ(stop.status, 200);
+  EXPECT_EQ(stop.j()["message"], "Test stopped");
+  auto stopped = poll(u, [&](const json& j) { return j["state"] == "stopped" && total_requests(j) == shop_total(shop); });
+  EXPECT_EQ(stopped["state"], "stopped");
+  EXPECT_EQ(total_requests(stopped), shop_total(shop));
+  auto csv = http(u + "/stats/requests/csv");
+  EXPECT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("\nGET,/products,"), std::string::npos);
+  EXPECT_NE(csv.body.find(",Aggregated," + std::to_string(total_requests(stopped)) + ","), std::string::npos);
+  EXPECT_EQ(http(u + "/stats/report").status, 200);
+  EXPECT_EQ(http(u + "/exceptions").j()["exceptions"].size(), 0u);
+  EXPECT_EQ(http(u + "/tasks").j()["per_class"]["ShopUser"]["ratio"], 0.5);
+
+  // Reset, then a new test from the same process.
+  auto reset = http(u + "/stats/reset");
+  EXPECT_EQ(reset.body, "ok");
+  EXPECT_EQ(total_requests(http(u + "/stats/requests").j()), 0u);
+  const uint64_t before = shop_total(shop);
+  ASSERT_EQ(post(u + "/swarm", "user_count=1&spawn_rate=10").status, 200);
+  auto again = poll(u, [](const json& j) { return j["state"] == "running" && total_requests(j) > 5; });
+  EXPECT_GT(total_requests(again), 5u);
+
+  // Ctrl-C ends the test and the process; what was measured is on disk.
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(30s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto rows = read_stats_csv(dir + "/run_stats.csv");
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop) - before);
+  // Both tests went to the run store.
+  auto runs = run_process({endure_bin, "runs", dir}, {}, 20s);
+  EXPECT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_NE(runs.out.find("run.db"), std::string::npos) << runs.out;
+}
+
+TEST(web_ui, basic_auth_base_path_and_cross_site_requests) {
+  demo_shop shop;
+  web_endure e({"-H", shop.url(), "--web-auth", "admin:s3:cret", "--web-base-path", "/endure/", "--no-store"});
+  ASSERT_FALSE(e.url().empty());
+  const std::string u = e.url();
+  EXPECT_EQ(u.substr(u.size() - 7), "/endure");
+  const std::vector<std::string> auth = {"-u", "admin:s3:cret"};
+
+  auto none = http(u + "/stats/requests");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(http(u + "/stats/requests", {"-u", "admin:wrong"}).status, 401);
+  EXPECT_EQ(http(u + "/", {"-u", "admin:s3:cre"}).status, 401);
+  EXPECT_EQ(post(u + "/swarm", "user_count=1&spawn_rate=1").status, 401);
+  EXPECT_EQ(http(u + "/stats/requests", auth).status, 200);
+  EXPECT_EQ(http(u + "/", auth).status, 200);
+  EXPECT_EQ(http(u, auth).status, 308);  // /endure -> /endure/
+  auto root = u.substr(0, u.size() - 7);
+  EXPECT_EQ(http(root + "/stats/requests", auth).status, 404);
+  // A page on another site cannot start a test through the user's browser.
+  auto cross = post(u + "/swarm", "user_count=1&spawn_rate=1", {"-u", "admin:s3:cret", "-H", "Origin: http://evil.example"});
+  EXPECT_EQ(cross.status, 403);
+  EXPECT_EQ(http(u + "/stats/requests", auth).j()["state"], "ready");
+  EXPECT_EQ(http(u + "/stop", {"-u", "admin:s3:cret", "-H", "Origin: http://evil.example"}).status, 403);
+
+  // SIGTERM before any test: the process ends cleanly.
+  e.proc().signal(SIGTERM);
+  auto r = e.proc().wait(20s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(shop_total(shop), 0u);
+}
+
+TEST(web_ui, autostart_and_autoquit_run_a_test_and_leave) {
+  demo_shop shop;
+  std::string dir = temp_dir("web_autoquit");
+  web_endure e({"-H", shop.url(), "--autostart", "-u", "3", "-r", "50", "-t", "2s", "--autoquit", "1",
+                "--csv", dir + "/run", "--no-store", "--stop-timeout", "5s"});
+  ASSERT_FALSE(e.url().empty());
+  auto r = e.proc().wait(30s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--autoquit"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/run_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 10u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+}
+
+TEST(web_ui, a_port_in_use_is_one_line_and_exit_2) {
+  demo_shop shop;
+  auto port = shop.url().substr(shop.url().rfind(':') + 1);
+  auto r = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-host", "127.0.0.1", "--web-port", port, "--no-store"},
+                       {cache_env}, 30s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("endure: error: web UI: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("Web UI:"), std::string::npos);
+}
+
+TEST(web_ui, tls_serves_https_and_a_missing_key_is_refused) {
+  demo_shop shop;
+  std::string dir = temp_dir("web_tls");
+  auto cert = make_self_signed_cert();
+  {
+    std::ofstream(dir + "/cert.pem") << cert.cert_pem;
+    std::ofstream(dir + "/key.pem") << cert.key_pem;
+  }
+  web_endure e({"-H", shop.url(), "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem", "--no-store"});
+  ASSERT_EQ(e.url().rfind("https://127.0.0.1:", 0), 0u) << e.url();
+  auto ok = http(e.url() + "/stats/requests", {"--cacert", dir + "/cert.pem"});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.j()["state"], "ready");
+  // Plain HTTP to the HTTPS port gets no page.
+  auto plain = "http" + e.url().substr(5);
+  EXPECT_NE(http(plain + "/stats/requests").status, 200);
+  e.proc().signal(SIGTERM);
+  EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
+
+  auto bad = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-port", "0", "--no-store",
+                          "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/missing.pem"},
+                         {cache_env}, 30s);
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("endure: error: web UI: "), std::string::npos) << bad.err;
+}
+
+TEST(web_ui, stalled_clients_do_not_hold_up_the_ui_or_the_test) {
+  demo_shop shop;
+  web_endure e({"-H", shop.url(), "--no-store"});
+  ASSERT_FALSE(e.url().empty());
+  const std::string u = e.url();
+  const int port = std::atoi(u.substr(u.rfind(':') + 1).c_str());
+  // Clients that start a request and never finish it: headers cut short, a body promised and not sent.
+  std::vector<int> stalled;
+  for (const std::string& part : {std::string("GET /stats/requests HTTP/1.1\r\nHost: x\r\nX-Slow: "),
+                                  std::string("POST /swarm HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\nuser_co")}) {
+    for (int i = 0; i < 20; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+      ASSERT_EQ(send(fd, part.data(), part.size(), 0), static_cast<ssize_t>(part.size()));
+      stalled.push_back(fd);
+    }
+  }
+  // Everyone else is served at once, and a test starts, runs and stops.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(http(u + "/stats/requests").status, 200);
+  EXPECT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
+  auto running = poll(u, [](const json& j) { return total_requests(j) > 10; });
+  EXPECT_GT(total_requests(running), 10u);
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  for (int fd : stalled) close(fd);
+  e.proc().signal(SIGINT);
+  EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
+}
+
+TEST(web_ui, the_class_picker_runs_only_the_classes_picked) {
+  demo_shop shop;
+  web_endure e({"-H", shop.url(), "--class-picker", "--no-store"});
+  ASSERT_FALSE(e.url().empty());
+  const std::string u = e.url();
+  auto page = http(u + "/").body;
+  EXPECT_NE(page.find("\"class_picker\":true"), std::string::npos);
+  EXPECT_NE(page.find("\"user_classes\":[\"ShopUser\",\"Browser\"]"), std::string::npos) << page.substr(0, 900);
+  auto started = post(u + "/swarm", "user_count=3&spawn_rate=100&user_classes=Browser");
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(started.j()["user_classes"], json::array({"Browser"}));
+  auto now = poll(u, [](const json& j) { return j["user_count"] == 3 && total_requests(j) > 10; });
+  EXPECT_EQ(now["user_count_by_class"].value("Browser", 0), 3);
+  EXPECT_EQ(now["user_count_by_class"].value("ShopUser", 0), 0);
+  for (const auto& row : now["stats"]) {
+    if (!row["method"].is_null()) {
+      EXPECT_EQ(row["name"], "/products");
+    }
+  }
+  e.proc().signal(SIGINT);
+  EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
+  EXPECT_EQ(shop.stats()["requests"].value("GET /", 0), 0);
+}

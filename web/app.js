@@ -1,0 +1,264 @@
+// endure's web UI: plain JavaScript, no dependencies, nothing fetched from elsewhere.
+// Every array it holds is bounded: the table is replaced on each poll, and the charts hold only
+// the points the server sent for the window shown (at most one per pixel), never a growing list.
+"use strict";
+(function () {
+  const cfg = window.endureConfig || {};
+  const $ = (id) => document.getElementById(id);
+  const POLL_MS = 2000;
+  let last = null;            // the last /stats/requests answer
+  let sortKey = null, sortDesc = true;
+  let editing = false;
+
+  // ---- helpers
+  const fmt = (v, digits) => (v === null || v === undefined || Number.isNaN(v)) ? "-" :
+    Number(v).toLocaleString(undefined, { maximumFractionDigits: digits === undefined ? 0 : digits });
+  // Response times: three significant digits at most, as the histograms hold.
+  const ms = (v) => (v === null || v === undefined || Number.isNaN(v)) ? "-" :
+    Number(v).toLocaleString(undefined, { maximumSignificantDigits: v >= 1000 ? 6 : 3 });
+  const esc = (s) => String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  async function getJson(path) {
+    const r = await fetch(path, { cache: "no-store" });
+    if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+    return r.json();
+  }
+
+  // ---- the start / edit form
+  function showForm(edit) {
+    editing = edit;
+    $("form-title").textContent = edit ? "Edit running load test" : "Start new load test";
+    $("f-submit").textContent = edit ? "Update" : "Start";
+    document.querySelectorAll(".start-only").forEach((e) => { e.hidden = edit; });
+    if (!pickClasses) $("f-classes").hidden = true;
+    $("f-cancel").hidden = !(edit || (last && last.state !== "ready"));
+    $("form-error").hidden = true;
+    $("start").hidden = false;
+    $("main").hidden = true;
+  }
+  function hideForm() { $("start").hidden = true; $("main").hidden = false; }
+  $("f-users").value = cfg.num_users !== undefined ? cfg.num_users : 1;
+  $("f-rate").value = cfg.spawn_rate !== undefined ? cfg.spawn_rate : 1;
+  $("f-host").value = cfg.host || "";
+  $("f-runtime").value = cfg.run_time || "";
+  // --class-picker: one checkbox per user class, all picked at first.
+  const pickClasses = !!cfg.class_picker && (cfg.user_classes || []).length > 0;
+  if (pickClasses) {
+    $("f-class-list").innerHTML = cfg.user_classes.map((c) =>
+      `<label><input type="checkbox" name="user_classes" value="${esc(c)}" checked> ${esc(c)}</label>`).join("");
+  }
+  $("swarm-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = new URLSearchParams();
+    body.set("user_count", $("f-users").value);
+    body.set("spawn_rate", $("f-rate").value);
+    if (!editing) {
+      body.set("host", $("f-host").value);
+      body.set("run_time", $("f-runtime").value);
+      if (pickClasses) {
+        const picked = [...document.querySelectorAll("#f-class-list input:checked")].map((i) => i.value);
+        if (!picked.length) {
+          $("form-error").textContent = "Pick at least one user class.";
+          $("form-error").hidden = false;
+          return;
+        }
+        picked.forEach((c) => body.append("user_classes", c));
+      }
+    }
+    let answer;
+    try {
+      const r = await fetch("swarm", { method: "POST", body });
+      answer = await r.json();
+    } catch (e) {
+      answer = { success: false, message: String(e) };
+    }
+    if (!answer.success) {
+      $("form-error").textContent = answer.message;
+      $("form-error").hidden = false;
+      return;
+    }
+    if (!editing) resetCharts();
+    hideForm();
+    poll();
+  });
+  $("f-cancel").addEventListener("click", hideForm);
+  $("b-edit").addEventListener("click", () => showForm(true));
+  $("b-new").addEventListener("click", () => showForm(false));
+  $("b-stop").addEventListener("click", async () => { await fetch("stop"); poll(); });
+  $("b-reset").addEventListener("click", async () => { await fetch("stats/reset"); resetCharts(); poll(); });
+
+  // ---- tabs
+  let tab = "stats";
+  document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
+    tab = b.dataset.tab;
+    document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("active", x === b));
+    document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== "tab-" + tab; });
+    if (tab === "charts") loadCharts();
+    if (tab === "exceptions") loadExceptions();
+  }));
+
+  // ---- statistics
+  const valueOf = (row, key) => key === "p95" ? row["response_time_percentile_0.95"] :
+    key === "p99" ? row["response_time_percentile_0.99"] : row[key];
+  document.querySelectorAll("#stats-table th").forEach((th) => th.addEventListener("click", () => {
+    const k = th.dataset.key;
+    if (sortKey === k) sortDesc = !sortDesc; else { sortKey = k; sortDesc = k !== "name" && k !== "method"; }
+    renderStats();
+  }));
+  function renderStats() {
+    if (!last) return;
+    let rows = last.stats.filter((r) => r.name !== "Aggregated" || r.method);
+    const total = last.stats.find((r) => r.name === "Aggregated" && !r.method);
+    if (sortKey) {
+      rows = rows.slice().sort((a, b) => {
+        const x = valueOf(a, sortKey), y = valueOf(b, sortKey);
+        const c = typeof x === "string" ? String(x).localeCompare(String(y)) : (x || 0) - (y || 0);
+        return sortDesc ? -c : c;
+      });
+    }
+    const line = (r, cls) => `<tr class="${cls}"><td>${esc(r.method || "")}</td><td>${esc(r.name)}</td>` +
+      `<td>${fmt(r.num_requests)}</td><td>${fmt(r.num_failures)}</td><td>${ms(r.median_response_time)}</td>` +
+      `<td>${ms(r["response_time_percentile_0.95"])}</td><td>${ms(r["response_time_percentile_0.99"])}</td>` +
+      `<td>${ms(r.avg_response_time)}</td><td>${ms(r.min_response_time)}</td><td>${ms(r.max_response_time)}</td>` +
+      `<td>${fmt(r.avg_content_length)}</td><td>${fmt(r.current_rps, 1)}</td><td>${fmt(r.current_fail_per_sec, 1)}</td></tr>`;
+    $("stats-table").tBodies[0].innerHTML = rows.map((r) => line(r, "")).join("") + (total ? line(total, "total") : "");
+    $("failures-table").tBodies[0].innerHTML = last.errors.map((e) =>
+      `<tr><td>${fmt(e.occurrences)}</td><td>${esc(e.method)}</td><td>${esc(e.name)}</td><td>${esc(e.error)}</td></tr>`).join("");
+  }
+  async function loadExceptions() {
+    try {
+      const j = await getJson("exceptions");
+      $("exceptions-table").tBodies[0].innerHTML = j.exceptions.map((e) =>
+        `<tr><td>${fmt(e.count)}</td><td>${esc(e.msg)}</td><td>${esc(e.traceback)}</td><td>${esc(e.nodes)}</td></tr>`).join("");
+    } catch (e) { /* the next poll tries again */ }
+  }
+
+  // ---- header and polling
+  function renderHeader() {
+    $("h-host").textContent = last.host || "-";
+    $("h-state").textContent = last.state;
+    $("h-users").textContent = fmt(last.user_count);
+    $("h-rps").textContent = fmt(last.total_rps, 1);
+    $("h-fail").textContent = fmt(100 * last.fail_ratio, 1) + "%";
+    const active = last.state === "spawning" || last.state === "running";
+    $("b-edit").hidden = !active;
+    $("b-stop").hidden = !active;
+    $("b-new").hidden = active || last.state === "stopping";
+  }
+  let first = true;
+  async function poll() {
+    try {
+      last = await getJson("stats/requests");
+    } catch (e) {
+      $("h-state").textContent = "unreachable";
+      return;
+    }
+    renderHeader();
+    renderStats();
+    if (first) {
+      first = false;
+      if (last.state === "ready") showForm(false); else hideForm();
+    }
+    if (tab === "exceptions") loadExceptions();
+    if (tab === "charts" && live) loadCharts();
+  }
+
+  // ---- charts: a window of the run, fetched from the server already downsampled
+  let windowS = 600, live = true, windowEnd = 0, chartData = [];
+  function resetCharts() { chartData = []; windowEnd = 0; live = true; drawCharts(); }
+  document.querySelectorAll("[data-window]").forEach((b) => b.addEventListener("click", () => {
+    windowS = Number(b.dataset.window);
+    document.querySelectorAll("[data-window]").forEach((x) => x.classList.toggle("active", x === b));
+    loadCharts();
+  }));
+  $("pan-back").addEventListener("click", () => { pan(-0.5); });
+  $("pan-fwd").addEventListener("click", () => { pan(0.5); });
+  $("pan-live").addEventListener("click", () => { live = true; loadCharts(); });
+  function pan(fraction) {
+    if (!windowS) return;
+    const end = (live ? (last && last.endure ? last.endure.time : Date.now() / 1000) : windowEnd) + fraction * windowS;
+    const now = last && last.endure && last.endure.time ? last.endure.time : Date.now() / 1000;
+    live = end >= now;
+    windowEnd = Math.min(end, now);
+    loadCharts();
+  }
+  let loading = false;
+  async function loadCharts() {
+    if (loading) return;
+    loading = true;
+    const points = Math.max(50, Math.min(2000, $("c-rps").clientWidth || 600));
+    let q = "history?points=" + points;
+    const start = last && last.endure ? last.endure.start_time : 0;
+    if (windowS === 0) {
+      q += "&from=" + (start || 1) + "&to=" + (Date.now() / 1000 + 60);
+    } else if (!live) {
+      q += "&from=" + (windowEnd - windowS) + "&to=" + windowEnd;
+    } else if (last && last.endure && last.endure.time) {
+      q += "&from=" + (last.endure.time - windowS) + "&to=" + (last.endure.time + 1);
+    } else {
+      q += "&from=" + (Date.now() / 1000 - windowS) + "&to=" + (Date.now() / 1000 + 1);
+    }
+    try {
+      const t0 = performance.now();
+      const h = await getJson(q);
+      chartData = h.points;  // replaced, never appended: bounded by `points`
+      drawCharts();
+      $("chart-note").textContent = `${h.points.length} points, ${h.level_s} s resolution` +
+        (live ? "" : " (paused: Live to follow)") + `, ${Math.round(performance.now() - t0)} ms`;
+    } catch (e) { /* the next poll tries again */ }
+    loading = false;
+  }
+  const COLORS = ["#2a6df4", "#c62828", "#f39c12", "#7b1fa2"];
+  function drawChart(canvas, series, labels, unit) {
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth || 600, h = canvas.clientHeight || 200;
+    canvas.width = w * dpr; canvas.height = h * dpr;
+    const g = canvas.getContext("2d");
+    g.scale(dpr, dpr);
+    g.clearRect(0, 0, w, h);
+    const left = 56, right = 10, top = 18, bottom = 22;
+    const xs = chartData.map((p) => p.t);
+    let ymax = 0;
+    for (const s of series) for (const p of chartData) { const v = s(p); if (v !== null && v > ymax) ymax = v; }
+    ymax = ymax > 0 ? ymax * 1.1 : 1;
+    const x0 = xs.length ? xs[0] : 0, x1 = xs.length ? xs[xs.length - 1] : 1;
+    const X = (t) => left + (x1 > x0 ? (t - x0) / (x1 - x0) : 0.5) * (w - left - right);
+    const Y = (v) => top + (1 - v / ymax) * (h - top - bottom);
+    g.strokeStyle = "#e3e6ec"; g.fillStyle = "#6b7080"; g.font = "11px system-ui"; g.lineWidth = 1;
+    for (let i = 0; i <= 4; i++) {
+      const v = ymax * i / 4, y = Y(v);
+      g.beginPath(); g.moveTo(left, y); g.lineTo(w - right, y); g.stroke();
+      g.fillText(fmt(v, v < 10 ? 1 : 0) + (unit || ""), 2, y + 4);
+    }
+    if (xs.length) {
+      const span = x1 - x0;
+      const label = (t) => new Date(t * 1000).toLocaleString(undefined, span > 86400 ?
+        { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+      g.fillText(label(x0), left, h - 6);
+      const l1 = label(x1);
+      g.fillText(l1, w - right - g.measureText(l1).width, h - 6);
+    }
+    series.forEach((s, i) => {
+      g.strokeStyle = COLORS[i % COLORS.length]; g.lineWidth = 1.5; g.beginPath();
+      let pen = false;
+      for (const p of chartData) {
+        const v = s(p);
+        if (v === null || v === undefined) { pen = false; continue; }
+        if (pen) g.lineTo(X(p.t), Y(v)); else { g.moveTo(X(p.t), Y(v)); pen = true; }
+      }
+      g.stroke();
+      g.fillStyle = COLORS[i % COLORS.length];
+      g.fillText(labels[i], left + 8 + i * 90, 12);
+    });
+    if (!xs.length) { g.fillStyle = "#6b7080"; g.fillText("no data in this window yet", left + 10, h / 2); }
+  }
+  function drawCharts() {
+    drawChart($("c-rps"), [(p) => p.rps, (p) => p.fail_per_s], ["RPS", "Failures/s"]);
+    drawChart($("c-lat"), [(p) => p.p50, (p) => p.p95, (p) => p.p99], ["p50", "p95", "p99"], "");
+    drawChart($("c-users"), [(p) => p.users], ["Users"]);
+  }
+  window.addEventListener("resize", () => { if (tab === "charts") drawCharts(); });
+
+  poll();
+  setInterval(() => { if (!document.hidden) poll(); }, POLL_MS);
+})();
