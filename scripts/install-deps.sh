@@ -10,6 +10,7 @@ PACKAGES=(
   python3.11 python3.11-dev libpython3.11-dev python3-greenlet python-greenlet-dev
   openssl nginx-light wrk python3-locust procps util-linux curl
   libsqlite3-dev sqlite3 libzmq3-dev cppzmq-dev iproute2
+  prometheus prometheus-node-exporter influxdb
   chromium nodejs
 )
 # The browser tests' playwright-core comes from npm (tests/browser/package-lock.json, `npm ci` in

@@ -87,7 +87,9 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     return fail_with(base::make_error("the web UI of a master is not available yet: add --headless (with -u, -r and -t)"));
   // What the master does not distribute yet is refused, never silently ignored.
   for (const char* name : {"iterations", "arrival-rate", "max-users", "shape", "shape-file", "session-length",
-                           "reset-stats"})
+                           "reset-stats", "monitor-pid", "monitor-process", "monitor-disk",
+                           "monitor-node-exporter", "monitor-prometheus", "monitor-query", "metrics-port",
+                           "influxdb"})
     if (o.source.count(name) && (std::string(name) != "reset-stats" || o.reset_stats))
       return fail_with(base::make_error("--" + std::string(name) +
                                         " is not available in master/worker mode yet: run it standalone"));

@@ -8,6 +8,7 @@
 #include "sinks/csv_sink.hpp"
 #include "sinks/html_sink.hpp"
 #include "sinks/json_sink.hpp"
+#include "sinks/monitor_sink.hpp"
 #include "sinks/users_sink.hpp"
 
 namespace endure::app {
@@ -89,6 +90,12 @@ base::result<std::unique_ptr<outputs>> outputs::open(const cli::options& o,
       auto u = sinks::users_sink::open(o.csv_prefix);
       if (!u) return u.err();
       out->add("--csv users", engine::output_policy::lossless, std::move(*u));
+    }
+    if (!o.monitor_pids.empty() || !o.monitor_processes.empty() || !o.monitor_disks.empty() ||
+        !o.monitor_node_exporters.empty() || !o.monitor_queries.empty()) {
+      auto m = sinks::monitor_sink::open(o.csv_prefix);
+      if (!m) return m.err();
+      out->add("--csv monitor", engine::output_policy::lossless, std::move(*m));
     }
   }
   return out;

@@ -13,7 +13,10 @@
 
 #include "app/load_model.hpp"
 #include "app/locustfiles.hpp"
+#include "app/influx_output.hpp"
 #include "app/master_run.hpp"
+#include "app/metrics_output.hpp"
+#include "app/monitor_output.hpp"
 #include "app/worker_run.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
@@ -248,7 +251,20 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto verdict_settings = verdict_output::settings_from(o);
   if (!verdict_settings) return fail(verdict_settings.err().message);
   verdict_output verdict(std::move(*verdict_settings));
-  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0, verdict.annex());
+  // Target monitoring (--monitor-*): samples ride in the interval records; a summary and charts
+  // join the verdict in the console and the HTML report.
+  auto monitoring = monitor_output::open(o, cfg.interval);
+  if (!monitoring) return fail(monitoring.err().message);
+  std::unique_ptr<monitor_output> monitor = std::move(*monitoring);
+  if (monitor) cfg.monitor = monitor->feed();
+  auto metrics_opened = metrics_output::open(o);  // --metrics-port: Prometheus /metrics
+  if (!metrics_opened) return fail(metrics_opened.err().message);
+  std::unique_ptr<metrics_output> metrics = std::move(*metrics_opened);
+  auto influx_opened = influx_output::open(o);  // --influxdb
+  if (!influx_opened) return fail(influx_opened.err().message);
+  std::unique_ptr<influx_output> influx = std::move(*influx_opened);
+  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0,
+                            monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
   // The run store, on by default: created once everything else is checked (a refused run leaves
   // no store behind), before the run starts (a folder that cannot be written stops it here).
@@ -294,6 +310,12 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   engine::controller ctl(sched, std::move(cfg), run_bus);
   verdict.attach(run_bus, [&ctl](const std::string& why) { ctl.stop(why); });  // soak verdict
   auto events = lf.attach(run_bus);
+  if (monitor) {
+    monitor->attach(run_bus);
+    monitor->start();
+  }
+  if (metrics) metrics->attach(run_bus);
+  if (influx) influx->attach(run_bus);
   stop_signals signals(sched, ctl);
 
   // Without --headless the web UI steers the tests (app/web_run.cpp): they start from it or with
@@ -321,8 +343,11 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
 
   // Every record becomes a snapshot, every snapshot reaches every output, before the exit.
   totals.drain(std::chrono::seconds(60));
+  if (monitor) monitor->drain(std::chrono::seconds(60));
   verdict.drain(std::chrono::seconds(60));
   (*outs)->drain(std::chrono::seconds(60));
+  if (metrics) metrics->finish(std::chrono::seconds(5));
+  if (influx) influx->finish(std::chrono::seconds(5));
   const bool threads_joined = ctl.shutdown();
 
   auto final_snapshot = totals.final_snapshot();

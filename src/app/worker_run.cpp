@@ -129,6 +129,14 @@ int supervise(int n) {
 int run_worker(const cli::raw_options& raw_in) {
   auto own = raw_in.resolve_known();
   if (!own) return fail_with(own.err());
+  // Monitoring and exports belong to the run's record, which the master keeps: refused here,
+  // never silently ignored.
+  for (const char* name : {"monitor-pid", "monitor-process", "monitor-disk", "monitor-node-exporter",
+                           "monitor-prometheus", "monitor-query", "metrics-port", "influxdb"})
+    if (own->source.count(name))
+      return fail_with(base::make_error("--" + std::string(name) +
+                                        " is not available on a worker: monitoring and exports run "
+                                        "standalone (the master's are not built yet)"));
   auto spec = raw_in.locustfile();
   const bool from_master = spec && *spec == "-";
   if (own->processes != 0 && std::getenv("ENDURE_PROCESS_CHILD") == nullptr) {

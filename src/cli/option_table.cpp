@@ -202,6 +202,70 @@ auto latency_floor() {
   };
 }
 
+// Monitoring values, checked one by one (make_sources checks what needs the system at start).
+auto monitor_pid() {
+  return [](const std::string& v) -> base::result<std::string> {
+    auto n = whole<int>(1, 4'194'304, "a process id, a whole number from 1")(v);
+    if (!n) return n.err();
+    return std::to_string(*n);
+  };
+}
+
+auto monitor_name() {
+  return [](const std::string& v) -> base::result<std::string> {
+    if (trimmed(v).empty() || v.find('/') != std::string::npos)
+      return expected("a process name such as nginx (its comm or the file name of its argv[0])");
+    return v;
+  };
+}
+
+auto monitor_path() {
+  return [](const std::string& v) -> base::result<std::string> {
+    if (trimmed(v).empty()) return expected("a path on the file system to watch, e.g. /var/lib/postgresql");
+    return v;
+  };
+}
+
+auto monitor_url(const char* example) {
+  return [=](const std::string& v) -> base::result<std::string> {
+    if (!(v.starts_with("http://") || v.starts_with("https://")) || v.size() <= 8)
+      return expected(std::string("a URL such as ") + example);
+    return v;
+  };
+}
+
+auto monitor_query() {
+  return [](const std::string& v) -> base::result<std::string> {
+    const auto eq = v.find('=');
+    const char* what = "NAME=PROMQL, e.g. 'db_conns=sum(pg_stat_activity_count)' (NAME: letters, digits, _)";
+    if (eq == std::string::npos || eq == 0 || trimmed(v.substr(eq + 1)).empty()) return expected(what);
+    for (size_t i = 0; i < eq; ++i) {
+      const unsigned char c = static_cast<unsigned char>(v[i]);
+      if (!(std::isalnum(c) || c == '_') || (i == 0 && std::isdigit(c))) return expected(what);
+    }
+    return v;
+  };
+}
+
+auto buckets() {
+  return [](const std::string& v) -> base::result<std::string> {
+    double last = 0;
+    size_t i = 0;
+    const char* what = "increasing bucket bounds in seconds, e.g. 0.005,0.01,0.05,0.1,0.5,1";
+    while (i <= v.size()) {
+      size_t comma = v.find(',', i);
+      if (comma == std::string::npos) comma = v.size();
+      const std::string item(trimmed(std::string_view(v).substr(i, comma - i)));
+      char* end = nullptr;
+      const double b = std::strtod(item.c_str(), &end);
+      if (item.empty() || *end != '\0' || !std::isfinite(b) || b <= last) return expected(what);
+      last = b;
+      i = comma + 1;
+    }
+    return v;
+  };
+}
+
 // --- Values as text (what a run's store records), one overload per field type. ---
 
 std::string text_of(const std::string& v) { return v; }
@@ -365,6 +429,35 @@ std::vector<option_spec> make_table() {
     {"trend-min-fail-ratio", 0, one, "RATIO", "And at least this change for failure ratios (default: 0.1%)",
      to(&options::trend_min_fail_ratio, fraction(0, 1, "a ratio such as 0.001 or 0.1%")), soak},
 
+    // Target monitoring: samples of the system under test on the run's clock (src/monitor).
+    {"monitor-pid", 0, repeat, "PID", "Watch a process, repeatable: RSS, CPU %, threads, open fds, disk read/write bytes per s from /proc",
+     to_checked_list(&options::monitor_pids, monitor_pid()), monitor},
+    {"monitor-process", 0, repeat, "NAME", "Watch every process of this name (comm or argv[0]), summed, repeatable; looked up at start and every interval",
+     to_checked_list(&options::monitor_processes, monitor_name()), monitor},
+    {"monitor-disk", 0, repeat, "PATH", "Watch the free space of the file system holding PATH, repeatable",
+     to_checked_list(&options::monitor_disks, monitor_path()), monitor},
+    {"monitor-node-exporter", 0, repeat, "URL", "Scrape a node_exporter, repeatable: host CPU, memory available, load, disk free and I/O, network bytes",
+     to_checked_list(&options::monitor_node_exporters, monitor_url("http://host:9100/metrics")), monitor},
+    {"monitor-prometheus", 0, one, "URL", "A Prometheus-compatible API asked every interval (by --monitor-query), e.g. http://prom:9090",
+     to(&options::monitor_prometheus, url()), monitor},
+    {"monitor-query", 0, repeat, "NAME=PROMQL", "An instant query sampled every interval as metric NAME, repeatable: 'db_conns=sum(pg_stat_activity_count)'",
+     to_checked_list(&options::monitor_queries, monitor_query()), monitor},
+
+    // Exports (docs/exports.md).
+    {"metrics-port", 0, one, "PORT", "Serve Prometheus metrics on http://HOST:PORT/metrics during a headless run (requests, failures, response-time histograms, users, monitor samples)",
+     to(&options::metrics_port, port()), exports},
+    {"metrics-host", 0, one, "HOST", "Interface of --metrics-port (default: *, every interface)",
+     to(&options::metrics_host, bind_host()), exports},
+    {"metrics-buckets", 0, one, "SECONDS", "Bucket bounds of the response-time histograms in /metrics (default: 0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10)",
+     to(&options::metrics_buckets, buckets()), exports},
+
+    {"influxdb", 0, one, "URL", "Write every interval to InfluxDB: http://[user:password@]host:8086/DATABASE (1.x), or http://host:8086 with the three options below (2.x)",
+     to(&options::influxdb, monitor_url("http://host:8086/endure")), exports, feature::none, nullptr, {}, from_anywhere, true},
+    {"influxdb-org", 0, one, "ORG", "InfluxDB 2.x organization", to(&options::influxdb_org, some_text("an organization name")), exports},
+    {"influxdb-bucket", 0, one, "BUCKET", "InfluxDB 2.x bucket", to(&options::influxdb_bucket, some_text("a bucket name")), exports},
+    {"influxdb-token", 0, one, "TOKEN", "InfluxDB 2.x API token (better from ENDURE_INFLUXDB_TOKEN than on the command line)",
+     to(&options::influxdb_token, some_text("a token")), exports, feature::none, nullptr, {}, from_anywhere, true},
+
     // The web UI (app/web_run.cpp, src/web/): every run without --headless.
     {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
      to(&options::web_host, bind_host()), web_ui},
@@ -465,6 +558,8 @@ std::string_view section_title(section s) {
   switch (s) {
     case section::run: return "Options:";
     case section::soak: return "Soak verdict and thresholds:";
+    case section::monitor: return "Target monitoring (samples beside the load, every interval):";
+    case section::exports: return "Exports:";
     case section::web_ui: return "Web UI options (without --headless the web UI serves, on port 8089):";
     case section::distributed:
       return "Distributed options (Locust's master/worker protocol; see docs/distributed.md):";

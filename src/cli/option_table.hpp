@@ -26,7 +26,7 @@ enum class arity : uint8_t {
 };
 
 // The groups of --help, in order.
-enum class section : uint8_t { run, soak, web_ui, distributed, store };
+enum class section : uint8_t { run, soak, monitor, exports, web_ui, distributed, store };
 
 // A part of endure a build may not have yet; options that switch it on are refused until it
 // exists (availability.hpp).

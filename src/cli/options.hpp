@@ -89,6 +89,21 @@ struct options {
   double trend_min_latency_ms = 1.0;
   double trend_min_fail_ratio = 0.001;
 
+  // Target monitoring (src/monitor; docs/monitoring.md): checked when read, resolved at start.
+  std::vector<std::string> monitor_pids;            // --monitor-pid, whole numbers as written
+  std::vector<std::string> monitor_processes;       // --monitor-process NAME
+  std::vector<std::string> monitor_disks;           // --monitor-disk PATH
+  std::vector<std::string> monitor_node_exporters;  // --monitor-node-exporter URL
+  std::string monitor_prometheus;                   // --monitor-prometheus URL
+  std::vector<std::string> monitor_queries;         // --monitor-query NAME=PROMQL, as written
+
+  // Exports (src/exports; docs/exports.md)
+  std::optional<uint16_t> metrics_port;  // --metrics-port: Prometheus /metrics in headless runs
+  std::string metrics_host = "*";        // --metrics-host
+  std::string metrics_buckets;           // --metrics-buckets, seconds, as written ("": default)
+  std::string influxdb;                  // --influxdb URL (checked by exports::parse_influx_target)
+  std::string influxdb_org, influxdb_bucket, influxdb_token;  // InfluxDB 2.x
+
   // Information
   bool list = false;
   bool show_task_ratio = false;

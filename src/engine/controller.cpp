@@ -496,6 +496,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
     for (auto& sh : shards) lag = std::max(lag, sh->take_loop_lag_ms());
     if (cfg.sampler) r->health = cfg.sampler->sample(sched.now_ns(), lag, shards.size());
     else r->health.loop_lag_ms = lag;
+    if (cfg.monitor) r->monitor = cfg.monitor();
     last_closed_id = id;
     last_close_mono_ns = sched.now_ns();
     interval_start_wall = r->end_wall_s;

@@ -68,6 +68,9 @@ struct controller_config {
   // A shard whose loop has not turned for this long is reported stuck in user code.
   std::chrono::milliseconds stuck_after{3000};
   std::shared_ptr<health_sampler> sampler;  // null: no health figures
+  // The target's samples taken since the last call (monitor::sampler::take, which never blocks):
+  // put into each interval record as it closes, on the control thread. Empty: no monitoring.
+  std::function<std::vector<stats::monitor_sample>()> monitor;
 };
 
 struct test_plan {

@@ -1,6 +1,7 @@
 #include "report/csv.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "report/format.hpp"
@@ -83,6 +84,23 @@ std::string users_csv_rows(const stats::snapshot& s) {
     out += csv_record({timestamp, cls, std::to_string(users), std::to_string(dropped),
                        std::to_string(started), std::to_string(ended)});
   }
+  return out;
+}
+
+std::string monitor_csv_header() { return csv_record({"Timestamp", "Source", "Metric", "Value"}); }
+
+std::string format_sample_value(double v) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf");
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+std::string monitor_csv_rows(const stats::snapshot& s) {
+  std::string out;
+  const auto timestamp = std::to_string(static_cast<int64_t>(std::floor(s.row_time_s())));
+  for (const auto& m : s.monitor) out += csv_record({timestamp, m.source, m.metric, format_sample_value(m.value)});
   return out;
 }
 

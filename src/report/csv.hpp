@@ -22,6 +22,14 @@ std::string history_csv_rows(const stats::snapshot& s, bool full_history);
 std::string users_csv_header();
 std::string users_csv_rows(const stats::snapshot& s);
 
+// endure's PREFIX_monitor.csv (target monitoring): one record per sample per interval:
+// Timestamp,Source,Metric,Value (the interval's end, as the history CSV; values in the metric's
+// unit: bytes, percent, a count or per second).
+std::string monitor_csv_header();
+std::string monitor_csv_rows(const stats::snapshot& s);
+// A sample's value as the CSV writes it: whole numbers in full, others with 9 significant digits.
+std::string format_sample_value(double v);
+
 // Method,Name,Error,Occurrences,First Seen,Last Seen (ISO-8601 UTC); header included.
 std::string failures_csv(const stats::snapshot& s);
 // Count,Message,Traceback,Nodes; header included.

@@ -1,5 +1,7 @@
 #include "server/demo_shop.hpp"
 
+#include <fcntl.h>
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -140,6 +142,7 @@ struct demo_shop::state {
   std::vector<std::unique_ptr<char[]>> leak_blocks;
   std::size_t leak_used_in_block = leak_block_bytes;
   std::atomic<uint64_t> leaked{0};
+  std::atomic<uint64_t> fd_requests{0}, fds_leaked{0};
 
   explicit state(demo_shop_options o)
       : options(std::move(o)), server(http_server_options{options.host, options.port, {}}) {
@@ -152,8 +155,7 @@ struct demo_shop::state {
     products_body = list.dump();
   }
 
-  void leak_some() {
-    const std::size_t n = options.leak_bytes_per_request;
+  void leak_some(std::size_t n) {
     std::lock_guard lock(leak_mu);
     std::size_t left = n;
     while (left > 0) {
@@ -188,6 +190,10 @@ struct demo_shop::state {
       ms += uptime_s / 600;                                                   // +1 ms / 10 min
       ms += static_cast<int64_t>(leaked.load(std::memory_order_relaxed) >> 24);  // +1 ms / 16 MiB
     }
+    if (options.slowdown_ms_per_hour > 0) {
+      const int64_t uptime_ns = base::mono_now_ns() - started_ns;
+      ms += uptime_ns / 1'000'000 * options.slowdown_ms_per_hour / 3'600'000;
+    }
     return std::chrono::milliseconds(ms);
   }
 
@@ -199,7 +205,14 @@ struct demo_shop::state {
     key += ' ';
     key += req.path;
     counters.add(key);
-    if (options.leak) leak_some();
+    if (options.leak) leak_some(options.leak_bytes_per_request);
+    if (options.leak_kb_per_request > 0) leak_some(options.leak_kb_per_request * 1024);
+    if (options.fd_leak_every > 0 &&
+        fd_requests.fetch_add(1, std::memory_order_relaxed) % options.fd_leak_every == 0) {
+      // Opened and never closed, as a forgotten connection or file would be.
+      if (::open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0)
+        fds_leaked.fetch_add(1, std::memory_order_relaxed);
+    }
     response r;
     if (options.error_rate > 0.0 && thread_rng().uniform() < options.error_rate) {
       r = json_response(500, json{{"error", "injected failure (--error-rate)"}});
@@ -253,6 +266,7 @@ struct demo_shop::state {
                 {"total", counters.total()},
                 {"sessions", live_sessions},
                 {"leaked_bytes", leaked.load(std::memory_order_relaxed)},
+                {"leaked_fds", fds_leaked.load(std::memory_order_relaxed)},
                 {"uptime_s", uptime_s}}
         .dump();
   }
@@ -389,6 +403,10 @@ uint16_t demo_shop::port() const { return state_->server.port(); }
 std::string demo_shop::base_url() const { return state_->server.base_url(); }
 uint64_t demo_shop::count(std::string_view key) const { return state_->counters.count(key); }
 uint64_t demo_shop::total() const { return state_->counters.total(); }
+uint64_t demo_shop::leaked_fds() const {
+  return state_->fds_leaked.load(std::memory_order_relaxed);
+}
+
 uint64_t demo_shop::leaked_bytes() const {
   return state_->leaked.load(std::memory_order_relaxed);
 }

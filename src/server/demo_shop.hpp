@@ -26,11 +26,16 @@ struct demo_shop_options {
   std::size_t threads = 1;       // event-loop threads
   std::size_t max_sessions = 10'000;  // oldest sessions are evicted beyond this
   std::size_t leak_bytes_per_request = 256;
+  // Fault modes for soak demos, each on its own (no latency creep with them):
+  std::size_t leak_kb_per_request = 0;  // --leak-kb-per-request: memory that grows, touched
+  int slowdown_ms_per_hour = 0;         // --slowdown-ms-per-hour: latency creeping with uptime
+  std::size_t fd_leak_every = 0;        // --fd-leak-every: a file opened and never closed per N requests
   bool show_help = false;        // set by --help (demo_shop_main prints usage and returns 0)
 };
 
 // Parses demo shop flags (argv[0] is skipped): --port N, --host ADDR, --latency-ms N,
-// --latency-jitter-ms N, --error-rate X, --leak, --leak-bytes N, --stall-ms N, --stall-every-ms N, --threads N,
+// --latency-jitter-ms N, --error-rate X, --leak, --leak-bytes N, --leak-kb-per-request N,
+// --slowdown-ms-per-hour N, --fd-leak-every N, --stall-ms N, --stall-every-ms N, --threads N,
 // --help; "--flag=value" also works.
 // An error names the flag, the value and what is expected.
 base::result<demo_shop_options> parse_demo_shop_args(int argc, const char* const* argv);
@@ -55,6 +60,7 @@ class demo_shop {
   uint64_t count(std::string_view key) const;
   uint64_t total() const;
   uint64_t leaked_bytes() const;
+  uint64_t leaked_fds() const;
   std::string stats_json() const;  // the body of GET /__stats
 
   struct state;

@@ -42,6 +42,9 @@ std::string demo_shop_usage() {
          "  --leak                 leak 256 bytes per request and let latency creep up\n"
          "                         (+1 ms per 16 MiB leaked, +1 ms per 10 minutes of uptime)\n"
          "  --leak-bytes N         bytes leaked per request with --leak (default 256)\n"
+         "  --leak-kb-per-request N  leak N KiB of memory per request (RSS grows; no latency creep)\n"
+         "  --slowdown-ms-per-hour N  answers get N ms slower per hour of uptime (latency creep)\n"
+         "  --fd-leak-every N      open a file and never close it every N requests (fds grow)\n"
          "  --stall-ms N           stall completely for N ms in every --stall-every-ms (default 0)\n"
          "  --stall-every-ms N     the stall's period in ms, from the shop's start (e.g. 10000)\n"
          "  --threads N            event-loop threads (default 1)\n"
@@ -83,6 +86,20 @@ base::result<demo_shop_options> parse_demo_shop_args(int argc, const char* const
         return bad_value(flag, value, "an integer number of bytes 1..1048576");
       }
       o.leak_bytes_per_request = n;
+    } else if (arg == "--leak-kb-per-request" || arg == "--fd-leak-every") {
+      if (!take_value()) return missing();
+      std::size_t n = 0;
+      if (!parse_number(value, n) || n == 0 || n > 1'048'576) {
+        return bad_value(flag, value, "an integer 1..1048576");
+      }
+      (arg == "--fd-leak-every" ? o.fd_leak_every : o.leak_kb_per_request) = n;
+    } else if (arg == "--slowdown-ms-per-hour") {
+      if (!take_value()) return missing();
+      int ms = 0;
+      if (!parse_number(value, ms) || ms < 1 || ms > 3'600'000) {
+        return bad_value(flag, value, "an integer number of milliseconds 1..3600000");
+      }
+      o.slowdown_ms_per_hour = ms;
     } else if (arg == "--port") {
       if (!take_value()) return missing();
       unsigned p = 0;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "stats/monitor_sample.hpp"
 #include "stats/recorder.hpp"
 #include "stats/snapshot.hpp"
 
@@ -21,14 +22,6 @@ struct generator_health {
   double loop_lag_ms = 0;      // worst lag of any shard's event loop in the interval
   bool cpu_saturated = false;  // CPU above 90% of the cores in use for 10 s so far in the test
   bool cpu_high = false;       // this interval alone: CPU above 90% of the cores in use
-};
-
-// A measurement of something beside the load, taken during the interval: the target's RSS from
-// /proc, a node_exporter metric, a Prometheus query (the monitoring issue fills these).
-struct monitor_sample {
-  std::string source;  // what was watched: "pid 4242", "http://db1:9100/metrics", "prometheus"
-  std::string metric;  // "rss_bytes", "cpu_percent", "node_load1", "db_conns", ...
-  double value = 0;
 };
 
 struct interval_record {

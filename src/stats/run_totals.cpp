@@ -136,6 +136,7 @@ struct run_totals::impl {
   bool is_final = false;
   bool cpu_warned = false;
   std::string stage;
+  std::vector<monitor_sample> monitor;  // the latest record's
   uint64_t interval_id = 0;
   uint32_t length_ms = 1000;
 
@@ -378,6 +379,7 @@ void run_totals::add(const interval_record& r) {
   m.user_count = r.user_count;
   m.peak_user_count = std::max({m.peak_user_count, r.peak_user_count, r.user_count});
   m.users_by_class = r.users_by_class;
+  m.monitor = r.monitor;
   m.health = r.health;
   m.cpu_warned = m.cpu_warned || r.health.cpu_saturated;
   m.is_final = r.is_final;
@@ -404,6 +406,7 @@ snapshot_ptr run_totals::view(const view_options& o) {
   snap->generator_cpu_percent = m.health.cpu_percent;
   snap->generator_cpu_warning = m.cpu_warned;
   snap->stage = m.stage;
+  snap->monitor = m.monitor;
   for (const auto& [name, c] : m.classes) snap->classes.push_back(c);
 
   double window_s = 0;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "stats/monitor_sample.hpp"
+
 namespace endure::stats {
 
 // The percentiles Locust reports, in its order. 1.0 is the exact maximum.
@@ -115,6 +117,9 @@ struct snapshot {
   // exact min/max: charts that merge intervals take percentiles from merged histograms.
   std::vector<std::pair<uint32_t, uint64_t>> interval_latency;
   uint64_t interval_min_us = 0, interval_max_us = 0;
+  // The monitor samples of this interval's record (target processes, disks, exporters): the
+  // outputs write them once per interval, stamped with row_time_s().
+  std::vector<monitor_sample> monitor;
   double generator_cpu_percent = 0;       // the generator process's own CPU use (0..100*cores)
   bool generator_cpu_warning = false;     // CPU above 90% for 10 s at some point in the run
 };

@@ -91,6 +91,8 @@ demo_shop::demo_shop(std::vector<std::string> extra) {
   if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
 }
 
+int demo_shop::pid() const { return proc_->pid(); }
+
 demo_shop::~demo_shop() {
   proc_->signal(SIGTERM);
   proc_->wait(5s);

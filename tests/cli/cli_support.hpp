@@ -38,6 +38,7 @@ class demo_shop {
   demo_shop(const demo_shop&) = delete;
   demo_shop& operator=(const demo_shop&) = delete;
   const std::string& url() const { return url_; }
+  int pid() const;  // the shop's process (for --monitor-pid)
   // Server-side counts from /__stats (curl, so endure does not count itself).
   nlohmann::json stats() const;
 

@@ -186,6 +186,36 @@ TEST(demo_shop_switches, leak_retains_bytes_per_request) {
   EXPECT_EQ(json::parse(shop.stats_json())["leaked_bytes"], 100 * 256);
 }
 
+TEST(demo_shop_switches, fault_modes_leak_memory_and_files_as_counted) {
+  demo_shop_options o = opts();
+  o.leak_kb_per_request = 4;
+  o.fd_leak_every = 10;
+  demo_shop shop(o);
+  ASSERT_TRUE(shop.start().ok());
+  raw_conn c(shop.port());
+  for (int i = 0; i < 35; ++i) {
+    ASSERT_TRUE(c.send(get("/products")));
+    ASSERT_EQ(c.read_response().status, 200);
+  }
+  EXPECT_EQ(shop.leaked_bytes(), 35u * 4096u);
+  EXPECT_EQ(shop.leaked_fds(), 4u);  // requests 1, 11, 21, 31
+  EXPECT_EQ(json::parse(shop.stats_json())["leaked_fds"], 4);
+}
+
+TEST(demo_shop_args, parses_the_fault_modes) {
+  const char* argv[] = {"demo-shop", "--leak-kb-per-request", "64", "--slowdown-ms-per-hour=120",
+                        "--fd-leak-every", "100"};
+  const auto r = parse_demo_shop_args(6, argv);
+  ASSERT_TRUE(r.ok()) << r.err().message;
+  EXPECT_EQ(r->leak_kb_per_request, 64u);
+  EXPECT_EQ(r->slowdown_ms_per_hour, 120);
+  EXPECT_EQ(r->fd_leak_every, 100u);
+  const char* bad[] = {"demo-shop", "--fd-leak-every", "0"};
+  const auto b = parse_demo_shop_args(3, bad);
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.err().message.find("--fd-leak-every"), std::string::npos);
+}
+
 TEST(demo_shop_args, parses_every_flag) {
   const char* argv[] = {"demo-shop", "--port", "0", "--host=127.0.0.1", "--latency-ms", "5",
                         "--latency-jitter-ms", "2", "--error-rate", "0.25", "--leak",
