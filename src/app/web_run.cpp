@@ -96,10 +96,17 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
   im->steer = std::make_unique<controller_steering>(ctl, std::move(base_plan));
   im->ui = std::make_unique<web::web_ui>(std::move(w), *im->steer, snapshots);
   if (auto r = im->ui->start(); !r) return r.err();
-  if (im->ui->is_exposed() && !o.web_auth)
-    base::log_warning("web", "the web UI listens on every interface (--web-host " + o.web_host +
-                                 ") without --web-auth: anyone who can reach this machine can start "
-                                 "load from it. Bind 127.0.0.1 (--web-host 127.0.0.1) or set --web-auth user:password");
+  if (im->ui->is_exposed() && !o.web_auth) {
+    // Loud on purpose: whoever reaches this port can point the load at any target.
+    const std::string where = o.web_host == "*" ? "every interface" : o.web_host;
+    base::log_warning("web", "WARNING: THE WEB UI IS OPEN TO THE NETWORK (--web-host " + o.web_host +
+                                 ": " + where + ") WITHOUT --web-auth: anyone who can reach this machine can "
+                                 "start load from it against any host. Set --web-auth user:password, or drop "
+                                 "--web-host to listen on 127.0.0.1 only (the default)");
+    std::fprintf(stderr, "\n!!! WARNING: the web UI listens on %s with no login (--web-auth): anyone who reaches it can start load. !!!\n\n",
+                 where.c_str());
+    std::fflush(stderr);
+  }
   // The address a user opens, on stdout (the one line a script or a person looks for).
   std::printf("Web UI: %s\n", im->ui->url().c_str());
   std::fflush(stdout);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -53,7 +54,8 @@ http_answer post(const std::string& url, const std::string& form, std::vector<st
 class web_endure {
  public:
   explicit web_endure(std::vector<std::string> args) {
-    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--web-host", "127.0.0.1", "--web-port", "0"};
+    // No --web-host: the default is the loopback interface.
+    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--web-port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
     proc_ = std::make_unique<child_process>(argv, std::vector<std::string>{cache_env});
     std::string out = proc_->wait_for_stdout("Web UI: ", 20s);
@@ -80,6 +82,26 @@ json poll(const std::string& base, const std::function<bool(const json&)>& ok,
     std::this_thread::sleep_for(200ms);
   }
   return j;
+}
+
+// The local addresses (hex, as /proc/net/tcp{,6} shows them) listening on a port.
+std::vector<std::string> listening_addresses(int port) {
+  std::vector<std::string> out;
+  char want[8];
+  std::snprintf(want, sizeof want, "%04X", port);
+  for (const char* f : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(f);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string slot, local, remote, st;
+      ls >> slot >> local >> remote >> st;
+      auto colon = local.rfind(':');
+      if (st == "0A" && colon != std::string::npos && local.substr(colon + 1) == want) out.push_back(local.substr(0, colon));
+    }
+  }
+  return out;
 }
 
 uint64_t total_requests(const json& j) { return j["stats"].back()["num_requests"].get<uint64_t>(); }
@@ -187,6 +209,42 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   EXPECT_NE(runs.out.find("run.db"), std::string::npos) << runs.out;
 }
 
+TEST(web_ui, listens_on_loopback_by_default_and_warns_loudly_when_open_without_auth) {
+  {
+    web_endure e({"-H", "http://127.0.0.1:9", "--no-store"});
+    ASSERT_EQ(e.url().rfind("http://127.0.0.1:", 0), 0u) << e.url();
+    const int port = std::atoi(e.url().substr(e.url().rfind(':') + 1).c_str());
+    EXPECT_EQ(listening_addresses(port), std::vector<std::string>{"0100007F"});  // 127.0.0.1 only
+    e.proc().signal(SIGTERM);
+    auto r = e.proc().wait(20s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("WARNING"), std::string::npos) << r.err;
+  }
+  {
+    // Every interface without --web-auth: served, with a warning nobody can miss. No traffic is
+    // sent anywhere but 127.0.0.1.
+    web_endure e({"-H", "http://127.0.0.1:9", "--web-host", "*", "--no-store"});
+    ASSERT_FALSE(e.url().empty());
+    const int port = std::atoi(e.url().substr(e.url().rfind(':') + 1).c_str());
+    EXPECT_EQ(listening_addresses(port), std::vector<std::string>{"00000000"});
+    EXPECT_EQ(http(e.url() + "/stats/requests").status, 200);
+    e.proc().signal(SIGTERM);
+    auto r = e.proc().wait(20s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("!!! WARNING: the web UI listens on every interface with no login (--web-auth)"), std::string::npos)
+        << r.err;
+  }
+  {
+    // With --web-auth it is the user's choice: no warning.
+    web_endure e({"-H", "http://127.0.0.1:9", "--web-host", "*", "--web-auth", "a:b", "--no-store"});
+    ASSERT_FALSE(e.url().empty());
+    e.proc().signal(SIGTERM);
+    auto r = e.proc().wait(20s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("WARNING"), std::string::npos) << r.err;
+  }
+}
+
 TEST(web_ui, basic_auth_base_path_and_cross_site_requests) {
   demo_shop shop;
   web_endure e({"-H", shop.url(), "--web-auth", "admin:s3:cret", "--web-base-path", "/endure/", "--no-store"});
@@ -235,7 +293,7 @@ TEST(web_ui, autostart_and_autoquit_run_a_test_and_leave) {
 TEST(web_ui, a_port_in_use_is_one_line_and_exit_2) {
   demo_shop shop;
   auto port = shop.url().substr(shop.url().rfind(':') + 1);
-  auto r = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-host", "127.0.0.1", "--web-port", port, "--no-store"},
+  auto r = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-port", port, "--no-store"},
                        {cache_env}, 30s);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("endure: error: web UI: "), std::string::npos) << r.err;

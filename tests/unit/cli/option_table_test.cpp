@@ -76,7 +76,7 @@ const std::map<std::string, option_case>& cases() {
       {"trend-min-change", {{"20%"}, [](auto& o) { return o.trend_min_change == 0.2; }}},
       {"trend-min-latency", {{"5ms"}, [](auto& o) { return o.trend_min_latency_ms == 5.0; }}},
       {"trend-min-fail-ratio", {{"1%"}, [](auto& o) { return o.trend_min_fail_ratio == 0.01; }}},
-      {"web-host", {{"127.0.0.1"}, [](auto& o) { return o.web_host == "127.0.0.1"; }}},
+      {"web-host", {{"0.0.0.0"}, [](auto& o) { return o.web_host == "0.0.0.0"; }}},
       {"web-port", {{"0"}, [](auto& o) { return o.web_port == 0; }}},
       {"autostart", {{}, [](auto& o) { return o.autostart; }}},
       {"autoquit",
