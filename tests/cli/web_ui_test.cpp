@@ -9,13 +9,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli_support.hpp"
+#include "store/reader.hpp"
+#include "store/writer.hpp"
 #include "support/self_signed_cert.hpp"
+#include "support/synthetic_records.hpp"
 
 using namespace endure::test_support;
 using namespace std::chrono_literals;
@@ -382,4 +387,124 @@ TEST(web_ui, the_class_picker_runs_only_the_classes_picked) {
   e.proc().signal(SIGINT);
   EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
   EXPECT_EQ(shop.stats()["requests"].value("GET /", 0), 0);
+}
+
+namespace {
+
+// A finished run of `days` days in a store: a synthetic 1 s record every minute (the store keeps
+// the stretches between them empty), 5 endpoints. Returns the run's first second.
+uint64_t write_synthetic_store(const std::string& path, double days) {
+  const uint64_t t0 = static_cast<uint64_t>(std::time(nullptr)) - static_cast<uint64_t>((days + 1) * 86400);
+  endure::store::run_meta m;
+  m.start_wall_s = static_cast<double>(t0);
+  m.endure_version = "test";
+  m.command_line = {"endure", "-f", "synthetic.py"};
+  m.host = "http://127.0.0.1:1";
+  m.locustfiles = {{"synthetic.py", "# synthetic"}};
+  auto w = endure::store::writer::create(path, m);
+  EXPECT_TRUE(w) << (w ? "" : w.err().message);
+  if (!w) return t0;
+  endure::test_support::synthetic_records gen({.entries = 5, .requests_per_s = 40, .seed = 7});
+  (*w)->write(endure::store::event_info{static_cast<double>(t0), "test_start", 1, 0, ""});
+  uint64_t t = t0;
+  for (; t < t0 + static_cast<uint64_t>(days * 86400); t += 60) (*w)->write(*gen.make(t));
+  EXPECT_TRUE((*w)->finish(static_cast<double>(t), "run time", 0));
+  return t0;
+}
+
+}  // namespace
+
+// History from the run store: a synthetic 3-day run in the store's folder is listed on the Runs
+// endpoint, opened read-only (its totals, its charts over the whole run in at most the points
+// asked for) and downloaded; this run's history before a reset comes from its own store.
+TEST(web_ui, runs_and_history_come_from_the_run_store) {
+  namespace fs = std::filesystem;
+  demo_shop shop;
+  const std::string dir = temp_dir("web_store");
+  const std::string old_id = "2026-01-01T00-00-00-synthetic.db";
+  const uint64_t t0 = write_synthetic_store(dir + "/" + old_id, 3);
+  auto rd = endure::store::reader::open(dir + "/" + old_id);
+  ASSERT_TRUE(rd) << rd.err().message;
+  auto old_totals = (*rd)->totals();
+  ASSERT_TRUE(old_totals);
+  const uint64_t old_requests = (*old_totals)->aggregated.num_requests;
+  ASSERT_GT(old_requests, 100000u);
+
+  web_endure e({"-H", shop.url(), "--store", dir, "--autostart", "-u", "2", "-r", "100", "--stop-timeout", "5s"});
+  ASSERT_FALSE(e.url().empty());
+  const std::string u = e.url();
+
+  // The Runs listing: the synthetic run and this one, newest first.
+  auto runs = http(u + "/runs").j();
+  ASSERT_EQ(runs["runs"].size(), 2u) << runs.dump();
+  EXPECT_EQ(runs["folder"], dir);
+  const std::string current = runs["current"];
+  EXPECT_NE(current, old_id);
+  EXPECT_EQ(runs["runs"][0]["id"], current);
+  EXPECT_EQ(runs["runs"][0]["current"], true);
+  const auto& old = runs["runs"][1];
+  EXPECT_EQ(old["id"], old_id);
+  EXPECT_EQ(old["num_requests"], old_requests);
+  EXPECT_EQ(old["ended"], "run time");
+  EXPECT_EQ(old["locustfile"], "synthetic");
+
+  // Opened read-only: its totals as Locust's /stats/requests, and its charts over three days.
+  auto st = http(u + "/runs/" + old_id + "/stats");
+  ASSERT_EQ(st.status, 200) << st.body;
+  EXPECT_EQ(total_requests(st.j()), old_requests);
+  EXPECT_EQ(st.j()["stats"].size(), 6u);  // 5 endpoints and Aggregated
+  auto h = http(u + "/runs/" + old_id + "/history?points=400&from=" + std::to_string(t0) + "&to=" +
+                std::to_string(t0 + 3 * 86400));
+  ASSERT_EQ(h.status, 200) << h.body;
+  auto hj = h.j();
+  EXPECT_EQ(hj["source"], "store");
+  EXPECT_LE(hj["points"].size(), 400u);
+  EXPECT_GE(hj["points"].size(), 200u);
+  EXPECT_GE(hj["level_s"].get<double>(), 3 * 86400.0 / 400);
+  EXPECT_NEAR(hj["run_first"].get<double>(), static_cast<double>(t0), 1.0);
+  double prev_t = 0, users_max = 0;
+  for (const auto& p : hj["points"]) {
+    EXPECT_GT(p["t"].get<double>(), prev_t);
+    prev_t = p["t"].get<double>();
+    if (!p["p95"].is_null()) {
+      EXPECT_GT(p["p95"].get<double>(), 1.0);
+    }
+    users_max = std::max(users_max, p["users"].get<double>());
+  }
+  EXPECT_GT(users_max, 0.0);
+  // Unknown ids and paths are refused; nothing outside the folder is reachable.
+  EXPECT_EQ(http(u + "/runs/nothing.db/stats").status, 404);
+  EXPECT_EQ(http(u + "/runs/..%2F..%2Fetc%2Fpasswd/store").status, 404);
+  EXPECT_EQ(http(u + "/runs/%2Fetc%2Fpasswd/history").status, 404);
+  // The download is the store itself: it reads back with the same totals.
+  fs::create_directories(dir + "/dl");
+  auto dl = run_process({"curl", "-s", "-f", "-m", "20", "-o", dir + "/dl/old.db", u + "/runs/" + old_id + "/store"}, {}, 30s);
+  ASSERT_EQ(dl.exit_code, 0) << dl.err;
+  auto back = endure::store::reader::open(dir + "/dl/old.db");
+  ASSERT_TRUE(back) << back.err().message;
+  EXPECT_EQ((*(*back)->totals())->aggregated.num_requests, old_requests);
+
+  // This run: load, then a reset; the history before the reset comes from its store.
+  auto before = poll(u, [](const json& j) { return total_requests(j) > 50; });
+  ASSERT_GT(total_requests(before), 50u);
+  std::this_thread::sleep_for(2s);  // the store has the first seconds
+  ASSERT_EQ(http(u + "/stats/reset").body, "ok");
+  const double now = static_cast<double>(std::time(nullptr));
+  auto mine = http(u + "/history?points=100&from=" + std::to_string(now - 600) + "&to=" + std::to_string(now + 5)).j();
+  EXPECT_EQ(mine["source"], "store") << mine.dump();
+  EXPECT_GE(mine["points"].size(), 1u);
+  // The live store downloads whole, while it is being written.
+  auto live = run_process({"curl", "-s", "-f", "-m", "20", "-o", dir + "/dl/live.db", u + "/store"}, {}, 30s);
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  auto lrd = endure::store::reader::open(dir + "/dl/live.db");
+  ASSERT_TRUE(lrd) << lrd.err().message;
+  // Every statistics segment so far: the requests before the reset are in it.
+  endure::store::window all;
+  all.from_wall_s = 0;
+  auto ltot = (*lrd)->totals(all);
+  ASSERT_TRUE(ltot) << ltot.err().message;
+  EXPECT_GE((*ltot)->aggregated.num_requests, 50u);
+
+  e.proc().signal(SIGINT);
+  EXPECT_EQ(e.proc().wait(30s).exit_code, 0);
 }
