@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -126,9 +127,13 @@ base::result<web::archive_series> store_archive::series(const std::string& id, d
                                                         size_t max_points) {
   auto rd = open(id);
   if (!rd) return rd.err();
+  // A window wider than the run is the run (its start, its last data): the points go where the
+  // data is, whatever the page asked for ("the whole run" from 1970, or to a minute from now).
   store::series_request q;
-  q.w.from_wall_s = from_s;
-  q.w.to_wall_s = to_s;
+  if (from_s > (*rd)->info().start_wall_s) q.w.from_wall_s = from_s;
+  const double now = static_cast<double>(std::time(nullptr));
+  const auto& known = (*rd)->info();
+  if (to_s < now && !(known.has_end && to_s >= known.last_data_wall_s)) q.w.to_wall_s = to_s;
   q.max_points = std::max<size_t>(1, max_points);
   auto set = (*rd)->series(q);
   if (!set) return set.err();

@@ -398,7 +398,8 @@ struct web_ui::impl {
       f = from ? *from : t - 600;
       if (f >= t) return r.send(failure(400, "history: from must be before to"));
       if (!from_store) {
-        pts = hist.window(f, t, n, &level);
+        // "The whole run" windows may begin anywhere before the data: from its first point.
+        pts = hist.window(hist.points_held() ? std::max(f, hist.first_s() - 1) : f, t, n, &level);
         first = hist.first_s();
         last = hist.last_s();
         // The store answers what the rings cannot: a window that begins before them when there is
