@@ -202,12 +202,19 @@
       renderStats();
       return;
     }
+    let answer;
     try {
-      last = await getJson("stats/requests");
+      answer = await getJson("stats/requests");
     } catch (e) {
       $("h-state").textContent = "unreachable";
       return;
     }
+    update(answer);
+  }
+  // One snapshot, polled or pushed.
+  function update(answer) {
+    if (viewRun) return;
+    last = answer;
     renderHeader();
     renderStats();
     if (first) {
@@ -321,6 +328,21 @@
   window.addEventListener("resize", () => { if (tab === "charts") drawCharts(); });
 
   poll();
-  // A recorded run does not change: it is read once when opened.
-  setInterval(() => { if (!document.hidden && !viewRun) poll(); }, POLL_MS);
+  // Live updates pushed by the server (one a second, GET events); polling every 2 s when the
+  // browser or a proxy cannot keep the stream open. A recorded run does not change: it is read
+  // once when opened.
+  let pushed = false;
+  if (window.EventSource) {
+    const es = new EventSource("events");
+    es.addEventListener("stats", (ev) => {
+      pushed = true;
+      if (!document.hidden) update(JSON.parse(ev.data));
+    });
+    // While the stream reconnects (or for good once closed), polling takes over.
+    es.addEventListener("error", () => { pushed = false; });
+  }
+  // Pushed updates come with snapshots (while a test runs): a slow poll still notices the state
+  // changes between tests.
+  let ticks = 0;
+  setInterval(() => { if (!document.hidden && !viewRun && (!pushed || ++ticks % 5 === 0)) poll(); }, POLL_MS);
 })();

@@ -103,6 +103,9 @@ struct web_ui::impl {
   bool earlier_data = false;  // the rings were cleared (a new test, a reset): the store has more
   engine::subscription sub;
 
+  std::mutex events_mutex;  // guards the event clients
+  std::vector<std::shared_ptr<server::stream_writer>> event_clients;
+
   impl(web_ui_options o, steering& s, engine::snapshot_bus& b)
       : opt(std::move(o)), steer(s), bus(b), hist(opt.history_points_per_level) {
     if (opt.auth) expected_auth = "Basic " + base64(opt.auth->first + ":" + opt.auth->second);
@@ -123,6 +126,20 @@ struct web_ui::impl {
     const auto& a = s->aggregated;
     hist.add(t, s->interval_s, a.interval_requests, a.interval_failures, s->user_count, s->interval_latency,
              s->interval_min_us, s->interval_max_us);
+  }
+
+  // Server-sent events: each snapshot (one a second) to every open client, formatted once.
+  // A client that has not taken its last ~1 MB is dropped by its stream (never waited for).
+  static std::string stats_event(const std::string& body) { return "event: stats\ndata: " + body + "\n\n"; }
+  void push_snapshot(const stats::snapshot_ptr& s) {
+    {
+      std::lock_guard lock(events_mutex);
+      std::erase_if(event_clients, [](const auto& c) { return !c->is_open(); });
+      if (event_clients.empty()) return;
+    }
+    const std::string ev = stats_event(stats_requests_json(s.get(), live()));
+    std::lock_guard lock(events_mutex);
+    for (auto& c : event_clients) c->push(ev);
   }
 
   stats::snapshot_ptr snapshot() const {
@@ -297,6 +314,26 @@ struct web_ui::impl {
       auto run = q.query_param("run");
       answer_history(q, run ? std::string(*run) : std::string(), r);
     });
+    // Live updates pushed by the server (EventSource): the current /stats/requests at once, then
+    // one a second while a test runs. The page polls instead when this fails.
+    route("GET", "/events", false, [this](const request&, responder& r) {
+      {
+        std::lock_guard lock(events_mutex);
+        std::erase_if(event_clients, [](const auto& c) { return !c->is_open(); });
+        if (event_clients.size() >= opt.max_event_clients)
+          return r.send(failure(503, "too many live-update clients (" + std::to_string(opt.max_event_clients) +
+                                         "): poll GET stats/requests instead"));
+      }
+      auto s = snapshot();
+      auto head = response::text(200, "retry: 2000\n\n" + stats_event(stats_requests_json(s.get(), live())),
+                                 "text/event-stream");
+      head.header("Cache-Control", "no-store");
+      head.header("X-Accel-Buffering", "no");
+      auto w = r.stream(std::move(head), opt.max_event_buffer);
+      if (!w) return;
+      std::lock_guard lock(events_mutex);
+      event_clients.push_back(std::move(w));
+    });
     route("GET", "/runs", false, [this](const request&, responder& r) {
       json list = json::array();
       std::string folder, current;
@@ -460,13 +497,21 @@ base::result<base::unit> web_ui::start() {
   if (!r) return base::make_error("web UI: " + r.err().message);
   std::weak_ptr<impl> weak = impl_;
   impl_->sub = impl_->bus.subscribe([weak](const stats::snapshot_ptr& s) {
-    if (auto im = weak.lock()) im->on_snapshot(s);
+    if (auto im = weak.lock()) {
+      im->on_snapshot(s);
+      im->push_snapshot(s);
+    }
   });
   return base::unit{};
 }
 
 void web_ui::stop() {
   impl_->sub.reset();
+  {
+    std::lock_guard lock(impl_->events_mutex);
+    for (auto& c : impl_->event_clients) c->close();
+    impl_->event_clients.clear();
+  }
   if (impl_->srv) impl_->srv->stop();
 }
 

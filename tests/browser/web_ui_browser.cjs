@@ -92,6 +92,18 @@ async function main() {
       return products && cellNumber(products[2]) > 10;
     }, "/products in the statistics table");
 
+    // Live updates are pushed (GET events): the table moves on while the page polls at most
+    // once in 4.5 s (its slow poll for state changes between tests).
+    let polls = 0;
+    const countPolls = (r) => { if (r.url().endsWith("/stats/requests")) polls++; };
+    page.on("request", countPolls);
+    const pushedBefore = cellNumber(await page.textContent("#stats-table tr.total td:nth-child(3)"));
+    await new Promise((r) => setTimeout(r, 4500));
+    const pushedAfter = cellNumber(await page.textContent("#stats-table tr.total td:nth-child(3)"));
+    page.off("request", countPolls);
+    check(pushedAfter > pushedBefore, `pushed updates move the table (${pushedBefore} -> ${pushedAfter})`);
+    check(polls <= 1, "at most one poll while updates are pushed, got " + polls);
+
     // Charts: points from the history endpoint, drawn on the canvases.
     await page.click("[data-tab=charts]");
     await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "chart points");

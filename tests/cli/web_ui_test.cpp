@@ -339,8 +339,10 @@ TEST(web_ui, stalled_clients_do_not_hold_up_the_ui_or_the_test) {
   const int port = std::atoi(u.substr(u.rfind(':') + 1).c_str());
   // Clients that start a request and never finish it: headers cut short, a body promised and not sent.
   std::vector<int> stalled;
+  // And live-update clients that never read what is pushed to them.
   for (const std::string& part : {std::string("GET /stats/requests HTTP/1.1\r\nHost: x\r\nX-Slow: "),
-                                  std::string("POST /swarm HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\nuser_co")}) {
+                                  std::string("POST /swarm HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\nuser_co"),
+                                  std::string("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")}) {
     for (int i = 0; i < 20; ++i) {
       int fd = socket(AF_INET, SOCK_STREAM, 0);
       sockaddr_in a{};
@@ -358,6 +360,15 @@ TEST(web_ui, stalled_clients_do_not_hold_up_the_ui_or_the_test) {
   EXPECT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
   auto running = poll(u, [](const json& j) { return total_requests(j) > 10; });
   EXPECT_GT(total_requests(running), 10u);
+  // A reader of the live updates gets the current figures at once, then one snapshot a second.
+  auto events = run_process({"curl", "-s", "-N", "-m", "3", u + "/events"}, {}, 10s);
+  size_t n_events = 0;
+  for (size_t at = events.out.find("event: stats\ndata: {"); at != std::string::npos;
+       at = events.out.find("event: stats\ndata: {", at + 1))
+    ++n_events;
+  EXPECT_GE(n_events, 3u) << events.out.substr(0, 300);
+  EXPECT_LE(n_events, 6u);
+  EXPECT_NE(events.out.find("\"state\":\"running\""), std::string::npos);
   EXPECT_EQ(http(u + "/stop").status, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
   for (int fd : stalled) close(fd);
