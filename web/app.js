@@ -97,7 +97,14 @@
     if (tab === "charts") loadCharts();
     if (tab === "exceptions") loadExceptions();
     if (tab === "runs") loadRuns();
+    if (tab === "logs") loadLogs();
   }));
+  async function loadLogs() {
+    try {
+      const j = await getJson("logs");
+      $("logs").textContent = j.master.join("\n");  // text, never markup
+    } catch (e) { /* the next poll tries again */ }
+  }
 
   // ---- runs recorded in the store's folder; one opens read-only (its totals and charts)
   const runPath = (id) => "runs/" + encodeURIComponent(id);
@@ -222,6 +229,7 @@
       if (last.state === "ready") showForm(false); else hideForm();
     }
     if (tab === "exceptions") loadExceptions();
+    if (tab === "logs") loadLogs();
     if (tab === "charts" && live) loadCharts();
   }
 

@@ -302,6 +302,14 @@ struct web_ui::impl {
       auto s = snapshot();
       r.send(json_answer(200, exceptions_json(s.get())));
     });
+    // Locust's GET /logs: the last lines this process logged (bounded), and the workers' (none
+    // standalone).
+    route("GET", "/logs", false, [](const request&, responder& r) {
+      auto resp = json_answer(200, json{{"master", base::log_tail()}, {"workers", json::object()}}
+                                       .dump(-1, ' ', false, json::error_handler_t::replace));
+      resp.compress = server::content_coding::gzip;
+      r.send(std::move(resp));
+    });
     route("GET", "/worker-count", false, [](const request&, responder& r) {
       // Standalone: no workers (the master's UI reports its own).
       r.send(json_answer(200, json{{"worker_count", 0}}.dump()));

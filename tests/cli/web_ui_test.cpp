@@ -192,6 +192,17 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   EXPECT_EQ(http(u + "/stats/report").status, 200);
   EXPECT_EQ(http(u + "/exceptions").j()["exceptions"].size(), 0u);
   EXPECT_EQ(http(u + "/tasks").j()["per_class"]["ShopUser"]["ratio"], 0.5);
+  auto exc_csv = http(u + "/exceptions/csv");
+  EXPECT_EQ(exc_csv.status, 200);
+  EXPECT_EQ(exc_csv.body.rfind("Count,Message,Traceback,Nodes", 0), 0u) << exc_csv.body;
+  // Locust's /logs: this process's last log lines (bounded), no workers.
+  auto logs = http(u + "/logs").j();
+  ASSERT_TRUE(logs["master"].is_array()) << logs.dump();
+  EXPECT_LE(logs["master"].size(), 500u);
+  EXPECT_TRUE(logs["workers"].is_object());
+  bool saw_start = false;
+  for (const auto& l : logs["master"]) saw_start = saw_start || l.get<std::string>().find("Starting web interface at " + u) != std::string::npos;
+  EXPECT_TRUE(saw_start) << logs.dump();
 
   // Reset, then a new test from the same process.
   auto reset = http(u + "/stats/reset");
