@@ -230,11 +230,14 @@
     }
     if (tab === "exceptions") loadExceptions();
     if (tab === "logs") loadLogs();
-    if (tab === "charts" && live) loadCharts();
+    // Following live: a new chart window once a new point can be in it (a point of a long
+    // window spans many seconds; asking each second would only redraw the same points).
+    if (tab === "charts" && live && performance.now() - chartLoadedAt >= Math.max(900, chartLevelS * 1000)) loadCharts();
   }
 
   // ---- charts: a window of the run, fetched from the server already downsampled
   let windowS = 600, live = true, windowEnd = 0, chartData = [], runFirst = 0;
+  let chartLoadedAt = -1e9, chartLevelS = 1;
   function resetCharts() { chartData = []; windowEnd = 0; live = true; drawCharts(); }
   document.querySelectorAll("[data-window]").forEach((b) => b.addEventListener("click", () => {
     windowS = Number(b.dataset.window);
@@ -277,6 +280,8 @@
       const t0 = performance.now();
       const h = await getJson(q);
       chartData = h.points;  // replaced, never appended: bounded by `points`
+      chartLoadedAt = performance.now();
+      chartLevelS = h.level_s || 1;
       if (!viewRun && h.run_first) runFirst = runFirst ? Math.min(runFirst, h.run_first) : h.run_first;
       drawCharts();
       $("chart-note").textContent = `${h.points.length} points, ${h.level_s} s resolution from ${h.source}` +
