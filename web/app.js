@@ -133,7 +133,7 @@
     document.querySelectorAll(".open-run").forEach((b) => b.addEventListener("click", () => openRun(runsList[Number(b.dataset.run)])));
   }
   async function openRun(r) {
-    viewRun = { id: r.id, first: r.first || r.start, last: r.last || r.end || r.start };
+    viewRun = { id: r.id, host: r.host, first: r.first || r.start, last: r.last || r.end || r.start };
     $("v-id").textContent = r.id;
     $("viewing").hidden = false;
     windowS = 0;
@@ -205,6 +205,7 @@
         last = await getJson(runPath(viewRun.id) + "/stats");
       } catch (e) { return; }
       last.state = "recorded";
+      if (!last.host) last.host = viewRun.host;
       renderHeader();
       renderStats();
       return;

@@ -79,7 +79,6 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
   if (o.tls_cert.empty() != o.tls_key.empty())
     return base::make_error("--tls-cert and --tls-key go together: give both for HTTPS, or neither");
   auto im = std::make_unique<impl>(sched, ctl);
-  base::keep_log_tail(500);  // GET /logs
   im->autoquit = o.autoquit;
   web::web_ui_options w;
   w.bind_host = o.web_host;
