@@ -9,6 +9,7 @@
   let last = null;            // the last /stats/requests answer
   let sortKey = null, sortDesc = true;
   let editing = false;
+  let viewRun = null;         // a recorded run opened read-only from the Runs page: {id, first, last}
 
   // ---- helpers
   const fmt = (v, digits) => (v === null || v === undefined || Number.isNaN(v)) ? "-" :
@@ -95,7 +96,58 @@
     document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== "tab-" + tab; });
     if (tab === "charts") loadCharts();
     if (tab === "exceptions") loadExceptions();
+    if (tab === "runs") loadRuns();
+    if (tab === "logs") loadLogs();
   }));
+  async function loadLogs() {
+    try {
+      const j = await getJson("logs");
+      $("logs").textContent = j.master.join("\n");  // text, never markup
+    } catch (e) { /* the next poll tries again */ }
+  }
+
+  // ---- runs recorded in the store's folder; one opens read-only (its totals and charts)
+  const runPath = (id) => "runs/" + encodeURIComponent(id);
+  function duration(s) {
+    if (!(s > 0)) return "-";
+    const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    return d ? `${d}d ${h}h ${m}m` : h ? `${h}h ${m}m` : `${m}m ${Math.floor(s % 60)}s`;
+  }
+  let runsList = [];
+  async function loadRuns() {
+    let j;
+    try { j = await getJson("runs"); } catch (e) { $("runs-note").textContent = String(e); return; }
+    runsList = j.runs;
+    $("runs-note").textContent = j.folder ? `Run stores in ${j.folder}` : "This run records no store (--no-store).";
+    $("runs-table").tBodies[0].innerHTML = j.runs.map((r, i) => {
+      if (r.error) return `<tr><td colspan="9">${esc(r.id)}: ${esc(r.error)}</td><td></td></tr>`;
+      const when = r.start ? new Date(r.start * 1000).toLocaleString() : "-";
+      const fail = r.num_requests ? fmt(100 * r.num_failures / r.num_requests, 2) : "0";
+      return `<tr data-run="${i}"><td title="${esc(r.id)}">${esc(when)}${r.current ? " (this run)" : ""}</td>` +
+        `<td>${duration((r.last || 0) - (r.first || 0))}</td><td>${esc(r.ended || (r.current ? "running" : "no end record"))}</td>` +
+        `<td>${esc(r.locustfile)}</td><td>${esc(r.host)}</td><td>${fmt(r.peak_users)}</td><td>${fmt(r.num_requests)}</td>` +
+        `<td>${fail}</td><td>${ms(r.p95)}</td><td>` +
+        (r.current ? "" : `<button class="open-run" data-run="${i}">Open</button> `) +
+        `<a href="${runPath(r.id)}/store" download>Store</a></td></tr>`;
+    }).join("");
+    document.querySelectorAll(".open-run").forEach((b) => b.addEventListener("click", () => openRun(runsList[Number(b.dataset.run)])));
+  }
+  async function openRun(r) {
+    viewRun = { id: r.id, host: r.host, first: r.first || r.start, last: r.last || r.end || r.start };
+    $("v-id").textContent = r.id;
+    $("viewing").hidden = false;
+    windowS = 0;
+    document.querySelectorAll("[data-window]").forEach((x) => x.classList.toggle("active", x.dataset.window === "0"));
+    await poll();
+    $("tabs-charts").click();
+  }
+  $("v-back").addEventListener("click", () => {
+    viewRun = null;
+    $("viewing").hidden = true;
+    live = true;
+    poll();
+    if (tab === "charts") loadCharts();
+  });
 
   // ---- statistics
   const valueOf = (row, key) => key === "p95" ? row["response_time_percentile_0.95"] :
@@ -140,19 +192,37 @@
     $("h-users").textContent = fmt(last.user_count);
     $("h-rps").textContent = fmt(last.total_rps, 1);
     $("h-fail").textContent = fmt(100 * last.fail_ratio, 1) + "%";
-    const active = last.state === "spawning" || last.state === "running";
+    const active = !viewRun && (last.state === "spawning" || last.state === "running");
     $("b-edit").hidden = !active;
     $("b-stop").hidden = !active;
-    $("b-new").hidden = active || last.state === "stopping";
+    $("b-new").hidden = active || !!viewRun || last.state === "stopping";
+    $("b-reset").hidden = !!viewRun;
   }
   let first = true;
   async function poll() {
+    if (viewRun) {
+      try {
+        last = await getJson(runPath(viewRun.id) + "/stats");
+      } catch (e) { return; }
+      last.state = "recorded";
+      if (!last.host) last.host = viewRun.host;
+      renderHeader();
+      renderStats();
+      return;
+    }
+    let answer;
     try {
-      last = await getJson("stats/requests");
+      answer = await getJson("stats/requests");
     } catch (e) {
       $("h-state").textContent = "unreachable";
       return;
     }
+    update(answer);
+  }
+  // One snapshot, polled or pushed.
+  function update(answer) {
+    if (viewRun) return;
+    last = answer;
     renderHeader();
     renderStats();
     if (first) {
@@ -160,11 +230,15 @@
       if (last.state === "ready") showForm(false); else hideForm();
     }
     if (tab === "exceptions") loadExceptions();
-    if (tab === "charts" && live) loadCharts();
+    if (tab === "logs") loadLogs();
+    // Following live: a new chart window once a new point can be in it (a point of a long
+    // window spans many seconds; asking each second would only redraw the same points).
+    if (tab === "charts" && live && performance.now() - chartLoadedAt >= Math.max(900, chartLevelS * 1000)) loadCharts();
   }
 
   // ---- charts: a window of the run, fetched from the server already downsampled
-  let windowS = 600, live = true, windowEnd = 0, chartData = [];
+  let windowS = 600, live = true, windowEnd = 0, chartData = [], runFirst = 0;
+  let chartLoadedAt = -1e9, chartLevelS = 1;
   function resetCharts() { chartData = []; windowEnd = 0; live = true; drawCharts(); }
   document.querySelectorAll("[data-window]").forEach((b) => b.addEventListener("click", () => {
     windowS = Number(b.dataset.window);
@@ -176,8 +250,8 @@
   $("pan-live").addEventListener("click", () => { live = true; loadCharts(); });
   function pan(fraction) {
     if (!windowS) return;
-    const end = (live ? (last && last.endure ? last.endure.time : Date.now() / 1000) : windowEnd) + fraction * windowS;
-    const now = last && last.endure && last.endure.time ? last.endure.time : Date.now() / 1000;
+    const now = viewRun ? viewRun.last : last && last.endure && last.endure.time ? last.endure.time : Date.now() / 1000;
+    const end = (live ? now : windowEnd) + fraction * windowS;
     live = end >= now;
     windowEnd = Math.min(end, now);
     loadCharts();
@@ -187,10 +261,15 @@
     if (loading) return;
     loading = true;
     const points = Math.max(50, Math.min(2000, $("c-rps").clientWidth || 600));
-    let q = "history?points=" + points;
+    let q = (viewRun ? runPath(viewRun.id) + "/history" : "history") + "?points=" + points;
     const start = last && last.endure ? last.endure.start_time : 0;
-    if (windowS === 0) {
-      q += "&from=" + (start || 1) + "&to=" + (Date.now() / 1000 + 60);
+    if (viewRun) {
+      const end = live ? viewRun.last : windowEnd;
+      q += windowS === 0 ? "&from=" + (viewRun.first - 1) + "&to=" + (viewRun.last + 1)
+        : "&from=" + (end - windowS) + "&to=" + end;
+    } else if (windowS === 0) {
+      // The whole run: the server answers from its first data (its store holds earlier tests).
+      q += "&from=" + (runFirst || start || 1) + "&to=" + (Date.now() / 1000 + 60);
     } else if (!live) {
       q += "&from=" + (windowEnd - windowS) + "&to=" + windowEnd;
     } else if (last && last.endure && last.endure.time) {
@@ -202,8 +281,11 @@
       const t0 = performance.now();
       const h = await getJson(q);
       chartData = h.points;  // replaced, never appended: bounded by `points`
+      chartLoadedAt = performance.now();
+      chartLevelS = h.level_s || 1;
+      if (!viewRun && h.run_first) runFirst = runFirst ? Math.min(runFirst, h.run_first) : h.run_first;
       drawCharts();
-      $("chart-note").textContent = `${h.points.length} points, ${h.level_s} s resolution` +
+      $("chart-note").textContent = `${h.points.length} points, ${h.level_s} s resolution from ${h.source}` +
         (live ? "" : " (paused: Live to follow)") + `, ${Math.round(performance.now() - t0)} ms`;
     } catch (e) { /* the next poll tries again */ }
     loading = false;
@@ -260,5 +342,21 @@
   window.addEventListener("resize", () => { if (tab === "charts") drawCharts(); });
 
   poll();
-  setInterval(() => { if (!document.hidden) poll(); }, POLL_MS);
+  // Live updates pushed by the server (one a second, GET events); polling every 2 s when the
+  // browser or a proxy cannot keep the stream open. A recorded run does not change: it is read
+  // once when opened.
+  let pushed = false;
+  if (window.EventSource) {
+    const es = new EventSource("events");
+    es.addEventListener("stats", (ev) => {
+      pushed = true;
+      if (!document.hidden) update(JSON.parse(ev.data));
+    });
+    // While the stream reconnects (or for good once closed), polling takes over.
+    es.addEventListener("error", () => { pushed = false; });
+  }
+  // Pushed updates come with snapshots (while a test runs): a slow poll still notices the state
+  // changes between tests.
+  let ticks = 0;
+  setInterval(() => { if (!document.hidden && !viewRun && (!pushed || ++ticks % 5 === 0)) poll(); }, POLL_MS);
 })();

@@ -9,6 +9,7 @@
 #include "app/locustfiles.hpp"
 #include "app/standalone.hpp"
 #include "app/store_commands.hpp"
+#include "base/log.hpp"
 #include "base/result.hpp"
 #include "cli/command.hpp"
 #include "cli/help.hpp"
@@ -78,6 +79,8 @@ const cli::command commands[] = {
 
 int main(int argc, char** argv) {
   try {
+    // The web UI's GET /logs shows the last lines from the start (bounded: 500 lines).
+    base::keep_log_tail(500);
     std::vector<std::string> env;
     for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
     auto inv = cli::pick(commands, std::vector<std::string>(argv + 1, argv + argc), std::move(env));

@@ -322,7 +322,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   // --autostart, and the process ends on Ctrl-C or --autoquit.
   std::unique_ptr<web_run> web;
   if (!o.headless) {
-    auto w = web_run::open(o, sched, ctl, snapshot_bus, plan, class_names, info, tasks_json);
+    auto w = web_run::open(o, sched, ctl, snapshot_bus, plan, class_names, info, tasks_json,
+                           store ? store->path() : std::string());
     if (!w) return fail(w.err().message);
     web = std::move(*w);
   }

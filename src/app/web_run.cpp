@@ -1,7 +1,9 @@
 #include "app/web_run.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
+#include "app/web_archive.hpp"
 #include "base/log.hpp"
 #include "web/web_ui.hpp"
 
@@ -72,7 +74,8 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
                                                      engine::controller& ctl, engine::snapshot_bus& snapshots,
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
-                                                     report::html_run_info info, std::string tasks_json) {
+                                                     report::html_run_info info, std::string tasks_json,
+                                                     std::string store_file) {
   if (o.tls_cert.empty() != o.tls_key.empty())
     return base::make_error("--tls-cert and --tls-key go together: give both for HTTPS, or neither");
   auto im = std::make_unique<impl>(sched, ctl);
@@ -93,13 +96,31 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
   w.locustfile = o.locustfile;
   w.tasks_json = std::move(tasks_json);
   w.class_picker = o.class_picker;
+  // The Runs page lists the folder this run records into (with --no-store: --store's folder, or
+  // the default ./runs).
+  std::string folder;
+  if (!store_file.empty()) {
+    folder = std::filesystem::path(store_file).parent_path().string();
+    if (folder.empty()) folder = ".";
+  } else {
+    std::error_code ec;
+    folder = !o.store.empty() && std::filesystem::is_directory(o.store, ec) ? o.store : "runs";
+  }
+  w.archive = std::make_shared<store_archive>(std::move(folder), std::move(store_file));
   im->steer = std::make_unique<controller_steering>(ctl, std::move(base_plan));
   im->ui = std::make_unique<web::web_ui>(std::move(w), *im->steer, snapshots);
   if (auto r = im->ui->start(); !r) return r.err();
-  if (im->ui->is_exposed() && !o.web_auth)
-    base::log_warning("web", "the web UI listens on every interface (--web-host " + o.web_host +
-                                 ") without --web-auth: anyone who can reach this machine can start "
-                                 "load from it. Bind 127.0.0.1 (--web-host 127.0.0.1) or set --web-auth user:password");
+  if (im->ui->is_exposed() && !o.web_auth) {
+    // Loud on purpose: whoever reaches this port can point the load at any target.
+    const std::string where = o.web_host == "*" ? "every interface" : o.web_host;
+    base::log_warning("web", "WARNING: THE WEB UI IS OPEN TO THE NETWORK (--web-host " + o.web_host +
+                                 ": " + where + ") WITHOUT --web-auth: anyone who can reach this machine can "
+                                 "start load from it against any host. Set --web-auth user:password, or drop "
+                                 "--web-host to listen on 127.0.0.1 only (the default)");
+    std::fprintf(stderr, "\n!!! WARNING: the web UI listens on %s with no login (--web-auth): anyone who reaches it can start load. !!!\n\n",
+                 where.c_str());
+    std::fflush(stderr);
+  }
   // The address a user opens, on stdout (the one line a script or a person looks for).
   std::printf("Web UI: %s\n", im->ui->url().c_str());
   std::fflush(stdout);

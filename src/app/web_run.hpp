@@ -22,12 +22,14 @@ class web_run {
  public:
   // Starts serving (a port in use is an error now, before any test). base_plan: the command
   // line's test (users, rate, run time, shape, ...); a start from the UI changes users, rate,
-  // host, run time and classes. Control thread.
+  // host, run time and classes. store_file: this run's store ("" with --no-store); its folder is
+  // the Runs page's. Control thread.
   static base::result<std::unique_ptr<web_run>> open(const cli::options& o, engine::asio_scheduler& sched,
                                                      engine::controller& ctl, engine::snapshot_bus& snapshots,
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
-                                                     report::html_run_info info, std::string tasks_json);
+                                                     report::html_run_info info, std::string tasks_json,
+                                                     std::string store_file = "");
   ~web_run();
   web_run(const web_run&) = delete;
   web_run& operator=(const web_run&) = delete;

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -21,6 +22,8 @@ namespace {
 std::atomic<int> g_level{static_cast<int>(log_level::info)};
 std::mutex g_mutex;
 int g_fd = -1;              // the --logfile; -1: stderr
+std::deque<std::string> g_tail;  // guarded by g_mutex: the last g_tail_max lines
+size_t g_tail_max = 0;
 log_file_state g_state;     // guarded by g_mutex
 uint64_t g_lost_unsaid = 0;  // lines lost since the last line that reached the file
 
@@ -110,6 +113,10 @@ void log(log_level level, std::string_view component, std::string_view message) 
   std::string line = std::string("[") + ts + "] " + level_name(level) + " [" +
                      std::string(component) + "]: " + std::string(message) + "\n";
   std::lock_guard lock(g_mutex);
+  if (g_tail_max > 0) {
+    if (g_tail.size() >= g_tail_max) g_tail.pop_front();
+    g_tail.emplace_back(line, 0, line.size() - 1);
+  }
   if (g_fd < 0) {
     std::fwrite(line.data(), 1, line.size(), stderr);
     std::fflush(stderr);
@@ -133,6 +140,17 @@ void log(log_level level, std::string_view component, std::string_view message) 
   ++g_lost_unsaid;
   ++g_state.lost_lines;
   g_state.last_error = why;
+}
+
+void keep_log_tail(size_t lines) {
+  std::lock_guard lock(g_mutex);
+  g_tail_max = lines;
+  while (g_tail.size() > g_tail_max) g_tail.pop_front();
+}
+
+std::vector<std::string> log_tail() {
+  std::lock_guard lock(g_mutex);
+  return {g_tail.begin(), g_tail.end()};
 }
 
 }  // namespace endure::base

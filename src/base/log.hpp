@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 
@@ -26,6 +27,11 @@ struct log_file_state {
 log_file_state log_file_status();
 
 void log(log_level level, std::string_view component, std::string_view message);
+
+// The last `lines` lines logged, kept in memory (for the web UI's GET /logs); 0 (the default):
+// none. Bounded whatever the run's length.
+void keep_log_tail(size_t lines);
+std::vector<std::string> log_tail();
 
 inline void log_debug(std::string_view c, std::string_view m) { log(log_level::debug, c, m); }
 inline void log_info(std::string_view c, std::string_view m) { log(log_level::info, c, m); }

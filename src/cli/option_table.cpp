@@ -459,7 +459,7 @@ std::vector<option_spec> make_table() {
      to(&options::influxdb_token, some_text("a token")), exports, feature::none, nullptr, {}, from_anywhere, true},
 
     // The web UI (app/web_run.cpp, src/web/): every run without --headless.
-    {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: *, every interface)",
+    {"web-host", 0, one, "HOST", "Interface the web UI listens on (default: 127.0.0.1; * for every interface)",
      to(&options::web_host, bind_host()), web_ui},
     {"web-port", 'P', one, "PORT", "Port of the web UI (default: 8089; 0: any free port)",
      to(&options::web_port, listen_port()), web_ui},

@@ -113,7 +113,7 @@ struct options {
   bool help = false;
 
   // Web UI (Locust's flags; the UI itself is not built yet)
-  std::string web_host = "*";  // "*": every interface, as Locust
+  std::string web_host = "127.0.0.1";  // loopback unless asked (Locust: every interface); "*": every interface
   uint16_t web_port = 8089;
   bool autostart = false;
   std::optional<std::chrono::milliseconds> autoquit;  // empty: never (Locust's -1)

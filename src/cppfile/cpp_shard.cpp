@@ -957,8 +957,9 @@ void cpp_shard::set_targets(const std::vector<uint64_t>& users_per_class) {
         for (auto* u : victims) u->request_stop(false);
       }
       for (; have < targets[ci]; ++have) {
-        im->spawn_one(ci)->start();
-        im->owner.starting_.fetch_sub(1);
+        cpp_user* u = im->spawn_one(ci);  // counted live from here
+        im->owner.starting_.fetch_sub(1);  // so no longer starting (never counted twice)
+        u->start();
       }
       have = targets[ci];
     }

@@ -63,6 +63,12 @@ void responder::send_after(std::chrono::milliseconds delay, response r) {
   s->deliver(std::move(r), delay);
 }
 
+std::shared_ptr<stream_writer> responder::stream(response head, std::size_t max_buffered) {
+  if (!sink_) return nullptr;
+  auto s = std::move(sink_);
+  return s->open_stream(std::move(head), max_buffered);
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -213,6 +219,53 @@ void append_hex(std::string& out, uint64_t v) {
 constexpr std::size_t inline_body_limit = 16 * 1024;  // smaller bodies are copied into one write
 
 // ---------------------------------------------------------------------------------------------
+// A connection's open stream: counts what is queued (any thread) and hands data to the
+// connection's thread.
+
+class open_stream_state final : public stream_writer {
+ public:
+  open_stream_state(asio::io_context& ioc, std::size_t max_buffered) : ioc_(ioc), max_(max_buffered) {}
+  // Set once, on the connection's thread, before the writer is handed out.
+  std::function<void(std::string&&)> append;
+  std::function<void()> shut;
+
+  bool push(std::string data) override {
+    if (!open_.load(std::memory_order_acquire)) return false;
+    const std::size_t n = data.size();
+    if (queued_.fetch_add(n, std::memory_order_acq_rel) + n > max_) {
+      close();  // too far behind: dropped
+      return false;
+    }
+    asio::post(ioc_, [this, keep = keep_alive(), d = std::move(data)]() mutable {
+      if (open_.load(std::memory_order_acquire) && append) append(std::move(d));
+    });
+    return true;
+  }
+  bool is_open() const override { return open_.load(std::memory_order_acquire); }
+  void close() override {
+    if (!open_.exchange(false, std::memory_order_acq_rel)) return;
+    asio::post(ioc_, [keep = keep_alive()] {
+      if (keep->shut) keep->shut();
+    });
+  }
+  // The connection's thread: bytes written (or discarded).
+  void written(std::size_t n) { queued_.fetch_sub(n, std::memory_order_acq_rel); }
+  void closed_here() {
+    open_.store(false, std::memory_order_release);
+    append = nullptr;
+    shut = nullptr;
+  }
+  std::weak_ptr<open_stream_state> self;
+
+ private:
+  std::shared_ptr<open_stream_state> keep_alive() { return self.lock(); }
+  asio::io_context& ioc_;
+  const std::size_t max_;
+  std::atomic<std::size_t> queued_{0};
+  std::atomic<bool> open_{true};
+};
+
+// ---------------------------------------------------------------------------------------------
 // connection: owns one socket; lives on one io_context thread; no locks.
 
 template <class Stream>
@@ -254,7 +307,80 @@ class connection final : public detail::response_sink,
     deliver_here(std::move(r), delay);
   }
 
+  std::shared_ptr<stream_writer> open_stream(response&& head, std::size_t max_buffered) override {
+    auto st = std::make_shared<open_stream_state>(ioc_, max_buffered);
+    st->self = st;
+    if (shared_.stopping.load(std::memory_order_relaxed)) {
+      st->closed_here();
+      return st;
+    }
+    auto begin = [self = this->shared_from_this(), st, head = std::move(head)]() mutable {
+      self->start_stream(std::move(head), st);
+    };
+    if (ioc_.get_executor().running_in_this_thread()) {
+      begin();
+    } else {
+      asio::post(ioc_, std::move(begin));
+    }
+    return st;
+  }
+
  private:
+  // The head (no Content-Length, Connection: close), then whatever is pushed, in order; the
+  // client's side is drained so its going away is noticed.
+  void start_stream(response&& head, const std::shared_ptr<open_stream_state>& st) {
+    if (!st->is_open() || !socket().is_open()) {
+      st->closed_here();
+      return;
+    }
+    stream_state_ = st;
+    std::string out = "HTTP/1.1 ";
+    append_uint(out, static_cast<uint64_t>(head.status));
+    out += ' ';
+    out += head.reason.empty() ? reason_phrase(head.status) : std::string_view(head.reason);
+    out += "\r\n";
+    if (!head.content_type.empty()) out += "Content-Type: " + head.content_type + "\r\n";
+    out += "Connection: close\r\n";
+    for (const auto& [name, value] : head.headers) out += name + ": " + value + "\r\n";
+    out += "\r\n";
+    out += head.body;
+    std::weak_ptr<connection> weak = this->shared_from_this();
+    st->append = [weak](std::string&& d) {
+      if (auto c = weak.lock()) c->stream_append(std::move(d));
+    };
+    st->shut = [weak] {
+      if (auto c = weak.lock()) c->force_close();
+    };
+    stream_pending_ = std::move(out);
+    stream_flush();
+    drain();
+  }
+
+  void stream_append(std::string&& d) {
+    stream_pending_ += d;
+    stream_owed_ += d.size();
+    if (!stream_writing_) stream_flush();
+  }
+
+  void stream_flush() {
+    if (stream_pending_.empty() || !socket().is_open()) return;
+    stream_writing_ = true;
+    out_body_ = std::move(stream_pending_);
+    stream_pending_.clear();
+    const std::size_t owed = stream_owed_;  // pushed bytes in this write (the head is not counted)
+    stream_owed_ = 0;
+    asio::async_write(stream_, asio::buffer(out_body_),
+                      [self = this->shared_from_this(), owed](const error_code& ec, std::size_t) {
+                        self->stream_writing_ = false;
+                        if (self->stream_state_) self->stream_state_->written(owed);
+                        if (ec) {
+                          self->force_close();
+                          return;
+                        }
+                        self->stream_flush();
+                      });
+  }
+
   tcp::socket& socket() {
     if constexpr (is_tls_stream<Stream>) {
       return stream_.next_layer();
@@ -536,6 +662,10 @@ class connection final : public detail::response_sink,
     error_code ignored;
     timer_.cancel();
     if (socket().is_open()) socket().close(ignored);
+    if (stream_state_) {
+      stream_state_->closed_here();
+      stream_state_.reset();
+    }
   }
 
   Stream stream_;
@@ -551,6 +681,11 @@ class connection final : public detail::response_sink,
   std::string out_body_;
   bool close_after_ = false;
   bool sent_continue_ = false;
+  // An open stream (responder::stream): what waits for the current write to finish.
+  std::shared_ptr<open_stream_state> stream_state_;
+  std::string stream_pending_;
+  std::size_t stream_owed_ = 0;
+  bool stream_writing_ = false;
 };
 
 }  // namespace

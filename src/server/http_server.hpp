@@ -16,12 +16,26 @@
 
 namespace endure::server {
 
+// A response body the server keeps sending from (server-sent events, a log tail): push() from any
+// thread. What the client has not taken yet is bounded: a client that falls that far behind is
+// dropped (its connection closed), so a slow or stalled reader never holds up the server thread
+// or the pushing one. The body ends when the connection closes (close(), the client, or stop).
+class stream_writer {
+ public:
+  virtual ~stream_writer() = default;
+  // Queues `data`. False once the stream is closed (dropped, gone, or the server stopping).
+  virtual bool push(std::string data) = 0;
+  virtual bool is_open() const = 0;
+  virtual void close() = 0;
+};
+
 namespace detail {
 // Implemented by a connection: where a responder delivers its answer.
 class response_sink {
  public:
   virtual ~response_sink() = default;
   virtual void deliver(response&& r, std::chrono::milliseconds delay) = 0;
+  virtual std::shared_ptr<stream_writer> open_stream(response&& head, std::size_t max_buffered) = 0;
 };
 }  // namespace detail
 
@@ -41,6 +55,10 @@ class responder {
   void send(response r);
   // Answers after `delay`, using the connection's timer (the server thread is not blocked).
   void send_after(std::chrono::milliseconds delay, response r);
+  // Answers with `head` (status, type, headers; its body is the stream's first bytes) and keeps
+  // the connection open for the returned writer (no Content-Length: the body ends when it
+  // closes). max_buffered: bytes queued for the client at most before it is dropped.
+  std::shared_ptr<stream_writer> stream(response head, std::size_t max_buffered);
   bool answered() const { return sink_ == nullptr; }
 
  private:

@@ -601,4 +601,13 @@ base::result<std::string> reader::locustfile_content(const std::string& path) {
   });
 }
 
+base::result<base::unit> reader::copy_to(const std::string& dest) {
+  return guarded(impl_->path, [&] {
+    auto st = impl_->db.prepare("VACUUM INTO ?");
+    st.bind(1, dest);
+    st.run();
+    return base::unit{};
+  });
+}
+
 }  // namespace endure::store

@@ -158,6 +158,9 @@ class reader {
                                        const std::function<void(const stats::interval_record&)>& f);
   // The stored content of a locustfile (by path as recorded).
   base::result<std::string> locustfile_content(const std::string& path);
+  // A consistent copy of the store as of now into `dest` (which must not exist): one file, the
+  // write-ahead log folded in, so a run still being written can be downloaded whole (VACUUM INTO).
+  base::result<base::unit> copy_to(const std::string& dest);
 
  private:
   struct impl;

@@ -118,13 +118,23 @@ std::string exceptions_json(const stats::snapshot* s) {
 }
 
 std::string history_json(const std::vector<history_point>& points, double from_s, double to_s, double level_s) {
+  const double first = points.empty() ? 0 : points.front().start_s, last = points.empty() ? 0 : points.back().end_s;
+  return history_json(history::chart(points), from_s, to_s, level_s, "memory", first, last);
+}
+
+std::string history_json(const std::vector<report::chart_point>& points, double from_s, double to_s, double level_s,
+                         const char* source, double run_first_s, double run_last_s) {
   json list = json::array();
   auto num = [](double v) { return std::isfinite(v) ? json(std::round(v * 1000) / 1000) : json(nullptr); };
-  for (const auto& c : history::chart(points))
+  for (const auto& c : points)
     list.push_back({{"t", c.wall_s}, {"rps", num(c.rps)}, {"fail_per_s", num(c.fail_per_s)},
                     {"p50", num(c.p50_ms)}, {"p95", num(c.p95_ms)}, {"p99", num(c.p99_ms)},
                     {"users", num(c.users)}});
-  return json{{"from", from_s}, {"to", to_s}, {"level_s", level_s}, {"points", std::move(list)}}.dump();
+  return json{{"from", from_s},         {"to", to_s},
+              {"level_s", level_s},     {"source", source},
+              {"run_first", run_first_s}, {"run_last", run_last_s},
+              {"points", std::move(list)}}
+      .dump();
 }
 
 }  // namespace endure::web

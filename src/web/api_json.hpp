@@ -27,6 +27,10 @@ std::string stats_requests_json(const stats::snapshot* s, const live_state& live
 std::string exceptions_json(const stats::snapshot* s);
 // {"from", "to", "level_s", "points": [{"t", "rps", "fail_per_s", "p50", "p95", "p99", "users"}]}
 // (t: end of the point, Unix seconds; latencies in ms, null without requests).
+// source: "memory" (the UI's rings) or "store" (the run store's roll-ups); run_first_s/run_last_s:
+// the span of the run's data (0 when unknown), for "the whole run" windows.
 std::string history_json(const std::vector<history_point>& points, double from_s, double to_s, double level_s);
+std::string history_json(const std::vector<report::chart_point>& points, double from_s, double to_s, double level_s,
+                         const char* source, double run_first_s, double run_last_s);
 
 }  // namespace endure::web

@@ -100,7 +100,11 @@ struct web_ui::impl {
   history hist;
   double hist_start_s = -1;
   double last_row_s = 0;
+  bool earlier_data = false;  // the rings were cleared (a new test, a reset): the store has more
   engine::subscription sub;
+
+  std::mutex events_mutex;  // guards the event clients
+  std::vector<std::shared_ptr<server::stream_writer>> event_clients;
 
   impl(web_ui_options o, steering& s, engine::snapshot_bus& b)
       : opt(std::move(o)), steer(s), bus(b), hist(opt.history_points_per_level) {
@@ -111,6 +115,7 @@ struct web_ui::impl {
     std::lock_guard lock(mutex);
     latest = s;
     if (s->start_wall_s != hist_start_s) {  // a new test, or the statistics were reset
+      if (hist.points_held() > 0) earlier_data = true;
       hist.clear();
       hist_start_s = s->start_wall_s;
       last_row_s = 0;
@@ -121,6 +126,20 @@ struct web_ui::impl {
     const auto& a = s->aggregated;
     hist.add(t, s->interval_s, a.interval_requests, a.interval_failures, s->user_count, s->interval_latency,
              s->interval_min_us, s->interval_max_us);
+  }
+
+  // Server-sent events: each snapshot (one a second) to every open client, formatted once.
+  // A client that has not taken its last ~1 MB is dropped by its stream (never waited for).
+  static std::string stats_event(const std::string& body) { return "event: stats\ndata: " + body + "\n\n"; }
+  void push_snapshot(const stats::snapshot_ptr& s) {
+    {
+      std::lock_guard lock(events_mutex);
+      std::erase_if(event_clients, [](const auto& c) { return !c->is_open(); });
+      if (event_clients.empty()) return;
+    }
+    const std::string ev = stats_event(stats_requests_json(s.get(), live()));
+    std::lock_guard lock(events_mutex);
+    for (auto& c : event_clients) c->push(ev);
   }
 
   stats::snapshot_ptr snapshot() const {
@@ -247,6 +266,7 @@ struct web_ui::impl {
       {
         std::lock_guard lock(mutex);
         latest.reset();
+        if (hist.points_held() > 0) earlier_data = true;
         hist.clear();
         hist_start_s = -1;
         last_row_s = 0;
@@ -282,6 +302,14 @@ struct web_ui::impl {
       auto s = snapshot();
       r.send(json_answer(200, exceptions_json(s.get())));
     });
+    // Locust's GET /logs: the last lines this process logged (bounded), and the workers' (none
+    // standalone).
+    route("GET", "/logs", false, [](const request&, responder& r) {
+      auto resp = json_answer(200, json{{"master", base::log_tail()}, {"workers", json::object()}}
+                                       .dump(-1, ' ', false, json::error_handler_t::replace));
+      resp.compress = server::content_coding::gzip;
+      r.send(std::move(resp));
+    });
     route("GET", "/worker-count", false, [](const request&, responder& r) {
       // Standalone: no workers (the master's UI reports its own).
       r.send(json_answer(200, json{{"worker_count", 0}}.dump()));
@@ -291,24 +319,88 @@ struct web_ui::impl {
       r.send(json_answer(200, opt.tasks_json));
     });
     route("GET", "/history", false, [this](const request& q, responder& r) {
-      auto from = number_param(q, "from"), to = number_param(q, "to"), points = number_param(q, "points");
-      for (auto* v : {&from, &to, &points})
-        if (*v && std::isnan(**v))
-          return r.send(failure(400, "history: from, to (Unix seconds) and points must be numbers"));
-      const size_t n = points ? static_cast<size_t>(std::clamp(*points, 1.0, 2000.0)) : 600;
-      std::vector<history_point> pts;
-      double f = 0, t = 0;
-      size_t level = 0;
+      auto run = q.query_param("run");
+      answer_history(q, run ? std::string(*run) : std::string(), r);
+    });
+    // Live updates pushed by the server (EventSource): the current /stats/requests at once, then
+    // one a second while a test runs. The page polls instead when this fails.
+    route("GET", "/events", false, [this](const request&, responder& r) {
       {
-        std::lock_guard lock(mutex);
-        t = to ? *to : std::max(hist.last_s(), 1.0);
-        f = from ? *from : t - 600;
-        if (f >= t) return r.send(failure(400, "history: from must be before to"));
-        pts = hist.window(f, t, n, &level);
+        std::lock_guard lock(events_mutex);
+        std::erase_if(event_clients, [](const auto& c) { return !c->is_open(); });
+        if (event_clients.size() >= opt.max_event_clients)
+          return r.send(failure(503, "too many live-update clients (" + std::to_string(opt.max_event_clients) +
+                                         "): poll GET stats/requests instead"));
       }
-      auto resp = json_answer(200, history_json(pts, f, t, history::level_seconds[level]));
+      auto s = snapshot();
+      auto head = response::text(200, "retry: 2000\n\n" + stats_event(stats_requests_json(s.get(), live())),
+                                 "text/event-stream");
+      head.header("Cache-Control", "no-store");
+      head.header("X-Accel-Buffering", "no");
+      auto w = r.stream(std::move(head), opt.max_event_buffer);
+      if (!w) return;
+      std::lock_guard lock(events_mutex);
+      event_clients.push_back(std::move(w));
+    });
+    route("GET", "/runs", false, [this](const request&, responder& r) {
+      json list = json::array();
+      std::string folder, current;
+      if (opt.archive) {
+        folder = opt.archive->folder();
+        current = opt.archive->current();
+        for (const auto& a : opt.archive->runs()) {
+          if (!a.error.empty()) {
+            list.push_back({{"id", a.id}, {"error", a.error}});
+            continue;
+          }
+          auto t = [](double s) { return s > 0 ? json(s) : json(nullptr); };
+          list.push_back({{"id", a.id},
+                          {"current", a.id == current},
+                          {"start", t(a.start_s)},
+                          {"first", t(a.first_s)},
+                          {"last", t(a.last_s)},
+                          {"end", t(a.end_s)},
+                          {"ended", a.ended.empty() ? json(nullptr) : json(a.ended)},
+                          {"locustfile", a.locustfile},
+                          {"host", a.host},
+                          {"peak_users", a.peak_users},
+                          {"num_requests", a.requests},
+                          {"num_failures", a.failures},
+                          {"p50", a.p50_ms},
+                          {"p95", a.p95_ms},
+                          {"p99", a.p99_ms}});
+        }
+      }
+      r.send(json_answer(200, json{{"folder", folder}, {"current", current}, {"runs", std::move(list)}}
+                                  .dump(-1, ' ', false, json::error_handler_t::replace)));
+    });
+    route("GET", "/runs/{id}/stats", false, [this](const request& q, responder& r) {
+      if (!opt.archive) return r.send(failure(404, "this run records no store, so no runs are listed"));
+      auto s = opt.archive->totals(server::percent_decode(q.param("id"), false));
+      if (!s) return r.send(failure(404, s.err().message));
+      live_state l;
+      l.state = stats::run_state::stopped;
+      auto resp = json_answer(200, stats_requests_json(s->get(), l));
       resp.compress = server::content_coding::gzip;
       r.send(std::move(resp));
+    });
+    route("GET", "/runs/{id}/history", false, [this](const request& q, responder& r) {
+      answer_history(q, server::percent_decode(q.param("id"), false), r);
+    });
+    auto store_download = [this](const std::string& id, responder& r) {
+      if (!opt.archive || id.empty()) return r.send(failure(404, "this run records no store (--no-store)"));
+      auto bytes = opt.archive->store_bytes(id);
+      if (!bytes) return r.send(failure(404, bytes.err().message));
+      auto resp = response::text(200, std::move(*bytes), "application/vnd.sqlite3");
+      resp.header("Content-Disposition", "attachment;filename=" + id);
+      resp.header("Cache-Control", "no-store");
+      r.send(std::move(resp));
+    };
+    route("GET", "/runs/{id}/store", false, [store_download](const request& q, responder& r) {
+      store_download(server::percent_decode(q.param("id"), false), r);
+    });
+    route("GET", "/store", false, [this, store_download](const request&, responder& r) {
+      store_download(opt.archive ? opt.archive->current() : std::string(), r);
     });
     route("GET", "/stats/report", false, [this](const request& q, responder& r) {
       auto s = snapshot();
@@ -329,6 +421,54 @@ struct web_ui::impl {
       if (!admit(q, r, false)) return;
       r.send(response::text(404, "not found\n"));
     });
+  }
+
+  // GET /history (run: "" for this run's memory rings, falling back to its store) and
+  // /runs/{id}/history.
+  void answer_history(const request& q, const std::string& run, responder& r) {
+    auto from = number_param(q, "from"), to = number_param(q, "to"), points = number_param(q, "points");
+    for (auto* v : {&from, &to, &points})
+      if (*v && std::isnan(**v))
+        return r.send(failure(400, "history: from, to (Unix seconds) and points must be numbers"));
+    const size_t n = points ? static_cast<size_t>(std::clamp(*points, 1.0, 2000.0)) : 600;
+    const std::string current = opt.archive ? opt.archive->current() : std::string();
+    std::vector<history_point> pts;
+    double f = 0, t = 0, first = 0, last = 0;
+    size_t level = 0;
+    bool from_store = !run.empty() && run != current;
+    if (!run.empty() && !opt.archive) return r.send(failure(404, "this run records no store, so no runs are listed"));
+    {
+      std::lock_guard lock(mutex);
+      t = to ? *to : std::max(hist.last_s(), 1.0);
+      f = from ? *from : t - 600;
+      if (f >= t) return r.send(failure(400, "history: from must be before to"));
+      if (!from_store) {
+        // "The whole run" windows may begin anywhere before the data: from its first point.
+        pts = hist.window(hist.points_held() ? std::max(f, hist.first_s() - 1) : f, t, n, &level);
+        first = hist.first_s();
+        last = hist.last_s();
+        // The store answers what the rings cannot: a window that begins before them when there is
+        // data before them (an earlier test, the statistics before a reset), or a finer
+        // resolution than the ring that reaches back to `from` keeps (the store keeps 1 s rows
+        // for 3 hours). A live window of minutes stays in memory.
+        from_store = !current.empty() &&
+                     ((earlier_data && (hist.points_held() == 0 || f < hist.first_s() - history::level_seconds[0])) ||
+                      (level > 0 && history::level_seconds[level] > 2 * (t - f) / static_cast<double>(n)));
+      }
+    }
+    if (from_store) {
+      auto s = opt.archive->series(run.empty() ? current : run, f, t, n);
+      if (s) {
+        auto resp = json_answer(200, history_json(s->points, f, t, s->step_s, "store", s->first_s, s->last_s));
+        resp.compress = server::content_coding::gzip;
+        return r.send(std::move(resp));
+      }
+      if (!run.empty() && run != current) return r.send(failure(404, s.err().message));
+      base::log_warning("web", "history from the run store: " + s.err().message + " (answering from memory)");
+    }
+    auto resp = json_answer(200, history_json(history::chart(pts), f, t, history::level_seconds[level], "memory", first, last));
+    resp.compress = server::content_coding::gzip;
+    r.send(std::move(resp));
   }
 
   static const stats::snapshot& empty_snapshot() {
@@ -365,13 +505,21 @@ base::result<base::unit> web_ui::start() {
   if (!r) return base::make_error("web UI: " + r.err().message);
   std::weak_ptr<impl> weak = impl_;
   impl_->sub = impl_->bus.subscribe([weak](const stats::snapshot_ptr& s) {
-    if (auto im = weak.lock()) im->on_snapshot(s);
+    if (auto im = weak.lock()) {
+      im->on_snapshot(s);
+      im->push_snapshot(s);
+    }
   });
   return base::unit{};
 }
 
 void web_ui::stop() {
   impl_->sub.reset();
+  {
+    std::lock_guard lock(impl_->events_mutex);
+    for (auto& c : impl_->event_clients) c->close();
+    impl_->event_clients.clear();
+  }
   if (impl_->srv) impl_->srv->stop();
 }
 

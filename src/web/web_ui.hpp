@@ -15,6 +15,7 @@
 #include "engine/totals_stage.hpp"
 #include "report/html.hpp"
 #include "stats/snapshot.hpp"
+#include "web/archive.hpp"
 #include "web/form.hpp"
 
 namespace endure::web {
@@ -45,6 +46,12 @@ struct web_ui_options {
   std::string tasks_json;               // GET /tasks (Locust's shape); "" : 404
   bool class_picker = false;            // the form lists the user classes to pick from
   size_t history_points_per_level = 1200;
+  // GET /events (server-sent events): clients at once, and bytes queued per client before a
+  // client that does not read is dropped.
+  size_t max_event_clients = 32;
+  size_t max_event_buffer = 1 << 20;
+  // The run stores (history beyond the rings, the Runs page, downloads); null: none.
+  std::shared_ptr<run_archive> archive;
 };
 
 class web_ui {

@@ -16,7 +16,7 @@ const children = [];
 
 function start(args, needle) {
   return new Promise((resolve, reject) => {
-    if (args[0] === "-f") args = args.concat(["--no-store"]);
+    if (args[0] === "-f" && !args.includes("--store")) args = args.concat(["--no-store"]);
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     let out = "", err = "";
@@ -49,7 +49,15 @@ const cellNumber = (s) => Number(String(s).replace(/[^0-9.]/g, ""));
 
 async function main() {
   const shop = await start(["demo-shop", "--port", "0"], "listening on ");
-  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-host", "127.0.0.1", "--web-port", "0"], "Web UI: ");
+  // An earlier run recorded in the store folder, for the Runs page.
+  const runs = fs.mkdtempSync(path.join(os.tmpdir(), "endure-runs-"));
+  const past = require("child_process").spawnSync(bin, ["-f", locustfile, "-H", shop.url, "--headless", "-u", "2", "-r", "50",
+    "-t", "3s", "--stop-timeout", "5s", "--store", runs, "--csv", path.join(runs, "past")], { timeout: 60000, encoding: "utf8" });
+  check(past.status === 0, "the earlier headless run: " + past.stderr);
+  const pastTotal = Number(fs.readFileSync(path.join(runs, "past_stats.csv"), "utf8").split(/\r?\n/)
+    .find((l) => l.startsWith(",Aggregated,")).split(",")[2]);
+  check(pastTotal > 10, "the earlier run made requests: " + pastTotal);
+  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--store", runs], "Web UI: ");
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
@@ -83,6 +91,18 @@ async function main() {
       const products = rows.find((r) => r[1] === "/products");
       return products && cellNumber(products[2]) > 10;
     }, "/products in the statistics table");
+
+    // Live updates are pushed (GET events): the table moves on while the page polls at most
+    // once in 4.5 s (its slow poll for state changes between tests).
+    let polls = 0;
+    const countPolls = (r) => { if (r.url().endsWith("/stats/requests")) polls++; };
+    page.on("request", countPolls);
+    const pushedBefore = cellNumber(await page.textContent("#stats-table tr.total td:nth-child(3)"));
+    await new Promise((r) => setTimeout(r, 4500));
+    const pushedAfter = cellNumber(await page.textContent("#stats-table tr.total td:nth-child(3)"));
+    page.off("request", countPolls);
+    check(pushedAfter > pushedBefore, `pushed updates move the table (${pushedBefore} -> ${pushedAfter})`);
+    check(polls <= 1, "at most one poll while updates are pushed, got " + polls);
 
     // Charts: points from the history endpoint, drawn on the canvases.
     await page.click("[data-tab=charts]");
@@ -125,6 +145,24 @@ async function main() {
     const agg = csv.find((l) => l.startsWith(",Aggregated,"));
     check(agg && Number(agg.split(",")[2]) === shown, `CSV total ${agg} equals the table's ${shown}`);
     check(!(await page.isHidden("#b-new")), "New test offered after the stop");
+
+    // The Runs page: this run and the earlier one; the earlier one opens read-only.
+    await page.click("[data-tab=runs]");
+    await until(async () => (await page.$$("#runs-table tbody tr")).length === 2, "two runs listed");
+    await page.click(".open-run");
+    await page.waitForSelector("#viewing:not([hidden])", { timeout: 10000 });
+    await until(async () => (await page.textContent("#h-state")) === "recorded", "the recorded run's header");
+    check(await page.isHidden("#b-reset"), "no Reset on a recorded run");
+    await until(async () => /\d+ points, .* from store/.test(await page.textContent("#chart-note")), "the recorded run's charts");
+    await page.click("[data-tab=stats]");
+    const recorded = cellNumber(await page.textContent("#stats-table tr.total td:nth-child(3)"));
+    check(recorded === pastTotal, `the recorded run's total ${recorded} equals its CSV's ${pastTotal}`);
+    await page.click("#v-back");
+    await until(async () => (await page.textContent("#h-state")) === "stopped", "back to this run");
+    const [store] = await Promise.all([page.waitForEvent("download", { timeout: 15000 }),
+      page.click("[data-tab=download]").then(() => page.click("#dl-store"))]);
+    const head = fs.readFileSync(await store.path()).subarray(0, 16).toString("latin1");
+    check(head === "SQLite format 3\0", "the store download is a SQLite file: " + JSON.stringify(head));
   } catch (e) {
     fs.mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: path.join(artifacts, "web_ui_failure.png"), fullPage: true }).catch(() => {});
@@ -151,6 +189,7 @@ async function main() {
   await browser2.close();
   await context.close();
   fs.rmSync(profile, { recursive: true, force: true });
+  fs.rmSync(runs, { recursive: true, force: true });
 }
 
 main().then(() => {

@@ -9,12 +9,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ctime>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli_support.hpp"
+#include "store/reader.hpp"
+#include "store/writer.hpp"
 #include "support/self_signed_cert.hpp"
+#include "support/synthetic_records.hpp"
 
 using namespace endure::test_support;
 using namespace std::chrono_literals;
@@ -53,7 +59,8 @@ http_answer post(const std::string& url, const std::string& form, std::vector<st
 class web_endure {
  public:
   explicit web_endure(std::vector<std::string> args) {
-    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--web-host", "127.0.0.1", "--web-port", "0"};
+    // No --web-host: the default is the loopback interface.
+    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--web-port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
     proc_ = std::make_unique<child_process>(argv, std::vector<std::string>{cache_env});
     std::string out = proc_->wait_for_stdout("Web UI: ", 20s);
@@ -80,6 +87,26 @@ json poll(const std::string& base, const std::function<bool(const json&)>& ok,
     std::this_thread::sleep_for(200ms);
   }
   return j;
+}
+
+// The local addresses (hex, as /proc/net/tcp{,6} shows them) listening on a port.
+std::vector<std::string> listening_addresses(int port) {
+  std::vector<std::string> out;
+  char want[8];
+  std::snprintf(want, sizeof want, "%04X", port);
+  for (const char* f : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(f);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string slot, local, remote, st;
+      ls >> slot >> local >> remote >> st;
+      auto colon = local.rfind(':');
+      if (st == "0A" && colon != std::string::npos && local.substr(colon + 1) == want) out.push_back(local.substr(0, colon));
+    }
+  }
+  return out;
 }
 
 uint64_t total_requests(const json& j) { return j["stats"].back()["num_requests"].get<uint64_t>(); }
@@ -165,6 +192,17 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   EXPECT_EQ(http(u + "/stats/report").status, 200);
   EXPECT_EQ(http(u + "/exceptions").j()["exceptions"].size(), 0u);
   EXPECT_EQ(http(u + "/tasks").j()["per_class"]["ShopUser"]["ratio"], 0.5);
+  auto exc_csv = http(u + "/exceptions/csv");
+  EXPECT_EQ(exc_csv.status, 200);
+  EXPECT_EQ(exc_csv.body.rfind("Count,Message,Traceback,Nodes", 0), 0u) << exc_csv.body;
+  // Locust's /logs: this process's last log lines (bounded), no workers.
+  auto logs = http(u + "/logs").j();
+  ASSERT_TRUE(logs["master"].is_array()) << logs.dump();
+  EXPECT_LE(logs["master"].size(), 500u);
+  EXPECT_TRUE(logs["workers"].is_object());
+  bool saw_start = false;
+  for (const auto& l : logs["master"]) saw_start = saw_start || l.get<std::string>().find("Starting web interface at " + u) != std::string::npos;
+  EXPECT_TRUE(saw_start) << logs.dump();
 
   // Reset, then a new test from the same process.
   auto reset = http(u + "/stats/reset");
@@ -185,6 +223,42 @@ TEST(web_ui, start_edit_stop_reset_and_start_again_through_locusts_api) {
   auto runs = run_process({endure_bin, "runs", dir}, {}, 20s);
   EXPECT_EQ(runs.exit_code, 0) << runs.err;
   EXPECT_NE(runs.out.find("run.db"), std::string::npos) << runs.out;
+}
+
+TEST(web_ui, listens_on_loopback_by_default_and_warns_loudly_when_open_without_auth) {
+  {
+    web_endure e({"-H", "http://127.0.0.1:9", "--no-store"});
+    ASSERT_EQ(e.url().rfind("http://127.0.0.1:", 0), 0u) << e.url();
+    const int port = std::atoi(e.url().substr(e.url().rfind(':') + 1).c_str());
+    EXPECT_EQ(listening_addresses(port), std::vector<std::string>{"0100007F"});  // 127.0.0.1 only
+    e.proc().signal(SIGTERM);
+    auto r = e.proc().wait(20s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("WARNING"), std::string::npos) << r.err;
+  }
+  {
+    // Every interface without --web-auth: served, with a warning nobody can miss. No traffic is
+    // sent anywhere but 127.0.0.1.
+    web_endure e({"-H", "http://127.0.0.1:9", "--web-host", "*", "--no-store"});
+    ASSERT_FALSE(e.url().empty());
+    const int port = std::atoi(e.url().substr(e.url().rfind(':') + 1).c_str());
+    EXPECT_EQ(listening_addresses(port), std::vector<std::string>{"00000000"});
+    EXPECT_EQ(http(e.url() + "/stats/requests").status, 200);
+    e.proc().signal(SIGTERM);
+    auto r = e.proc().wait(20s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("!!! WARNING: the web UI listens on every interface with no login (--web-auth)"), std::string::npos)
+        << r.err;
+  }
+  {
+    // With --web-auth it is the user's choice: no warning.
+    web_endure e({"-H", "http://127.0.0.1:9", "--web-host", "*", "--web-auth", "a:b", "--no-store"});
+    ASSERT_FALSE(e.url().empty());
+    e.proc().signal(SIGTERM);
+    auto r = e.proc().wait(20s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("WARNING"), std::string::npos) << r.err;
+  }
 }
 
 TEST(web_ui, basic_auth_base_path_and_cross_site_requests) {
@@ -235,7 +309,7 @@ TEST(web_ui, autostart_and_autoquit_run_a_test_and_leave) {
 TEST(web_ui, a_port_in_use_is_one_line_and_exit_2) {
   demo_shop shop;
   auto port = shop.url().substr(shop.url().rfind(':') + 1);
-  auto r = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-host", "127.0.0.1", "--web-port", port, "--no-store"},
+  auto r = run_process({endure_bin, "-f", locustfile, "-H", shop.url(), "--web-port", port, "--no-store"},
                        {cache_env}, 30s);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("endure: error: web UI: "), std::string::npos) << r.err;
@@ -276,8 +350,10 @@ TEST(web_ui, stalled_clients_do_not_hold_up_the_ui_or_the_test) {
   const int port = std::atoi(u.substr(u.rfind(':') + 1).c_str());
   // Clients that start a request and never finish it: headers cut short, a body promised and not sent.
   std::vector<int> stalled;
+  // And live-update clients that never read what is pushed to them.
   for (const std::string& part : {std::string("GET /stats/requests HTTP/1.1\r\nHost: x\r\nX-Slow: "),
-                                  std::string("POST /swarm HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\nuser_co")}) {
+                                  std::string("POST /swarm HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\nuser_co"),
+                                  std::string("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")}) {
     for (int i = 0; i < 20; ++i) {
       int fd = socket(AF_INET, SOCK_STREAM, 0);
       sockaddr_in a{};
@@ -295,6 +371,15 @@ TEST(web_ui, stalled_clients_do_not_hold_up_the_ui_or_the_test) {
   EXPECT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
   auto running = poll(u, [](const json& j) { return total_requests(j) > 10; });
   EXPECT_GT(total_requests(running), 10u);
+  // A reader of the live updates gets the current figures at once, then one snapshot a second.
+  auto events = run_process({"curl", "-s", "-N", "-m", "3", u + "/events"}, {}, 10s);
+  size_t n_events = 0;
+  for (size_t at = events.out.find("event: stats\ndata: {"); at != std::string::npos;
+       at = events.out.find("event: stats\ndata: {", at + 1))
+    ++n_events;
+  EXPECT_GE(n_events, 3u) << events.out.substr(0, 300);
+  EXPECT_LE(n_events, 6u);
+  EXPECT_NE(events.out.find("\"state\":\"running\""), std::string::npos);
   EXPECT_EQ(http(u + "/stop").status, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
   for (int fd : stalled) close(fd);
@@ -324,4 +409,124 @@ TEST(web_ui, the_class_picker_runs_only_the_classes_picked) {
   e.proc().signal(SIGINT);
   EXPECT_EQ(e.proc().wait(20s).exit_code, 0);
   EXPECT_EQ(shop.stats()["requests"].value("GET /", 0), 0);
+}
+
+namespace {
+
+// A finished run of `days` days in a store: a synthetic 1 s record every minute (the store keeps
+// the stretches between them empty), 5 endpoints. Returns the run's first second.
+uint64_t write_synthetic_store(const std::string& path, double days) {
+  const uint64_t t0 = static_cast<uint64_t>(std::time(nullptr)) - static_cast<uint64_t>((days + 1) * 86400);
+  endure::store::run_meta m;
+  m.start_wall_s = static_cast<double>(t0);
+  m.endure_version = "test";
+  m.command_line = {"endure", "-f", "synthetic.py"};
+  m.host = "http://127.0.0.1:1";
+  m.locustfiles = {{"synthetic.py", "# synthetic"}};
+  auto w = endure::store::writer::create(path, m);
+  EXPECT_TRUE(w) << (w ? "" : w.err().message);
+  if (!w) return t0;
+  endure::test_support::synthetic_records gen({.entries = 5, .requests_per_s = 40, .seed = 7});
+  (*w)->write(endure::store::event_info{static_cast<double>(t0), "test_start", 1, 0, ""});
+  uint64_t t = t0;
+  for (; t < t0 + static_cast<uint64_t>(days * 86400); t += 60) (*w)->write(*gen.make(t));
+  EXPECT_TRUE((*w)->finish(static_cast<double>(t), "run time", 0));
+  return t0;
+}
+
+}  // namespace
+
+// History from the run store: a synthetic 3-day run in the store's folder is listed on the Runs
+// endpoint, opened read-only (its totals, its charts over the whole run in at most the points
+// asked for) and downloaded; this run's history before a reset comes from its own store.
+TEST(web_ui, runs_and_history_come_from_the_run_store) {
+  namespace fs = std::filesystem;
+  demo_shop shop;
+  const std::string dir = temp_dir("web_store");
+  const std::string old_id = "2026-01-01T00-00-00-synthetic.db";
+  const uint64_t t0 = write_synthetic_store(dir + "/" + old_id, 3);
+  auto rd = endure::store::reader::open(dir + "/" + old_id);
+  ASSERT_TRUE(rd) << rd.err().message;
+  auto old_totals = (*rd)->totals();
+  ASSERT_TRUE(old_totals);
+  const uint64_t old_requests = (*old_totals)->aggregated.num_requests;
+  ASSERT_GT(old_requests, 100000u);
+
+  web_endure e({"-H", shop.url(), "--store", dir, "--autostart", "-u", "2", "-r", "100", "--stop-timeout", "5s"});
+  ASSERT_FALSE(e.url().empty());
+  const std::string u = e.url();
+
+  // The Runs listing: the synthetic run and this one, newest first.
+  auto runs = http(u + "/runs").j();
+  ASSERT_EQ(runs["runs"].size(), 2u) << runs.dump();
+  EXPECT_EQ(runs["folder"], dir);
+  const std::string current = runs["current"];
+  EXPECT_NE(current, old_id);
+  EXPECT_EQ(runs["runs"][0]["id"], current);
+  EXPECT_EQ(runs["runs"][0]["current"], true);
+  const auto& old = runs["runs"][1];
+  EXPECT_EQ(old["id"], old_id);
+  EXPECT_EQ(old["num_requests"], old_requests);
+  EXPECT_EQ(old["ended"], "run time");
+  EXPECT_EQ(old["locustfile"], "synthetic");
+
+  // Opened read-only: its totals as Locust's /stats/requests, and its charts over three days.
+  auto st = http(u + "/runs/" + old_id + "/stats");
+  ASSERT_EQ(st.status, 200) << st.body;
+  EXPECT_EQ(total_requests(st.j()), old_requests);
+  EXPECT_EQ(st.j()["stats"].size(), 6u);  // 5 endpoints and Aggregated
+  auto h = http(u + "/runs/" + old_id + "/history?points=400&from=" + std::to_string(t0) + "&to=" +
+                std::to_string(t0 + 3 * 86400));
+  ASSERT_EQ(h.status, 200) << h.body;
+  auto hj = h.j();
+  EXPECT_EQ(hj["source"], "store");
+  EXPECT_LE(hj["points"].size(), 400u);
+  EXPECT_GE(hj["points"].size(), 200u);
+  EXPECT_GE(hj["level_s"].get<double>(), 3 * 86400.0 / 400);
+  EXPECT_NEAR(hj["run_first"].get<double>(), static_cast<double>(t0), 1.0);
+  double prev_t = 0, users_max = 0;
+  for (const auto& p : hj["points"]) {
+    EXPECT_GT(p["t"].get<double>(), prev_t);
+    prev_t = p["t"].get<double>();
+    if (!p["p95"].is_null()) {
+      EXPECT_GT(p["p95"].get<double>(), 1.0);
+    }
+    users_max = std::max(users_max, p["users"].get<double>());
+  }
+  EXPECT_GT(users_max, 0.0);
+  // Unknown ids and paths are refused; nothing outside the folder is reachable.
+  EXPECT_EQ(http(u + "/runs/nothing.db/stats").status, 404);
+  EXPECT_EQ(http(u + "/runs/..%2F..%2Fetc%2Fpasswd/store").status, 404);
+  EXPECT_EQ(http(u + "/runs/%2Fetc%2Fpasswd/history").status, 404);
+  // The download is the store itself: it reads back with the same totals.
+  fs::create_directories(dir + "/dl");
+  auto dl = run_process({"curl", "-s", "-f", "-m", "20", "-o", dir + "/dl/old.db", u + "/runs/" + old_id + "/store"}, {}, 30s);
+  ASSERT_EQ(dl.exit_code, 0) << dl.err;
+  auto back = endure::store::reader::open(dir + "/dl/old.db");
+  ASSERT_TRUE(back) << back.err().message;
+  EXPECT_EQ((*(*back)->totals())->aggregated.num_requests, old_requests);
+
+  // This run: load, then a reset; the history before the reset comes from its store.
+  auto before = poll(u, [](const json& j) { return total_requests(j) > 50; });
+  ASSERT_GT(total_requests(before), 50u);
+  std::this_thread::sleep_for(2s);  // the store has the first seconds
+  ASSERT_EQ(http(u + "/stats/reset").body, "ok");
+  const double now = static_cast<double>(std::time(nullptr));
+  auto mine = http(u + "/history?points=100&from=" + std::to_string(now - 600) + "&to=" + std::to_string(now + 5)).j();
+  EXPECT_EQ(mine["source"], "store") << mine.dump();
+  EXPECT_GE(mine["points"].size(), 1u);
+  // The live store downloads whole, while it is being written.
+  auto live = run_process({"curl", "-s", "-f", "-m", "20", "-o", dir + "/dl/live.db", u + "/store"}, {}, 30s);
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  auto lrd = endure::store::reader::open(dir + "/dl/live.db");
+  ASSERT_TRUE(lrd) << lrd.err().message;
+  // Every statistics segment so far: the requests before the reset are in it.
+  endure::store::window all;
+  all.from_wall_s = 0;
+  auto ltot = (*lrd)->totals(all);
+  ASSERT_TRUE(ltot) << ltot.err().message;
+  EXPECT_GE((*ltot)->aggregated.num_requests, 50u);
+
+  e.proc().signal(SIGINT);
+  EXPECT_EQ(e.proc().wait(30s).exit_code, 0);
 }

@@ -93,7 +93,7 @@ const std::map<std::string, option_case>& cases() {
       {"influxdb-org", {{"acme"}, [](auto& o) { return o.influxdb_org == "acme"; }}},
       {"influxdb-bucket", {{"soak"}, [](auto& o) { return o.influxdb_bucket == "soak"; }}},
       {"influxdb-token", {{"t0k"}, [](auto& o) { return o.influxdb_token == "t0k"; }}},
-      {"web-host", {{"127.0.0.1"}, [](auto& o) { return o.web_host == "127.0.0.1"; }}},
+      {"web-host", {{"0.0.0.0"}, [](auto& o) { return o.web_host == "0.0.0.0"; }}},
       {"web-port", {{"0"}, [](auto& o) { return o.web_port == 0; }}},
       {"autostart", {{}, [](auto& o) { return o.autostart; }}},
       {"autoquit",

@@ -34,7 +34,7 @@ TEST(raw_options, defaults_are_locusts) {
   EXPECT_EQ(o->spawn_rate, 1.0);
   EXPECT_FALSE(o->run_time);
   EXPECT_EQ(o->web_port, 8089);
-  EXPECT_EQ(o->web_host, "*");
+  EXPECT_EQ(o->web_host, "127.0.0.1");  // not Locust's "*": the UI is a tool to attack with
   EXPECT_FALSE(o->autoquit);
   EXPECT_EQ(o->master_bind_host, "*");
   EXPECT_EQ(o->master_bind_port, 5557);

@@ -321,3 +321,130 @@ TEST(http_server_lifecycle, many_requests_on_several_threads) {
 
 }  // namespace
 }  // namespace endure::server
+
+namespace endure::server {
+namespace {
+
+int connect_loopback(uint16_t port, int rcvbuf = 0) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// responder::stream: pushed data reaches a reader in order after the head; a reader that stops
+// reading is dropped once its queue passes the bound, and meanwhile the server answers others.
+TEST(http_server_stream, pushes_reach_the_reader_and_a_stalled_reader_is_dropped) {
+  http_server srv;
+  std::mutex mu;
+  std::vector<std::shared_ptr<stream_writer>> streams;
+  auto open = [&](std::size_t bound) {
+    return [&, bound](const request&, responder res) {
+      response head = response::text(200, ": hello\n\n", "text/event-stream");
+      head.header("Cache-Control", "no-store");
+      auto w = res.stream(std::move(head), bound);
+      std::lock_guard lock(mu);
+      streams.push_back(std::move(w));
+    };
+  };
+  srv.route("GET", "/big", open(size_t{1} << 30));
+  srv.route("GET", "/small", open(256 * 1024));
+  srv.route("GET", "/hello", [](const request&, responder res) { res.send(response::text(200, "hello\n")); });
+  ASSERT_TRUE(srv.start(1).ok());
+
+  const int good = connect_loopback(srv.port());
+  const int stalled = connect_loopback(srv.port(), 4096);
+  ASSERT_GE(good, 0);
+  ASSERT_GE(stalled, 0);
+  const std::string req_big = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", req_small = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(good, req_big.data(), req_big.size(), 0), static_cast<ssize_t>(req_big.size()));
+  {
+    // The big one first, so that streams[0] is the reader's.
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < end) {
+      std::lock_guard lock(mu);
+      if (streams.size() == 1) break;
+    }
+  }
+  ASSERT_EQ(::send(stalled, req_small.data(), req_small.size(), 0), static_cast<ssize_t>(req_small.size()));
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < end) {
+    std::lock_guard lock(mu);
+    if (streams.size() == 2) break;
+  }
+  std::shared_ptr<stream_writer> reader_w, stalled_w;
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(streams.size(), 2u);
+    reader_w = streams[0];
+    stalled_w = streams[1];
+  }
+
+  // 4,000 pushes of 4 KB (16 MB: more than the kernel holds for the stalled reader).
+  constexpr int pushes = 4000;
+  const std::string block(4096 - 8, 'x');
+  std::atomic<size_t> got{0};
+  std::string head_and_start;
+  std::thread reading([&] {
+    std::vector<char> buf(1 << 16);
+    const size_t want = pushes * 4096;
+    size_t body = 0;
+    std::string head;
+    bool in_body = false;
+    size_t head_len = 0;  // the head and its own body (": hello\n\n")
+    while (body < want) {
+      const ssize_t n = ::recv(good, buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      if (head.size() < 4096) head.append(buf.data(), static_cast<size_t>(n));
+      if (!in_body) {
+        auto p = head.find("\r\n\r\n");
+        if (p == std::string::npos) continue;
+        in_body = true;
+        head_len = p + 4 + 9;
+        body = head.size() - head_len;
+      } else {
+        body += static_cast<size_t>(n);
+      }
+      got = body;
+    }
+    head_and_start = head.substr(0, std::min(head.size(), head_len + 64));
+  });
+  bool stalled_refused = false;
+  for (int i = 0; i < pushes; ++i) {
+    char tag[9];
+    std::snprintf(tag, sizeof tag, "%07d\n", i);
+    EXPECT_TRUE(reader_w->push(tag + block)) << i;
+    if (!stalled_w->push(tag + block)) stalled_refused = true;
+  }
+  // Meanwhile and after, the server answers everyone else at once.
+  auto hello = server_test::round_trip(srv.port(), server_test::get("/hello"));
+  EXPECT_EQ(hello.status, 200);
+  reading.join();
+  EXPECT_EQ(got.load(), static_cast<size_t>(pushes) * 4096);
+  EXPECT_NE(head_and_start.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << head_and_start;
+  EXPECT_NE(head_and_start.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_EQ(head_and_start.find("Content-Length"), std::string::npos);
+  EXPECT_NE(head_and_start.find("\r\n\r\n: hello\n\n0000000\nxxx"), std::string::npos) << head_and_start;
+  EXPECT_TRUE(stalled_refused);
+  EXPECT_FALSE(stalled_w->is_open());
+  EXPECT_TRUE(reader_w->is_open());
+  // The client going away closes its stream.
+  ::close(good);
+  const auto gone = std::chrono::steady_clock::now() + 5s;
+  while (reader_w->is_open() && std::chrono::steady_clock::now() < gone) std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(reader_w->is_open());
+  EXPECT_FALSE(reader_w->push("late"));
+  ::close(stalled);
+}
+
+}  // namespace
+}  // namespace endure::server

@@ -606,3 +606,31 @@ TEST(store_reader, follows_a_store_still_being_written) {
   EXPECT_EQ(s->aggregated.points.size(), 90u);
   ASSERT_TRUE(run.w->finish(t0 + 90, "run time", 0));
 }
+
+// reader::copy_to: a copy of a store still being written (its write-ahead log folded in) reads
+// as the original did at that moment; a copy onto an existing file is refused.
+TEST(store_reader, a_copy_of_a_live_store_reads_as_the_original_did) {
+  const auto path = fresh_path("copy_live");
+  const auto copy = fresh_path("copy_live_copy");
+  synthetic_records gen({.entries = 3, .requests_per_s = 60, .seed = 21});
+  const uint64_t t0 = 1'790'030'000;
+  run_pair run(path, t0);
+  for (uint64_t id = t0; id < t0 + 120; ++id) run.record(gen.make(id));
+  auto rd = open_reader(path);
+  auto live = rd->totals();
+  ASSERT_TRUE(live) << live.err().message;
+  ASSERT_GT((*live)->aggregated.num_requests, 0u);
+  auto made = rd->copy_to(copy);
+  ASSERT_TRUE(made) << made.err().message;
+  ASSERT_TRUE(run.w->finish(static_cast<double>(t0 + 120), "run time", 0));
+
+  auto back = open_reader(copy);
+  auto copied = back->totals();
+  ASSERT_TRUE(copied) << copied.err().message;
+  EXPECT_EQ(csv_files(**copied), csv_files(**live));
+  EXPECT_FALSE(back->info().has_end);  // copied before the end record
+  EXPECT_TRUE(open_reader(path)->info().has_end);
+
+  auto again = rd->copy_to(copy);
+  EXPECT_FALSE(again);
+}
