@@ -45,6 +45,7 @@ struct class_spec {
   int weight = 1;
   int fixed_count = 0;
   double arrival_rate = 0;  // the open model: this class's own arrivals per second (0: a share)
+  int64_t session_min_ms = 0, session_max_ms = 0;  // session churn of its own (0: --session-length)
   bool abstract = false;
   bool needs_host = true;  // an HttpUser: its client needs a base URL
   std::function<std::unique_ptr<User>()> make_user;
@@ -232,6 +233,13 @@ class spec {
   // of a share of --arrival-rate by weight; a class with a rate puts the run in the open model.
   spec& arrival_rate(double per_second) {
     s_.arrival_rate = per_second;
+    return *this;
+  }
+  // Session churn for this class (instead of --session-length): each user ends after a random
+  // time in [min, max] (on_stop runs) and a fresh user of the class takes its place (on_start).
+  spec& session_length(std::chrono::milliseconds min, std::chrono::milliseconds max) {
+    s_.session_min_ms = min.count();
+    s_.session_max_ms = max.count() < min.count() ? min.count() : max.count();
     return *this;
   }
   // Runs the tasks in declaration order, each once per round (Locust's SequentialTaskSet).

@@ -245,7 +245,9 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   info.host = o.host.empty() ? classes.front().host : o.host;
   info.locustfile = o.locustfile;
   info.rewrite_every_s = static_cast<double>(o.html_interval.count()) / 1000.0;
-  info.load_model = model->open_model || plan.session_max.count() > 0;
+  bool class_churn = false;
+  for (const auto& c : classes) class_churn = class_churn || c.session_max_ms > 0;
+  info.load_model = model->open_model || plan.session_max.count() > 0 || class_churn;
   // Soak verdict and thresholds: judged from the run bus on their own thread; the final table
   // reaches the console, JSON and HTML through the outputs' annex.
   auto verdict_settings = verdict_output::settings_from(o);
@@ -263,7 +265,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto influx_opened = influx_output::open(o);  // --influxdb
   if (!influx_opened) return fail(influx_opened.err().message);
   std::unique_ptr<influx_output> influx = std::move(*influx_opened);
-  auto outs = outputs::open(o, info, model->open_model || plan.session_max.count() > 0,
+  auto outs = outputs::open(o, info, info.load_model,
                             monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
   // The run store, on by default: created once everything else is checked (a refused run leaves

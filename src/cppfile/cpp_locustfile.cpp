@@ -82,6 +82,8 @@ class cpp_locustfile final : public engine::locustfile {
       uc.weight = c->weight;
       uc.fixed_count = c->fixed_count;
       if (c->arrival_rate > 0) uc.arrival_rate = c->arrival_rate;
+      uc.session_min_ms = c->session_min_ms;
+      uc.session_max_ms = c->session_max_ms;
       uc.host = c->host;
       uc.needs_host = c->needs_host;
       uc.handle = c;

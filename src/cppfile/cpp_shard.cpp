@@ -779,8 +779,10 @@ cpp_user* cpp_shard::impl::spawn_one(size_t class_index) {
   auto& l = users_by_class[class_index];
   l.push_back(u);
   u->where = std::prev(l.end());
-  if (settings->session_max_ms > 0) {
-    const int64_t lo = settings->session_min_ms, hi = settings->session_max_ms;
+  const auto& own = config.classes[class_index];
+  if (own.session_max_ms > 0 || settings->session_max_ms > 0) {
+    const int64_t lo = own.session_max_ms > 0 ? own.session_min_ms : settings->session_min_ms;
+    const int64_t hi = own.session_max_ms > 0 ? own.session_max_ms : settings->session_max_ms;
     const int64_t ms = lo + static_cast<int64_t>(seeds.below(static_cast<uint64_t>(hi - lo + 1)));
     u->set_session_end(base::mono_now_ns() + ms * 1'000'000);
   }

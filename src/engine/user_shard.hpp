@@ -30,6 +30,9 @@ struct user_class {
   // The open model: the class's own arrivals per second (a Python class's arrival_rate, C++
   // u.arrival_rate()); nullopt: a share of --arrival-rate by weight.
   std::optional<double> arrival_rate;
+  // Session churn of the class's own (a Python class's session_length, C++ u.session_length()):
+  // a random length in [min, max] ms per user; 0: the run's --session-length.
+  int64_t session_min_ms = 0, session_max_ms = 0;
 };
 
 // What every shard of the process shares for its whole life.

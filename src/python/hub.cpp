@@ -490,8 +490,10 @@ py_user* hub::spawn(PyObject* cls, size_t class_index) {
   u->waiting = o.get();
   ready_.push_back(o);
   recorder.record_class(shards.classes[class_index].name, 0, 1, 0);
-  if (settings && settings->session_max_ms > 0) {
-    const int64_t lo = settings->session_min_ms, hi = settings->session_max_ms;
+  const auto& own = shards.classes[class_index];
+  if (own.session_max_ms > 0 || (settings && settings->session_max_ms > 0)) {
+    const int64_t lo = own.session_max_ms > 0 ? own.session_min_ms : settings->session_min_ms;
+    const int64_t hi = own.session_max_ms > 0 ? own.session_max_ms : settings->session_max_ms;
     const int64_t ms = lo + static_cast<int64_t>(seeds_.below(static_cast<uint64_t>(hi - lo + 1)));
     u->session_end_ns = base::mono_now_ns() + ms * 1'000'000;
   }

@@ -157,6 +157,10 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
     uc.fixed_count = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "fixed_count")));
     if (PyObject* r = PyDict_GetItemString(c, "arrival_rate"); r && PyFloat_AsDouble(r) > 0)
       uc.arrival_rate = PyFloat_AsDouble(r);
+    if (PyObject* r = PyDict_GetItemString(c, "session_length"); r && PyTuple_Check(r) && PyTuple_Size(r) == 2) {
+      uc.session_min_ms = PyLong_AsLongLong(PyTuple_GetItem(r, 0));
+      uc.session_max_ms = PyLong_AsLongLong(PyTuple_GetItem(r, 1));
+    }
     uc.host = str_of(PyDict_GetItemString(c, "host"));
     uc.needs_host = PyObject_IsTrue(PyDict_GetItemString(c, "needs_host")) == 1;
     PyObject* cls = PyDict_GetItemString(c, "cls");

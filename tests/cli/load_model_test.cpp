@@ -130,13 +130,17 @@ TEST(load_model, one_arrival_runs_a_whole_sequential_journey_in_python) {
   demo_shop shop;
   ASSERT_FALSE(shop.url().empty());
   auto r = run("journey", shop.url(),
-               {"-f", py_dir + "journey_open.py", "--arrival-rate", "20/s", "--max-users", "10", "-t", "3s",
-                "--stop-timeout", "5s"});  // journeys under way at the stop finish
+               {"-f", py_dir + "journey_open.py", "--arrival-rate", "20/s", "--max-users", "10", "-t", "3s"});
   EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err;
   const uint64_t first = count_of(r.stats, "GET 1 browse");
   EXPECT_NEAR(static_cast<double>(first), 60.0, 4.0);
-  EXPECT_EQ(count_of(r.stats, "GET 2 cart"), first);
-  EXPECT_EQ(count_of(r.stats, "GET 3 checkout"), first);
+  // A journey under way at the stop ends between its steps (as Locust's task sets do when a user
+  // stops): at most the last one is cut short.
+  const uint64_t cart = count_of(r.stats, "GET 2 cart"), checkout = count_of(r.stats, "GET 3 checkout");
+  EXPECT_LE(cart, first);
+  EXPECT_GE(cart + 1, first);
+  EXPECT_LE(checkout, cart);
+  EXPECT_GE(checkout + 1, cart);
 }
 
 // A class's own arrival rate (Python `arrival_rate = "600/m"`, C++ `u.arrival_rate(10)`): it
@@ -178,4 +182,20 @@ TEST(load_model, a_bad_class_arrival_rate_is_refused) {
                        {cache_env}, 60s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("U.arrival_rate = '5/x': expected a rate"), std::string::npos) << r.err;
+}
+
+// A class's own session length (Python `session_length = "1s..1s"`, C++ u.session_length(1s, 1s)):
+// only that class churns; the other keeps its one session.
+TEST(load_model, a_class_churns_with_a_session_length_of_its_own_cpp_and_python) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  for (const auto& [lang, file] : {std::pair{"cpp", cpp_dir + "churn_class.cpp"},
+                                   std::pair{"python", py_dir + "churn_class.py"}}) {
+    SCOPED_TRACE(lang);
+    auto r = run(std::string("churn_class_") + lang, shop.url(), {"-f", file, "-u", "2", "-r", "100", "-t", "4s"});
+    EXPECT_EQ(r.proc.exit_code, 0) << r.proc.err;
+    EXPECT_GE(count_of(r.stats, "GET churner login"), 3u);
+    EXPECT_EQ(count_of(r.stats, "GET stayer login"), 1u);
+    EXPECT_NE(r.proc.out.find("Sessions started"), std::string::npos) << "the load-model table is shown";
+  }
 }
