@@ -7,6 +7,31 @@
 namespace endure::app {
 
 base::result<std::unique_ptr<metrics_output>>
+metrics_output::for_web_ui(const cli::options &o) {
+  std::vector<double> buckets = exports::default_buckets();
+  if (!o.metrics_buckets.empty()) {
+    auto b = exports::parse_buckets(o.metrics_buckets);
+    if (!b)
+      return base::make_error("invalid value '" + o.metrics_buckets +
+                              "' for --metrics-buckets: expected " +
+                              b.err().message);
+    buckets = *b;
+  }
+  return std::unique_ptr<metrics_output>(new metrics_output(
+      std::make_unique<exports::prom_exposition>(std::move(buckets)), nullptr));
+}
+
+std::string metrics_output::scrape() {
+  std::string body = exposition_->render();
+  {
+    std::lock_guard lock(mutex_);
+    ++scrapes_;
+  }
+  scraped_.notify_all();
+  return body;
+}
+
+base::result<std::unique_ptr<metrics_output>>
 metrics_output::open(const cli::options &o) {
   if (!o.metrics_port)
     return std::unique_ptr<metrics_output>();
@@ -30,12 +55,7 @@ metrics_output::open(const cli::options &o) {
   out->server_->route(
       "GET", "/metrics",
       [self](const server::request &, server::responder res) {
-        std::string body = self->exposition_->render();
-        {
-          std::lock_guard lock(self->mutex_);
-          ++self->scrapes_;
-        }
-        self->scraped_.notify_all();
+        std::string body = self->scrape();
         res.send(server::response::text(
             200, std::move(body), "text/plain; version=0.0.4; charset=utf-8"));
       });
@@ -58,7 +78,8 @@ metrics_output::~metrics_output() {
   sub_.reset();
   if (queue_)
     queue_->stop();
-  server_->stop();
+  if (server_)
+    server_->stop();
 }
 
 void metrics_output::attach(engine::run_bus &bus) {
@@ -88,6 +109,6 @@ void metrics_output::finish(std::chrono::milliseconds linger) {
                           std::to_string(linger.count() / 1000) + " s");
 }
 
-uint16_t metrics_output::port() const { return server_->port(); }
+uint16_t metrics_output::port() const { return server_ ? server_->port() : 0; }
 
 } // namespace endure::app

@@ -29,6 +29,11 @@ public:
   // (exit code 2).
   static base::result<std::unique_ptr<metrics_output>>
   open(const cli::options &o);
+  // The same page without a port of its own, for the web UI's GET /metrics (web mode).
+  static base::result<std::unique_ptr<metrics_output>>
+  for_web_ui(const cli::options &o);
+  // The page now (counts as a scrape for finish()). Any thread.
+  std::string scrape();
   ~metrics_output();
   metrics_output(const metrics_output &) = delete;
   metrics_output &operator=(const metrics_output &) = delete;

@@ -259,7 +259,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (!monitoring) return fail(monitoring.err().message);
   std::unique_ptr<monitor_output> monitor = std::move(*monitoring);
   if (monitor) cfg.monitor = monitor->feed();
-  auto metrics_opened = metrics_output::open(o);  // --metrics-port: Prometheus /metrics
+  // --metrics-port: Prometheus /metrics on a port of its own; in web mode also (or only) on the UI's.
+  auto metrics_opened = o.headless || o.metrics_port ? metrics_output::open(o) : metrics_output::for_web_ui(o);
   if (!metrics_opened) return fail(metrics_opened.err().message);
   std::unique_ptr<metrics_output> metrics = std::move(*metrics_opened);
   auto influx_opened = influx_output::open(o);  // --influxdb
@@ -325,7 +326,9 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   std::unique_ptr<web_run> web;
   if (!o.headless) {
     auto w = web_run::open(o, sched, ctl, snapshot_bus, plan, class_names, info, tasks_json,
-                           store ? store->path() : std::string());
+                           store ? store->path() : std::string(),
+                           metrics ? std::function<std::string()>([m = metrics.get()] { return m->scrape(); })
+                                   : std::function<std::string()>());
     if (!w) return fail(w.err().message);
     web = std::move(*w);
   }

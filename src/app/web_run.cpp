@@ -75,7 +75,8 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
                                                      report::html_run_info info, std::string tasks_json,
-                                                     std::string store_file) {
+                                                     std::string store_file,
+                                                     std::function<std::string()> metrics_page) {
   if (o.tls_cert.empty() != o.tls_key.empty())
     return base::make_error("--tls-cert and --tls-key go together: give both for HTTPS, or neither");
   auto im = std::make_unique<impl>(sched, ctl);
@@ -95,6 +96,7 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
   w.report_info = std::move(info);
   w.locustfile = o.locustfile;
   w.tasks_json = std::move(tasks_json);
+  w.metrics_page = std::move(metrics_page);
   w.class_picker = o.class_picker;
   // The Runs page lists the folder this run records into (with --no-store: --store's folder, or
   // the default ./runs).

@@ -4,6 +4,7 @@
 // itself (controller, buses, outputs, exit code) stays there.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,7 +30,8 @@ class web_run {
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
                                                      report::html_run_info info, std::string tasks_json,
-                                                     std::string store_file = "");
+                                                     std::string store_file = "",
+                                                     std::function<std::string()> metrics_page = {});
   ~web_run();
   web_run(const web_run&) = delete;
   web_run& operator=(const web_run&) = delete;

@@ -310,6 +310,11 @@ struct web_ui::impl {
       resp.compress = server::content_coding::gzip;
       r.send(std::move(resp));
     });
+    // Prometheus's /metrics on the UI's port (the same page as --metrics-port's).
+    route("GET", "/metrics", false, [this](const request&, responder& r) {
+      if (!opt.metrics_page) return r.send(failure(404, "no /metrics in this run"));
+      r.send(server::response::text(200, opt.metrics_page(), "text/plain; version=0.0.4; charset=utf-8"));
+    });
     route("GET", "/worker-count", false, [](const request&, responder& r) {
       // Standalone: no workers (the master's UI reports its own).
       r.send(json_answer(200, json{{"worker_count", 0}}.dump()));

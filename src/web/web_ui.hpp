@@ -6,6 +6,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,8 @@ struct web_ui_options {
   size_t max_event_buffer = 1 << 20;
   // The run stores (history beyond the rings, the Runs page, downloads); null: none.
   std::shared_ptr<run_archive> archive;
+  // GET /metrics (Prometheus text format) on the UI's own port; empty: 404.
+  std::function<std::string()> metrics_page;
 };
 
 class web_ui {

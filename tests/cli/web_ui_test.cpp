@@ -306,6 +306,32 @@ TEST(web_ui, autostart_and_autoquit_run_a_test_and_leave) {
   EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
 }
 
+// Prometheus's /metrics on the UI's own port (the web mode needs no --metrics-port): the
+// counters reach the run's totals, behind --web-auth like every page.
+TEST(web_ui, metrics_are_served_on_the_ui_port) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  web_endure e({"-H", shop.url(), "--autostart", "-u", "2", "-r", "50", "-t", "30s", "--no-store",
+                "--web-auth", "ada:secret"});
+  ASSERT_FALSE(e.url().empty());
+  EXPECT_EQ(http(e.url() + "/metrics").status, 401);
+  const std::vector<std::string> auth = {"-u", "ada:secret"};
+  poll(e.url(), [](const json& j) { return total_requests(j) > 20; }, 15s, auth);
+  http_answer m;
+  for (int i = 0; i < 50; ++i) {  // the exposition follows the interval records (1 s)
+    m = http(e.url() + "/metrics", auth);
+    if (m.body.find("endure_requests_total{") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("endure_requests_total{"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("endure_request_duration_seconds_bucket{"), std::string::npos);
+  http(e.url() + "/stop", auth);
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(30s);
+  EXPECT_FALSE(r.timed_out);
+}
+
 TEST(web_ui, a_port_in_use_is_one_line_and_exit_2) {
   demo_shop shop;
   auto port = shop.url().substr(shop.url().rfind(':') + 1);
