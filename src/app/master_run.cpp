@@ -271,14 +271,8 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     base::log_warning("master", "the workers reported no request: check the host, the tasks and the workers' logs");
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
-  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && soak->failed > 0) {
-    std::string lines;
-    for (const auto& t : soak->thresholds)
-      if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";
-    std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", soak->failed, soak->failed == 1 ? "" : "s",
-                 lines.c_str());
+  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && report_failed_thresholds(soak->thresholds))
     code = static_cast<int>(base::exit_code::thresholds);
-  }
   std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();
   if (store) {
     store->drain(std::chrono::seconds(60));

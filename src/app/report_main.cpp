@@ -12,6 +12,7 @@
 #include "analysis/verdict.hpp"
 #include "app/command_args.hpp"
 #include "app/store_commands.hpp"
+#include "app/verdict_output.hpp"
 #include "base/duration.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
@@ -160,22 +161,12 @@ int report_main(const cli::invocation& inv) {
   const auto run_series = collector.to_run_series();
   const auto soak = analysis::judge(run_series, vc);
   auto threshold_results = evaluator.evaluate(run_series, soak, vc);
-  size_t failed = 0;
-  for (auto& t : threshold_results) {
-    if (t.status == analysis::threshold_status::no_data) t.status = analysis::threshold_status::failed;
-    if (t.status == analysis::threshold_status::failed) ++failed;
-  }
+  settle_final_thresholds(threshold_results);
   std::fputs(("\n" + report::verdict_table(soak, threshold_results)).c_str(), stdout);
   std::fflush(stdout);
 
   int code = 0;
-  if (failed > 0) {
-    std::string lines;
-    for (const auto& t : threshold_results)
-      if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";
-    std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", failed, failed == 1 ? "" : "s", lines.c_str());
-    code = static_cast<int>(base::exit_code::thresholds);
-  }
+  if (report_failed_thresholds(threshold_results)) code = static_cast<int>(base::exit_code::thresholds);
   auto write = [&code](const std::string& path, const std::string& content) {
     if (auto r = sinks::write_file_atomic(path, content); !r) {
       std::fprintf(stderr, "endure: %s\n", r.err().message.c_str());

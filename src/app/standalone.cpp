@@ -377,15 +377,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
         store->push(engine::run_event{engine::event_kind::verdict, at, ctl.tests_started(), 0,
                                       report::verdict_line(r, soak_final->verdict.analysed_s)});
   }
-  if (const auto& soak = soak_final; soak && soak->failed > 0) {
-    std::string lines;
-    for (const auto& t : soak->thresholds)
-      if (t.status == analysis::threshold_status::failed) lines += "  " + report::threshold_line(t, false) + "\n";
-    std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", soak->failed, soak->failed == 1 ? "" : "s",
-                 lines.c_str());
-    std::fflush(stderr);
+  if (soak_final && report_failed_thresholds(soak_final->thresholds))
     code = static_cast<int>(base::exit_code::thresholds);
-  }
   // ---
   const bool stuck = outcome.abandoned_users > 0 || !outcome.stuck.empty();
   std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();

@@ -1,6 +1,7 @@
 #include "app/verdict_output.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "base/log.hpp"
 #include "engine/totals_stage.hpp"
@@ -168,18 +169,36 @@ void verdict_output::live(double elapsed_s) {
   }
 }
 
+size_t settle_final_thresholds(std::vector<analysis::threshold_result>& results) {
+  size_t failed = 0;
+  for (auto& t : results) {
+    if (t.status == analysis::threshold_status::no_data) t.status = analysis::threshold_status::failed;
+    if (t.status == analysis::threshold_status::failed) ++failed;
+  }
+  return failed;
+}
+
+bool report_failed_thresholds(const std::vector<analysis::threshold_result>& results) {
+  size_t failed = 0;
+  std::string lines;
+  for (const auto& t : results)
+    if (t.status == analysis::threshold_status::failed) {
+      ++failed;
+      lines += "  " + report::threshold_line(t, false) + "\n";
+    }
+  if (failed == 0) return false;
+  std::fprintf(stderr, "endure: %zu threshold%s failed:\n%s", failed, failed == 1 ? "" : "s", lines.c_str());
+  std::fflush(stderr);
+  return true;
+}
+
 void verdict_output::finish() {
   finished_ = true;
   final_state f;
   const auto run = collector_.to_run_series();
   f.verdict = analysis::judge(run, settings_.verdict);
   f.thresholds = thresholds_.evaluate(run, f.verdict, settings_.verdict);
-  for (auto& t : f.thresholds) {
-    // At the end, a threshold that could not be measured is not met.
-    if (t.status == analysis::threshold_status::no_data)
-      t.status = analysis::threshold_status::failed;
-    if (t.status == analysis::threshold_status::failed) ++f.failed;
-  }
+  f.failed = settle_final_thresholds(f.thresholds);
   {
     std::lock_guard lock(mutex_);
     final_ = std::move(f);

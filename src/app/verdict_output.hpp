@@ -29,6 +29,13 @@
 
 namespace endure::app {
 
+// At the end of a test (or of `endure report`): a threshold that could not be measured is not met.
+// Returns how many failed.
+size_t settle_final_thresholds(std::vector<analysis::threshold_result>& results);
+// Lists the failed thresholds on stderr ("endure: 2 thresholds failed:" then a line each) and
+// returns true when there was one (the exit code becomes 3); prints nothing otherwise.
+bool report_failed_thresholds(const std::vector<analysis::threshold_result>& results);
+
 class verdict_output {
  public:
   struct settings {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "report/console.hpp"  // intended_differs
 #include "report/format.hpp"
 
 namespace endure::report {
@@ -36,15 +37,6 @@ std::string stats_rows_html(const stats::snapshot& s) {
   for (const auto& r : s.rows) add(r, false);
   add(s.aggregated, true);
   return out;
-}
-
-// True when some row's percentiles from the intended send time differ from the others: only
-// then is the second table worth its space.
-bool intended_differs(const stats::snapshot& s) {
-  if (s.aggregated.intended_percentiles_ms != s.aggregated.percentiles_ms) return true;
-  for (const auto& r : s.rows)
-    if (r.num_requests && r.intended_percentiles_ms != r.percentiles_ms) return true;
-  return false;
 }
 
 std::string percentile_rows_html(const stats::snapshot& s, bool intended) {
