@@ -146,42 +146,19 @@ def _arrival_rate(c):
     return float(r)
 
 
-_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-
-
-def _duration_ms(text):
-    import re
-    text = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return int(float(text) * 1000)
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", text)
-    if not parts or "".join(n + u for n, u in parts) != text.replace(" ", ""):
-        raise ValueError(text)
-    return int(sum(float(n) * _UNITS_MS[u] for n, u in parts))
-
-
 def _session_length(c):
-    """The class's own session churn (session_length = "20m..60m", "30m", or (min_s, max_s) in
-    seconds) as (min_ms, max_ms); (0, 0) when it has none."""
+    """The class's own session churn as given (a text such as "20m..60m" or "30m", parsed by
+    endure with --session-length's grammar, or (min_seconds, max_seconds)); None when it has none."""
     r = getattr(c, "session_length", None)
-    if r is None:
-        return (0, 0)
-    try:
-        if isinstance(r, str):
-            lo, _, hi = r.partition("..")
-            lo_ms = _duration_ms(lo)
-            hi_ms = _duration_ms(hi) if hi else lo_ms
-        elif isinstance(r, (tuple, list)) and len(r) == 2:
-            lo_ms, hi_ms = int(float(r[0]) * 1000), int(float(r[1]) * 1000)
-        else:
-            raise ValueError(r)
-    except (ValueError, TypeError):
-        raise ValueError(f"{c.__name__}.session_length = {r!r}: expected a range such as '20m..60m', "
-                         "a duration such as '30m', or (min_seconds, max_seconds)") from None
-    if lo_ms <= 0 or hi_ms < lo_ms:
-        raise ValueError(f"{c.__name__}.session_length = {r!r}: the lengths must be above zero, the "
-                         "first not above the second")
-    return (lo_ms, hi_ms)
+    if r is None or isinstance(r, str):
+        return r
+    if isinstance(r, (tuple, list)) and len(r) == 2:
+        try:
+            return (int(float(r[0]) * 1000), int(float(r[1]) * 1000))
+        except (TypeError, ValueError):
+            pass
+    raise ValueError(f"{c.__name__}.session_length = {r!r}: expected a range such as '20m..60m', "
+                     "a duration such as '30m', or (min_seconds, max_seconds)")
 
 
 def _distribution(classes, num_users):

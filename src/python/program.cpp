@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/duration.hpp"
 #include "base/log.hpp"
 #include "python/endure_module.hpp"
 #include "python/greenlet_api.hpp"
@@ -27,6 +28,18 @@ struct gil {
   gil(const gil&) = delete;
   gil& operator=(const gil&) = delete;
 };
+
+// repr(o), as Python shows a value in a message ("'soon'").
+std::string repr_of(PyObject* o) {
+  if (!o) return {};
+  py_ref s(PyObject_Repr(o));
+  const char* c = s ? PyUnicode_AsUTF8(s.get()) : nullptr;
+  if (!c) {
+    PyErr_Clear();
+    return {};
+  }
+  return c;
+}
 
 std::string str_of(PyObject* o) {
   if (!o) return {};
@@ -157,9 +170,27 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
     uc.fixed_count = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "fixed_count")));
     if (PyObject* r = PyDict_GetItemString(c, "arrival_rate"); r && PyFloat_AsDouble(r) > 0)
       uc.arrival_rate = PyFloat_AsDouble(r);
-    if (PyObject* r = PyDict_GetItemString(c, "session_length"); r && PyTuple_Check(r) && PyTuple_Size(r) == 2) {
-      uc.session_min_ms = PyLong_AsLongLong(PyTuple_GetItem(r, 0));
-      uc.session_max_ms = PyLong_AsLongLong(PyTuple_GetItem(r, 1));
+    if (PyObject* r = PyDict_GetItemString(c, "session_length"); r && r != Py_None) {
+      // A text with --session-length's grammar ("20m..60m", "30m"), or (min, max) in ms.
+      int64_t lo = 0, hi = 0;
+      bool ok = true;
+      if (PyUnicode_Check(r)) {
+        const std::string text = str_of(r);
+        const auto dots = text.find("..");
+        auto a = base::parse_duration(text.substr(0, dots));
+        auto b = base::parse_duration(dots == std::string::npos ? text.substr(0, dots) : text.substr(dots + 2));
+        ok = a && b;
+        if (ok) lo = a->count(), hi = b->count();
+      } else if (PyTuple_Check(r) && PyTuple_Size(r) == 2) {
+        lo = PyLong_AsLongLong(PyTuple_GetItem(r, 0));
+        hi = PyLong_AsLongLong(PyTuple_GetItem(r, 1));
+      }
+      if (!ok || lo <= 0 || hi < lo)
+        return base::make_error(uc.name + ".session_length = " + repr_of(r) +
+                                ": expected a range such as '20m..60m', a duration such as '30m', or "
+                                "(min_seconds, max_seconds), above zero, the first not above the second");
+      uc.session_min_ms = lo;
+      uc.session_max_ms = hi;
     }
     uc.host = str_of(PyDict_GetItemString(c, "host"));
     uc.needs_host = PyObject_IsTrue(PyDict_GetItemString(c, "needs_host")) == 1;

@@ -165,8 +165,8 @@ TEST(load_model, a_class_has_an_arrival_rate_of_its_own_cpp_and_python) {
   }
 }
 
-// A bad arrival_rate in a Python class is one line and exit 2.
-TEST(load_model, a_bad_class_arrival_rate_is_refused) {
+// A bad arrival_rate or session_length in a Python class is one line and exit 2.
+TEST(load_model, a_bad_class_arrival_rate_or_session_length_is_refused) {
   const std::string dir = temp_dir("bad_class_rate");
   const std::string file = dir + "/bad.py";
   {
@@ -182,6 +182,19 @@ TEST(load_model, a_bad_class_arrival_rate_is_refused) {
                        {cache_env}, 60s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("U.arrival_rate = '5/x': expected a rate"), std::string::npos) << r.err;
+  {
+    std::ofstream f(file);
+    f << "from locust import HttpUser, task\n"
+         "class U(HttpUser):\n"
+         "    session_length = '2m..1m'\n"
+         "    @task\n"
+         "    def t(self):\n"
+         "        pass\n";
+  }
+  auto s = run_process({endure_bin, "-f", file, "--host", "http://127.0.0.1:9", "--headless", "--no-store", "-t", "1s"},
+                       {cache_env}, 60s);
+  EXPECT_EQ(s.exit_code, 2);
+  EXPECT_NE(s.err.find("U.session_length = '2m..1m': expected a range"), std::string::npos) << s.err;
 }
 
 // A class's own session length (Python `session_length = "1s..1s"`, C++ u.session_length(1s, 1s)):
