@@ -21,6 +21,8 @@ class counting_shard final : public engine::user_shard {
   bool join_for(std::chrono::milliseconds) override { return true; }
   void begin_test(std::shared_ptr<const engine::test_settings> s, std::shared_ptr<engine::test_shared>) override {
     host = s->host;
+    session_min_ms = s->session_min_ms;
+    session_max_ms = s->session_max_ms;
     targets.clear();
   }
   void set_targets(const std::vector<uint64_t>& t) override { targets = t; }
@@ -39,6 +41,7 @@ class counting_shard final : public engine::user_shard {
 
   std::vector<uint64_t> targets;
   std::string host;
+  int64_t session_min_ms = -1, session_max_ms = -1;
   stats::shard_recorder rec;
   mutable uint64_t turns = 0;
 };
@@ -212,6 +215,25 @@ TEST(worker, reconnect_registers_again_and_keeps_the_users) {
   h.spawn(1, 1, 9.0);
   h.sched.run_for(2s);
   EXPECT_EQ(h.shard->targets, (std::vector<uint64_t>{1, 1}));
+}
+
+TEST(worker, an_endure_masters_session_length_reaches_the_users) {
+  harness h;
+  h.master("spawn", {{"timestamp", 1.0},
+                     {"user_classes_count", {{"A", 2}, {"B", 0}}},
+                     {"host", "http://target:1"},
+                     {"endure", {{"spawn_rate", 10.0}, {"session_ms", {60'000, 120'000}}}}});
+  h.sched.run_for(1s);
+  EXPECT_EQ(h.shard->session_min_ms, 60'000);
+  EXPECT_EQ(h.shard->session_max_ms, 120'000);
+}
+
+TEST(worker, a_spawn_without_session_length_keeps_whole_test_sessions) {
+  harness h;
+  h.spawn(1, 1);
+  h.sched.run_for(1s);
+  EXPECT_EQ(h.shard->session_min_ms, 0);
+  EXPECT_EQ(h.shard->session_max_ms, 0);
 }
 
 }  // namespace
