@@ -95,7 +95,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
   // What the master does not distribute yet is refused, never silently ignored.
-  for (const char* name : {"iterations", "arrival-rate", "max-users"})
+  for (const char* name : {"arrival-rate", "max-users"})
     if (o.source.count(name))
       return fail_with(base::make_error("--" + std::string(name) +
                                         " is not available in master/worker mode yet: run it standalone"));
@@ -166,6 +166,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   mc.host = o.host;
   mc.reset_stats_after_ramp = o.reset_stats;
   mc.shape = shape;
+  mc.iterations = o.iterations;
   mc.session_min = model_plan.session_min;
   mc.session_max = model_plan.session_max;
   // Headless: the command line's test, then the workers quit. With the web UI: tests from the UI
@@ -290,6 +291,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     plan.host = o.host;
     plan.reset_stats_after_ramp = o.reset_stats;
     plan.shape = shape;
+    plan.iterations = o.iterations;
     auto w = web_run::open(o, sched, control, snapshot_bus, std::move(plan), class_names, info, tasks_json,
                            store ? store->path() : std::string(),
                            metrics ? std::function<std::string()>([m = metrics.get()] { return m->scrape(); })

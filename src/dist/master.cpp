@@ -45,6 +45,10 @@ struct worker_entry {
   std::vector<uint64_t> targets;
   bool spawn_acked = true;
   bool stop_pending = false;  // told to stop; its client_stopped not seen yet
+  // -i: this worker's share of the iterations (none: not in this test), and how far it is: 0 told,
+  // 1 it began spawning, 2 seen spawning or running, 3 it stopped on its own (its share ran).
+  std::optional<uint64_t> iterations;
+  int iterations_progress = 0;
   double cpu_percent = 0;
   uint64_t memory_bytes = 0;
 };
@@ -130,6 +134,7 @@ struct master::impl {
     t.host = cfg.host;
     t.reset_stats_after_ramp = cfg.reset_stats_after_ramp;
     t.shape = cfg.shape;
+    t.iterations = cfg.iterations;
     start_test(std::move(t), true);
   }
 
@@ -210,6 +215,8 @@ struct master::impl {
       }
     }
     if (redistribute) rebalance();
+    check_iterations_done();  // -i: a missing worker's share is not waited for
+    if (ph == phase::done) return;
     refresh_view();
     sample_monitor();
     if (ph == phase::waiting) {
@@ -282,7 +289,12 @@ struct master::impl {
     first_ramp = true;
     reason.clear();
     reset_floor_id = 0;
-    for (auto& [id, w] : workers) w.targets.clear();
+    for (auto& [id, w] : workers) {
+      w.targets.clear();
+      w.iterations.reset();
+      w.iterations_progress = 0;
+    }
+    if (test.iterations) share_iterations();
     test_start_ns = sched.now_ns();
     last_tick.reset();
     stage.clear();
@@ -305,11 +317,35 @@ struct master::impl {
       });
   }
 
+  // -i: the workers there are now share the iterations (in the order of their index); one whose
+  // share is 0 gets no users.
+  void share_iterations() {
+    std::vector<worker_entry*> active;
+    for (auto& [id, w] : workers)
+      if (w.in_dispatch && !w.missing) active.push_back(&w);
+    std::sort(active.begin(), active.end(), [](auto* a, auto* b) { return a->index < b->index; });
+    const uint64_t n = active.size(), total = *test.iterations;
+    for (uint64_t k = 0; k < n; ++k) {
+      const uint64_t share = total / n + (k < total % n ? 1 : 0);
+      if (share > 0) active[k]->iterations = share;
+    }
+  }
+
+  // -i: the test ends once every worker with a share has run it (or is gone).
+  void check_iterations_done() {
+    if (!test.iterations || ph != phase::running) return;
+    for (auto& [id, w] : workers)
+      if (w.iterations && !w.missing && w.iterations_progress < 3) return;
+    stop("iterations");
+  }
+
   void rebalance() {
     if (ph != phase::running) return;
     std::vector<worker_entry*> active;
     for (auto& [id, w] : workers)
-      if (w.in_dispatch && !w.missing) active.push_back(&w);
+      // With -i, only the workers that share the iterations run users (and not once done).
+      if (w.in_dispatch && !w.missing && (!test.iterations || (w.iterations && w.iterations_progress < 3)))
+        active.push_back(&w);
     std::sort(active.begin(), active.end(), [](auto* a, auto* b) { return a->index < b->index; });
     if (active.empty()) return;
     const auto totals = class_totals();
@@ -332,7 +368,7 @@ struct master::impl {
             {"host", test.host},
             {"stop_timeout", static_cast<double>(cfg.stop_timeout.count()) / 1000.0},
             {"parsed_options", parsed},
-            {"endure", endure_spawn_keys(rate)}});
+            {"endure", endure_spawn_keys(rate, w)}});
     }
     check_spawning_complete();
   }
@@ -373,9 +409,10 @@ struct master::impl {
   }
 
   // endure's additions to spawn (a Locust worker ignores them): the worker's share of the spawn
-  // rate, and the users' session length.
-  json endure_spawn_keys(double rate) const {
+  // rate, the users' session length, and its share of -i.
+  json endure_spawn_keys(double rate, const worker_entry& w) const {
     json e = {{"spawn_rate", rate}};
+    if (w.iterations) e["iterations"] = *w.iterations;
     if (cfg.session_max.count() > 0) e["session_ms"] = {cfg.session_min.count(), cfg.session_max.count()};
     return e;
   }
@@ -664,7 +701,17 @@ struct master::impl {
     if (m.type == "heartbeat") {
       if (m.data.is_object()) {
         if (m.data.contains("endure")) w.endure = true;
-        if (auto s = m.data.find("state"); s != m.data.end() && s->is_string()) w.state = s->get<std::string>();
+        if (auto s = m.data.find("state"); s != m.data.end() && s->is_string()) {
+          w.state = s->get<std::string>();
+          // -i: a worker seen running after its spawn that reports "stopped" ran its share.
+          if (w.iterations && w.iterations_progress >= 1 && (w.state == "spawning" || w.state == "running"))
+            w.iterations_progress = std::max(w.iterations_progress, 2);
+          if (w.iterations && w.iterations_progress == 2 && w.state == "stopped") {
+            w.iterations_progress = 3;
+            base::log_info(component, "worker " + w.id + " ran its " + std::to_string(*w.iterations) + " iterations");
+            check_iterations_done();
+          }
+        }
         if (auto c = m.data.find("current_cpu_usage"); c != m.data.end() && c->is_number())
           w.cpu_percent = c->get<double>();
         if (auto r = m.data.find("current_memory_usage"); r != m.data.end() && r->is_number() && r->get<double>() >= 0)
@@ -673,8 +720,10 @@ struct master::impl {
       if (w.endure) tell(w.id, "heartbeat");
     } else if (m.type == "spawning") {
       w.state = "spawning";
+      if (w.iterations) w.iterations_progress = std::max(w.iterations_progress, 1);
     } else if (m.type == "spawning_complete") {
       w.state = "running";
+      if (w.iterations) w.iterations_progress = std::max(w.iterations_progress, 2);
       w.spawn_acked = true;
       take_users(w, m.data);
       check_spawning_complete();
@@ -720,6 +769,7 @@ struct master::impl {
       if (ph == phase::running) {
         if (workers.empty()) stop("the last worker left");
         else rebalance();
+        check_iterations_done();
       } else if (ph == phase::stopping && stopped_all()) {
         finish_test();
       } else if (ph == phase::quitting && workers.empty()) {
@@ -833,6 +883,7 @@ void master_control::start(engine::test_plan plan) {
   t.host = std::move(plan.host);
   t.reset_stats_after_ramp = plan.reset_stats_after_ramp;
   t.shape = std::move(plan.shape);
+  t.iterations = plan.iterations;
   // Locust: --expect-workers holds a start from the command line (--autostart), not the UI's.
   sched_.post([this, t = std::move(t)]() mutable { m_.start_test(std::move(t), false); });
 }

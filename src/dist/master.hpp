@@ -39,6 +39,9 @@ struct master_test {
   // A load shape (--shape, a locustfile's LoadTestShape): asked once a second, as Locust's
   // master does; its users, rate and classes replace the ones above; nullopt ends the test.
   engine::shape_fn shape;
+  // -i/--iterations: task runs in total, split over the workers there are at the start (each
+  // stops its users once its share has run); the test ends when every one of them has.
+  std::optional<uint64_t> iterations;
 };
 
 struct master_config {
@@ -51,6 +54,7 @@ struct master_config {
   std::string host;
   bool reset_stats_after_ramp = false;
   engine::shape_fn shape;  // the command line's load shape (see master_test)
+  std::optional<uint64_t> iterations;  // -i (see master_test)
   // --session-length: sent to every worker with its targets (each user's session, in ms).
   std::chrono::milliseconds session_min{0}, session_max{0};
   // Headless: start the command line's test once the expected workers are in, and quit the

@@ -203,6 +203,10 @@ struct worker::impl {
       if (auto h = d.find("host"); h != d.end() && h->is_string()) plan.host = h->get<std::string>();
       if (auto st = d.find("stop_timeout"); st != d.end() && st->is_number())
         plan.stop_timeout = std::chrono::milliseconds(static_cast<int64_t>(st->get<double>() * 1000));
+      // An endure master's -i share (task runs for this worker, then its test ends on its own).
+      if (auto e = d.find("endure"); e != d.end() && e->is_object())
+        if (auto i = e->find("iterations"); i != e->end() && i->is_number_integer() && i->get<int64_t>() > 0)
+          plan.iterations = i->get<uint64_t>();
       // An endure master's --session-length: [min, max] in ms.
       if (auto e = d.find("endure"); e != d.end() && e->is_object())
         if (auto s = e->find("session_ms"); s != e->end() && s->is_array() && s->size() == 2 &&

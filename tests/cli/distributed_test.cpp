@@ -383,8 +383,7 @@ TEST(distributed, a_worker_whose_user_burns_the_cpu_is_not_marked_missing) {
 }
 
 TEST(distributed, what_a_master_does_not_distribute_yet_is_refused_not_ignored) {
-  for (std::vector<std::string> extra : {std::vector<std::string>{"-i", "10"}, {"--arrival-rate", "5"},
-                                         {"--max-users", "5"}}) {
+  for (std::vector<std::string> extra : {std::vector<std::string>{"--arrival-rate", "5"}, {"--max-users", "5"}}) {
     std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s",
                                      "--host", "http://127.0.0.1:9", "--no-store"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -533,6 +532,28 @@ TEST(distributed, the_masters_load_shape_sets_the_workers_users_and_ends_the_run
   auto rows = read_stats_csv(dir + "/s_stats.csv");
   EXPECT_GT(count_of(rows, " Aggregated"), 20u);
   EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+}
+
+TEST(distributed, iterations_are_shared_by_the_workers_and_run_exactly) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_iterations");
+  const std::string lf = source_dir + "/tests/cli/locustfiles/web_shop.py";
+  // Each task makes one request: 41 iterations, 21 on one worker and 20 on the other. As standalone,
+  // a user that was already in a task when the count was reached finishes it (at most one request
+  // per user beyond the count).
+  auto r = run_process({endure_bin, "-f", lf, "--processes", "2", "--headless", "-u", "4", "-r", "100", "-i", "41",
+                        "-t", "60s", "--host", shop.url(), "--csv", dir + "/i", "--no-store"},
+                       {cache_env}, 90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Stopping (iterations)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ran its 21 iterations"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ran its 20 iterations"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/i_stats.csv");
+  const uint64_t reported = count_of(rows, " Aggregated");
+  EXPECT_EQ(reported, shop_total(shop));
+  EXPECT_GE(reported, 41u);
+  EXPECT_LE(reported, 41u + 4u);
 }
 
 TEST(distributed, a_master_with_autostart_and_autoquit_runs_one_test_and_ends) {

@@ -580,5 +580,38 @@ TEST(master, sends_the_session_length_with_each_workers_targets) {
   EXPECT_EQ(spawns, 2u);
 }
 
+TEST(master, iterations_are_shared_and_the_test_ends_when_every_share_has_run) {
+  auto cfg = config(4);
+  cfg.iterations = 11;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  // A stale "stopped" from before the start does not count as done.
+  h.from("w1", "heartbeat", {{"state", "stopped"}, {"endure", true}});
+  h.alive({"w1", "w2"}, 2s);
+  std::map<std::string, uint64_t> share;
+  for (auto& [node, msg] : h.sent)
+    if (msg.type == "spawn") share[node] = msg.data["endure"]["iterations"].get<uint64_t>();
+  EXPECT_EQ(share["w1"], 6u);
+  EXPECT_EQ(share["w2"], 5u);
+  h.from("w1", "spawning");
+  h.from("w2", "spawning");
+  h.from("w1", "spawning_complete", {{"user_count", 2}});
+  h.from("w2", "spawning_complete", {{"user_count", 2}});
+  // A third worker joining now gets no users: the iterations are shared already.
+  h.from("w3", "client_ready", "2.12.1");
+  EXPECT_EQ(h.m->assigned()["w3"], 0u);
+  h.from("w1", "heartbeat", {{"state", "stopped"}, {"endure", true}});
+  EXPECT_EQ(h.count("w1", "quit"), 0u) << "w2 has not run its share yet";
+  h.from("w2", "heartbeat", {{"state", "running"}, {"endure", true}});
+  h.from("w2", "heartbeat", {{"state", "stopped"}, {"endure", true}});
+  EXPECT_EQ(h.count("w1", "quit"), 1u);
+  h.from("w1", "quit");
+  h.from("w2", "quit");
+  h.from("w3", "quit");
+  ASSERT_TRUE(h.m->finished());
+  EXPECT_EQ(h.m->stop_reason(), "iterations");
+}
+
 }  // namespace
 }  // namespace endure::dist

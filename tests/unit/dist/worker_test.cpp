@@ -23,6 +23,7 @@ class counting_shard final : public engine::user_shard {
     host = s->host;
     session_min_ms = s->session_min_ms;
     session_max_ms = s->session_max_ms;
+    iterations = s->iterations;
     targets.clear();
   }
   void set_targets(const std::vector<uint64_t>& t) override { targets = t; }
@@ -42,6 +43,7 @@ class counting_shard final : public engine::user_shard {
   std::vector<uint64_t> targets;
   std::string host;
   int64_t session_min_ms = -1, session_max_ms = -1;
+  std::optional<uint64_t> iterations;
   stats::shard_recorder rec;
   mutable uint64_t turns = 0;
 };
@@ -226,6 +228,15 @@ TEST(worker, an_endure_masters_session_length_reaches_the_users) {
   h.sched.run_for(1s);
   EXPECT_EQ(h.shard->session_min_ms, 60'000);
   EXPECT_EQ(h.shard->session_max_ms, 120'000);
+}
+
+TEST(worker, an_endure_masters_iterations_share_reaches_the_users) {
+  harness h;
+  h.master("spawn", {{"timestamp", 1.0},
+                     {"user_classes_count", {{"A", 1}, {"B", 0}}},
+                     {"endure", {{"spawn_rate", 10.0}, {"iterations", 7}}}});
+  h.sched.run_for(1s);
+  EXPECT_EQ(h.shard->iterations, std::optional<uint64_t>(7));
 }
 
 TEST(worker, a_spawn_without_session_length_keeps_whole_test_sessions) {
