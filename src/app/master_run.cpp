@@ -94,11 +94,6 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   if (!loaded) return fail_with(loaded.err());
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
-  // What the master does not distribute yet is refused, never silently ignored.
-  for (const char* name : {"arrival-rate", "max-users"})
-    if (o.source.count(name))
-      return fail_with(base::make_error("--" + std::string(name) +
-                                        " is not available in master/worker mode yet: run it standalone"));
   // The locustfile's init runs here as on Locust's master; its load shape (or --shape) is asked
   // for targets on the master, which sends each worker its share.
   engine::controller_config probe;
@@ -111,9 +106,6 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   engine::test_plan model_plan;
   auto model = apply_load_model(o, run.lf->has_shape(), run.classes, model_plan);
   if (!model) return fail_with(model.err());
-  if (model_plan.arrivals)
-    return fail_with(base::make_error("the open model (classes with an arrival_rate) is not available in "
-                                      "master/worker mode yet: run it standalone"));
   engine::shape_fn shape = model_plan.shape ? model_plan.shape : run.lf->shape();
   if (shape && (o.source.count("users") || o.source.count("spawn-rate")))
     base::log_warning("master", "the load shape drives the users: -u/--users and -r/--spawn-rate are ignored");
@@ -167,6 +159,12 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   mc.reset_stats_after_ramp = o.reset_stats;
   mc.shape = shape;
   mc.iterations = o.iterations;
+  // The open model: the workers share the rate; a rate's shape that ends ends the test.
+  mc.open_model = model_plan.arrivals.has_value();
+  mc.arrival_rate = o.arrival_rate;
+  mc.poisson = o.poisson;
+  mc.max_users = o.max_users;
+  if (model_plan.run_time) mc.run_time = model_plan.run_time;
   mc.session_min = model_plan.session_min;
   mc.session_max = model_plan.session_max;
   // Headless: the command line's test, then the workers quit. With the web UI: tests from the UI
@@ -286,7 +284,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     engine::test_plan plan;
     plan.users = o.users;
     plan.spawn_rate = o.spawn_rate;
-    plan.run_time = o.run_time;
+    plan.run_time = model_plan.run_time ? model_plan.run_time : o.run_time;
     plan.stop_timeout = o.stop_timeout;
     plan.host = o.host;
     plan.reset_stats_after_ramp = o.reset_stats;

@@ -49,6 +49,8 @@ struct worker_entry {
   // 1 it began spawning, 2 seen spawning or running, 3 it stopped on its own (its share ran).
   std::optional<uint64_t> iterations;
   int iterations_progress = 0;
+  // The open model: this worker's share of the arrival rate (none: not in this test).
+  std::optional<double> arrival_share;
   double cpu_percent = 0;
   uint64_t memory_bytes = 0;
 };
@@ -293,8 +295,15 @@ struct master::impl {
       w.targets.clear();
       w.iterations.reset();
       w.iterations_progress = 0;
+      w.arrival_share.reset();
     }
     if (test.iterations) share_iterations();
+    if (cfg.open_model) {
+      size_t n = 0;
+      for (auto& [id, w] : workers) n += w.in_dispatch && !w.missing ? 1 : 0;
+      for (auto& [id, w] : workers)
+        if (w.in_dispatch && !w.missing) w.arrival_share = 1.0 / static_cast<double>(n);
+    }
     test_start_ns = sched.now_ns();
     last_tick.reset();
     stage.clear();
@@ -304,10 +313,9 @@ struct master::impl {
       shape_step();
       if (ph != phase::running) return;
     } else {
-      publish_event(engine::event_kind::test_start, std::to_string(test.users) + " users on " +
-                                                        std::to_string(ready_count()) + " workers");
-      base::log_info(component, "Starting " + std::to_string(test.users) + " users on " +
-                                    std::to_string(ready_count()) + " workers");
+      const std::string what = cfg.open_model ? std::string("the open model") : std::to_string(test.users) + " users";
+      publish_event(engine::event_kind::test_start, what + " on " + std::to_string(ready_count()) + " workers");
+      base::log_info(component, "Starting " + what + " on " + std::to_string(ready_count()) + " workers");
       rebalance();
     }
     if (test.run_time)
@@ -344,7 +352,8 @@ struct master::impl {
     std::vector<worker_entry*> active;
     for (auto& [id, w] : workers)
       // With -i, only the workers that share the iterations run users (and not once done).
-      if (w.in_dispatch && !w.missing && (!test.iterations || (w.iterations && w.iterations_progress < 3)))
+      if (w.in_dispatch && !w.missing && (!test.iterations || (w.iterations && w.iterations_progress < 3)) &&
+          (!cfg.open_model || w.arrival_share))
         active.push_back(&w);
     std::sort(active.begin(), active.end(), [](auto* a, auto* b) { return a->index < b->index; });
     if (active.empty()) return;
@@ -359,7 +368,7 @@ struct master::impl {
       auto& w = *active[k];
       if (w.targets == split[k] && w.state == "running") continue;
       w.targets = split[k];
-      w.spawn_acked = false;
+      w.spawn_acked = cfg.open_model;  // the open model has no ramp to complete
       json counts = json::object();
       for (size_t c = 0; c < cfg.classes.size(); ++c) counts[cfg.classes[c].name] = split[k][c];
       tell(w.id, "spawn",
@@ -413,12 +422,20 @@ struct master::impl {
   json endure_spawn_keys(double rate, const worker_entry& w) const {
     json e = {{"spawn_rate", rate}};
     if (w.iterations) e["iterations"] = *w.iterations;
+    if (cfg.open_model && w.arrival_share) {
+      const double share = *w.arrival_share;
+      e["arrivals"] = {{"rate", cfg.arrival_rate},
+                       {"share", share},
+                       {"poisson", cfg.poisson},
+                       {"max_users", static_cast<uint64_t>(std::ceil(static_cast<double>(cfg.max_users) * share))}};
+    }
     if (cfg.session_max.count() > 0) e["session_ms"] = {cfg.session_min.count(), cfg.session_max.count()};
     return e;
   }
 
   // Users per class for the test: its classes (all when none picked), by weight.
   std::vector<uint64_t> class_totals() const {
+    if (cfg.open_model) return std::vector<uint64_t>(cfg.classes.size(), 0);  // users come with arrivals
     if (test.user_classes.empty()) return engine::distribute_users(cfg.classes, test.users);
     std::vector<engine::class_weight> picked;
     std::vector<size_t> where;

@@ -55,6 +55,13 @@ struct master_config {
   bool reset_stats_after_ramp = false;
   engine::shape_fn shape;  // the command line's load shape (see master_test)
   std::optional<uint64_t> iterations;  // -i (see master_test)
+  // The open model (--arrival-rate, classes with an arrival_rate): every test runs it. The workers
+  // there are at a test's start share the rate (and --max-users) evenly; each builds the same
+  // rate from `arrival_rate` (the option's text) and scales it by its share.
+  bool open_model = false;
+  std::string arrival_rate;
+  bool poisson = false;
+  uint64_t max_users = 1000;
   // --session-length: sent to every worker with its targets (each user's session, in ms).
   std::chrono::milliseconds session_min{0}, session_max{0};
   // Headless: start the command line's test once the expected workers are in, and quit the

@@ -382,16 +382,25 @@ TEST(distributed, a_worker_whose_user_burns_the_cpu_is_not_marked_missing) {
   EXPECT_NE(wr.err.find("Cruncher.crunch_numbers"), std::string::npos) << "the user did block: " << wr.err;
 }
 
-TEST(distributed, what_a_master_does_not_distribute_yet_is_refused_not_ignored) {
-  for (std::vector<std::string> extra : {std::vector<std::string>{"--arrival-rate", "5"}, {"--max-users", "5"}}) {
-    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s",
-                                     "--host", "http://127.0.0.1:9", "--no-store"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = run_process(argv, {cache_env}, 30s);
-    EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
-    EXPECT_NE(r.err.find(" is not available in master/worker mode yet: run it standalone"), std::string::npos)
-        << r.err;
-  }
+TEST(distributed, the_open_model_shares_the_arrival_rate_among_the_workers) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_open");
+  const std::string lf = source_dir + "/tests/cli/locustfiles/web_shop.py";
+  // 40 arrivals a second in total for 3 s, each worker starting 20 a second: about 120 requests
+  // (each iteration is one request), whatever the response times.
+  auto r = run_process({endure_bin, "-f", lf, "--processes", "2", "--headless", "--arrival-rate", "40/s",
+                        "--max-users", "20", "-t", "3s", "--stop-timeout", "5s", "--host", shop.url(), "--csv",
+                        dir + "/o", "--no-store"},
+                       {cache_env}, 90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Starting the open model on 2 workers"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/o_stats.csv");
+  const uint64_t reported = count_of(rows, " Aggregated");
+  EXPECT_EQ(reported, shop_total(shop));
+  // Each worker's share (20/s) over the 3 s: not the whole rate on each worker (240), not none.
+  EXPECT_GE(reported, 90u);
+  EXPECT_LE(reported, 150u);
 }
 
 // One request with curl: {HTTP status, body}.

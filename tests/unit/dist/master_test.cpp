@@ -613,5 +613,34 @@ TEST(master, iterations_are_shared_and_the_test_ends_when_every_share_has_run) {
   EXPECT_EQ(h.m->stop_reason(), "iterations");
 }
 
+TEST(master, the_open_model_shares_the_rate_among_the_workers_there_are_at_the_start) {
+  auto cfg = config(0);
+  cfg.open_model = true;
+  cfg.arrival_rate = "30/s";
+  cfg.poisson = true;
+  cfg.max_users = 100;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 2s);
+  std::map<std::string, json> arrivals;
+  for (auto& [node, msg] : h.sent)
+    if (msg.type == "spawn") {
+      arrivals[node] = msg.data["endure"]["arrivals"];
+      EXPECT_EQ(msg.data["user_classes_count"]["A"], 0);
+    }
+  ASSERT_EQ(arrivals.size(), 2u);
+  for (auto& [node, a] : arrivals) {
+    EXPECT_EQ(a["rate"], "30/s");
+    EXPECT_EQ(a["share"], 0.5);
+    EXPECT_EQ(a["poisson"], true);
+    EXPECT_EQ(a["max_users"], 50);
+  }
+  EXPECT_EQ(h.m->state(), stats::run_state::running) << "no ramp to wait for";
+  // A worker joining later gets no share of this test's rate.
+  h.from("w3", "client_ready", "2.12.1");
+  EXPECT_EQ(h.count("w3", "spawn"), 0u);
+}
+
 }  // namespace
 }  // namespace endure::dist
