@@ -107,6 +107,7 @@ function commandErrors(docs) {
   const configMaps = new Map(docs.filter((d) => d.obj.kind === 'ConfigMap').map((d) => [d.obj.metadata.name, d.obj]));
   const services = new Map(docs.filter((d) => d.obj.kind === 'Service').map((d) => [d.obj.metadata.name, d.obj]));
   let commands = 0;
+  const secrets = new Set();  // the Secret (name/key) behind each endure's --cluster-secret-file
   for (const d of docs.filter((x) => x.obj.kind === 'Deployment')) {
     const pod = d.obj.spec.template.spec;
     const volumes = new Map((pod.volumes || []).map((v) => [v.name, v]));
@@ -132,6 +133,7 @@ function commandErrors(docs) {
         const r = spawnSync(endureBin, [...args, '--list'], { encoding: 'utf8', timeout: 60000, env: { PATH: process.env.PATH, HOME: root } });
         if (r.status !== 0)
           errors.push(`${label(d)}: endure refuses its command line (exit ${r.status}): ${(r.stderr || '').trim()}`);
+        secrets.add(secretBehind(argv.slice(1), c, volumes));
         if (args.includes('--worker')) {
           const host = optionValue(args, '--master-host', '127.0.0.1');
           const port = Number(optionValue(args, '--master-port', '5557'));
@@ -146,7 +148,22 @@ function commandErrors(docs) {
     }
   }
   if (commands === 0) errors.push('no container runs endure');
+  // Master and workers must share one secret (or none): otherwise every worker is refused.
+  if (secrets.size > 1)
+    errors.push(`the endure containers do not share one --cluster-secret-file Secret: ${[...secrets].join(', ')}`);
   return errors;
+}
+
+// "secret NAME/KEY" for --cluster-secret-file on a Secret volume, "none" without the option.
+function secretBehind(args, container, volumes) {
+  const file = optionValue(args, '--cluster-secret-file', undefined);
+  if (file === undefined) return 'none';
+  for (const m of container.volumeMounts || []) {
+    const v = volumes.get(m.name);
+    if (v && v.secret && file.startsWith(m.mountPath + '/'))
+      return `secret ${v.secret.secretName}/${file.slice(m.mountPath.length + 1)}`;
+  }
+  return `file ${file} (not on a Secret volume)`;
 }
 
 function check(docs) {
@@ -168,6 +185,7 @@ const breakages = [
   ['ConfigMap missing', (docs) => { docs.splice(docs.findIndex((d) => d.obj.kind === 'ConfigMap'), 1); }],
   ['a bad endure option value', (docs) => { const a = find(docs, 'Deployment', 'endure-master').spec.template.spec.containers[0].args; a[a.indexOf('--expect-workers') + 1] = 'zero'; }],
   ['an unknown endure option', (docs) => { find(docs, 'Deployment', 'endure-worker').spec.template.spec.containers[0].args.push('--no-such-option'); }],
+  ['workers without the cluster secret', (docs) => { const a = find(docs, 'Deployment', 'endure-worker').spec.template.spec.containers[0].args; a.splice(a.indexOf('--cluster-secret-file'), 2); }],
   ['workers pointed at a host that is not the master Service', (docs) => { const a = find(docs, 'Deployment', 'endure-worker').spec.template.spec.containers[0].args; a[a.indexOf('--master-host') + 1] = 'locust-master'; }],
 ];
 
