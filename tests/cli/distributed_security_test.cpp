@@ -103,6 +103,23 @@ TEST(distributed_security, a_worker_with_a_secret_under_a_plain_master_is_one_li
   EXPECT_NE(m.err.find("this master has no --cluster-secret-file"), std::string::npos) << m.err;
 }
 
+// How a master refuses a protocol version it does not speak: quit in answer to client_ready,
+// before any ack. The worker says so in one line and ends with exit code 2.
+TEST(distributed_security, a_worker_refused_for_its_protocol_version_is_one_line) {
+  const std::string port = std::to_string(free_port());
+  child_process master({"/usr/bin/python3", source_dir + "/tests/cli/refusing_master.py", port}, {});
+  // No wait for the bind: ZeroMQ's worker connects whenever the port opens.
+  auto w = run_process({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env}, 60s);
+  EXPECT_EQ(w.exit_code, 2) << w.err;
+  EXPECT_NE(w.err.find("endure: error: the master at 127.0.0.1:" + port +
+                       " refused this worker before accepting it (a protocol version it does not speak?"),
+            std::string::npos)
+      << w.err;
+  auto m = master.wait(40s);
+  EXPECT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.out.find("refused"), std::string::npos) << m.out << m.err;
+}
+
 TEST(distributed_security, a_bad_secret_file_is_refused_before_anything_starts) {
   const std::string dir = temp_dir("dist_secret_bad");
   const std::string short_one = write_file(dir + "/short", "tooshort\n");
