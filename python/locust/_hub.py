@@ -123,25 +123,12 @@ def load(paths):
 
 
 def _arrival_rate(c):
-    """The class's own open-model rate (arrival_rate = 5, or "300/m"), 0.0 when it has none."""
+    """The class's own open-model rate as given (a number of arrivals per second, or a text such as
+    "300/m", parsed by endure with --arrival-rate's grammar); None when it has none."""
     r = getattr(c, "arrival_rate", None)
-    if r is None:
-        return 0.0
-    if isinstance(r, str):
-        text = r.strip()
-        per = {"/s": 1.0, "/m": 60.0, "/h": 3600.0}
-        for suffix, seconds in per.items():
-            if text.endswith(suffix):
-                try:
-                    value = float(text[:-len(suffix)]) / seconds
-                except ValueError:
-                    break
-                if value > 0:
-                    return value
-                break
-        raise ValueError(f"{c.__name__}.arrival_rate = {r!r}: expected a rate such as 5, '5/s', "
-                         "'300/m' or '1000/h', above zero")
-    if isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0:
+    if r is None or isinstance(r, str):
+        return r
+    if isinstance(r, bool) or not isinstance(r, (int, float)):
         raise ValueError(f"{c.__name__}.arrival_rate = {r!r}: expected arrivals per second above zero")
     return float(r)
 

@@ -114,6 +114,8 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     for (auto& c : run.classes)
       if (c.host.empty() && c.needs_host)
         return fail_with(base::make_error("no host for user class '" + c.name + "': pass --host http://HOST:PORT"));
+  auto cluster_keys = cluster_keys_of(o);
+  if (!cluster_keys) return fail_with(cluster_keys.err());
   int processes = o.processes;
   if (processes < 0) processes = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
@@ -234,12 +236,13 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
         }
         m->node_id = identity;  // the socket's identity is the worker's id (as Locust's master uses)
         sched.post([&master, msg = std::move(*m)] { master.on_message(msg); });
-      });
+      },
+      master_link_security(std::move(*cluster_keys)));
   if (!bound) return fail_with(bound.err());
   link.store(bound->get());
   const uint16_t port = (*bound)->port();
   base::log_info("master", "Starting endure " + std::string(ENDURE_VERSION) + " master on port " +
-                               std::to_string(port) + ": " + std::to_string(o.users) + " users at " +
+                               std::to_string(port) + (o.cluster_secret_file.empty() ? "" : " (CURVE, cluster secret)") + ": " + std::to_string(o.users) + " users at " +
                                std::to_string(o.spawn_rate) + "/s");
 
   std::vector<pid_t> children;

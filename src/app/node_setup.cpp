@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include "app/locustfiles.hpp"
@@ -11,6 +13,36 @@
 #include "cli/availability.hpp"
 
 namespace endure::app {
+
+base::result<std::optional<dist::curve_keys>> cluster_keys_of(const cli::options& o) {
+  if (o.cluster_secret_file.empty()) return std::optional<dist::curve_keys>();
+  auto keys = dist::curve_keys_from_file(o.cluster_secret_file);
+  if (!keys) return keys.err();
+  return std::optional<dist::curve_keys>(std::move(*keys));
+}
+
+dist::link_security master_link_security(std::optional<dist::curve_keys> keys) {
+  dist::link_security s;
+  s.curve = std::move(keys);
+  struct state {
+    std::chrono::steady_clock::time_point last{};
+    uint64_t quiet = 0;
+  };
+  // Per kind of refusal (network thread only).
+  s.on_handshake_failed = [seen = std::make_shared<std::map<std::string, state>>()](const std::string& why, int, bool) {
+    state& st = (*seen)[why];
+    const auto now = std::chrono::steady_clock::now();
+    if (st.last != std::chrono::steady_clock::time_point{} && now - st.last < std::chrono::seconds(60)) {
+      ++st.quiet;
+      return;
+    }
+    const std::string more = st.quiet ? " (and " + std::to_string(st.quiet) + " more in the last minute)" : "";
+    base::log_warning("master", why + more);
+    st.last = now;
+    st.quiet = 0;
+  };
+  return s;
+}
 
 std::vector<std::string> process_command_line() {
   std::ifstream f("/proc/self/cmdline", std::ios::binary);

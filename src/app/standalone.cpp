@@ -138,10 +138,11 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto own = raw.resolve_known();
   if (!own) return fail(own.err().message);
   // Master and worker runs have their own files (a local worker started by --processes is a
-  // worker whatever its config says).
-  if (own->worker || std::getenv("ENDURE_PROCESS_CHILD") != nullptr) return run_worker(raw);
-  if ((own->master || own->processes != 0) && !(own->list || own->show_task_ratio || own->show_task_ratio_json))
-    return run_master(raw, command_line);
+  // worker whatever its config says). -l and --show-task-ratio list and exit in any mode (as
+  // Locust), which also checks a master's or a worker's whole command line without running it.
+  const bool listing = own->list || own->show_task_ratio || own->show_task_ratio_json;
+  if (std::getenv("ENDURE_PROCESS_CHILD") != nullptr || (own->worker && !listing)) return run_worker(raw);
+  if ((own->master || own->processes != 0) && !listing) return run_master(raw, command_line);
   static constexpr cli::feature built[] = {cli::feature::store, cli::feature::web_ui};
   if (auto r = cli::check_available(*own, built); !r) return fail(r.err().message);
   base::set_log_level(*base::parse_log_level(own->loglevel));

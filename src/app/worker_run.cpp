@@ -33,6 +33,7 @@ struct early_inbox {
   std::mutex mutex;
   std::condition_variable cv;
   std::optional<proto::message> locustfile;
+  std::string refused;  // why the master's handshake refused this worker (a wrong or missing secret)
 };
 
 // `-f -`: asks the master for its locustfile (every second, for up to 5 minutes as Locust) and
@@ -42,7 +43,8 @@ base::result<std::string> fetch_locustfile(dist::zmq_link& link, early_inbox& in
   std::unique_lock lock(inbox.mutex);
   for (int attempt = 0; attempt < 300 && !inbox.locustfile; ++attempt) {
     link.send("", proto::encode(proto::message{"locustfile", {{"version", proto::locust_compat_version}}, node_id}));
-    inbox.cv.wait_for(lock, std::chrono::seconds(1), [&] { return inbox.locustfile.has_value(); });
+    inbox.cv.wait_for(lock, std::chrono::seconds(1), [&] { return inbox.locustfile.has_value() || !inbox.refused.empty(); });
+    if (!inbox.refused.empty()) return base::make_error(inbox.refused);
   }
   if (!inbox.locustfile) return base::make_error("-f -: no master sent a locustfile in 5 minutes");
   const nlohmann::json& d = inbox.locustfile->data;
@@ -158,6 +160,23 @@ int run_worker(const cli::raw_options& raw_in) {
   std::atomic<dist::zmq_link*> link{nullptr};
   early_inbox inbox;
   bool warned_bad = false;
+  auto cluster_keys = cluster_keys_of(*own);
+  if (!cluster_keys) return fail_with(cluster_keys.err());
+  // A handshake refused ten times in a row (about a second of retries: not a blip), or for good
+  // (a secret on one side only): a wrong or missing secret. The worker stops and ends with one
+  // line and exit code 2.
+  dist::link_security security;
+  security.curve = std::move(*cluster_keys);
+  security.on_handshake_failed = [&](const std::string& why, int in_a_row, bool final) {
+    if (in_a_row < 10 && !final) return;
+    {
+      std::lock_guard lock(inbox.mutex);
+      if (!inbox.refused.empty()) return;
+      inbox.refused = why;
+    }
+    inbox.cv.notify_all();
+    if (auto* w = ready.load()) sched.post([w] { w->leave("refused by the master"); });
+  };
   auto connected = dist::zmq_link::connect(
       own->master_host, own->master_port, node_id,
       [&](const std::string&, std::string payload) {
@@ -180,7 +199,7 @@ int run_worker(const cli::raw_options& raw_in) {
         auto* l = link.load();
         if (w && l) l->send("", proto::encode(w->heartbeat()));
       },
-      std::chrono::seconds(1));
+      std::chrono::seconds(1), std::move(security));
   if (!connected) return fail_with(connected.err());
   link.store(connected->get());
 
@@ -239,6 +258,7 @@ int run_worker(const cli::raw_options& raw_in) {
     if (auto* l = link.load()) l->send("", proto::encode(m));
   });
   ready.store(&worker);
+  if (std::lock_guard lock(inbox.mutex); !inbox.refused.empty()) sched.post([&worker] { worker.leave("refused by the master"); });
   base::log_info("worker", "Starting endure " + std::string(ENDURE_VERSION) + " worker " + node_id + ", master " +
                                o.master_host + ":" + std::to_string(o.master_port));
   stop_signals signals(sched, [&worker] { worker.leave("signal"); }, [&ctl] { ctl.kill(); });
@@ -252,6 +272,16 @@ int run_worker(const cli::raw_options& raw_in) {
   const bool joined = ctl.shutdown();
   events.reset();
   int code = worker.end_reason() == "master lost" ? 1 : 0;
+  std::string refused;
+  {
+    std::lock_guard lock(inbox.mutex);
+    refused = inbox.refused;
+  }
+  if (!refused.empty()) code = fail_with(base::make_error(refused));
+  else if (worker.end_reason() == "refused by the master")
+    code = fail_with(base::make_error("the master at " + o.master_host + ":" + std::to_string(o.master_port) +
+                                      " refused this worker before accepting it (a protocol version it does not "
+                                      "speak? its log says why)"));
   if (joined) code = run.lf->finish(code);
   if (!joined) {
     std::fflush(nullptr);

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 namespace endure::base {
 namespace {
@@ -66,6 +68,27 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     if (total_ms > 3.0e14) return make_error(expected_form(text));  // ~9,500 years
   }
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(total_ms)));
+}
+
+result<double> parse_rate(std::string_view text) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return v;
+  };
+  const std::string_view t = trim(text);
+  const auto slash = t.find('/');
+  const std::string num(trim(t.substr(0, slash)));
+  char* end = nullptr;
+  const double v = std::strtod(num.c_str(), &end);
+  if (num.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
+    return make_error("'" + std::string(t) + "' is not a rate (e.g. 200/s, 12000/m, 30/h)");
+  if (slash == std::string_view::npos) return v;
+  const std::string_view unit = trim(t.substr(slash + 1));
+  if (unit == "s") return v;
+  if (unit == "m") return v / 60;
+  if (unit == "h") return v / 3600;
+  return make_error("unit '/" + std::string(unit) + "' (expected /s, /m or /h)");
 }
 
 std::string format_duration(std::chrono::milliseconds d) {

@@ -505,6 +505,10 @@ std::vector<option_spec> make_table() {
     {"master-timeout", 0, one, "TIME",
      "Worker: stop and quit after this long without a word from a master that answers heartbeats (default: 60s)",
      to(&options::master_timeout, duration(1000, "at least 1s")), distributed},
+    {"cluster-secret-file", 0, one, "FILE",
+     "Master and workers: encrypt and authenticate their link with CURVE keys derived from the secret in FILE "
+     "(the same file on every node; at least 16 bytes); without it the link is Locust's, open to anyone who reaches the port",
+     to(&options::cluster_secret_file, some_text("a file holding the cluster's secret")), distributed},
     {"processes", 0, one, "N", "Run N local worker processes, under a master in this process (or with --worker, the remote master); -1: one per CPU core",
      to(&options::processes, process_count()), distributed, feature::distributed,
      [](const options& o) { return o.processes != 0; }},

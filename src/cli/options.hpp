@@ -137,6 +137,8 @@ struct options {
   std::chrono::milliseconds worker_redistribute_after{20'000};
   // Worker: quit after this long without a word from a master that answers heartbeats.
   std::chrono::milliseconds master_timeout{60'000};
+  // Master and workers: CURVE keys derived from this file's secret; empty: Locust's plain link.
+  std::string cluster_secret_file;
 
   // Run store
   std::string store;  // a file or a folder; empty: the default folder ./runs

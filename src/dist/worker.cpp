@@ -45,6 +45,7 @@ struct worker::impl {
   std::string reason;
   bool master_answers = false;   // the master answers heartbeats (endure, Locust 2.19+)
   bool heard_any = false;        // any message from a master yet
+  bool accepted = false;         // an ack or a spawn: a quit before either is a refusal
   int64_t last_master_ns = 0;
   base::scheduler::timer_id report_timer = 0;
   std::atomic<uint64_t> reports{0};
@@ -147,6 +148,7 @@ struct worker::impl {
     last_master_ns = sched.now_ns();
     heard_any = true;
     if (done) return;
+    if (m.type == "ack" || m.type == "spawn") accepted = true;
     if (m.type == "ack") {
       const int index = m.data.is_object() ? m.data.value("index", -1) : -1;
       base::log_info(component, "connected to the master as worker " + std::to_string(index));
@@ -163,7 +165,9 @@ struct worker::impl {
         tell("client_ready", proto::locust_compat_version);
       }
     } else if (m.type == "quit") {
-      leave("quit from the master");
+      // A master that refuses a worker (a protocol version it does not speak) answers its
+      // client_ready with quit, never an ack.
+      leave(accepted ? "quit from the master" : "refused by the master");
     } else if (m.type == "reconnect") {
       base::log_warning(component, "the master asks to reconnect: registering again");
       tell("client_ready", proto::locust_compat_version);

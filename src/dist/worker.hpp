@@ -59,7 +59,8 @@ class worker {
   proto::message heartbeat() const;
 
   bool finished() const;
-  // Why the worker ended: "quit from the master", "signal", "master lost", ...
+  // Why the worker ended: "quit from the master", "refused by the master" (a quit before any ack
+  // or spawn), "signal", "master lost", ...
   std::string end_reason() const;
   uint64_t reports_sent() const;
 

@@ -168,8 +168,14 @@ base::result<std::unique_ptr<program>> program::load(const std::vector<std::stri
     uc.name = str_of(PyDict_GetItemString(c, "name"));
     uc.weight = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "weight")));
     uc.fixed_count = static_cast<int>(PyLong_AsLong(PyDict_GetItemString(c, "fixed_count")));
-    if (PyObject* r = PyDict_GetItemString(c, "arrival_rate"); r && PyFloat_AsDouble(r) > 0)
-      uc.arrival_rate = PyFloat_AsDouble(r);
+    if (PyObject* r = PyDict_GetItemString(c, "arrival_rate"); r && r != Py_None) {
+      // A number of arrivals per second, or a text with --arrival-rate's grammar ("300/m").
+      auto rate = PyUnicode_Check(r) ? base::parse_rate(str_of(r)) : base::result<double>(PyFloat_AsDouble(r));
+      if (!rate || !(*rate > 0))
+        return base::make_error(uc.name + ".arrival_rate = " + repr_of(r) +
+                                ": expected a rate such as 5, '5/s', '300/m' or '1000/h', above zero");
+      uc.arrival_rate = *rate;
+    }
     if (PyObject* r = PyDict_GetItemString(c, "session_length"); r && r != Py_None) {
       // A text with --session-length's grammar ("20m..60m", "30m"), or (min, max) in ms.
       int64_t lo = 0, hi = 0;

@@ -483,20 +483,9 @@ base::result<shape> parse(const std::vector<std::string>& specs) {
 base::result<shape> parse_rate(const std::string& spec_in) {
   const std::string spec = trim(spec_in);
   auto rate_of = [&](const std::string& text) -> base::result<double> {
-    const auto slash = text.find('/');
-    const std::string num = trim(text.substr(0, slash));
-    char* end = nullptr;
-    const double v = std::strtod(num.c_str(), &end);
-    if (num.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
-      return base::make_error("invalid arrival rate '" + spec + "': '" + text +
-                              "' is not a rate (e.g. 200/s, 12000/m, 30/h)");
-    if (slash == std::string::npos) return v;
-    const std::string unit = trim(text.substr(slash + 1));
-    if (unit == "s") return v;
-    if (unit == "m") return v / 60;
-    if (unit == "h") return v / 3600;
-    return base::make_error("invalid arrival rate '" + spec + "': unit '/" + unit +
-                            "' (expected /s, /m or /h)");
+    auto r = base::parse_rate(text);
+    if (!r) return base::make_error("invalid arrival rate '" + spec + "': " + r.err().message);
+    return *r;
   };
   shape s;
   if (spec.starts_with("ramp:")) {

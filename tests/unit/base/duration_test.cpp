@@ -35,3 +35,19 @@ TEST(duration, formats_back) {
   EXPECT_EQ(endure::base::format_duration(7 * 24h + 1s), "7d 1s");
   EXPECT_EQ(endure::base::format_duration(0s), "0s");
 }
+
+TEST(rate, per_second_minute_hour_and_plain) {
+  using endure::base::parse_rate;
+  EXPECT_DOUBLE_EQ(*parse_rate("200/s"), 200);
+  EXPECT_DOUBLE_EQ(*parse_rate(" 12000 / m "), 200);
+  EXPECT_DOUBLE_EQ(*parse_rate("36/h"), 0.01);
+  EXPECT_DOUBLE_EQ(*parse_rate("2.5"), 2.5);
+  EXPECT_EQ(parse_rate("5/x").err().message, "unit '/x' (expected /s, /m or /h)");
+  for (const char* bad : {"", "fast", "-1/s", "1e999", "/s", "5 per s"}) {
+    auto r = parse_rate(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.err().code, 2) << bad;
+    }
+  }
+}

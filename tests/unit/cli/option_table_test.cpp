@@ -115,6 +115,7 @@ const std::map<std::string, option_case>& cases() {
       {"master-timeout", {{"5m"}, [](auto& o) { return o.master_timeout == 5min; }}},
       {"master-host", {{"10.0.0.5"}, [](auto& o) { return o.master_host == "10.0.0.5"; }}},
       {"master-port", {{"6001"}, [](auto& o) { return o.master_port == 6001; }}},
+      {"cluster-secret-file", {{"/run/secrets/endure"}, [](auto& o) { return o.cluster_secret_file == "/run/secrets/endure"; }}},
       {"processes", {{"-1"}, [](auto& o) { return o.processes == -1; }}},
       {"store", {{"runs/"}, [](auto& o) { return o.store == "runs/"; }}},
       {"no-store", {{}, [](auto& o) { return o.no_store; }}},

@@ -163,6 +163,20 @@ TEST(worker, quit_stops_the_users_sends_the_last_report_and_ends) {
   EXPECT_EQ(n, 1u);
 }
 
+// A master that does not speak this worker's protocol version answers client_ready with quit.
+TEST(worker, a_quit_before_any_ack_is_a_refusal_and_after_one_a_quit) {
+  harness refused;
+  refused.master("quit");
+  refused.sched.run_until([&] { return refused.w->finished(); }, 10s);
+  ASSERT_TRUE(refused.w->finished());
+  EXPECT_EQ(refused.w->end_reason(), "refused by the master");
+  harness accepted;
+  accepted.master("ack", {{"index", 0}});
+  accepted.master("quit");
+  accepted.sched.run_until([&] { return accepted.w->finished(); }, 10s);
+  EXPECT_EQ(accepted.w->end_reason(), "quit from the master");
+}
+
 TEST(worker, stop_answers_client_stopped_then_ready_again) {
   harness h;
   h.spawn(1, 1);
