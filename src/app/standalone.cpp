@@ -267,11 +267,11 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto influx_opened = influx_output::open(o);  // --influxdb
   if (!influx_opened) return fail(influx_opened.err().message);
   std::unique_ptr<influx_output> influx = std::move(*influx_opened);
+  if (!o.summary_json.empty())
+    if (auto r = check_summary_path("--summary-json", o.summary_json); !r) return fail(r.err().message);
   auto outs = outputs::open(o, info, info.load_model,
                             monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
-  if (!o.summary_json.empty())
-    if (auto r = check_summary_path("--summary-json", o.summary_json); !r) return fail(r.err().message);
   // The run store, on by default: created once everything else is checked (a refused run leaves
   // no store behind), before the run starts (a folder that cannot be written stops it here).
   std::unique_ptr<store_output> store;
