@@ -367,7 +367,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
   std::vector<std::string> exit_reasons;  // for --summary-json: why the code is not 0
-  if (any_error)
+  if (any_error && o.exit_code_on_error != 0)
     exit_reasons.push_back(std::to_string(final_snapshot->aggregated.num_failures) + " of " +
                            std::to_string(final_snapshot->aggregated.num_requests) +
                            " requests failed, " + std::to_string(final_snapshot->exceptions.size()) +
