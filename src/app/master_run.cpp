@@ -89,7 +89,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   for (const char* name : {"iterations", "arrival-rate", "max-users", "shape", "shape-file", "session-length",
                            "reset-stats", "monitor-pid", "monitor-process", "monitor-disk",
                            "monitor-node-exporter", "monitor-prometheus", "monitor-query", "metrics-port",
-                           "influxdb"})
+                           "influxdb", "summary-json"})
     if (o.source.count(name) && (std::string(name) != "reset-stats" || o.reset_stats))
       return fail_with(base::make_error("--" + std::string(name) +
                                         " is not available in master/worker mode yet: run it standalone"));
