@@ -537,25 +537,64 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     }
   }
 
-  // Runs one task with Locust's control flow; true when the wait after it is skipped.
-  Async<bool> run_task(const detail::class_spec& spec, const detail::task_entry& t, void* self,
-                       task_set_base* ts, wait_fn* wait, bool tag_included) {
+  // One task run, awaited by the loops; co_await gives true when the wait after it is skipped.
+  // An awaitable, not a coroutine of its own: a task costs one frame (the task's), not two.
+  struct task_run {
+    cpp_user* u;
+    task_set_base* ts;
+    bool is_set = false;
+    Task task;          // a plain task, or
+    Async<bool> set;    // a nested task set
+    std::exception_ptr early;  // thrown while making the task (before it ran)
+
+    bool await_ready() {
+      if (early) return true;
+      return is_set ? set.operator co_await().await_ready() : task.operator co_await().await_ready();
+    }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+      return is_set ? set.operator co_await().await_suspend(h) : task.operator co_await().await_suspend(h);
+    }
+    bool await_resume() {
+      try {
+        if (early) std::rethrow_exception(early);
+        if (is_set) return set.operator co_await().await_resume();
+        task.operator co_await().await_resume();
+        return false;
+      } catch (...) {
+        return u->on_task_exception(ts);
+      }
+    }
+  };
+
+  task_run run_task(const detail::class_spec& spec, const detail::task_entry& t, void* self,
+                    task_set_base* ts, wait_fn* wait, bool tag_included) {
     where_.assign(spec.name);  // reuses the string's capacity: no allocation per task
     where_ += '.';
     where_ += t.name;
     at(&spec, t.name.c_str());
-    bool skip_wait = false;
+    task_run r{this, ts, t.is_task_set, {}, {}, {}};
     try {
       if (t.is_task_set)
-        skip_wait = co_await run_task_set(*t.nested, ts, wait, tag_included || sh_.tagged(t.tags));
+        r.set = run_task_set(*t.nested, ts, wait, tag_included || sh_.tagged(t.tags));
       else
-        co_await t.run(self, *obj_, ts);
+        r.task = t.run(self, *obj_, ts);
+    } catch (...) {
+      r.early = std::current_exception();
+    }
+    return r;
+  }
+
+  // Locust's control flow after a task threw (called inside a catch block): true when the wait
+  // after it is skipped; stop_user, a kill, stop_test and an interrupt inside a task set go on up.
+  bool on_task_exception(task_set_base* ts) {
+    try {
+      throw;
     } catch (const interrupt_task_set&) {
       if (ts) throw;  // leaves this task set: run_task_set catches it
       record_exception("interrupt_task_set: interrupt() called outside a task set");
     } catch (const reschedule_task&) {
     } catch (const reschedule_task_immediately&) {
-      skip_wait = true;
+      return true;
     } catch (const stop_user&) {
       throw;
     } catch (const detail::user_killed&) {
@@ -567,7 +606,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     } catch (...) {
       record_exception("unknown exception");
     }
-    co_return skip_wait;
+    return false;
   }
 
   // The open model: the user waits in its shard's pool until an arrival hands it an iteration

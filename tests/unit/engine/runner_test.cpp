@@ -170,6 +170,66 @@ TEST(engine_run, exceptions_are_recorded_and_users_carry_on) {
 }
 
 namespace {
+// Locust's control exceptions thrown by a task: RescheduleTaskImmediately skips the (long) wait,
+// StopUser ends the user (its on_stop runs), RescheduleTask keeps the wait, and InterruptTaskSet
+// outside a task set is an exception of the task (the wait kept).
+std::atomic<int> g_control_stops{0};
+struct StoppingUser : HttpUser {
+  static void define(UserSpec<StoppingUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &StoppingUser::step);
+  }
+  Task on_stop() override {
+    g_control_stops++;
+    co_return;
+  }
+  int n = 0;
+  Task step() {
+    co_await client.get("/fast");
+    if (++n == 3) throw stop_user{};
+    throw reschedule_task_immediately{};
+  }
+};
+struct WaitingUser : HttpUser {
+  static void define(UserSpec<WaitingUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &WaitingUser::step);
+  }
+  Task step() {
+    co_await client.get("/status/204");
+    throw reschedule_task{};
+  }
+};
+struct InterruptingUser : HttpUser {
+  static void define(UserSpec<InterruptingUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &InterruptingUser::step);
+  }
+  Task step() {
+    co_await client.get("/status/205");
+    throw interrupt_task_set{};
+  }
+};
+}  // namespace
+
+TEST(engine_run, control_exceptions_of_a_task_follow_locusts_rules) {
+  test_server srv;
+  g_control_stops = 0;
+  auto cfg = config_for(srv, 3, 600ms);
+  cfg.stop_timeout = 2s;
+  auto snap = run_classes({&detail::spec_of<StoppingUser>(), &detail::spec_of<WaitingUser>(),
+                           &detail::spec_of<InterruptingUser>()},
+                          cfg);
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(srv.count("GET /fast"), 3u);  // no waits, then stopped
+  EXPECT_EQ(g_control_stops.load(), 1);
+  EXPECT_EQ(srv.count("GET /status/204"), 1u);  // the 30 s wait kept
+  EXPECT_EQ(srv.count("GET /status/205"), 1u);
+  ASSERT_EQ(snap->exceptions.size(), 1u);
+  EXPECT_EQ(snap->exceptions[0].message,
+            "interrupt_task_set: interrupt() called outside a task set");
+  EXPECT_EQ(snap->exceptions[0].traceback, "InterruptingUser.step");
+  EXPECT_EQ(snap->exceptions[0].count, 1u);
+}
+
+namespace {
 struct Browse;
 struct ShopUser : HttpUser {
   static void define(UserSpec<ShopUser>& u);
