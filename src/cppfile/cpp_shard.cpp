@@ -226,8 +226,9 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     d->reported = false;
     d->manual = detail::response_data::verdict::none;
     d->failure_message.clear();
-    d->context = nullptr;
-    d->parsed = nullptr;
+    // Only when set: assigning a json builds and destroys a temporary (most requests have none).
+    if (!d->context.is_null()) d->context = nullptr;
+    if (!d->parsed.is_null()) d->parsed = nullptr;
     d->has_parsed = false;
     d->runtime = nullptr;
     try {
@@ -309,9 +310,10 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   bool is_killed() const override { return killed_; }
 
-  void report(detail::response_data& d) override {
-    // Locust's verdict and failure texts (src/rules): a manual success or failure wins, else a
-    // transport error, else a status of 400 or more, worded as Locust's HttpUser words them.
+  // Locust's verdict and failure texts (src/rules): a manual success or failure wins, else a
+  // transport error, else a status of 400 or more, worded as Locust's HttpUser words them. Empty:
+  // a success.
+  static std::string failure_text(const detail::response_data& d) {
     using v = detail::response_data::verdict;
     const rules::mark m = d.manual == v::success ? rules::mark::success
                           : d.manual == v::failure ? rules::mark::failure
@@ -320,11 +322,14 @@ class cpp_user final : public detail::user_runtime, public wait_context {
         d.manual == v::failure ? rules::catch_failure_text(d.failure_message) : std::string();
     // requests' HTTPError names the final URL, or the name= given (Locust swaps it in).
     const std::string_view url = d.named && !d.catch_response ? std::string_view(d.name) : std::string_view(d.url);
+    auto text = rules::verdict(m, manual, d.error, d.status, d.reason, url, rules::flavor::requests);
+    return text ? std::move(*text) : std::string();
+  }
+
+  void report(detail::response_data& d) override {
     std::string error;
-    if (m != rules::mark::none || !d.error.empty() || d.status >= 400) {
-      auto text = rules::verdict(m, manual, d.error, d.status, d.reason, url, rules::flavor::requests);
-      if (text) error = std::move(*text);
-    }
+    if (d.manual != detail::response_data::verdict::none || !d.error.empty() || d.status >= 400)
+      error = failure_text(d);  // the common success skips building any text
     stats::request_sample s;
     s.method = d.method;
     s.name = d.name;
