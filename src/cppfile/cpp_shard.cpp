@@ -442,7 +442,15 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   }
 
   void record_exception(const std::string& message) {
-    sh_.recorder.record_exception(message, where_);
+    sh_.recorder.record_exception(message, traceback());
+  }
+
+  // The traceback of an exception: "Class.task" (or the class alone), spelled only when an
+  // exception is recorded: a task run only notes two pointers.
+  std::string traceback() const {
+    if (where_spec_ == nullptr) return {};
+    if (where_task_ == nullptr) return where_spec_->name;
+    return where_spec_->name + '.' + where_task_;
   }
 
   // Handles an exception that reached the top of the user. Returns false when the user must end.
@@ -462,7 +470,6 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   detached main() {
     std::exception_ptr ep;
-    where_ = cls_->name + ".on_start";
     at(cls_, "on_start");
     try {
       co_await obj_->on_start();
@@ -479,7 +486,6 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     killed_ = false;
     {
       ep = nullptr;
-      where_ = cls_->name + ".on_stop";
       at(cls_, "on_stop");
       try {
         co_await obj_->on_stop();
@@ -495,7 +501,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
                 bool tag_included) {
     const class_plan& plan = sh_.plan_for(spec, tag_included);
     if (plan.tasks.empty()) {
-      where_ = spec.name;
+      where_spec_ = &spec;
+      where_task_ = nullptr;
       record_exception("no tasks: " + spec.name +
                        " has no tasks (or none left after --tags/--exclude-tags)");
       throw stop_user{};
@@ -573,9 +580,6 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   task_run run_task(const detail::class_spec& spec, const detail::task_entry& t, void* self,
                     task_set_base* ts, wait_fn* wait, bool tag_included) {
-    where_.assign(spec.name);  // reuses the string's capacity: no allocation per task
-    where_ += '.';
-    where_ += t.name;
     at(&spec, t.name.c_str());
     task_run r{this, ts, t.is_task_set, {}, {}, {}};
     try {
@@ -620,7 +624,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   Task run_arrivals() {
     const class_plan& plan = sh_.plan_for(*cls_, false);
     if (plan.tasks.empty()) {
-      where_ = cls_->name;
+      where_spec_ = cls_;
+      where_task_ = nullptr;
       record_exception("no tasks: " + cls_->name +
                        " has no tasks (or none left after --tags/--exclude-tags)");
       throw stop_user{};
@@ -710,8 +715,11 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     }
   };
 
-  // Publishes where this user is, for a stuck-shard report (see cpp_shard::current_task).
+  // Notes where this user is, for the traceback of an exception (traceback()) and a stuck-shard
+  // report (see cpp_shard::current_task).
   void at(const detail::class_spec* spec, const char* task) {
+    where_spec_ = spec;
+    where_task_ = task;
     cur_spec_ = spec;
     cur_task_ = task;
     sh_.cur_class.store(spec, std::memory_order_relaxed);
@@ -752,7 +760,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   std::unique_ptr<User> obj_;
   wait_fn wait_;
   std::coroutine_handle<> pending_;
-  std::string where_;
+  const detail::class_spec* where_spec_ = nullptr;  // see traceback()
+  const char* where_task_ = nullptr;
   int64_t last_task_start_ns_ = 0;
   int64_t lag_ns_ = 0;
   uint64_t suspends_ = 0;  // requests, sleeps and yields so far

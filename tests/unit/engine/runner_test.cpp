@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -207,26 +208,49 @@ struct InterruptingUser : HttpUser {
     throw interrupt_task_set{};
   }
 };
+// Exceptions of on_start and on_stop carry them as their traceback.
+struct BrokenHooksUser : HttpUser {
+  static void define(UserSpec<BrokenHooksUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &BrokenHooksUser::step);
+  }
+  Task on_start() override {
+    co_await client.get("/status/206");
+    throw std::runtime_error("no login");
+  }
+  Task on_stop() override {
+    co_await client.get("/status/207");
+    throw std::logic_error("no logout");
+  }
+  Task step() { co_await client.get("/status/208"); }
+};
 }  // namespace
 
 TEST(engine_run, control_exceptions_of_a_task_follow_locusts_rules) {
   test_server srv;
   g_control_stops = 0;
-  auto cfg = config_for(srv, 3, 600ms);
+  auto cfg = config_for(srv, 4, 600ms);
   cfg.stop_timeout = 2s;
   auto snap = run_classes({&detail::spec_of<StoppingUser>(), &detail::spec_of<WaitingUser>(),
-                           &detail::spec_of<InterruptingUser>()},
+                           &detail::spec_of<InterruptingUser>(), &detail::spec_of<BrokenHooksUser>()},
                           cfg);
   ASSERT_TRUE(snap);
   EXPECT_EQ(srv.count("GET /fast"), 3u);  // no waits, then stopped
   EXPECT_EQ(g_control_stops.load(), 1);
   EXPECT_EQ(srv.count("GET /status/204"), 1u);  // the 30 s wait kept
   EXPECT_EQ(srv.count("GET /status/205"), 1u);
-  ASSERT_EQ(snap->exceptions.size(), 1u);
-  EXPECT_EQ(snap->exceptions[0].message,
-            "interrupt_task_set: interrupt() called outside a task set");
-  EXPECT_EQ(snap->exceptions[0].traceback, "InterruptingUser.step");
-  EXPECT_EQ(snap->exceptions[0].count, 1u);
+  EXPECT_EQ(srv.count("GET /status/206"), 1u);
+  EXPECT_EQ(srv.count("GET /status/207"), 1u);
+  EXPECT_EQ(srv.count("GET /status/208"), 0u);  // on_start failed: no tasks, on_stop still runs
+  std::map<std::string, std::string> traceback_of;
+  for (const auto& x : snap->exceptions) {
+    EXPECT_EQ(x.count, 1u) << x.message;
+    traceback_of[x.message] = x.traceback;
+  }
+  EXPECT_EQ(traceback_of.size(), 3u);
+  EXPECT_EQ(traceback_of["interrupt_task_set: interrupt() called outside a task set"],
+            "InterruptingUser.step");
+  EXPECT_EQ(traceback_of["std::runtime_error: no login"], "BrokenHooksUser.on_start");
+  EXPECT_EQ(traceback_of["std::logic_error: no logout"], "BrokenHooksUser.on_stop");
 }
 
 namespace {
