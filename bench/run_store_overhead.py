@@ -5,6 +5,10 @@
 # is the process's user + sys time over its whole life divided by its completed requests; the
 # overhead is the median of the per-round ratios (store / no store). Writes the "store-overhead"
 # section of RESULTS.md (--no-write: print only).
+# Beside that timing figure (noisy on a shared machine), the store's share in instructions
+# (bench/run_callgrind.py, callgrind: repeatable under load): the same scenario bounded by -i,
+# with and without the store; the per-interval work off the shard is weighed at the request rate
+# the timed no-store runs reached (--no-callgrind: skip it).
 #   /usr/bin/python3 bench/run_store_overhead.py --endure build/release/bin/endure --seconds 15 --reps 5
 import argparse
 import os
@@ -15,6 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as bl  # noqa: E402
+import run_callgrind as cg  # noqa: E402
 
 
 def main():
@@ -23,6 +28,9 @@ def main():
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
+    ap.add_argument("--callgrind-short", type=int, default=2000)
+    ap.add_argument("--callgrind-long", type=int, default=42000)
     a = ap.parse_args()
     bl.raise_nofile()
     work = tempfile.mkdtemp(prefix="endure-store-overhead-")
@@ -66,6 +74,15 @@ def main():
                 print(f"[{rep + 1}/{a.reps}] {name:8s} {n:9d} req {n / a.seconds:9.0f}/s user {u:5.2f} "
                       f"sys {s:5.2f} CPU {u + s:6.2f} us/req", flush=True)
             ratios.append(cpu["store"] / cpu["no-store"])
+        counts = None
+        if not a.no_callgrind:
+            rate = statistics.median([x["rps"] for x in rows["no-store"]])
+            cgwork = os.path.join(work, "callgrind")
+            os.makedirs(cgwork, exist_ok=True)
+            counts = {store: cg.measure(binary, cpp, target.url, cgwork, env, store,
+                                        a.callgrind_short, a.callgrind_long, rate,
+                                        log=lambda m: print(m, flush=True))
+                      for store in (True, False)}
     finally:
         target.close()
 
@@ -97,6 +114,32 @@ def main():
               f"({overhead:+.1f}%; target at most +2%). The store thread's own CPU (measured in the "
               f"run with `CLOCK_THREAD_CPUTIME_ID`, reported at its end) is "
               f"**{bl.med_range(own, '{:.2f}')}%** of the run's CPU per request."]
+    if counts is not None:
+        st, ns = counts[True], counts[False]
+        lines += ["", f"Instructions (callgrind; `bench/run_callgrind.py`'s method: -i "
+                  f"{a.callgrind_long} minus -i {a.callgrind_short}, per-interval work off the shard "
+                  f"weighed at {rate:,.0f} req/s, the no-store runs' median above):", "",
+                  "| | shard thread / request | recorder take / request | store writer / interval "
+                  "| totals stage / interval | rest / interval | whole process / request |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for name, r in (("no-store", ns), ("store", st)):
+            pi = r["per_interval"]
+            lines.append(f"| {name} | {r['shard_per_req']:,.0f} | "
+                         f"{r['per_request']['recorder take']:,.0f} | {pi['store writer']:,.0f} | "
+                         f"{pi['totals stage']:,.0f} | "
+                         f"{pi['snapshot outputs'] + pi['rest (control thread, sampler, ...)']:,.0f} | "
+                         f"{r['full_speed_per_req']:,.0f} |")
+        user_share = statistics.median([x["user"] / x["cpu"] for x in rows["store"]])
+        share = st["store_share"] * 100
+        lines += ["", f"The store writer's share: **{share:.2f}%** of the user-space instructions "
+                  f"per request at {rate:,.0f} req/s. User space is {user_share * 100:.0f}% of the "
+                  f"CPU per request here (the rest is the kernel's loopback TCP), so as a share of "
+                  f"the CPU that is about {share * user_share:.2f}% (compare the store thread's "
+                  f"own CPU above). The shard thread's count with / without the store: "
+                  f"{st['shard_per_req'] / ns['shard_per_req']:.4f}; the whole process's: "
+                  f"{st['full_speed_per_req'] / ns['full_speed_per_req']:.4f} (the rest column "
+                  f"holds the run's end, which grows with its length: the store's final roll-ups, "
+                  f"the end summary's soak verdict)."]
     text = "\n".join(lines)
     print(text)
     if not a.no_write:

@@ -375,6 +375,7 @@ bool is_load(series_kind k) {
 soak_verdict judge(const run_series& input, const verdict_config& cfg) {
   soak_verdict out;
   out.alpha = cfg.alpha;
+  out.start_wall_s = input.start_wall_s;
   run_series run = coarsen(input, cfg.max_points);
   out.notes = run.notes;
   // A last window much shorter than the others (the run stopped inside it) has few samples.

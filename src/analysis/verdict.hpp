@@ -79,6 +79,7 @@ struct series_verdict {
 
 struct soak_verdict {
   double alpha = 0.05;      // of the tests (intervals are 1 - alpha)
+  double start_wall_s = 0;  // Unix time of t = 0 (the rows' from_s, to_s, step_t_s count from it)
   double warmup_s = 0;      // excluded from the start
   bool warmup_auto = true;  // found by MSER-5 (false: --warmup)
   bool warmup_reliable = true;

@@ -94,6 +94,9 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   if (!loaded) return fail_with(loaded.err());
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
+  // What the master does not write yet is refused, never silently ignored.
+  if (o.source.count("summary-json"))
+    return fail_with(base::make_error("--summary-json is not available in master/worker mode yet: run it standalone"));
   // The locustfile's init runs here as on Locust's master; its load shape (or --shape) is asked
   // for targets on the master, which sends each worker its share.
   engine::controller_config probe;

@@ -9,14 +9,6 @@
 #include "report/monitor.hpp"
 
 namespace endure::app {
-namespace {
-
-constexpr size_t max_series =
-    200; // series summarised (every one still goes to the store)
-constexpr size_t max_chart_points = 400; // per series; even
-
-} // namespace
-
 base::result<std::unique_ptr<monitor_output>>
 monitor_output::open(const cli::options &o,
                      std::chrono::milliseconds interval) {
@@ -78,51 +70,6 @@ bool monitor_output::drain(std::chrono::milliseconds limit) {
   return queue_ ? queue_->drain(limit) : true;
 }
 
-void monitor_output::add(const std::string &source, const std::string &metric,
-                         double t, double v) {
-  auto key = std::make_pair(source, metric);
-  auto it = series_.find(key);
-  if (it == series_.end()) {
-    if (series_.size() >= max_series || !std::isfinite(v))
-      return;
-    it = series_.emplace(key, series_acc{}).first;
-  }
-  auto &a = it->second;
-  if (!std::isfinite(v))
-    return;
-  if (a.n == 0) {
-    a.first = a.min = a.max = v;
-    a.t0 = t;
-  }
-  ++a.n;
-  a.last = v;
-  a.min = std::min(a.min, v);
-  a.max = std::max(a.max, v);
-  const double x = t - a.t0;
-  a.st += x;
-  a.sv += v;
-  a.stt += x * x;
-  a.stv += x * v;
-  a.pend_t += t;
-  a.pend_v += v;
-  if (++a.pend_n >= a.stride) {
-    a.t.push_back(a.pend_t / static_cast<double>(a.pend_n));
-    a.v.push_back(a.pend_v / static_cast<double>(a.pend_n));
-    a.pend_t = a.pend_v = 0;
-    a.pend_n = 0;
-    if (a.t.size() >= max_chart_points) {
-      // Full: neighbours merge, each point now covers twice as many samples.
-      for (size_t i = 0; i + 1 < a.t.size(); i += 2) {
-        a.t[i / 2] = (a.t[i] + a.t[i + 1]) / 2;
-        a.v[i / 2] = (a.v[i] + a.v[i + 1]) / 2;
-      }
-      a.t.resize(a.t.size() / 2);
-      a.v.resize(a.v.size() / 2);
-      a.stride *= 2;
-    }
-  }
-}
-
 void monitor_output::consume(const engine::run_item &item) {
   if (const auto *rec = std::get_if<stats::record_ptr>(&item)) {
     if (!*rec)
@@ -132,7 +79,7 @@ void monitor_output::consume(const engine::run_item &item) {
     if (start_s_ == 0)
       start_s_ = r.start_wall_s;
     for (const auto &m : r.monitor)
-      add(m.source, m.metric, r.end_wall_s, m.value);
+      series_.add(m.source, m.metric, r.end_wall_s, m.value);
     if (r.is_final) {
       final_seen_ = true;
       ready_.notify_all();
@@ -147,49 +94,32 @@ void monitor_output::consume(const engine::run_item &item) {
   }
 }
 
+monitor_output::summary_state
+monitor_output::summary(std::chrono::milliseconds wait) const {
+  summary_state out;
+  {
+    std::unique_lock lock(mutex_);
+    ready_.wait_for(lock, wait, [this] { return final_seen_; });
+    out.start_s = start_s_;
+    out.rows = series_.summaries();
+  }
+  for (const auto &st : sampler_->status())
+    if (st.failures > 0)
+      out.problems.push_back(st.name + ": " + std::to_string(st.failures) +
+                             " failed sample" + (st.failures == 1 ? "" : "s") +
+                             " (last: " + st.last_error + ")");
+  return out;
+}
+
 sinks::annex_source monitor_output::annex(sinks::annex_source inner) {
   return [this, inner]() -> std::optional<sinks::final_annex> {
     std::optional<sinks::final_annex> out = inner ? inner() : std::nullopt;
-    std::vector<report::monitor_summary> rows;
-    double start_s = 0;
-    {
-      std::unique_lock lock(mutex_);
-      ready_.wait_for(lock, std::chrono::seconds(30),
-                      [this] { return final_seen_; });
-      start_s = start_s_;
-      for (const auto &[key, a] : series_) {
-        report::monitor_summary s;
-        s.source = key.first;
-        s.metric = key.second;
-        s.samples = a.n;
-        s.first = a.first;
-        s.last = a.last;
-        s.min = a.min;
-        s.max = a.max;
-        const double n = static_cast<double>(a.n);
-        const double den = n * a.stt - a.st * a.st;
-        s.slope_per_s =
-            a.n >= 2 && den > 0 ? (n * a.stv - a.st * a.sv) / den : 0;
-        s.t_s = a.t;
-        s.values = a.v;
-        if (a.pend_n > 0) {
-          s.t_s.push_back(a.pend_t / static_cast<double>(a.pend_n));
-          s.values.push_back(a.pend_v / static_cast<double>(a.pend_n));
-        }
-        rows.push_back(std::move(s));
-      }
-    }
-    std::vector<std::string> problems;
-    for (const auto &st : sampler_->status())
-      if (st.failures > 0)
-        problems.push_back(st.name + ": " + std::to_string(st.failures) +
-                           " failed sample" + (st.failures == 1 ? "" : "s") +
-                           " (last: " + st.last_error + ")");
+    const auto s = summary(std::chrono::seconds(30));
     if (!out)
       out.emplace();
-    out->console = report::monitor_table(rows, problems) +
+    out->console = report::monitor_table(s.rows, s.problems) +
                    (out->console.empty() ? "" : "\n" + out->console);
-    out->html = report::monitor_html(rows, problems, start_s) + out->html;
+    out->html = report::monitor_html(s.rows, s.problems, s.start_s) + out->html;
     return out;
   };
 }

@@ -22,6 +22,7 @@
 #include "engine/async_output.hpp"
 #include "engine/event_bus.hpp"
 #include "monitor/sampler.hpp"
+#include "report/monitor.hpp"
 #include "sinks/final_annex.hpp"
 
 namespace endure::app {
@@ -46,28 +47,25 @@ public:
   // adds.
   sinks::annex_source annex(sinks::annex_source inner);
 
-private:
-  struct series_acc {
-    uint64_t n = 0;
-    double first = 0, last = 0, min = 0, max = 0;
-    // Least squares on (t - t0, v).
-    double t0 = 0, st = 0, sv = 0, stt = 0, stv = 0;
-    // Chart points: means of `stride` samples; halved when full.
-    std::vector<double> t, v;
-    double pend_t = 0, pend_v = 0;
-    uint64_t pend_n = 0, stride = 1;
+  // The summary per series and the sources that failed, once the final record is in (waiting
+  // up to `wait` for it): the console table, the HTML section and --summary-json.
+  struct summary_state {
+    std::vector<report::monitor_summary> rows;
+    std::vector<std::string> problems;  // "pid 4242: 3 failed samples (last: ...)"
+    double start_s = 0;                 // the first record's start (Unix seconds)
   };
+  summary_state summary(std::chrono::milliseconds wait) const;
+
+private:
   explicit monitor_output(std::unique_ptr<monitor::sampler> s);
   void consume(const engine::run_item &item);
-  void add(const std::string &source, const std::string &metric, double t,
-           double v);
 
   std::unique_ptr<monitor::sampler> sampler_;
   mutable std::mutex mutex_;
-  std::condition_variable ready_;
+  mutable std::condition_variable ready_;
   bool final_seen_ = false;
   double start_s_ = 0;
-  std::map<std::pair<std::string, std::string>, series_acc> series_;
+  report::monitor_accumulator series_;
   std::unique_ptr<engine::async_output<engine::run_item>> queue_;
   engine::subscription sub_;
 };

@@ -12,6 +12,7 @@
 #include "analysis/verdict.hpp"
 #include "app/command_args.hpp"
 #include "app/store_commands.hpp"
+#include "app/summary_output.hpp"
 #include "app/verdict_output.hpp"
 #include "base/duration.hpp"
 #include "report/console.hpp"
@@ -19,6 +20,8 @@
 #include "report/format.hpp"
 #include "report/html.hpp"
 #include "report/json.hpp"
+#include "report/monitor.hpp"
+#include "report/summary.hpp"
 #include "report/verdict.hpp"
 #include "sinks/file_util.hpp"
 #include "store/reader.hpp"
@@ -28,14 +31,17 @@ namespace endure::app {
 namespace {
 
 constexpr const char* usage =
-    "Usage: endure report RUN.db [--csv PREFIX] [--html FILE] [--json FILE] [--from T] [--to T]\n"
+    "Usage: endure report RUN.db [--csv PREFIX] [--html FILE] [--json FILE] [--summary-json FILE]\n"
+    "                            [--from T] [--to T]\n"
     "\n"
     "Regenerates a run's reports from its run store. Without --from/--to: the whole run, as the\n"
     "run reported it itself (the statistics since its last test start or reset).\n"
     "\n"
-    "  --csv PREFIX   Write PREFIX_stats.csv, PREFIX_failures.csv, PREFIX_exceptions.csv\n"
+    "  --csv PREFIX   Write PREFIX_stats.csv, PREFIX_failures.csv, PREFIX_exceptions.csv (and\n"
+    "                 PREFIX_monitor.csv when the run monitored a target)\n"
     "  --html FILE    Write the HTML report (charts from the run's roll-ups)\n"
     "  --json FILE    Write the statistics as JSON (the shape of --json-file)\n"
+    "  --summary-json FILE  Write the run summary (the shape of the run's --summary-json)\n"
     "  --from T       Start of the window: an offset from the run's start (48h, 2d3h) or an\n"
     "                 ISO time (2026-12-01T09:00:00Z)\n"
     "  --to T         End of the window, the same forms\n"
@@ -75,7 +81,7 @@ std::string ending_text(const store::run_info& i) {
 
 int report_main(const cli::invocation& inv) {
   auto args =
-      read_command_args(inv.args, {"csv", "html", "json", "from", "to", "warmup", "threshold", "limit"},
+      read_command_args(inv.args, {"csv", "html", "json", "summary-json", "from", "to", "warmup", "threshold", "limit"},
                         {"help"}, "endure report");
   if (!args) return command_error(args.err());
   if (args->has("help")) {
@@ -86,7 +92,7 @@ int report_main(const cli::invocation& inv) {
     return command_error(args->positional.empty()
                              ? "endure report needs a run store: endure report RUN.db"
                              : "endure report reads one run store at a time");
-  for (const char* flag : {"csv", "html", "json"})
+  for (const char* flag : {"csv", "html", "json", "summary-json"})
     if (args->has(flag)) {
       const std::string path =
           std::string(flag) == "csv" ? args->value(flag) + "_stats.csv" : args->value(flag);
@@ -151,17 +157,36 @@ int report_main(const cli::invocation& inv) {
     }
   analysis::series_collector collector;
   analysis::threshold_evaluator evaluator(thresholds);
+  // Target monitoring as the run summarised it: the same samples, stamped alike (the end of
+  // their record), through the same accumulator; and PREFIX_monitor.csv's rows.
+  report::monitor_accumulator monitoring;
+  bool monitored = false;
+  double monitor_start_s = 0;
+  std::string monitor_csv;
   store::window vw = w;
   if (vw.is_whole_run()) vw.from_wall_s = info.totals_start_wall_s;
   auto fed = (*rd)->each_record(vw, [&](const stats::interval_record& r) {
     collector.add(r);
     evaluator.add(r);
+    if (monitor_start_s == 0) monitor_start_s = r.start_wall_s;
+    if (r.monitor.empty()) return;
+    monitored = true;
+    stats::snapshot stamp;  // the CSV row's time: the end of the record's interval
+    stamp.interval_id = r.id;
+    stamp.interval_length_ms = r.length_ms;
+    stamp.wall_s = r.end_wall_s;
+    stamp.monitor = r.monitor;
+    monitor_csv += report::monitor_csv_rows(stamp);
+    for (const auto& m : r.monitor) monitoring.add(m.source, m.metric, r.end_wall_s, m.value);
   });
   if (!fed) return command_error(fed.err());
   const auto run_series = collector.to_run_series();
   const auto soak = analysis::judge(run_series, vc);
   auto threshold_results = evaluator.evaluate(run_series, soak, vc);
   settle_final_thresholds(threshold_results);
+  const auto monitor_rows = monitoring.summaries();
+  const std::string monitor_text = report::monitor_table(monitor_rows, {});
+  if (!monitor_text.empty()) std::fputs(("\n" + monitor_text).c_str(), stdout);
   std::fputs(("\n" + report::verdict_table(soak, threshold_results)).c_str(), stdout);
   std::fflush(stdout);
 
@@ -178,6 +203,7 @@ int report_main(const cli::invocation& inv) {
     write(prefix + "_stats.csv", report::stats_csv(**snap));
     write(prefix + "_failures.csv", report::failures_csv(**snap));
     write(prefix + "_exceptions.csv", report::exceptions_csv(**snap));
+    if (monitored) write(prefix + "_monitor.csv", report::monitor_csv_header() + monitor_csv);
   }
   if (args->has("json")) {
     const auto j = report::entries_json(**snap);
@@ -211,7 +237,33 @@ int report_main(const cli::invocation& inv) {
     hi.notices.push_back("Regenerated from the run store " + info.path + ": " + window_text +
                          "; charts at " + duration_text(series->step_s) + " per point.");
     write(args->value("html"),
-          report::html_report(**snap, hi, points, {}, report::verdict_html(soak, threshold_results)));
+          report::html_report(**snap, hi, points, {},
+                              (monitored ? report::monitor_html(monitor_rows, {}, monitor_start_s) : "") +
+                                  report::verdict_html(soak, threshold_results)));
+  }
+  if (args->has("summary-json")) {
+    report::summary_input in;
+    in.endure_version = ENDURE_VERSION;
+    in.source = "store";
+    in.run_id = info.run_id;
+    in.store_path = info.path;
+    in.locustfile = info.locustfiles.empty() ? "" : info.locustfiles.front().path;
+    in.host = info.host;
+    in.start_wall_s = info.totals_start_wall_s;
+    in.ended = info.has_end;
+    in.end_wall_s = info.end_wall_s;
+    in.end_reason = info.has_end ? info.end_reason : "no end record (killed, or still running)";
+    if (info.has_end) in.exit_code = info.exit_code;
+    in.totals = snap->get();
+    in.window = w.is_whole_run() ? "whole run" : window_text;
+    in.verdict = &soak;
+    in.thresholds = &threshold_results;
+    // The run's exit code as its end record has it; why is not recorded (the run's own
+    // --summary-json says).
+    in.has_monitor = monitored;
+    in.monitor = monitor_rows;
+    if (!write_summary(args->value("summary-json"), in))
+      code = static_cast<int>(base::exit_code::outputs_incomplete);
   }
   return code;
 }

@@ -21,6 +21,7 @@
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
 #include "app/store_output.hpp"
+#include "app/summary_output.hpp"
 #include "app/verdict_output.hpp"
 #include "app/web_run.hpp"
 #include "base/log.hpp"
@@ -267,6 +268,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   auto influx_opened = influx_output::open(o);  // --influxdb
   if (!influx_opened) return fail(influx_opened.err().message);
   std::unique_ptr<influx_output> influx = std::move(*influx_opened);
+  if (!o.summary_json.empty())
+    if (auto r = check_summary_path("--summary-json", o.summary_json); !r) return fail(r.err().message);
   auto outs = outputs::open(o, info, info.load_model,
                             monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
@@ -364,6 +367,13 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
                               "their wait times (see the exceptions above, if any)");
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
+  std::vector<std::string> exit_reasons;  // for --summary-json: why the code is not 0
+  if (any_error && o.exit_code_on_error != 0)
+    exit_reasons.push_back(std::to_string(final_snapshot->aggregated.num_failures) + " of " +
+                           std::to_string(final_snapshot->aggregated.num_requests) +
+                           " requests failed, " + std::to_string(final_snapshot->exceptions.size()) +
+                           " kinds of exceptions in tasks (--exit-code-on-error " +
+                           std::to_string(o.exit_code_on_error) + ")");
   // --- Soak verdict: a failed threshold is listed on stderr and makes the exit code 3 (above
   // failures; below incomplete outputs and stuck users, which follow).
   const auto soak_final = verdict.final_result(std::chrono::seconds(0));
@@ -378,8 +388,12 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
         store->push(engine::run_event{engine::event_kind::verdict, at, ctl.tests_started(), 0,
                                       report::verdict_line(r, soak_final->verdict.analysed_s)});
   }
-  if (soak_final && report_failed_thresholds(soak_final->thresholds))
+  if (soak_final && report_failed_thresholds(soak_final->thresholds)) {
     code = static_cast<int>(base::exit_code::thresholds);
+    for (const auto& t : soak_final->thresholds)
+      if (t.status == analysis::threshold_status::failed)
+        exit_reasons.push_back("threshold failed: " + report::threshold_line(t, false));
+  }
   // ---
   const bool stuck = outcome.abandoned_users > 0 || !outcome.stuck.empty();
   std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();
@@ -401,6 +415,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   }
   // An output file that could not be written whole is listed and makes the exit code 4.
   if (!incomplete.empty()) {
+    for (const auto& p : incomplete) exit_reasons.push_back("output incomplete: " + p.path + ": " + p.reason);
     std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
     std::fflush(stderr);
     code = static_cast<int>(base::exit_code::outputs_incomplete);  // above 3 and 1 (cli.md)
@@ -415,13 +430,47 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
                      : "a shard was stuck in user code",
                  where.empty() ? "" : (" (stuck in " + where + ": a task that never yields)").c_str());
     code = static_cast<int>(base::exit_code::stuck);
+    exit_reasons.push_back("users did not stop" + (where.empty() ? std::string() : " (stuck in " + where + ")"));
   }
   events.reset();
   // The locustfile may set its own exit code as Locust allows (environment.process_exit_code,
   // or 2 when an event handler failed at start); stuck users keep 5.
   if (threads_joined) {
     const int locustfile_code = lf.finish(code);
-    if (code != static_cast<int>(base::exit_code::stuck)) code = locustfile_code;
+    if (code != static_cast<int>(base::exit_code::stuck) && locustfile_code != code) {
+      code = locustfile_code;
+      exit_reasons.push_back("set by the locustfile (environment.process_exit_code)");
+    }
+  }
+  // --summary-json: last, so that it carries the exit code and how every other output ended.
+  if (!o.summary_json.empty()) {
+    report::summary_input in;
+    in.endure_version = ENDURE_VERSION;
+    in.source = "run";
+    if (store) in.store_path = store->path();
+    in.locustfile = o.locustfile;
+    in.host = info.host;
+    in.start_wall_s = final_snapshot->test_start_wall_s;
+    in.end_wall_s = final_snapshot->wall_s;
+    in.end_reason = outcome.stop_reason;
+    in.exit_code = code;
+    in.exit_reasons = exit_reasons;
+    in.totals = &*final_snapshot;
+    in.window = "whole run";
+    if (soak_final) {
+      in.verdict = &soak_final->verdict;
+      in.thresholds = &soak_final->thresholds;
+      in.failed_live = soak_final->failed_live;
+      in.aborted_by = soak_final->aborted_by;
+    }
+    if (monitor) {
+      auto m = monitor->summary(std::chrono::seconds(0));
+      in.has_monitor = true;
+      in.monitor = std::move(m.rows);
+      in.monitor_problems = std::move(m.problems);
+    }
+    if (!write_summary(o.summary_json, in) && code != static_cast<int>(base::exit_code::stuck))
+      code = static_cast<int>(base::exit_code::outputs_incomplete);
   }
   if (!threads_joined) {
     // A user is stuck in code that never yields; its thread cannot be joined. Every output is

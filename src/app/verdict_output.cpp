@@ -79,6 +79,8 @@ void verdict_output::consume(const engine::run_item& item) {
       since_live_ = 0;
       announced_.clear();
       failed_live_.clear();
+      failed_live_order_.clear();
+      aborted_by_.clear();
       pending_.clear();
       stopped_ = finished_ = false;
       std::lock_guard lock(mutex_);
@@ -160,9 +162,11 @@ void verdict_output::live(double elapsed_s) {
   for (const auto& t : thresholds_.evaluate(run, verdict, settings_.verdict)) {
     if (t.status != analysis::threshold_status::failed) continue;
     if (!failed_live_.insert(t.spec.text).second) continue;
+    failed_live_order_.push_back(t.spec.text);
     base::log_warning("soak", "threshold " + report::threshold_line(t));
     if (settings_.abort_on_threshold && !stopped_ && stop_) {
       stopped_ = true;
+      aborted_by_ = t.spec.text;
       base::log_warning("soak", "stopping the test (--abort-on-threshold)");
       stop_("threshold");
     }
@@ -199,6 +203,8 @@ void verdict_output::finish() {
   f.verdict = analysis::judge(run, settings_.verdict);
   f.thresholds = thresholds_.evaluate(run, f.verdict, settings_.verdict);
   f.failed = settle_final_thresholds(f.thresholds);
+  f.failed_live = failed_live_order_;
+  f.aborted_by = aborted_by_;
   {
     std::lock_guard lock(mutex_);
     final_ = std::move(f);

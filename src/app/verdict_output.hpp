@@ -64,6 +64,8 @@ class verdict_output {
     analysis::soak_verdict verdict;
     std::vector<analysis::threshold_result> thresholds;
     size_t failed = 0;  // thresholds failed (no data at the end counts as failed)
+    std::vector<std::string> failed_live;  // thresholds that failed while the test ran
+    std::string aborted_by;  // the threshold that stopped it (--abort-on-threshold), or ""
   };
   // The final verdict of the last test, waiting up to `wait` for it.
   std::optional<final_state> final_result(std::chrono::milliseconds wait) const;
@@ -80,6 +82,8 @@ class verdict_output {
   analysis::threshold_evaluator thresholds_;
   uint64_t since_live_ = 0;
   std::set<std::string> announced_, failed_live_;
+  std::vector<std::string> failed_live_order_;
+  std::string aborted_by_;
   std::map<std::string, double> pending_;  // series alarmed at every look since this elapsed time
   bool stopped_ = false, finished_ = false;
   std::function<void(const std::string&)> stop_;

@@ -374,6 +374,8 @@ std::vector<option_spec> make_table() {
      to(&options::csv_full_history, boolean())},
     {"json", 0, flag, "", "Print the final statistics as JSON on stdout", to(&options::json, boolean())},
     {"json-file", 0, one, "FILE", "Write the final statistics as JSON to FILE", to(&options::json_file, any_text())},
+    {"summary-json", 0, one, "FILE", "Write the run summary to FILE at the end: how it ended, exit code, totals, thresholds, soak verdict, monitoring (docs/outputs.md)",
+     to(&options::summary_json, any_text())},
     {"html", 0, one, "FILE", "Write a self-contained HTML report to FILE, rewritten while the test runs and at the end",
      to(&options::html_file, any_text())},
     {"html-interval", 0, one, "TIME", "How often --html is rewritten while the test runs; 0: only at the end (default: 5m)",

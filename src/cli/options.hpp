@@ -66,6 +66,7 @@ struct options {
   bool csv_full_history = false;
   bool json = false;
   std::string json_file;
+  std::string summary_json;  // --summary-json FILE: the run summary document
   std::string html_file;
   // --html is rewritten (atomically) this often while the test runs; 0: only at the end.
   std::chrono::milliseconds html_interval{300'000};

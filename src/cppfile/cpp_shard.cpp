@@ -226,8 +226,9 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     d->reported = false;
     d->manual = detail::response_data::verdict::none;
     d->failure_message.clear();
-    d->context = nullptr;
-    d->parsed = nullptr;
+    // Only when set: assigning a json builds and destroys a temporary (most requests have none).
+    if (!d->context.is_null()) d->context = nullptr;
+    if (!d->parsed.is_null()) d->parsed = nullptr;
     d->has_parsed = false;
     d->runtime = nullptr;
     try {
@@ -309,9 +310,10 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   bool is_killed() const override { return killed_; }
 
-  void report(detail::response_data& d) override {
-    // Locust's verdict and failure texts (src/rules): a manual success or failure wins, else a
-    // transport error, else a status of 400 or more, worded as Locust's HttpUser words them.
+  // Locust's verdict and failure texts (src/rules): a manual success or failure wins, else a
+  // transport error, else a status of 400 or more, worded as Locust's HttpUser words them. Empty:
+  // a success.
+  static std::string failure_text(const detail::response_data& d) {
     using v = detail::response_data::verdict;
     const rules::mark m = d.manual == v::success ? rules::mark::success
                           : d.manual == v::failure ? rules::mark::failure
@@ -320,11 +322,14 @@ class cpp_user final : public detail::user_runtime, public wait_context {
         d.manual == v::failure ? rules::catch_failure_text(d.failure_message) : std::string();
     // requests' HTTPError names the final URL, or the name= given (Locust swaps it in).
     const std::string_view url = d.named && !d.catch_response ? std::string_view(d.name) : std::string_view(d.url);
+    auto text = rules::verdict(m, manual, d.error, d.status, d.reason, url, rules::flavor::requests);
+    return text ? std::move(*text) : std::string();
+  }
+
+  void report(detail::response_data& d) override {
     std::string error;
-    if (m != rules::mark::none || !d.error.empty() || d.status >= 400) {
-      auto text = rules::verdict(m, manual, d.error, d.status, d.reason, url, rules::flavor::requests);
-      if (text) error = std::move(*text);
-    }
+    if (d.manual != detail::response_data::verdict::none || !d.error.empty() || d.status >= 400)
+      error = failure_text(d);  // the common success skips building any text
     stats::request_sample s;
     s.method = d.method;
     s.name = d.name;
@@ -437,7 +442,15 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   }
 
   void record_exception(const std::string& message) {
-    sh_.recorder.record_exception(message, where_);
+    sh_.recorder.record_exception(message, traceback());
+  }
+
+  // The traceback of an exception: "Class.task" (or the class alone), spelled only when an
+  // exception is recorded: a task run only notes two pointers.
+  std::string traceback() const {
+    if (where_spec_ == nullptr) return {};
+    if (where_task_ == nullptr) return where_spec_->name;
+    return where_spec_->name + '.' + where_task_;
   }
 
   // Handles an exception that reached the top of the user. Returns false when the user must end.
@@ -457,7 +470,6 @@ class cpp_user final : public detail::user_runtime, public wait_context {
 
   detached main() {
     std::exception_ptr ep;
-    where_ = cls_->name + ".on_start";
     at(cls_, "on_start");
     try {
       co_await obj_->on_start();
@@ -474,7 +486,6 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     killed_ = false;
     {
       ep = nullptr;
-      where_ = cls_->name + ".on_stop";
       at(cls_, "on_stop");
       try {
         co_await obj_->on_stop();
@@ -490,7 +501,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
                 bool tag_included) {
     const class_plan& plan = sh_.plan_for(spec, tag_included);
     if (plan.tasks.empty()) {
-      where_ = spec.name;
+      where_spec_ = &spec;
+      where_task_ = nullptr;
       record_exception("no tasks: " + spec.name +
                        " has no tasks (or none left after --tags/--exclude-tags)");
       throw stop_user{};
@@ -537,25 +549,61 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     }
   }
 
-  // Runs one task with Locust's control flow; true when the wait after it is skipped.
-  Async<bool> run_task(const detail::class_spec& spec, const detail::task_entry& t, void* self,
-                       task_set_base* ts, wait_fn* wait, bool tag_included) {
-    where_.assign(spec.name);  // reuses the string's capacity: no allocation per task
-    where_ += '.';
-    where_ += t.name;
+  // One task run, awaited by the loops; co_await gives true when the wait after it is skipped.
+  // An awaitable, not a coroutine of its own: a task costs one frame (the task's), not two.
+  struct task_run {
+    cpp_user* u;
+    task_set_base* ts;
+    bool is_set = false;
+    Task task;          // a plain task, or
+    Async<bool> set;    // a nested task set
+    std::exception_ptr early;  // thrown while making the task (before it ran)
+
+    bool await_ready() {
+      if (early) return true;
+      return is_set ? set.operator co_await().await_ready() : task.operator co_await().await_ready();
+    }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) {
+      return is_set ? set.operator co_await().await_suspend(h) : task.operator co_await().await_suspend(h);
+    }
+    bool await_resume() {
+      try {
+        if (early) std::rethrow_exception(early);
+        if (is_set) return set.operator co_await().await_resume();
+        task.operator co_await().await_resume();
+        return false;
+      } catch (...) {
+        return u->on_task_exception(ts);
+      }
+    }
+  };
+
+  task_run run_task(const detail::class_spec& spec, const detail::task_entry& t, void* self,
+                    task_set_base* ts, wait_fn* wait, bool tag_included) {
     at(&spec, t.name.c_str());
-    bool skip_wait = false;
+    task_run r{this, ts, t.is_task_set, {}, {}, {}};
     try {
       if (t.is_task_set)
-        skip_wait = co_await run_task_set(*t.nested, ts, wait, tag_included || sh_.tagged(t.tags));
+        r.set = run_task_set(*t.nested, ts, wait, tag_included || sh_.tagged(t.tags));
       else
-        co_await t.run(self, *obj_, ts);
+        r.task = t.run(self, *obj_, ts);
+    } catch (...) {
+      r.early = std::current_exception();
+    }
+    return r;
+  }
+
+  // Locust's control flow after a task threw (called inside a catch block): true when the wait
+  // after it is skipped; stop_user, a kill, stop_test and an interrupt inside a task set go on up.
+  bool on_task_exception(task_set_base* ts) {
+    try {
+      throw;
     } catch (const interrupt_task_set&) {
       if (ts) throw;  // leaves this task set: run_task_set catches it
       record_exception("interrupt_task_set: interrupt() called outside a task set");
     } catch (const reschedule_task&) {
     } catch (const reschedule_task_immediately&) {
-      skip_wait = true;
+      return true;
     } catch (const stop_user&) {
       throw;
     } catch (const detail::user_killed&) {
@@ -567,7 +615,7 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     } catch (...) {
       record_exception("unknown exception");
     }
-    co_return skip_wait;
+    return false;
   }
 
   // The open model: the user waits in its shard's pool until an arrival hands it an iteration
@@ -576,7 +624,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   Task run_arrivals() {
     const class_plan& plan = sh_.plan_for(*cls_, false);
     if (plan.tasks.empty()) {
-      where_ = cls_->name;
+      where_spec_ = cls_;
+      where_task_ = nullptr;
       record_exception("no tasks: " + cls_->name +
                        " has no tasks (or none left after --tags/--exclude-tags)");
       throw stop_user{};
@@ -666,8 +715,11 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     }
   };
 
-  // Publishes where this user is, for a stuck-shard report (see cpp_shard::current_task).
+  // Notes where this user is, for the traceback of an exception (traceback()) and a stuck-shard
+  // report (see cpp_shard::current_task).
   void at(const detail::class_spec* spec, const char* task) {
+    where_spec_ = spec;
+    where_task_ = task;
     cur_spec_ = spec;
     cur_task_ = task;
     sh_.cur_class.store(spec, std::memory_order_relaxed);
@@ -708,7 +760,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
   std::unique_ptr<User> obj_;
   wait_fn wait_;
   std::coroutine_handle<> pending_;
-  std::string where_;
+  const detail::class_spec* where_spec_ = nullptr;  // see traceback()
+  const char* where_task_ = nullptr;
   int64_t last_task_start_ns_ = 0;
   int64_t lag_ns_ = 0;
   uint64_t suspends_ = 0;  // requests, sleeps and yields so far

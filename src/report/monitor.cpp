@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -63,6 +64,74 @@ std::string html_escape_text(const std::string &s) {
 }
 
 } // namespace
+
+void monitor_accumulator::add(const std::string &source, const std::string &metric, double t,
+                              double v) {
+  if (!std::isfinite(v)) return;
+  auto key = std::make_pair(source, metric);
+  auto it = series_.find(key);
+  if (it == series_.end()) {
+    if (series_.size() >= max_series) return;
+    it = series_.emplace(key, series_acc{}).first;
+  }
+  auto &a = it->second;
+  if (a.n == 0) {
+    a.first = a.min = a.max = v;
+    a.t0 = t;
+  }
+  ++a.n;
+  a.last = v;
+  a.min = std::min(a.min, v);
+  a.max = std::max(a.max, v);
+  const double x = t - a.t0;
+  a.st += x;
+  a.sv += v;
+  a.stt += x * x;
+  a.stv += x * v;
+  a.pend_t += t;
+  a.pend_v += v;
+  if (++a.pend_n >= a.stride) {
+    a.t.push_back(a.pend_t / static_cast<double>(a.pend_n));
+    a.v.push_back(a.pend_v / static_cast<double>(a.pend_n));
+    a.pend_t = a.pend_v = 0;
+    a.pend_n = 0;
+    if (a.t.size() >= max_chart_points) {
+      // Full: neighbours merge, each point now covers twice as many samples.
+      for (size_t i = 0; i + 1 < a.t.size(); i += 2) {
+        a.t[i / 2] = (a.t[i] + a.t[i + 1]) / 2;
+        a.v[i / 2] = (a.v[i] + a.v[i + 1]) / 2;
+      }
+      a.t.resize(a.t.size() / 2);
+      a.v.resize(a.v.size() / 2);
+      a.stride *= 2;
+    }
+  }
+}
+
+std::vector<monitor_summary> monitor_accumulator::summaries() const {
+  std::vector<monitor_summary> rows;
+  for (const auto &[key, a] : series_) {
+    monitor_summary s;
+    s.source = key.first;
+    s.metric = key.second;
+    s.samples = a.n;
+    s.first = a.first;
+    s.last = a.last;
+    s.min = a.min;
+    s.max = a.max;
+    const double n = static_cast<double>(a.n);
+    const double den = n * a.stt - a.st * a.st;
+    s.slope_per_s = a.n >= 2 && den > 0 ? (n * a.stv - a.st * a.sv) / den : 0;
+    s.t_s = a.t;
+    s.values = a.v;
+    if (a.pend_n > 0) {
+      s.t_s.push_back(a.pend_t / static_cast<double>(a.pend_n));
+      s.values.push_back(a.pend_v / static_cast<double>(a.pend_n));
+    }
+    rows.push_back(std::move(s));
+  }
+  return rows;
+}
 
 std::string format_monitor_value(const std::string &metric, double v) {
   if (!std::isfinite(v))

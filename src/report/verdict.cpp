@@ -297,6 +297,7 @@ nlohmann::json row_json(const analysis::series_verdict& r) {
   j["unit"] = analysis::to_string(r.u);
   j["verdict"] = analysis::to_string(r.verdict);
   j["reason"] = r.reason;
+  j["note"] = note_text(r);  // the console's note column
   j["windows"] = r.points;
   j["from_s"] = r.from_s;
   j["to_s"] = r.to_s;
@@ -348,6 +349,7 @@ nlohmann::json threshold_json(const analysis::threshold_result& t) {
 nlohmann::json verdict_json(const analysis::soak_verdict& v,
                             const std::vector<analysis::threshold_result>& thresholds) {
   nlohmann::json j;
+  j["start_time"] = v.start_wall_s;
   j["warmup_s"] = v.warmup_s;
   j["warmup_auto"] = v.warmup_auto;
   j["analysed_s"] = v.analysed_s;

@@ -403,6 +403,14 @@ TEST(distributed, the_open_model_shares_the_arrival_rate_among_the_workers) {
   EXPECT_LE(reported, 150u);
 }
 
+TEST(distributed, what_a_master_does_not_write_yet_is_refused_not_ignored) {
+  auto r = run_process({endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s", "--host",
+                        "http://127.0.0.1:9", "--no-store", "--summary-json", temp_dir("dist_refused") + "/s.json"},
+                       {cache_env}, 30s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err, "endure: error: --summary-json is not available in master/worker mode yet: run it standalone\n");
+}
+
 // One request with curl: {HTTP status, body}.
 std::pair<int, std::string> http(const std::string& url, std::vector<std::string> extra = {}) {
   std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-w", "\n%{http_code}"};

@@ -42,6 +42,7 @@ const std::map<std::string, option_case>& cases() {
       {"csv-full-history", {{}, [](auto& o) { return o.csv_full_history; }}},
       {"json", {{}, [](auto& o) { return o.json; }}},
       {"json-file", {{"f.json"}, [](auto& o) { return o.json_file == "f.json"; }}},
+      {"summary-json", {{"s.json"}, [](auto& o) { return o.summary_json == "s.json"; }}},
       {"html", {{"r.html"}, [](auto& o) { return o.html_file == "r.html"; }}},
       {"html-interval", {{"90s"}, [](auto& o) { return o.html_interval == 90s; }}},
       {"only-summary", {{}, [](auto& o) { return o.only_summary; }}},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -167,6 +168,89 @@ TEST(engine_run, exceptions_are_recorded_and_users_carry_on) {
   uint64_t fast = requests_of(*snap, "GET", "/fast");
   EXPECT_GT(fast, 8u);  // users carried on after throwing
   EXPECT_NEAR(static_cast<double>(snap->exceptions[0].count), fast / 2.0, 4.0);
+}
+
+namespace {
+// Locust's control exceptions thrown by a task: RescheduleTaskImmediately skips the (long) wait,
+// StopUser ends the user (its on_stop runs), RescheduleTask keeps the wait, and InterruptTaskSet
+// outside a task set is an exception of the task (the wait kept).
+std::atomic<int> g_control_stops{0};
+struct StoppingUser : HttpUser {
+  static void define(UserSpec<StoppingUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &StoppingUser::step);
+  }
+  Task on_stop() override {
+    g_control_stops++;
+    co_return;
+  }
+  int n = 0;
+  Task step() {
+    co_await client.get("/fast");
+    if (++n == 3) throw stop_user{};
+    throw reschedule_task_immediately{};
+  }
+};
+struct WaitingUser : HttpUser {
+  static void define(UserSpec<WaitingUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &WaitingUser::step);
+  }
+  Task step() {
+    co_await client.get("/status/204");
+    throw reschedule_task{};
+  }
+};
+struct InterruptingUser : HttpUser {
+  static void define(UserSpec<InterruptingUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &InterruptingUser::step);
+  }
+  Task step() {
+    co_await client.get("/status/205");
+    throw interrupt_task_set{};
+  }
+};
+// Exceptions of on_start and on_stop carry them as their traceback.
+struct BrokenHooksUser : HttpUser {
+  static void define(UserSpec<BrokenHooksUser>& u) {
+    u.wait_time(constant(30.0)).task("step", &BrokenHooksUser::step);
+  }
+  Task on_start() override {
+    co_await client.get("/status/206");
+    throw std::runtime_error("no login");
+  }
+  Task on_stop() override {
+    co_await client.get("/status/207");
+    throw std::logic_error("no logout");
+  }
+  Task step() { co_await client.get("/status/208"); }
+};
+}  // namespace
+
+TEST(engine_run, control_exceptions_of_a_task_follow_locusts_rules) {
+  test_server srv;
+  g_control_stops = 0;
+  auto cfg = config_for(srv, 4, 600ms);
+  cfg.stop_timeout = 2s;
+  auto snap = run_classes({&detail::spec_of<StoppingUser>(), &detail::spec_of<WaitingUser>(),
+                           &detail::spec_of<InterruptingUser>(), &detail::spec_of<BrokenHooksUser>()},
+                          cfg);
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(srv.count("GET /fast"), 3u);  // no waits, then stopped
+  EXPECT_EQ(g_control_stops.load(), 1);
+  EXPECT_EQ(srv.count("GET /status/204"), 1u);  // the 30 s wait kept
+  EXPECT_EQ(srv.count("GET /status/205"), 1u);
+  EXPECT_EQ(srv.count("GET /status/206"), 1u);
+  EXPECT_EQ(srv.count("GET /status/207"), 1u);
+  EXPECT_EQ(srv.count("GET /status/208"), 0u);  // on_start failed: no tasks, on_stop still runs
+  std::map<std::string, std::string> traceback_of;
+  for (const auto& x : snap->exceptions) {
+    EXPECT_EQ(x.count, 1u) << x.message;
+    traceback_of[x.message] = x.traceback;
+  }
+  EXPECT_EQ(traceback_of.size(), 3u);
+  EXPECT_EQ(traceback_of["interrupt_task_set: interrupt() called outside a task set"],
+            "InterruptingUser.step");
+  EXPECT_EQ(traceback_of["std::runtime_error: no login"], "BrokenHooksUser.on_start");
+  EXPECT_EQ(traceback_of["std::logic_error: no logout"], "BrokenHooksUser.on_stop");
 }
 
 namespace {

@@ -120,6 +120,34 @@ TEST(shard_recorder, light_and_dense_modes_give_the_same_delta) {
   EXPECT_EQ(d2.entries[0].latency, (sparse_counts{{5, 1}}));
 }
 
+TEST(shard_recorder, a_narrow_band_of_latencies_counts_as_a_dense_histogram_does) {
+  // Light entries count their log over the band of buckets it spans when that band is narrow
+  // (here 250-700 us: exact buckets) and sort it when it is wide (a few 30 s outliers): both
+  // give what a dense histogram gives, for the latency and the intended latency.
+  for (const bool outliers : {false, true}) {
+    SCOPED_TRACE(outliers ? "wide" : "narrow");
+    std::mt19937_64 rng(5);
+    shard_recorder dense, light;
+    shard_delta merged;
+    for (int i = 0; i < 6000; ++i) {
+      auto s = sample("/band", static_cast<int64_t>(250 + rng() % 450));
+      if (outliers && i % 997 == 0) s.latency_us = 30'000'000;
+      s.intended_latency_us = s.latency_us + (i % 3 == 0 ? static_cast<int64_t>(rng() % 200) : 0);
+      dense.record(s);
+      light.record(s);
+      if (i % 500 == 499) merge(merged, light.take_delta());
+    }
+    auto d = dense.take_delta();
+    ASSERT_EQ(d.entries.size(), 1u);
+    ASSERT_EQ(merged.entries.size(), 1u);
+    EXPECT_EQ(merged.entries[0].requests, 6000u);
+    EXPECT_EQ(d.entries[0].latency, merged.entries[0].latency);
+    EXPECT_EQ(d.entries[0].intended, merged.entries[0].intended);
+    EXPECT_FALSE(merged.entries[0].intended.empty());
+    EXPECT_EQ(total_count(merged.entries[0].latency), 6000u);
+  }
+}
+
 TEST(shard_recorder, intended_latency_is_kept_only_when_it_differs) {
   shard_recorder r;
   r.record(sample("/p", 1000));
