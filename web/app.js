@@ -190,6 +190,9 @@
     $("h-host").textContent = last.host || "-";
     $("h-state").textContent = last.state;
     $("h-users").textContent = fmt(last.user_count);
+    // A master's worker count (Locust's header shows it when distributed).
+    $("h-workers-box").hidden = last.worker_count === undefined;
+    if (last.worker_count !== undefined) $("h-workers").textContent = fmt(last.worker_count);
     $("h-rps").textContent = fmt(last.total_rps, 1);
     $("h-fail").textContent = fmt(100 * last.fail_ratio, 1) + "%";
     const active = !viewRun && (last.state === "spawning" || last.state === "running");

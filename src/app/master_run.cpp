@@ -12,11 +12,16 @@
 #include <map>
 #include <thread>
 
+#include "app/influx_output.hpp"
+#include "app/load_model.hpp"
+#include "app/metrics_output.hpp"
+#include "app/monitor_output.hpp"
 #include "app/node_setup.hpp"
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
 #include "app/store_output.hpp"
 #include "app/verdict_output.hpp"
+#include "app/web_run.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "dist/master.hpp"
@@ -31,16 +36,22 @@
 namespace endure::app {
 namespace {
 
-// The worker's command line: the master's, without the master's own flags, plus --worker.
+// The worker's command line: the master's, without the master's own flags (outputs, monitoring,
+// exports and the web UI run on the master), plus --worker.
 std::vector<std::string> worker_argv(uint16_t port) {
   auto args = process_command_line();
   std::vector<std::string> out = {"/proc/self/exe"};
   static const char* with_value[] = {"--processes", "--master-bind-host", "--master-bind-port", "--expect-workers",
                                      "--expect-workers-max-wait", "--master-host", "--master-port",
                                      "--worker-missing-after", "--worker-redistribute-after",
-                                     "--csv", "--html", "--json-file", "--logfile", "--store"};
+                                     "--csv", "--html", "--json-file", "--logfile", "--store",
+                                     "--monitor-pid", "--monitor-process", "--monitor-disk", "--monitor-node-exporter",
+                                     "--monitor-prometheus", "--monitor-query", "--metrics-port", "--metrics-host",
+                                     "--metrics-buckets", "--influxdb", "--influxdb-org", "--influxdb-bucket",
+                                     "--influxdb-token", "--web-host", "--web-port", "-P", "--autoquit",
+                                     "--web-base-path", "--web-auth", "--tls-cert", "--tls-key"};
   static const char* flags[] = {"--master", "--headless", "--csv-full-history", "--json", "--print-stats",
-                                "--only-summary", "--no-store"};
+                                "--only-summary", "--no-store", "--autostart", "--class-picker", "--reset-stats"};
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     bool skip = false;
@@ -83,19 +94,25 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   if (!loaded) return fail_with(loaded.err());
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
-  if (!o.headless)
-    return fail_with(base::make_error("the web UI of a master is not available yet: add --headless (with -u, -r and -t)"));
-  // What the master does not distribute yet is refused, never silently ignored.
-  for (const char* name : {"iterations", "arrival-rate", "max-users", "shape", "shape-file", "session-length",
-                           "reset-stats", "monitor-pid", "monitor-process", "monitor-disk",
-                           "monitor-node-exporter", "monitor-prometheus", "monitor-query", "metrics-port",
-                           "influxdb", "summary-json"})
-    if (o.source.count(name) && (std::string(name) != "reset-stats" || o.reset_stats))
-      return fail_with(base::make_error("--" + std::string(name) +
-                                        " is not available in master/worker mode yet: run it standalone"));
-  if (run.lf->has_shape())
-    return fail_with(base::make_error("load shapes are not available in master/worker mode yet: run the "
-                                      "shape standalone, or use -u and -r"));
+  // What the master does not write yet is refused, never silently ignored.
+  if (o.source.count("summary-json"))
+    return fail_with(base::make_error("--summary-json is not available in master/worker mode yet: run it standalone"));
+  // The locustfile's init runs here as on Locust's master; its load shape (or --shape) is asked
+  // for targets on the master, which sends each worker its share.
+  engine::controller_config probe;
+  probe.threads = 1;
+  probe.shards.classes = run.classes;
+  probe.shards.tags = o.tags;
+  probe.shards.exclude_tags = o.exclude_tags;
+  probe.seed = o.seed;
+  if (auto r = run.lf->configure(probe, run.parsed_options); !r) return fail_with(r.err());
+  engine::test_plan model_plan;
+  auto model = apply_load_model(o, run.lf->has_shape(), run.classes, model_plan);
+  if (!model) return fail_with(model.err());
+  engine::shape_fn shape = model_plan.shape ? model_plan.shape : run.lf->shape();
+  if (shape && (o.source.count("users") || o.source.count("spawn-rate")))
+    base::log_warning("master", "the load shape drives the users: -u/--users and -r/--spawn-rate are ignored");
+  if (!model->listing.empty()) base::log_info("master", model->listing.substr(0, model->listing.size() - 1));
   if (o.host.empty())
     for (auto& c : run.classes)
       if (c.host.empty() && c.needs_host)
@@ -112,7 +129,17 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   auto verdict_settings = verdict_output::settings_from(o);
   if (!verdict_settings) return fail_with(verdict_settings.err());
   verdict_output verdict(std::move(*verdict_settings));
-  auto outs = outputs::open(o, info, false, verdict.annex());
+  // Target monitoring and exports run here, over the merged run bus, as in a standalone run.
+  auto monitoring = monitor_output::open(o, std::chrono::milliseconds(1000));
+  if (!monitoring) return fail_with(monitoring.err());
+  std::unique_ptr<monitor_output> monitor = std::move(*monitoring);
+  auto metrics_opened = o.headless || o.metrics_port ? metrics_output::open(o) : metrics_output::for_web_ui(o);
+  if (!metrics_opened) return fail_with(metrics_opened.err());
+  std::unique_ptr<metrics_output> metrics = std::move(*metrics_opened);
+  auto influx_opened = influx_output::open(o);
+  if (!influx_opened) return fail_with(influx_opened.err());
+  std::unique_ptr<influx_output> influx = std::move(*influx_opened);
+  auto outs = outputs::open(o, info, false, monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail_with(outs.err());
 
   // The run store, on by default: the master's is the run's record (workers keep none).
@@ -134,6 +161,22 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   mc.run_time = o.run_time;
   mc.stop_timeout = o.stop_timeout;
   mc.host = o.host;
+  mc.reset_stats_after_ramp = o.reset_stats;
+  mc.shape = shape;
+  mc.iterations = o.iterations;
+  // The open model: the workers share the rate; a rate's shape that ends ends the test.
+  mc.open_model = model_plan.arrivals.has_value();
+  mc.arrival_rate = o.arrival_rate;
+  mc.poisson = o.poisson;
+  mc.max_users = o.max_users;
+  if (model_plan.run_time) mc.run_time = model_plan.run_time;
+  mc.session_min = model_plan.session_min;
+  mc.session_max = model_plan.session_max;
+  // Headless: the command line's test, then the workers quit. With the web UI: tests from the UI
+  // (the first from the command line with --autostart); the workers stay between tests.
+  mc.autostart = o.headless || o.autostart;
+  mc.quit_after_test = o.headless;
+  if (monitor) mc.monitor = monitor->feed();
   mc.parsed_options_json = run.parsed_options.dump();
   mc.expect_workers = processes > 0 && !o.source.count("expect-workers") ? static_cast<uint64_t>(processes)
                                                                          : o.expect_workers;
@@ -165,6 +208,12 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   engine::totals_stage totals(run_bus, snapshot_bus, view);
   (*outs)->attach(snapshot_bus);
   if (store) store->attach(run_bus);
+  if (monitor) {
+    monitor->attach(run_bus);
+    monitor->start();
+  }
+  if (metrics) metrics->attach(run_bus);
+  if (influx) influx->attach(run_bus);
 
   std::atomic<dist::zmq_link*> link{nullptr};
   dist::master master(sched, mc, run_bus, [&link](const std::string& node, const proto::message& m) {
@@ -231,15 +280,48 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   if (!children.empty()) sched.call_after(std::chrono::seconds(1), watch_children);
 
   stop_signals signals(sched, [&master] { master.stop("signal"); }, [&master] { master.stop("signal"); });
+  // Without --headless the web UI steers the tests (app/web_run.cpp), as in a standalone run.
+  dist::master_control control(sched, master);
+  std::unique_ptr<web_run> web;
+  if (!o.headless) {
+    std::vector<std::string> class_names;
+    for (auto& c : run.classes) class_names.push_back(c.name);
+    const std::string tasks_json = run.lf->task_ratio(class_names).dump();  // GET /tasks
+    engine::test_plan plan;
+    plan.users = o.users;
+    plan.spawn_rate = o.spawn_rate;
+    plan.run_time = model_plan.run_time ? model_plan.run_time : o.run_time;
+    plan.stop_timeout = o.stop_timeout;
+    plan.host = o.host;
+    plan.reset_stats_after_ramp = o.reset_stats;
+    plan.shape = shape;
+    plan.iterations = o.iterations;
+    auto w = web_run::open(o, sched, control, snapshot_bus, std::move(plan), class_names, info, tasks_json,
+                           store ? store->path() : std::string(),
+                           metrics ? std::function<std::string()>([m = metrics.get()] { return m->scrape(); })
+                                   : std::function<std::string()>());
+    if (!w) return fail_with(w.err());
+    web = std::move(*w);
+  }
   sched.post([&master] { master.start(); });
+  if (web) {
+    sched.run_until([&] { return master.finished() || web->finished(signals.received()); });
+    web.reset();
+    sched.post([&master] { master.quit("the web UI was closed"); });
+  }
   sched.run_until([&] { return master.finished(); });
-  base::log_info("master", master.failed() ? "No test ran (" + master.stop_reason() + ")"
-                                           : "Test stopped (" + master.stop_reason() + ")");
+  const bool no_test = !o.headless && master.tests_started() == 0;  // the UI closed before any test
+  if (!no_test)
+    base::log_info("master", master.failed() ? "No test ran (" + master.stop_reason() + ")"
+                                             : "Test stopped (" + master.stop_reason() + ")");
   (*bound)->flush(std::chrono::seconds(5));
 
   totals.drain(std::chrono::seconds(60));
+  if (monitor) monitor->drain(std::chrono::seconds(60));
   verdict.drain(std::chrono::seconds(60));
   (*outs)->drain(std::chrono::seconds(60));
+  if (metrics) metrics->finish(std::chrono::seconds(5));
+  if (influx) influx->finish(std::chrono::seconds(5));
   link.store(nullptr);
   bound->reset();
 
@@ -260,6 +342,10 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     }
   }
 
+  if (no_test) {
+    if (store) store->finish(base::wall_now_s(), "no test was started", 0);
+    return 0;
+  }
   if (master.failed()) {
     if (store) {
       store->drain(std::chrono::seconds(60));

@@ -10,10 +10,10 @@
 namespace endure::app {
 namespace {
 
-// The standalone controller behind the UI.
+// The run behind the UI: the standalone controller, or a master over its workers.
 class controller_steering final : public web::steering {
  public:
-  controller_steering(engine::controller& ctl, engine::test_plan base) : ctl_(ctl), base_(std::move(base)) {}
+  controller_steering(engine::steerable& ctl, engine::test_plan base) : ctl_(ctl), base_(std::move(base)) {}
 
   base::result<std::string> swarm(const web::swarm_request& r) override {
     const auto st = ctl_.state();
@@ -22,6 +22,7 @@ class controller_steering final : public web::steering {
       ctl_.set_users(r.users, r.spawn_rate, r.user_classes);
       return std::string("Swarming started");
     }
+    if (auto why = ctl_.start_refusal(); !why.empty()) return base::make_error(why);
     engine::test_plan plan = base_;
     plan.users = r.users;
     plan.spawn_rate = r.spawn_rate;
@@ -35,9 +36,11 @@ class controller_steering final : public web::steering {
   void reset_stats() override { ctl_.reset_stats(); }
   stats::run_state state() const override { return ctl_.state(); }
   uint64_t user_count() const override { return ctl_.user_count(); }
+  bool is_distributed() const override { return ctl_.is_distributed(); }
+  std::vector<engine::worker_status> workers() const override { return ctl_.workers(); }
 
  private:
-  engine::controller& ctl_;
+  engine::steerable& ctl_;
   const engine::test_plan base_;
 };
 
@@ -45,14 +48,14 @@ class controller_steering final : public web::steering {
 
 struct web_run::impl {
   engine::asio_scheduler& sched;
-  engine::controller& ctl;
+  engine::steerable& ctl;
   std::optional<std::chrono::milliseconds> autoquit;
   std::unique_ptr<controller_steering> steer;
   std::unique_ptr<web::web_ui> ui;
   base::scheduler::timer_id tick = 0;
   std::optional<std::chrono::steady_clock::time_point> stopped_since;
 
-  impl(engine::asio_scheduler& s, engine::controller& c) : sched(s), ctl(c) {}
+  impl(engine::asio_scheduler& s, engine::steerable& c) : sched(s), ctl(c) {}
 
   // The run loop wakes for commands and timers only: a slow tick lets --autoquit be noticed.
   void arm() {
@@ -71,7 +74,7 @@ web_run::~web_run() {
 }
 
 base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engine::asio_scheduler& sched,
-                                                     engine::controller& ctl, engine::snapshot_bus& snapshots,
+                                                     engine::steerable& ctl, engine::snapshot_bus& snapshots,
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
                                                      report::html_run_info info, std::string tasks_json,

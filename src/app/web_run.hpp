@@ -1,7 +1,8 @@
-// app::web_run: the web mode of a standalone run (no --headless): serves the web UI from this
-// process, lets it start, edit, stop and restart tests on the controller, and says when the
-// process should end (Ctrl-C, or --autoquit after a test). standalone.cpp wires it in; the run
-// itself (controller, buses, outputs, exit code) stays there.
+// app::web_run: the web mode of a run (no --headless): serves the web UI from this process, lets
+// it start, edit, stop and restart tests on what it steers (the standalone controller, or a
+// master over its workers), and says when the process should end (Ctrl-C, or --autoquit after a
+// test). standalone.cpp and master_run.cpp wire it in; the run itself (buses, outputs, exit code)
+// stays there.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -14,6 +15,7 @@
 #include "cli/options.hpp"
 #include "engine/asio_scheduler.hpp"
 #include "engine/controller.hpp"
+#include "engine/steerable.hpp"
 #include "engine/totals_stage.hpp"
 #include "report/html.hpp"
 
@@ -26,7 +28,7 @@ class web_run {
   // host, run time and classes. store_file: this run's store ("" with --no-store); its folder is
   // the Runs page's. Control thread.
   static base::result<std::unique_ptr<web_run>> open(const cli::options& o, engine::asio_scheduler& sched,
-                                                     engine::controller& ctl, engine::snapshot_bus& snapshots,
+                                                     engine::steerable& ctl, engine::snapshot_bus& snapshots,
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
                                                      report::html_run_info info, std::string tasks_json,

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/load_model.hpp"
 #include "app/node_setup.hpp"
 #include "app/signals.hpp"
 #include "base/log.hpp"
@@ -138,7 +139,7 @@ int run_worker(const cli::raw_options& raw_in) {
     if (own->source.count(name))
       return fail_with(base::make_error("--" + std::string(name) +
                                         " is not available on a worker: monitoring and exports run "
-                                        "standalone (the master's are not built yet)"));
+                                        "on the master (give it there)"));
   auto spec = raw_in.locustfile();
   const bool from_master = spec && *spec == "-";
   if (own->processes != 0 && std::getenv("ENDURE_PROCESS_CHILD") == nullptr) {
@@ -231,6 +232,28 @@ int run_worker(const cli::raw_options& raw_in) {
   dist::worker_config wc;
   wc.node_id = node_id;
   wc.master_timeout = o.master_timeout;
+  // The master's open model: the same rate text read as --arrival-rate is here, scaled to this
+  // worker's share (the locustfile's per-class rates too).
+  wc.make_arrivals = [&run](const nlohmann::json& a) -> base::result<engine::arrival_plan> {
+    cli::options m = run.o;
+    m.arrival_rate = a.value("rate", std::string());
+    m.poisson = a.value("poisson", false);
+    m.max_users = a.value("max_users", uint64_t{1000});
+    m.shape.clear();
+    m.shape_file.clear();
+    m.session_length.clear();
+    const double share = a.value("share", 1.0);
+    if (!(share > 0 && share <= 1)) return base::make_error("a share of the arrival rate out of (0, 1]");
+    engine::test_plan p;
+    auto r = apply_load_model(m, false, run.classes, p);
+    if (!r) return r.err();
+    if (!p.arrivals) return base::make_error("no arrival rate in the master's open model");
+    engine::arrival_plan out = std::move(*p.arrivals);
+    out.rate = [rate = out.rate, share](double t) { return rate(t) * share; };
+    for (auto& c : out.class_rates)
+      if (c) *c *= share;
+    return out;
+  };
   dist::worker worker(sched, ctl, bus, wc, [&link](const proto::message& m) {
     if (auto* l = link.load()) l->send("", proto::encode(m));
   });

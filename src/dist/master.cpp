@@ -1,9 +1,13 @@
 #include "dist/master.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <mutex>
 
 #include "base/log.hpp"
+#include "engine/controller.hpp"
 #include "proto/locust_stats.hpp"
 #include "proto/message.hpp"
 
@@ -40,12 +44,23 @@ struct worker_entry {
   std::map<std::string, uint64_t> users_by_class;
   std::vector<uint64_t> targets;
   bool spawn_acked = true;
+  bool stop_pending = false;  // told to stop; its client_stopped not seen yet
+  // -i: this worker's share of the iterations (none: not in this test), and how far it is: 0 told,
+  // 1 it began spawning, 2 seen spawning or running, 3 it stopped on its own (its share ran).
+  std::optional<uint64_t> iterations;
+  int iterations_progress = 0;
+  // The open model: this worker's share of the arrival rate (none: not in this test).
+  std::optional<double> arrival_share;
+  double cpu_percent = 0;
+  uint64_t memory_bytes = 0;
 };
 
 }  // namespace
 
 struct master::impl {
-  enum class phase { waiting, running, stopping, done };
+  // idle: between tests (web UI); waiting: a test waits for the expected workers; stopping: the
+  // workers were told to stop (web UI) or to quit (headless); quitting: the master ends.
+  enum class phase { idle, waiting, running, stopping, quitting, done };
 
   base::scheduler& sched;
   master_config cfg;
@@ -53,17 +68,29 @@ struct master::impl {
   send_fn send;
   std::map<std::string, worker_entry> workers;
   int next_index = 0;
-  phase ph = phase::waiting;
+  phase ph = phase::idle;
   bool failed = false;
   std::string reason;
+  master_test test;  // the current (or last) test
+  std::atomic<uint64_t> tests{0};
+  uint64_t reset_floor_id = 0;  // reports of intervals before a statistics reset are dropped
+  bool first_ramp = true;
   int64_t started_ns = 0, stop_deadline_ns = 0;
-  base::scheduler::timer_id tick_timer = 0, run_timer = 0;
+  base::scheduler::timer_id tick_timer = 0, run_timer = 0, shape_timer = 0;
+  int64_t test_start_ns = 0;
+  std::optional<engine::shape_tick> last_tick;
+  std::string stage;  // the shape's stage now
   std::map<uint64_t, stats::interval_record> pending;
   uint64_t last_flushed = 0;
   bool any_flushed = false;
   uint64_t reports = 0;
   bool spawning_complete_published = false;
-  stats::run_state run_state = stats::run_state::ready;
+  std::atomic<stats::run_state> run_state{stats::run_state::ready};
+  // What other threads read (the web UI): refreshed on the scheduler's thread.
+  mutable std::mutex view_mutex;
+  std::vector<engine::worker_status> view_workers;
+  std::atomic<uint64_t> view_users{0};
+  std::atomic<size_t> view_ready{0};
 
   impl(base::scheduler& s, master_config c, engine::run_bus& b, send_fn f)
       : sched(s), cfg(std::move(c)), bus(b), send(std::move(f)) {}
@@ -74,7 +101,7 @@ struct master::impl {
     engine::run_event e;
     e.kind = kind;
     e.wall_s = sched.wall_s();
-    e.test = 1;
+    e.test = tests.load();
     e.user_count = total_users();
     e.detail = std::move(detail);
     bus.publish(engine::run_item(std::move(e)));
@@ -100,10 +127,64 @@ struct master::impl {
   }
 
   void start() {
-    started_ns = sched.now_ns();
-    base::log_info(component, "Waiting for " + std::to_string(cfg.expect_workers) + " worker" +
-                                  (cfg.expect_workers == 1 ? "" : "s") + " to connect");
     schedule_tick();
+    if (!cfg.autostart) return;
+    master_test t;
+    t.users = cfg.users;
+    t.spawn_rate = cfg.spawn_rate;
+    t.run_time = cfg.run_time;
+    t.host = cfg.host;
+    t.reset_stats_after_ramp = cfg.reset_stats_after_ramp;
+    t.shape = cfg.shape;
+    t.iterations = cfg.iterations;
+    start_test(std::move(t), true);
+  }
+
+  void start_test(master_test t, bool wait_for_expected) {
+    if (ph == phase::waiting && !wait_for_expected && ready_count() > 0) {
+      // A start from the UI while --autostart waits for --expect-workers: the UI's test, now.
+      ph = phase::idle;
+    }
+    if (ph != phase::idle) {
+      base::log_warning(component, "a test is already running (or the master is ending): start ignored");
+      return;
+    }
+    test = std::move(t);
+    if (test.host.empty()) test.host = cfg.host;
+    started_ns = sched.now_ns();
+    if (wait_for_expected && ready_count() < cfg.expect_workers) {
+      ph = phase::waiting;
+      base::log_info(component, "Waiting for " + std::to_string(cfg.expect_workers) + " worker" +
+                                    (cfg.expect_workers == 1 ? "" : "s") + " to connect");
+      return;
+    }
+    if (ready_count() == 0) {
+      base::log_warning(component, "no worker has connected yet: the test cannot start");
+      return;
+    }
+    begin();
+  }
+
+  void set_users(uint64_t users, double spawn_rate, std::vector<std::string> classes) {
+    if (ph != phase::running) {
+      base::log_warning(component, "no test is running: the new user count is ignored");
+      return;
+    }
+    test.users = users;
+    test.spawn_rate = spawn_rate;
+    test.user_classes = std::move(classes);
+    publish_event(engine::event_kind::targets_changed, std::to_string(users) + " users");
+    base::log_info(component, "New targets: " + std::to_string(users) + " users on " +
+                                  std::to_string(ready_count()) + " workers");
+    rebalance();
+  }
+
+  void reset_stats() {
+    // What the workers reported for intervals before now is dropped, pending or late.
+    pending.clear();
+    reset_floor_id = now_id();
+    publish_event(engine::event_kind::stats_reset, "");
+    base::log_info(component, "Statistics reset");
   }
 
   size_t ready_count() const {
@@ -136,12 +217,21 @@ struct master::impl {
       }
     }
     if (redistribute) rebalance();
+    check_iterations_done();  // -i: a missing worker's share is not waited for
+    if (ph == phase::done) return;
+    refresh_view();
+    sample_monitor();
     if (ph == phase::waiting) {
       if (ready_count() >= cfg.expect_workers) {
         begin();
       } else if (cfg.expect_workers_max_wait.count() > 0 &&
                  std::chrono::nanoseconds(now - started_ns) >= cfg.expect_workers_max_wait) {
         if (ready_count() == 0) {
+          if (!cfg.quit_after_test) {
+            base::log_error(component, "no worker connected within --expect-workers-max-wait: the test did not start");
+            ph = phase::idle;
+            return;
+          }
           failed = true;
           reason = "no worker connected within --expect-workers-max-wait";
           ph = phase::done;
@@ -155,41 +245,121 @@ struct master::impl {
       return;
     }
     if (ph == phase::running && workers.empty()) stop("the last worker left");
-    if (ph == phase::stopping && (workers.empty() || now >= stop_deadline_ns)) {
-      if (!workers.empty())
-        base::log_warning(component, std::to_string(workers.size()) + " worker(s) did not confirm the end: " +
+    if (ph == phase::stopping && (stopped_all() || now >= stop_deadline_ns)) {
+      if (!stopped_all())
+        base::log_warning(component, std::to_string(unstopped()) + " worker(s) did not confirm the end: " +
                                          "their last reports may be missing");
-      finish();
+      finish_test();
       return;
     }
-    flush_until(now_id() - static_cast<uint64_t>(cfg.lateness.count() / 1000));
+    if (ph == phase::quitting && (workers.empty() || now >= stop_deadline_ns)) {
+      if (!workers.empty())
+        base::log_warning(component, std::to_string(workers.size()) + " worker(s) did not confirm they quit");
+      ph = phase::done;
+      if (tick_timer) sched.cancel(tick_timer);
+      tick_timer = 0;
+      return;
+    }
+    if (ph == phase::running || ph == phase::stopping)
+      flush_until(now_id() - static_cast<uint64_t>(cfg.lateness.count() / 1000));
+  }
+
+  // Headless, the workers quit (and leave the table); otherwise each confirms with client_stopped.
+  size_t unstopped() const {
+    if (cfg.quit_after_test) return workers.size();
+    size_t n = 0;
+    for (auto& [id, w] : workers) n += w.stop_pending ? 1 : 0;
+    return n;
+  }
+  bool stopped_all() const { return unstopped() == 0; }
+
+  void refresh_view() {
+    std::vector<engine::worker_status> v;
+    for (auto& [id, w] : workers)
+      v.push_back({id, w.missing ? "missing" : w.state, w.missing ? 0 : w.user_count, w.cpu_percent, w.memory_bytes});
+    std::sort(v.begin(), v.end(), [this](auto& a, auto& b) { return workers.at(a.id).index < workers.at(b.id).index; });
+    view_users.store(total_users());
+    view_ready.store(ready_count());
+    std::lock_guard lock(view_mutex);
+    view_workers = std::move(v);
   }
 
   void begin() {
     ph = phase::running;
     run_state = stats::run_state::spawning;
-    publish_event(engine::event_kind::test_start, std::to_string(cfg.users) + " users on " +
-                                                      std::to_string(ready_count()) + " workers");
-    base::log_info(component, "Starting " + std::to_string(cfg.users) + " users on " +
-                                  std::to_string(ready_count()) + " workers");
-    rebalance();
-    if (cfg.run_time)
-      run_timer = sched.call_after(*cfg.run_time, [this] {
+    ++tests;
+    first_ramp = true;
+    reason.clear();
+    reset_floor_id = 0;
+    for (auto& [id, w] : workers) {
+      w.targets.clear();
+      w.iterations.reset();
+      w.iterations_progress = 0;
+      w.arrival_share.reset();
+    }
+    if (test.iterations) share_iterations();
+    if (cfg.open_model) {
+      size_t n = 0;
+      for (auto& [id, w] : workers) n += w.in_dispatch && !w.missing ? 1 : 0;
+      for (auto& [id, w] : workers)
+        if (w.in_dispatch && !w.missing) w.arrival_share = 1.0 / static_cast<double>(n);
+    }
+    test_start_ns = sched.now_ns();
+    last_tick.reset();
+    stage.clear();
+    if (test.shape) {
+      publish_event(engine::event_kind::test_start, "users from the load shape on " + std::to_string(ready_count()) + " workers");
+      base::log_info(component, "Starting the load shape on " + std::to_string(ready_count()) + " workers");
+      shape_step();
+      if (ph != phase::running) return;
+    } else {
+      const std::string what = cfg.open_model ? std::string("the open model") : std::to_string(test.users) + " users";
+      publish_event(engine::event_kind::test_start, what + " on " + std::to_string(ready_count()) + " workers");
+      base::log_info(component, "Starting " + what + " on " + std::to_string(ready_count()) + " workers");
+      rebalance();
+    }
+    if (test.run_time)
+      run_timer = sched.call_after(*test.run_time, [this] {
         run_timer = 0;
         stop("run time");
       });
+  }
+
+  // -i: the workers there are now share the iterations (in the order of their index); one whose
+  // share is 0 gets no users.
+  void share_iterations() {
+    std::vector<worker_entry*> active;
+    for (auto& [id, w] : workers)
+      if (w.in_dispatch && !w.missing) active.push_back(&w);
+    std::sort(active.begin(), active.end(), [](auto* a, auto* b) { return a->index < b->index; });
+    const uint64_t n = active.size(), total = *test.iterations;
+    for (uint64_t k = 0; k < n; ++k) {
+      const uint64_t share = total / n + (k < total % n ? 1 : 0);
+      if (share > 0) active[k]->iterations = share;
+    }
+  }
+
+  // -i: the test ends once every worker with a share has run it (or is gone).
+  void check_iterations_done() {
+    if (!test.iterations || ph != phase::running) return;
+    for (auto& [id, w] : workers)
+      if (w.iterations && !w.missing && w.iterations_progress < 3) return;
+    stop("iterations");
   }
 
   void rebalance() {
     if (ph != phase::running) return;
     std::vector<worker_entry*> active;
     for (auto& [id, w] : workers)
-      if (w.in_dispatch && !w.missing) active.push_back(&w);
+      // With -i, only the workers that share the iterations run users (and not once done).
+      if (w.in_dispatch && !w.missing && (!test.iterations || (w.iterations && w.iterations_progress < 3)) &&
+          (!cfg.open_model || w.arrival_share))
+        active.push_back(&w);
     std::sort(active.begin(), active.end(), [](auto* a, auto* b) { return a->index < b->index; });
     if (active.empty()) return;
-    const auto totals = engine::distribute_users(cfg.classes, cfg.users);
+    const auto totals = class_totals();
     const auto split = split_users(totals, active.size());
-    const double rate = cfg.spawn_rate / static_cast<double>(active.size());
+    const double rate = test.spawn_rate / static_cast<double>(active.size());
     json parsed = json::parse(cfg.parsed_options_json, nullptr, false);
     if (parsed.is_discarded()) parsed = json::object();
     spawning_complete_published = false;
@@ -198,18 +368,87 @@ struct master::impl {
       auto& w = *active[k];
       if (w.targets == split[k] && w.state == "running") continue;
       w.targets = split[k];
-      w.spawn_acked = false;
+      w.spawn_acked = cfg.open_model;  // the open model has no ramp to complete
       json counts = json::object();
       for (size_t c = 0; c < cfg.classes.size(); ++c) counts[cfg.classes[c].name] = split[k][c];
       tell(w.id, "spawn",
            {{"timestamp", sched.wall_s()},
             {"user_classes_count", counts},
-            {"host", cfg.host},
+            {"host", test.host},
             {"stop_timeout", static_cast<double>(cfg.stop_timeout.count()) / 1000.0},
             {"parsed_options", parsed},
-            {"endure", {{"spawn_rate", rate}}}});
+            {"endure", endure_spawn_keys(rate, w)}});
     }
     check_spawning_complete();
+  }
+
+  // Asks the load shape for targets once a second (Locust's master runs LoadTestShape.tick()
+  // and sends each worker its share).
+  void shape_step() {
+    shape_timer = 0;
+    if (ph != phase::running) return;
+    const double run_time_s = static_cast<double>(sched.now_ns() - test_start_ns) / 1e9;
+    std::optional<engine::shape_tick> t;
+    try {
+      t = test.shape(run_time_s, total_users());
+    } catch (const std::exception& e) {
+      base::log_error(component, std::string("the load shape's tick() failed: ") + e.what());
+      t.reset();
+    }
+    if (!t) {
+      stop("shape");
+      return;
+    }
+    if (t->stage != stage) {
+      stage = t->stage;
+      if (!stage.empty()) publish_event(engine::event_kind::targets_changed, "stage: " + stage);
+    }
+    if (!last_tick || t->users != last_tick->users || t->spawn_rate != last_tick->spawn_rate ||
+        t->user_classes != last_tick->user_classes) {
+      last_tick = t;
+      test.users = t->users;
+      test.spawn_rate = t->spawn_rate > 0 ? t->spawn_rate : 1;
+      test.user_classes = t->user_classes;
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", t->spawn_rate);
+      publish_event(engine::event_kind::targets_changed, "shape: " + std::to_string(t->users) + " users at " + rate + "/s");
+      rebalance();
+    }
+    shape_timer = sched.call_after(std::chrono::seconds(1), [this] { shape_step(); });
+  }
+
+  // endure's additions to spawn (a Locust worker ignores them): the worker's share of the spawn
+  // rate, the users' session length, and its share of -i.
+  json endure_spawn_keys(double rate, const worker_entry& w) const {
+    json e = {{"spawn_rate", rate}};
+    if (w.iterations) e["iterations"] = *w.iterations;
+    if (cfg.open_model && w.arrival_share) {
+      const double share = *w.arrival_share;
+      e["arrivals"] = {{"rate", cfg.arrival_rate},
+                       {"share", share},
+                       {"poisson", cfg.poisson},
+                       {"max_users", static_cast<uint64_t>(std::ceil(static_cast<double>(cfg.max_users) * share))}};
+    }
+    if (cfg.session_max.count() > 0) e["session_ms"] = {cfg.session_min.count(), cfg.session_max.count()};
+    return e;
+  }
+
+  // Users per class for the test: its classes (all when none picked), by weight.
+  std::vector<uint64_t> class_totals() const {
+    if (cfg.open_model) return std::vector<uint64_t>(cfg.classes.size(), 0);  // users come with arrivals
+    if (test.user_classes.empty()) return engine::distribute_users(cfg.classes, test.users);
+    std::vector<engine::class_weight> picked;
+    std::vector<size_t> where;
+    for (size_t c = 0; c < cfg.classes.size(); ++c)
+      if (std::find(test.user_classes.begin(), test.user_classes.end(), cfg.classes[c].name) != test.user_classes.end()) {
+        picked.push_back(cfg.classes[c]);
+        where.push_back(c);
+      }
+    std::vector<uint64_t> out(cfg.classes.size(), 0);
+    if (picked.empty()) return engine::distribute_users(cfg.classes, test.users);
+    const auto t = engine::distribute_users(picked, test.users);
+    for (size_t k = 0; k < where.size(); ++k) out[where[k]] = t[k];
+    return out;
   }
 
   void check_spawning_complete() {
@@ -221,10 +460,17 @@ struct master::impl {
     publish_event(engine::event_kind::spawning_complete, "");
     base::log_info(component, "All users spawned: " + std::to_string(total_users()) + " on " +
                                   std::to_string(ready_count()) + " workers");
+    if (first_ramp && test.reset_stats_after_ramp) reset_stats();  // --reset-stats, as Locust
+    first_ramp = false;
   }
 
   void stop(const std::string& why) {
     if (ph == phase::waiting) {
+      if (!cfg.quit_after_test) {
+        base::log_info(component, "Stopped (" + why + ") before enough workers connected: no test ran");
+        ph = phase::idle;
+        return;
+      }
       failed = true;
       reason = "stopped (" + why + ") before enough workers connected; no test ran";
       ph = phase::done;
@@ -238,20 +484,60 @@ struct master::impl {
     run_state = stats::run_state::stopping;
     if (run_timer) sched.cancel(run_timer);
     run_timer = 0;
+    if (shape_timer) sched.cancel(shape_timer);
+    shape_timer = 0;
     publish_event(engine::event_kind::test_stopping, why);
+    const char* what = cfg.quit_after_test ? "quit" : "stop";
     base::log_info(component, "Stopping (" + why + "): telling " + std::to_string(workers.size()) +
-                                  " workers to quit");
-    for (auto& [id, w] : workers) tell(id, "quit");
+                                  " workers to " + what);
+    for (auto& [id, w] : workers) {
+      tell(id, what);
+      w.stop_pending = !w.missing;
+    }
     stop_deadline_ns = sched.now_ns() +
                        std::chrono::nanoseconds(cfg.stop_timeout + cfg.quit_grace).count();
     // Missing workers cannot answer: forget them now (their reports so far are kept).
     for (auto it = workers.begin(); it != workers.end();)
       it = it->second.missing ? workers.erase(it) : std::next(it);
-    if (workers.empty()) finish();
+    refresh_view();
+    if (stopped_all()) finish_test();
   }
 
-  void finish() {
-    if (ph == phase::done) return;
+  void quit(const std::string& why) {
+    if (ph == phase::running || ph == phase::waiting) {
+      // Headless, stop() quits the workers already; otherwise end the test first, then quit.
+      stop(why);
+      if (ph == phase::done || ph == phase::quitting) return;
+    }
+    if (ph == phase::stopping) {
+      // The test's end is awaited, then the workers quit (see finish_test).
+      quit_requested = true;
+      return;
+    }
+    begin_quit(why);
+  }
+
+  bool quit_requested = false;
+
+  void begin_quit(const std::string& why) {
+    if (ph == phase::done || ph == phase::quitting) return;
+    if (reason.empty()) reason = why;
+    ph = phase::quitting;
+    for (auto& [id, w] : workers) tell(id, "quit");
+    for (auto it = workers.begin(); it != workers.end();)
+      it = it->second.missing ? workers.erase(it) : std::next(it);
+    stop_deadline_ns = sched.now_ns() + std::chrono::nanoseconds(cfg.quit_grace).count();
+    if (workers.empty()) {
+      ph = phase::done;
+      if (tick_timer) sched.cancel(tick_timer);
+      tick_timer = 0;
+    }
+  }
+
+  // The test's end: every report in, the final record, then (headless) the master is done, or it
+  // waits for the next test.
+  void finish_test() {
+    if (ph != phase::stopping) return;
     flush_until(UINT64_MAX);
     stats::interval_record last;
     last.id = any_flushed ? last_flushed + 1 : now_id();
@@ -259,12 +545,22 @@ struct master::impl {
     decorate(last);
     last.state = stats::run_state::stopped;
     last.is_final = true;
+    take_monitor(last, UINT64_MAX);
+    last_flushed = last.id;
+    any_flushed = true;
     bus.publish(engine::run_item(std::make_shared<const stats::interval_record>(std::move(last))));
     run_state = stats::run_state::stopped;
-    ph = phase::done;
     publish_event(engine::event_kind::test_stop, reason);
-    if (tick_timer) sched.cancel(tick_timer);
-    tick_timer = 0;
+    for (auto& [id, w] : workers) w.stop_pending = false;
+    refresh_view();
+    if (cfg.quit_after_test) {
+      ph = phase::done;
+      if (tick_timer) sched.cancel(tick_timer);
+      tick_timer = 0;
+      return;
+    }
+    ph = phase::idle;
+    if (quit_requested) begin_quit(reason);
   }
 
   void decorate(stats::interval_record& r) {
@@ -277,8 +573,35 @@ struct master::impl {
     r.peak_user_count = std::max(r.peak_user_count, r.user_count);
     r.users_by_class.assign(by_class.begin(), by_class.end());
     r.node = cfg.node_id;
-    r.test = 1;
+    r.test = tests.load();
     r.state = run_state;
+    r.stage = stage;
+  }
+
+  // The target's samples, taken each second and filed under the interval they were taken in.
+  std::map<uint64_t, std::vector<stats::monitor_sample>> monitor_pending;
+  void sample_monitor() {
+    if (!cfg.monitor || (ph != phase::running && ph != phase::stopping)) return;
+    auto samples = cfg.monitor();
+    if (samples.empty()) return;
+    const uint64_t id = now_id() - 1;
+    if (!pending.count(id) && (!any_flushed || id > last_flushed)) {
+      // An interval no worker reported (yet) still carries its samples.
+      stats::interval_record r;
+      r.id = id;
+      r.start_wall_s = static_cast<double>(id);
+      r.end_wall_s = static_cast<double>(id + 1);
+      pending.emplace(id, std::move(r));
+    }
+    auto& at = monitor_pending[id];
+    at.insert(at.end(), std::make_move_iterator(samples.begin()), std::make_move_iterator(samples.end()));
+  }
+  void take_monitor(stats::interval_record& r, uint64_t through_id) {
+    while (!monitor_pending.empty() && monitor_pending.begin()->first <= through_id) {
+      auto& v = monitor_pending.begin()->second;
+      r.monitor.insert(r.monitor.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+      monitor_pending.erase(monitor_pending.begin());
+    }
   }
 
   void flush_until(uint64_t id) {
@@ -287,6 +610,7 @@ struct master::impl {
       stats::interval_record r = std::move(node.mapped());
       decorate(r);
       r.is_final = false;  // only the master's last record ends the test
+      take_monitor(r, r.id);
       last_flushed = r.id;
       any_flushed = true;
       bus.publish(engine::run_item(std::make_shared<const stats::interval_record>(std::move(r))));
@@ -294,6 +618,17 @@ struct master::impl {
   }
 
   void add_record(stats::interval_record r) {
+    if (reset_floor_id > 0 && r.id < reset_floor_id) return;  // from before a statistics reset
+    if (ph == phase::idle || ph == phase::waiting || ph == phase::quitting || ph == phase::done) {
+      // Between tests: the test this belongs to has ended (an endure worker's last report comes
+      // before its client_stopped; a Locust worker's may come after it).
+      uint64_t n = 0;
+      for (auto& e : r.data.entries) n += e.requests;
+      if (n > 0)
+        base::log_warning(component, "a report after the test's end: its " + std::to_string(n) +
+                                         " requests are not counted");
+      return;
+    }
     if (any_flushed && r.id <= last_flushed) {
       // Late: its interval was published already. Its data joins the next one (counts and
       // histograms are kept; only the time it is filed under moves).
@@ -352,7 +687,13 @@ struct master::impl {
       w.in_dispatch = true;
       tell(m.node_id, "ack", {{"index", w.index}});
       if (ph == phase::running) rebalance();
-      if (ph == phase::stopping) tell(m.node_id, "quit");
+      if ((ph == phase::stopping && cfg.quit_after_test) || ph == phase::quitting) tell(m.node_id, "quit");
+      if (ph == phase::stopping && w.stop_pending) {
+        // Ready again (after its client_stopped, or restarted): its part of the stop is done.
+        w.stop_pending = false;
+        if (stopped_all()) finish_test();
+      }
+      refresh_view();
       return;
     }
     if (it == workers.end()) {
@@ -377,13 +718,29 @@ struct master::impl {
     if (m.type == "heartbeat") {
       if (m.data.is_object()) {
         if (m.data.contains("endure")) w.endure = true;
-        if (auto s = m.data.find("state"); s != m.data.end() && s->is_string()) w.state = s->get<std::string>();
+        if (auto s = m.data.find("state"); s != m.data.end() && s->is_string()) {
+          w.state = s->get<std::string>();
+          // -i: a worker seen running after its spawn that reports "stopped" ran its share.
+          if (w.iterations && w.iterations_progress >= 1 && (w.state == "spawning" || w.state == "running"))
+            w.iterations_progress = std::max(w.iterations_progress, 2);
+          if (w.iterations && w.iterations_progress == 2 && w.state == "stopped") {
+            w.iterations_progress = 3;
+            base::log_info(component, "worker " + w.id + " ran its " + std::to_string(*w.iterations) + " iterations");
+            check_iterations_done();
+          }
+        }
+        if (auto c = m.data.find("current_cpu_usage"); c != m.data.end() && c->is_number())
+          w.cpu_percent = c->get<double>();
+        if (auto r = m.data.find("current_memory_usage"); r != m.data.end() && r->is_number() && r->get<double>() >= 0)
+          w.memory_bytes = static_cast<uint64_t>(r->get<double>());
       }
       if (w.endure) tell(w.id, "heartbeat");
     } else if (m.type == "spawning") {
       w.state = "spawning";
+      if (w.iterations) w.iterations_progress = std::max(w.iterations_progress, 1);
     } else if (m.type == "spawning_complete") {
       w.state = "running";
+      if (w.iterations) w.iterations_progress = std::max(w.iterations_progress, 2);
       w.spawn_acked = true;
       take_users(w, m.data);
       check_spawning_complete();
@@ -405,6 +762,8 @@ struct master::impl {
       w.state = "stopped";
       w.user_count = 0;
       w.users_by_class.clear();
+      w.stop_pending = false;
+      if (ph == phase::stopping && stopped_all()) finish_test();
     } else if (m.type == "quit") {
       base::log_info(component, "worker " + w.id + " left");
       publish_event(engine::event_kind::warning, "worker " + w.id + " left");
@@ -427,9 +786,15 @@ struct master::impl {
       if (ph == phase::running) {
         if (workers.empty()) stop("the last worker left");
         else rebalance();
-      } else if (ph == phase::stopping && workers.empty()) {
-        finish();
+        check_iterations_done();
+      } else if (ph == phase::stopping && stopped_all()) {
+        finish_test();
+      } else if (ph == phase::quitting && workers.empty()) {
+        ph = phase::done;
+        if (tick_timer) sched.cancel(tick_timer);
+        tick_timer = 0;
       }
+      refresh_view();
     }
   }
 
@@ -478,10 +843,23 @@ master::master(base::scheduler& sched, master_config cfg, engine::run_bus& bus, 
 master::~master() {
   if (impl_->tick_timer) impl_->sched.cancel(impl_->tick_timer);
   if (impl_->run_timer) impl_->sched.cancel(impl_->run_timer);
+  if (impl_->shape_timer) impl_->sched.cancel(impl_->shape_timer);
 }
 void master::start() { impl_->start(); }
-void master::on_message(const proto::message& m) { impl_->on_message(m); }
+void master::start_test(master_test t, bool wait_for_expected) {
+  impl_->start_test(std::move(t), wait_for_expected);
+  impl_->refresh_view();
+}
+void master::set_users(uint64_t users, double spawn_rate, std::vector<std::string> user_classes) {
+  impl_->set_users(users, spawn_rate, std::move(user_classes));
+}
+void master::reset_stats() { impl_->reset_stats(); }
+void master::on_message(const proto::message& m) {
+  impl_->on_message(m);
+  impl_->refresh_view();
+}
 void master::stop(const std::string& reason) { impl_->stop(reason); }
+void master::quit(const std::string& reason) { impl_->quit(reason); }
 void master::worker_lost(const std::string& node_id, const std::string& why) { impl_->lost(node_id, why); }
 bool master::finished() const { return impl_->ph == impl::phase::done; }
 bool master::failed() const { return impl_->failed; }
@@ -502,5 +880,44 @@ std::map<std::string, uint64_t> master::assigned() const {
   return out;
 }
 uint64_t master::reports_received() const { return impl_->reports; }
+stats::run_state master::state() const { return impl_->run_state.load(); }
+uint64_t master::user_count() const { return impl_->view_users.load(); }
+uint64_t master::tests_started() const { return impl_->tests.load(); }
+size_t master::ready_workers() const { return impl_->view_ready.load(); }
+std::vector<engine::worker_status> master::workers() const {
+  std::lock_guard lock(impl_->view_mutex);
+  return impl_->view_workers;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void master_control::start(engine::test_plan plan) {
+  master_test t;
+  t.users = plan.users;
+  t.spawn_rate = plan.spawn_rate;
+  t.user_classes = std::move(plan.user_classes);
+  t.run_time = plan.run_time;
+  t.host = std::move(plan.host);
+  t.reset_stats_after_ramp = plan.reset_stats_after_ramp;
+  t.shape = std::move(plan.shape);
+  t.iterations = plan.iterations;
+  // Locust: --expect-workers holds a start from the command line (--autostart), not the UI's.
+  sched_.post([this, t = std::move(t)]() mutable { m_.start_test(std::move(t), false); });
+}
+void master_control::set_users(uint64_t users, double spawn_rate, std::vector<std::string> user_classes) {
+  sched_.post([this, users, spawn_rate, c = std::move(user_classes)]() mutable {
+    m_.set_users(users, spawn_rate, std::move(c));
+  });
+}
+void master_control::stop(std::string reason, std::optional<std::chrono::milliseconds>) {
+  sched_.post([this, reason = std::move(reason)] { m_.stop(reason); });
+}
+void master_control::reset_stats() {
+  sched_.post([this] { m_.reset_stats(); });
+}
+std::string master_control::start_refusal() const {
+  if (m_.ready_workers() == 0) return "no worker has connected yet: start workers with --worker --master-host, then start";
+  return {};
+}
 
 }  // namespace endure::dist

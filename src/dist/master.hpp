@@ -1,8 +1,10 @@
 // dist::master: the master's side of Locust's protocol, without sockets: the worker table
 // (ready, spawning, running, missing), heartbeat liveness, the split of users per class across
 // workers, and the merge of worker reports into interval records on the run bus (the same
-// pipeline a standalone run feeds). Runs on the scheduler's thread; messages come in through
-// on_message() and go out through the send function, so tests drive it in simulated time.
+// pipeline a standalone run feeds). Headless it runs one test and quits its workers; serving a
+// web UI it runs test after test (start, edit, stop, reset) until quit(). Runs on the
+// scheduler's thread; messages come in through on_message() and go out through the send
+// function, so tests drive it in simulated time. master_control steers it from any thread.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -15,7 +17,10 @@
 
 #include "base/scheduler.hpp"
 #include "engine/event_bus.hpp"
+#include "engine/controller.hpp"
 #include "engine/plan.hpp"
+#include "engine/steerable.hpp"
+#include "stats/interval_record.hpp"
 
 namespace endure::proto {
 struct message;
@@ -23,13 +28,48 @@ struct message;
 
 namespace endure::dist {
 
+// One test as the master runs it (from the command line, or a start from the web UI).
+struct master_test {
+  uint64_t users = 1;
+  double spawn_rate = 1;
+  std::vector<std::string> user_classes;  // empty: every class, by weight
+  std::optional<std::chrono::milliseconds> run_time;
+  std::string host;                       // "" : the config's host
+  bool reset_stats_after_ramp = false;    // --reset-stats
+  // A load shape (--shape, a locustfile's LoadTestShape): asked once a second, as Locust's
+  // master does; its users, rate and classes replace the ones above; nullopt ends the test.
+  engine::shape_fn shape;
+  // -i/--iterations: task runs in total, split over the workers there are at the start (each
+  // stops its users once its share has run); the test ends when every one of them has.
+  std::optional<uint64_t> iterations;
+};
+
 struct master_config {
   std::vector<engine::class_weight> classes;  // the locustfile's user classes (names, weights)
+  // The command line's test (users, rate, run time, host): started by start() when autostart.
   uint64_t users = 1;
   double spawn_rate = 1;
   std::optional<std::chrono::milliseconds> run_time;
   std::chrono::milliseconds stop_timeout{0};
   std::string host;
+  bool reset_stats_after_ramp = false;
+  engine::shape_fn shape;  // the command line's load shape (see master_test)
+  std::optional<uint64_t> iterations;  // -i (see master_test)
+  // The open model (--arrival-rate, classes with an arrival_rate): every test runs it. The workers
+  // there are at a test's start share the rate (and --max-users) evenly; each builds the same
+  // rate from `arrival_rate` (the option's text) and scales it by its share.
+  bool open_model = false;
+  std::string arrival_rate;
+  bool poisson = false;
+  uint64_t max_users = 1000;
+  // --session-length: sent to every worker with its targets (each user's session, in ms).
+  std::chrono::milliseconds session_min{0}, session_max{0};
+  // Headless: start the command line's test once the expected workers are in, and quit the
+  // workers when it ends. With a web UI: tests come from start_test() (autostart: the first from
+  // the command line), a test's end tells the workers to stop (they stay for the next), and
+  // quit() ends the process.
+  bool autostart = true;
+  bool quit_after_test = true;
   std::string parsed_options_json = "{}";  // sent in spawn as Locust's parsed_options
   uint64_t expect_workers = 1;
   std::chrono::milliseconds expect_workers_max_wait{0};  // 0: for ever
@@ -45,6 +85,8 @@ struct master_config {
   std::string node_id = "master";
   // For workers started with `-f -`: the master's locustfile (one file), or why it cannot be sent.
   std::string locustfile_name, locustfile_contents, locustfile_error;
+  // The target's samples since the last call (--monitor-*), put into each published record.
+  std::function<std::vector<stats::monitor_sample>()> monitor;
 };
 
 // Splits per-class totals over n workers: worker k of class c gets floor(t/n), plus one for the
@@ -60,13 +102,24 @@ class master {
   master(const master&) = delete;
   master& operator=(const master&) = delete;
 
-  // Waits for the expected workers, then runs the test to its run time (or stop()).
+  // Opens for workers; with autostart, waits for the expected workers, then runs the command
+  // line's test to its run time (or stop()).
   void start();
+  // A new test (between tests only). wait_for_expected: as --expect-workers (headless,
+  // --autostart); otherwise it starts on the workers there are (none: refused, logged).
+  void start_test(master_test t, bool wait_for_expected);
+  // New users, rate and classes for the running test (the web UI's edit).
+  void set_users(uint64_t users, double spawn_rate, std::vector<std::string> user_classes);
+  void reset_stats();
   void on_message(const proto::message& m);
   // A worker known to be gone (its local process ended): its users go to the others now.
   void worker_lost(const std::string& node_id, const std::string& why);
-  // Ends the test: workers are told to quit, their last reports are awaited, then the final record.
+  // Ends the test: headless, workers are told to quit and the master finishes; otherwise they are
+  // told to stop and the master waits for the next test. Their last reports are awaited, then
+  // the test's final record.
   void stop(const std::string& reason);
+  // Ends the master: a running test is stopped, every worker is told to quit.
+  void quit(const std::string& reason);
 
   bool finished() const;
   bool failed() const;                 // ended before a test could start (no worker came)
@@ -77,9 +130,38 @@ class master {
   std::map<std::string, uint64_t> assigned() const;
   uint64_t reports_received() const;
 
+  // Any thread: what the web UI shows.
+  stats::run_state state() const;
+  uint64_t user_count() const;
+  uint64_t tests_started() const;
+  size_t ready_workers() const;  // connected and not missing
+  std::vector<engine::worker_status> workers() const;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
+};
+
+// The master as the web UI steers it (the interface the standalone controller implements too):
+// commands from any thread are posted to the master's scheduler.
+class master_control final : public engine::steerable {
+ public:
+  master_control(base::scheduler& sched, master& m) : sched_(sched), m_(m) {}
+  void start(engine::test_plan plan) override;
+  void set_users(uint64_t users, double spawn_rate, std::vector<std::string> user_classes = {}) override;
+  void stop(std::string reason = "stop requested",
+            std::optional<std::chrono::milliseconds> grace = std::nullopt) override;
+  void reset_stats() override;
+  stats::run_state state() const override { return m_.state(); }
+  uint64_t user_count() const override { return m_.user_count(); }
+  uint64_t tests_started() const override { return m_.tests_started(); }
+  std::string start_refusal() const override;
+  bool is_distributed() const override { return true; }
+  std::vector<engine::worker_status> workers() const override { return m_.workers(); }
+
+ private:
+  base::scheduler& sched_;
+  master& m_;
 };
 
 }  // namespace endure::dist

@@ -207,6 +207,31 @@ struct worker::impl {
       if (auto h = d.find("host"); h != d.end() && h->is_string()) plan.host = h->get<std::string>();
       if (auto st = d.find("stop_timeout"); st != d.end() && st->is_number())
         plan.stop_timeout = std::chrono::milliseconds(static_cast<int64_t>(st->get<double>() * 1000));
+      // An endure master's open model: this worker's share of the arrival rate.
+      if (auto e = d.find("endure"); e != d.end() && e->is_object())
+        if (auto a = e->find("arrivals"); a != e->end() && a->is_object()) {
+          if (!cfg.make_arrivals) {
+            base::log_error(component, "the master runs the open model, which this worker cannot build: no arrivals");
+          } else if (auto built = cfg.make_arrivals(*a); !built) {
+            base::log_error(component, "the master's open model: " + built.err().message);
+          } else {
+            plan.arrivals = std::move(*built);
+          }
+        }
+      // An endure master's -i share (task runs for this worker, then its test ends on its own).
+      if (auto e = d.find("endure"); e != d.end() && e->is_object())
+        if (auto i = e->find("iterations"); i != e->end() && i->is_number_integer() && i->get<int64_t>() > 0)
+          plan.iterations = i->get<uint64_t>();
+      // An endure master's --session-length: [min, max] in ms.
+      if (auto e = d.find("endure"); e != d.end() && e->is_object())
+        if (auto s = e->find("session_ms"); s != e->end() && s->is_array() && s->size() == 2 &&
+                                            (*s)[0].is_number_integer() && (*s)[1].is_number_integer()) {
+          const int64_t lo = (*s)[0].get<int64_t>(), hi = (*s)[1].get<int64_t>();
+          if (lo >= 0 && hi >= lo) {
+            plan.session_min = std::chrono::milliseconds(lo);
+            plan.session_max = std::chrono::milliseconds(hi);
+          }
+        }
       test_running = true;
       ctl.start(std::move(plan));
     } else {

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/result.hpp"
 #include "base/scheduler.hpp"
 #include "engine/controller.hpp"
 #include "engine/event_bus.hpp"
@@ -29,6 +32,9 @@ struct worker_config {
   std::chrono::milliseconds master_timeout{60'000};
   // Without any answer from a master since the start, the worker gives up (Locust: 5 s x 60).
   std::chrono::milliseconds connect_timeout{300'000};
+  // The open model from an endure master's spawn ({"rate", "share", "poisson", "max_users"}):
+  // this worker's arrival plan, or why it cannot be built. Empty: the worker refuses it (logged).
+  std::function<base::result<engine::arrival_plan>(const nlohmann::json& arrivals)> make_arrivals;
 };
 
 // "<hostname>_<32 hex digits>" from the host name and a random source.

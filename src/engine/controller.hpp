@@ -15,6 +15,7 @@
 
 #include "base/scheduler.hpp"
 #include "engine/event_bus.hpp"
+#include "engine/steerable.hpp"
 #include "engine/user_shard.hpp"
 #include "stats/interval_record.hpp"
 #include "stats/snapshot.hpp"
@@ -98,31 +99,31 @@ struct test_outcome {
   uint64_t peak_users = 0;
 };
 
-class controller {
+class controller final : public steerable {
  public:
   // The scheduler runs every command and timer (its thread is the control thread). Shards start
   // here and live until shutdown().
   controller(base::scheduler& sched, controller_config cfg, run_bus& bus);
-  ~controller();
+  ~controller() override;
   controller(const controller&) = delete;
   controller& operator=(const controller&) = delete;
 
   // Commands: any thread; executed on the control thread in the order given. A command that does
   // not apply in the current state is logged and ignored (start while running, for example).
-  void start(test_plan plan);
+  void start(test_plan plan) override;
   // New user targets for the running test (the web UI's edit, a master's spawn message).
-  void set_users(uint64_t users, double spawn_rate, std::vector<std::string> user_classes = {});
+  void set_users(uint64_t users, double spawn_rate, std::vector<std::string> user_classes = {}) override;
   void set_class_targets(std::vector<uint64_t> users_per_class, double spawn_rate);
   // Stops the test: running tasks get `grace` (default: the plan's stop timeout), then are killed.
   void stop(std::string reason = "stop requested",
-            std::optional<std::chrono::milliseconds> grace = std::nullopt);
+            std::optional<std::chrono::milliseconds> grace = std::nullopt) override;
   void kill();  // ends a stop at once: every user is killed in its request or wait
-  void reset_stats();
+  void reset_stats() override;
 
   // Any thread.
-  stats::run_state state() const;
-  uint64_t user_count() const;
-  uint64_t tests_started() const;
+  stats::run_state state() const override;
+  uint64_t user_count() const override;
+  uint64_t tests_started() const override;
   test_outcome outcome() const;  // of the last test that stopped
   const shard_config& shards() const;
 

@@ -97,6 +97,15 @@ std::string stats_requests_json(const stats::snapshot* s, const live_state& live
   if (s)
     for (const auto& [c, n] : s->user_count_by_class) by_class[c] = n;
   j["user_count_by_class"] = std::move(by_class);
+  if (live.distributed) {
+    // Locust's master: each worker's id, state, users, CPU (% of a core) and memory (bytes).
+    json workers = json::array();
+    for (const auto& w : live.workers)
+      workers.push_back({{"id", w.id}, {"state", w.state}, {"user_count", w.user_count},
+                         {"cpu_usage", w.cpu_percent}, {"memory_usage", w.memory_bytes}});
+    j["workers"] = std::move(workers);
+    j["worker_count"] = live.workers.size();
+  }
   // endure's: the whole-run rates, the test's start and the snapshot's time.
   j["endure"] = {{"whole_run_rps", a.total_rps},
                  {"whole_run_fail_per_sec", a.total_fail_per_s},

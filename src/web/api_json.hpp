@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/steerable.hpp"
 #include "stats/snapshot.hpp"
 #include "web/history.hpp"
 
@@ -17,6 +18,9 @@ struct live_state {
   stats::run_state state = stats::run_state::ready;
   uint64_t user_count = 0;
   std::string host;
+  // A master's: Locust's "workers" and "worker_count" keys (absent standalone, as Locust's).
+  bool distributed = false;
+  std::vector<engine::worker_status> workers;
 };
 
 // At most this many entries (then Aggregated), and this many errors, as Locust.

@@ -151,6 +151,8 @@ struct web_ui::impl {
     live_state l;
     l.state = steer.state();
     l.user_count = steer.user_count();
+    l.distributed = steer.is_distributed();
+    if (l.distributed) l.workers = steer.workers();
     l.host = opt.defaults.host.empty() ? opt.report_info.host : opt.defaults.host;
     return l;
   }
@@ -194,6 +196,7 @@ struct web_ui::impl {
               {"run_time", d.run_time ? base::format_duration(*d.run_time) : ""},
               {"user_classes", d.known_classes},
               {"class_picker", opt.class_picker},
+              {"is_distributed", steer.is_distributed()},
               {"history_levels_s", std::vector<double>(std::begin(history::level_seconds), std::end(history::level_seconds))}};
     std::string s = c.dump(-1, ' ', false, json::error_handler_t::replace);
     // Inside a <script>: no "</" can end it early.
@@ -315,9 +318,9 @@ struct web_ui::impl {
       if (!opt.metrics_page) return r.send(failure(404, "no /metrics in this run"));
       r.send(server::response::text(200, opt.metrics_page(), "text/plain; version=0.0.4; charset=utf-8"));
     });
-    route("GET", "/worker-count", false, [](const request&, responder& r) {
-      // Standalone: no workers (the master's UI reports its own).
-      r.send(json_answer(200, json{{"worker_count", 0}}.dump()));
+    route("GET", "/worker-count", false, [this](const request&, responder& r) {
+      // A master's workers (missing ones included, as Locust's); standalone: none.
+      r.send(json_answer(200, json{{"worker_count", steer.is_distributed() ? steer.workers().size() : 0}}.dump()));
     });
     route("GET", "/tasks", false, [this](const request&, responder& r) {
       if (opt.tasks_json.empty()) return r.send(failure(404, "no task ratio for this run"));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "engine/steerable.hpp"
 #include "engine/totals_stage.hpp"
 #include "report/html.hpp"
 #include "stats/snapshot.hpp"
@@ -33,6 +34,9 @@ class steering {
   virtual void reset_stats() = 0;
   virtual stats::run_state state() const = 0;
   virtual uint64_t user_count() const = 0;
+  // A master's workers (Locust's worker_count and workers keys); a standalone run has none.
+  virtual bool is_distributed() const { return false; }
+  virtual std::vector<engine::worker_status> workers() const { return {}; }
 };
 
 struct web_ui_options {

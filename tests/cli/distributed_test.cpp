@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -380,22 +382,217 @@ TEST(distributed, a_worker_whose_user_burns_the_cpu_is_not_marked_missing) {
   EXPECT_NE(wr.err.find("Cruncher.crunch_numbers"), std::string::npos) << "the user did block: " << wr.err;
 }
 
-TEST(distributed, what_a_master_does_not_distribute_yet_is_refused_not_ignored) {
-  for (std::vector<std::string> extra : {std::vector<std::string>{"-i", "10"}, {"--arrival-rate", "5"},
-                                         {"--shape", "steps:1,2@10s"}, {"--reset-stats"}}) {
-    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s",
-                                     "--host", "http://127.0.0.1:9", "--no-store"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = run_process(argv, {cache_env}, 30s);
-    EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
-    EXPECT_NE(r.err.find(" is not available in master/worker mode yet: run it standalone"), std::string::npos)
-        << r.err;
+TEST(distributed, the_open_model_shares_the_arrival_rate_among_the_workers) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_open");
+  const std::string lf = source_dir + "/tests/cli/locustfiles/web_shop.py";
+  // 40 arrivals a second in total for 3 s, each worker starting 20 a second: about 120 requests
+  // (each iteration is one request), whatever the response times.
+  auto r = run_process({endure_bin, "-f", lf, "--processes", "2", "--headless", "--arrival-rate", "40/s",
+                        "--max-users", "20", "-t", "3s", "--stop-timeout", "5s", "--host", shop.url(), "--csv",
+                        dir + "/o", "--no-store"},
+                       {cache_env}, 90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Starting the open model on 2 workers"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/o_stats.csv");
+  const uint64_t reported = count_of(rows, " Aggregated");
+  EXPECT_EQ(reported, shop_total(shop));
+  // Each worker's share (20/s) over the 3 s: not the whole rate on each worker (240), not none.
+  EXPECT_GE(reported, 90u);
+  EXPECT_LE(reported, 150u);
+}
+
+TEST(distributed, what_a_master_does_not_write_yet_is_refused_not_ignored) {
+  auto r = run_process({endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s", "--host",
+                        "http://127.0.0.1:9", "--no-store", "--summary-json", temp_dir("dist_refused") + "/s.json"},
+                       {cache_env}, 30s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err, "endure: error: --summary-json is not available in master/worker mode yet: run it standalone\n");
+}
+
+// One request with curl: {HTTP status, body}.
+std::pair<int, std::string> http(const std::string& url, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-w", "\n%{http_code}"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  auto r = run_process(argv, {}, 15s);
+  auto nl = r.out.rfind('\n');
+  if (nl == std::string::npos) return {0, ""};
+  return {std::atoi(r.out.c_str() + nl + 1), r.out.substr(0, nl)};
+}
+
+nlohmann::json get_json(const std::string& url) {
+  return nlohmann::json::parse(http(url).second, nullptr, false);
+}
+
+// Polls GET url until ok(answer) or the deadline; returns the last answer.
+nlohmann::json poll(const std::string& url, const std::function<bool(const nlohmann::json&)>& ok,
+                    std::chrono::milliseconds deadline = 20s) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  nlohmann::json j;
+  while (std::chrono::steady_clock::now() < end) {
+    j = get_json(url);
+    if (!j.is_discarded() && ok(j)) return j;
+    std::this_thread::sleep_for(200ms);
   }
-  auto ui = run_process({endure_bin, "-f", locustfile, "--master", "-u", "1", "--host", "http://127.0.0.1:9",
-                         "--no-store"},
-                        {cache_env}, 30s);
-  EXPECT_EQ(ui.exit_code, 2) << ui.err;
-  EXPECT_EQ(ui.err, "endure: error: the web UI of a master is not available yet: add --headless (with -u, -r and -t)\n");
+  return j;
+}
+
+uint64_t aggregated(const nlohmann::json& j) {
+  return j.contains("stats") && !j["stats"].empty() ? j["stats"].back()["num_requests"].get<uint64_t>() : 0;
+}
+
+TEST(distributed, the_masters_web_ui_starts_edits_stops_and_starts_again_on_two_workers) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_web");
+  const std::string lf = source_dir + "/tests/cli/locustfiles/web_shop.py";
+  const std::string port = std::to_string(free_port());
+  // A grace time at the stop: tasks in flight finish, so every request the shop served is counted.
+  child_process m({endure_bin, "-f", lf, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
+                   "--web-port", "0", "-H", shop.url(), "--stop-timeout", "5s", "--csv", dir + "/m", "--store",
+                   dir + "/run.db"},
+                  {cache_env});
+  std::string out = m.wait_for_stdout("Web UI: ", 30s);
+  out += m.wait_for_stdout("\n", 2s);
+  auto at = out.find("Web UI: ");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string u = out.substr(at + 8, out.find('\n', at) - at - 8);
+  // No worker yet: a start is refused with one sentence.
+  auto early = http(u + "/swarm", {"-X", "POST", "--data", "user_count=2&spawn_rate=10"});
+  EXPECT_EQ(early.first, 400) << early.second;
+  EXPECT_NE(early.second.find("no worker has connected yet"), std::string::npos) << early.second;
+  EXPECT_EQ(get_json(u + "/worker-count")["worker_count"], 0);
+
+  child_process w1({endure_bin, "-f", lf, "--worker", "--master-port", port}, {cache_env});
+  child_process w2({endure_bin, "-f", lf, "--worker", "--master-port", port}, {cache_env});
+  auto count = poll(u + "/worker-count", [](const nlohmann::json& j) { return j["worker_count"] == 2; }, 30s);
+  ASSERT_EQ(count["worker_count"], 2) << count.dump();
+
+  // Start: 4 users over the two workers.
+  auto started = http(u + "/swarm", {"-X", "POST", "--data", "user_count=4&spawn_rate=100&host=" + shop.url()});
+  ASSERT_EQ(started.first, 200) << started.second;
+  EXPECT_NE(started.second.find("Swarming started"), std::string::npos);
+  auto running = poll(u + "/stats/requests", [](const nlohmann::json& j) {
+    if (j["user_count"] != 4 || aggregated(j) < 20 || !j.contains("workers") || j["workers"].size() != 2) return false;
+    for (auto& w : j["workers"])
+      if (w["user_count"] != 2) return false;
+    return true;
+  });
+  EXPECT_EQ(running["state"], "running") << running.dump();
+  EXPECT_EQ(running["user_count"], 4);
+  EXPECT_EQ(running["worker_count"], 2);
+  ASSERT_EQ(running["workers"].size(), 2u) << running.dump();
+  for (auto& w : running["workers"]) {
+    EXPECT_EQ(w["user_count"], 2) << running.dump();
+    EXPECT_EQ(w["state"], "running") << running.dump();
+    EXPECT_TRUE(w["cpu_usage"].is_number());
+    EXPECT_NE(w["id"].get<std::string>(), "");
+  }
+  // The edit: 2 users, one on each worker.
+  ASSERT_EQ(http(u + "/swarm", {"-X", "POST", "--data", "user_count=2&spawn_rate=100"}).first, 200);
+  auto edited = poll(u + "/stats/requests", [](const nlohmann::json& j) { return j["user_count"] == 2; });
+  EXPECT_EQ(edited["user_count"], 2) << edited.dump();
+  // Stop: the totals equal what the shop served.
+  auto stop = http(u + "/stop");
+  EXPECT_EQ(stop.first, 200);
+  auto stopped = poll(u + "/stats/requests", [&](const nlohmann::json& j) {
+    return j["state"] == "stopped" && aggregated(j) == shop_total(shop);
+  });
+  EXPECT_EQ(stopped["state"], "stopped") << stopped.dump();
+  EXPECT_EQ(aggregated(stopped), shop_total(shop));
+  EXPECT_GT(aggregated(stopped), 20u);
+  // A second test on the same workers, then its stop: its own totals equal what the shop served since.
+  const uint64_t before = shop_total(shop);
+  ASSERT_EQ(http(u + "/swarm", {"-X", "POST", "--data", "user_count=2&spawn_rate=100"}).first, 200);
+  // The master publishes a second once every worker's report of it is in (6 s): until then the
+  // table still shows the last test.
+  auto again = poll(u + "/stats/requests", [&](const nlohmann::json& j) {
+    return j["state"] == "running" && j["user_count"] == 2 && aggregated(j) > 10 && aggregated(j) < before;
+  });
+  EXPECT_EQ(again["state"], "running") << again.dump();
+  EXPECT_LT(aggregated(again), before) << "the second test counts from zero";
+  // The master's Prometheus page on the UI's port carries the merged run.
+  auto metrics = http(u + "/metrics");
+  EXPECT_EQ(metrics.first, 200);
+  EXPECT_NE(metrics.second.find("endure_requests"), std::string::npos) << metrics.second.substr(0, 500);
+  EXPECT_EQ(http(u + "/stop").first, 200);
+  auto second = poll(u + "/stats/requests", [&](const nlohmann::json& j) {
+    return j["state"] == "stopped" && aggregated(j) == shop_total(shop) - before;
+  });
+  EXPECT_EQ(aggregated(second), shop_total(shop) - before) << second.dump();
+
+  // Ctrl-C: the master tells the workers to quit and ends with its outputs written.
+  m.signal(SIGINT);
+  auto r = m.wait(60s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto r1 = w1.wait(20s), r2 = w2.wait(20s);
+  EXPECT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_EQ(r2.exit_code, 0) << r2.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop) - before) << "the CSV is the last test's";
+}
+
+TEST(distributed, the_masters_load_shape_sets_the_workers_users_and_ends_the_run) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_shape");
+  const std::string lf = source_dir + "/tests/cli/locustfiles/web_shop.py";
+  auto r = run_process({endure_bin, "-f", lf, "--processes", "2", "--headless", "--shape", "steps:2,4@2s", "-r", "100",
+                        "--stop-timeout", "5s", "--host", shop.url(), "--csv", dir + "/s", "--no-store"},
+                       {cache_env}, 90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Starting the load shape on 2 workers"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("All users spawned: 4 on 2 workers"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Stopping (shape)"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/s_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 20u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+}
+
+TEST(distributed, iterations_are_shared_by_the_workers_and_run_exactly) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_iterations");
+  const std::string lf = source_dir + "/tests/cli/locustfiles/web_shop.py";
+  // Each task makes one request: 41 iterations, 21 on one worker and 20 on the other. As standalone,
+  // a user that was already in a task when the count was reached finishes it (at most one request
+  // per user beyond the count).
+  auto r = run_process({endure_bin, "-f", lf, "--processes", "2", "--headless", "-u", "4", "-r", "100", "-i", "41",
+                        "-t", "60s", "--host", shop.url(), "--csv", dir + "/i", "--no-store"},
+                       {cache_env}, 90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Stopping (iterations)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ran its 21 iterations"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ran its 20 iterations"), std::string::npos) << r.err;
+  auto rows = read_stats_csv(dir + "/i_stats.csv");
+  const uint64_t reported = count_of(rows, " Aggregated");
+  EXPECT_EQ(reported, shop_total(shop));
+  EXPECT_GE(reported, 41u);
+  EXPECT_LE(reported, 41u + 4u);
+}
+
+TEST(distributed, a_master_with_autostart_and_autoquit_runs_one_test_and_ends) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_autostart");
+  const std::string lf = source_dir + "/tests/cli/locustfiles/web_shop.py";
+  // --processes: local workers; --autostart waits for them, --autoquit ends the process after the run.
+  auto r = run_process({endure_bin, "-f", lf, "--processes", "2", "--web-port", "0", "--autostart", "--autoquit",
+                        "1", "-u", "2", "-r", "100", "-t", "3s", "--stop-timeout", "5s", "--host", shop.url(),
+                        "--csv", dir + "/a", "--no-store", "--monitor-pid", std::to_string(shop.pid())},
+                       {cache_env}, 90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Web UI: http://127.0.0.1:"), std::string::npos) << r.out;
+  auto rows = read_stats_csv(dir + "/a_stats.csv");
+  EXPECT_GT(count_of(rows, " Aggregated"), 20u);
+  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+  // --monitor-pid runs on the master: the shop's RSS, sampled every second of the run.
+  const std::string mon = read_file(dir + "/a_monitor.csv");
+  size_t rss = 0;
+  for (size_t p = mon.find("rss_bytes"); p != std::string::npos; p = mon.find("rss_bytes", p + 1)) ++rss;
+  EXPECT_GE(rss, 2u) << mon;
 }
 
 TEST(distributed, a_port_in_use_is_one_clear_line) {

@@ -6,6 +6,7 @@
 
 #include "base/scheduler.hpp"
 #include "dist/master.hpp"
+#include "engine/controller.hpp"
 #include "proto/locust_stats.hpp"
 #include "proto/message.hpp"
 #include "stats/histogram.hpp"
@@ -319,6 +320,326 @@ TEST(master, no_worker_within_the_max_wait_fails) {
   h.sched.run_for(6s);
   EXPECT_TRUE(h.m->finished());
   EXPECT_TRUE(h.m->failed());
+}
+
+// The master behind a web UI: tests come as commands, a stop keeps the workers for the next test.
+master_config web_config() {
+  auto c = config(8);
+  c.autostart = false;
+  c.quit_after_test = false;
+  c.run_time.reset();
+  return c;
+}
+
+uint64_t spawned_total(const std::map<std::string, std::map<std::string, uint64_t>>& s) {
+  uint64_t n = 0;
+  for (auto& [node, classes] : s)
+    for (auto& [c, k] : classes) n += k;
+  return n;
+}
+
+TEST(master_web, starts_edits_stops_and_starts_again_with_the_same_workers) {
+  harness h(web_config());
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 3s);
+  EXPECT_EQ(h.last_spawn().size(), 0u) << "no autostart: nothing runs before a start";
+  EXPECT_EQ(h.m->state(), stats::run_state::ready);
+  EXPECT_EQ(h.m->tests_started(), 0u);
+  ASSERT_EQ(h.m->workers().size(), 2u);
+  EXPECT_EQ(h.m->workers()[0].id, "w1");
+  EXPECT_EQ(h.m->workers()[0].cpu_percent, 1.0);
+
+  master_test t;
+  t.users = 6;
+  t.spawn_rate = 6;
+  h.m->start_test(t, false);
+  EXPECT_EQ(h.m->tests_started(), 1u);
+  EXPECT_EQ(spawned_total(h.last_spawn()), 6u);
+  h.from("w1", "spawning_complete", {{"user_count", 3}, {"user_classes_count", {{"A", 2}, {"B", 1}}}});
+  h.from("w2", "spawning_complete", {{"user_count", 3}, {"user_classes_count", {{"A", 3}}}});
+  EXPECT_EQ(h.m->state(), stats::run_state::running);
+  EXPECT_EQ(h.m->user_count(), 6u);
+
+  // The edit: 2 users of class B only.
+  h.m->set_users(2, 2, {"B"});
+  auto s = h.last_spawn();
+  EXPECT_EQ(s["w1"]["A"] + s["w2"]["A"], 0u);
+  EXPECT_EQ(s["w1"]["B"] + s["w2"]["B"], 2u);
+  EXPECT_TRUE(h.has_event(engine::event_kind::targets_changed));
+
+  const uint64_t id = h.now_id() - 1;
+  h.from("w1", "stats", report({report_record(id, {1000, 2000}, 1)}, 1));
+  h.m->stop("stop requested");
+  EXPECT_EQ(h.count("w1", "stop"), 1u);
+  EXPECT_EQ(h.count("w2", "stop"), 1u);
+  EXPECT_EQ(h.count("w1", "quit"), 0u) << "a stop keeps the workers";
+  EXPECT_EQ(h.m->state(), stats::run_state::stopping);
+  // Each worker's last report comes before its client_stopped; then it is ready again.
+  h.from("w1", "stats", report({report_record(id + 1, {3000}, 0)}, 0));
+  h.from("w1", "client_stopped");
+  h.from("w1", "client_ready", "2.12.1");
+  EXPECT_EQ(h.m->state(), stats::run_state::stopping) << "w2 has not stopped yet";
+  h.from("w2", "client_stopped");
+  h.from("w2", "client_ready", "2.12.1");
+  EXPECT_EQ(h.m->state(), stats::run_state::stopped);
+  EXPECT_FALSE(h.m->finished());
+  ASSERT_FALSE(h.records.empty());
+  EXPECT_TRUE(h.records.back()->is_final);
+  EXPECT_EQ(h.records.back()->test, 1u);
+  uint64_t first = 0;
+  for (auto& r : h.records) first += r->data.entries.empty() ? 0 : r->data.entries[0].requests;
+  EXPECT_EQ(first, 3u);
+  EXPECT_EQ(h.events.back().kind, engine::event_kind::test_stop);
+
+  // A second test on the same workers.
+  h.alive({"w1", "w2"}, 2s);
+  t.users = 4;
+  h.m->start_test(t, false);
+  EXPECT_EQ(h.m->tests_started(), 2u);
+  EXPECT_EQ(h.count("w1", "spawn") + h.count("w2", "spawn"), 6u);
+  s = h.last_spawn();
+  EXPECT_EQ(s["w1"]["A"] + s["w1"]["B"] + s["w2"]["A"] + s["w2"]["B"], 4u);
+  const size_t before = h.records.size();
+  h.from("w2", "stats", report({report_record(h.now_id() - 1, {500}, 2)}, 2));
+  h.alive({"w1", "w2"}, 8s);
+  ASSERT_GT(h.records.size(), before);
+  EXPECT_EQ(h.records.back()->test, 2u);
+
+  // The end of the process: the test stops, then every worker is told to quit.
+  h.m->quit("the web UI was closed");
+  h.from("w1", "client_stopped");
+  h.from("w2", "client_stopped");
+  EXPECT_EQ(h.count("w1", "quit"), 1u);
+  EXPECT_EQ(h.count("w2", "quit"), 1u);
+  EXPECT_FALSE(h.m->finished());
+  h.from("w1", "quit");
+  h.from("w2", "quit");
+  EXPECT_TRUE(h.m->finished());
+  EXPECT_FALSE(h.m->failed());
+}
+
+TEST(master_web, a_start_with_no_worker_is_refused_and_quit_with_none_ends_at_once) {
+  harness h(web_config());
+  master_control control(h.sched, *h.m);
+  EXPECT_NE(control.start_refusal().find("no worker"), std::string::npos);
+  EXPECT_TRUE(control.is_distributed());
+  h.from("w1", "client_ready", "2.12.1");
+  EXPECT_EQ(control.start_refusal(), "");
+  // Commands from the UI's thread reach the master through its scheduler.
+  engine::test_plan p;
+  p.users = 3;
+  control.start(p);
+  EXPECT_EQ(h.m->tests_started(), 0u) << "not before the scheduler runs it";
+  h.sched.run_for(10ms);
+  EXPECT_EQ(h.m->tests_started(), 1u);
+  EXPECT_EQ(spawned_total(h.last_spawn()), 3u);
+  control.stop();
+  h.sched.run_for(10ms);
+  EXPECT_EQ(h.count("w1", "stop"), 1u);
+  h.from("w1", "client_stopped");
+  EXPECT_EQ(h.m->state(), stats::run_state::stopped);
+  h.from("w1", "quit");  // the worker leaves between tests
+  h.m->quit("signal");
+  EXPECT_TRUE(h.m->finished());
+}
+
+TEST(master_web, a_worker_that_never_confirms_the_stop_does_not_hold_the_next_test) {
+  auto cfg = web_config();
+  cfg.quit_grace = 5s;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.m->start_test(master_test{}, false);
+  h.m->stop("stop requested");
+  h.from("w1", "client_stopped");
+  h.alive({"w1", "w2"}, 7s);
+  EXPECT_EQ(h.m->state(), stats::run_state::stopped);
+  h.m->start_test(master_test{}, false);
+  EXPECT_EQ(h.m->tests_started(), 2u);
+}
+
+TEST(master_web, reset_stats_drops_what_came_before_and_reset_after_ramp_resets_once) {
+  auto cfg = config(2);
+  cfg.reset_stats_after_ramp = true;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 2s);
+  h.from("w1", "stats", report({report_record(h.now_id() - 1, {1000, 1000}, 1)}, 1));
+  h.sched.run_for(1s);
+  h.from("w1", "spawning_complete", {{"user_count", 1}});
+  h.from("w2", "spawning_complete", {{"user_count", 1}});
+  size_t resets = 0;
+  for (auto& e : h.events) resets += e.kind == engine::event_kind::stats_reset ? 1 : 0;
+  EXPECT_EQ(resets, 1u) << "--reset-stats: once the users are spawned";
+  // A report of an interval before the reset, arriving late, is not counted; a later one is.
+  h.from("w2", "stats", report({report_record(h.now_id() - 2, {7000}, 1)}, 1));
+  h.sched.run_for(1s);
+  h.from("w2", "stats", report({report_record(h.now_id() - 1, {5000}, 1)}, 1));
+  h.alive({"w1", "w2"}, 8s);
+  uint64_t total = 0;
+  for (auto& r : h.records) total += r->data.entries.empty() ? 0 : r->data.entries[0].requests;
+  EXPECT_EQ(total, 1u);
+  h.from("w1", "spawning_complete", {{"user_count", 1}});  // a later ramp does not reset again
+  resets = 0;
+  for (auto& e : h.events) resets += e.kind == engine::event_kind::stats_reset ? 1 : 0;
+  EXPECT_EQ(resets, 1u);
+}
+
+TEST(master_web, the_targets_samples_ride_in_the_interval_they_were_taken_in) {
+  auto cfg = config(2);
+  int calls = 0;
+  cfg.monitor = [&calls] {
+    ++calls;
+    return std::vector<stats::monitor_sample>{{"pid 1", "rss_bytes", static_cast<double>(calls)}};
+  };
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 12s);
+  ASSERT_GT(calls, 5);
+  size_t samples = 0;
+  double last = 0;
+  for (auto& r : h.records)
+    for (auto& m : r->monitor) {
+      ++samples;
+      EXPECT_EQ(m.metric, "rss_bytes");
+      EXPECT_GT(m.value, last) << "in the order taken";
+      last = m.value;
+    }
+  EXPECT_GE(samples, 3u);
+  h.m->stop("stop requested");
+  h.from("w1", "quit");
+  h.from("w2", "quit");
+  ASSERT_TRUE(h.m->finished());
+  samples = 0;
+  for (auto& r : h.records) samples += r->monitor.size();
+  EXPECT_EQ(samples, static_cast<size_t>(calls)) << "every sample is published by the end";
+}
+
+TEST(master_shape, the_masters_shape_sets_each_workers_share_and_ends_the_test) {
+  auto cfg = config(1);
+  cfg.run_time.reset();
+  std::vector<double> asked;
+  cfg.shape = [&asked](double t, uint64_t) -> std::optional<engine::shape_tick> {
+    asked.push_back(t);
+    if (t < 3) return engine::shape_tick{4, 4, {}, "warm"};
+    if (t < 6) return engine::shape_tick{6, 2, {"B"}, "peak"};
+    return std::nullopt;
+  };
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 2s);
+  auto s = h.last_spawn();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(spawned_total(s), 4u);
+  EXPECT_EQ(s["w1"]["A"] + s["w1"]["B"], 2u);
+  // Each worker's share of the shape's rate.
+  for (auto& [node, msg] : h.sent)
+    if (msg.type == "spawn") {
+      EXPECT_EQ(msg.data["endure"]["spawn_rate"], 2.0);
+    }
+  h.alive({"w1", "w2"}, 3s);
+  s = h.last_spawn();
+  EXPECT_EQ(s["w1"]["A"] + s["w2"]["A"], 0u);
+  EXPECT_EQ(s["w1"]["B"] + s["w2"]["B"], 6u);
+  h.from("w1", "stats", report({report_record(h.now_id() - 1, {1000}, 3)}, 3));
+  h.alive({"w1", "w2"}, 3s);
+  EXPECT_EQ(h.count("w1", "quit"), 1u) << "the shape ended the test";
+  h.from("w1", "quit");
+  h.from("w2", "quit");
+  ASSERT_TRUE(h.m->finished());
+  EXPECT_EQ(h.m->stop_reason(), "shape");
+  ASSERT_GE(asked.size(), 6u);
+  EXPECT_EQ(asked.front(), 0.0);
+  bool peak = false;
+  for (auto& r : h.records) peak = peak || r->stage == "peak";
+  EXPECT_TRUE(peak);
+  size_t stages = 0;
+  for (auto& e : h.events)
+    if (e.kind == engine::event_kind::targets_changed && e.detail.rfind("stage: ", 0) == 0) ++stages;
+  EXPECT_EQ(stages, 2u);
+}
+
+TEST(master, sends_the_session_length_with_each_workers_targets) {
+  auto cfg = config(4);
+  cfg.session_min = 30s;
+  cfg.session_max = 90s;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 2s);
+  size_t spawns = 0;
+  for (auto& [node, msg] : h.sent)
+    if (msg.type == "spawn") {
+      ++spawns;
+      EXPECT_EQ(msg.data["endure"]["session_ms"], json({30'000, 90'000}));
+    }
+  EXPECT_EQ(spawns, 2u);
+}
+
+TEST(master, iterations_are_shared_and_the_test_ends_when_every_share_has_run) {
+  auto cfg = config(4);
+  cfg.iterations = 11;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  // A stale "stopped" from before the start does not count as done.
+  h.from("w1", "heartbeat", {{"state", "stopped"}, {"endure", true}});
+  h.alive({"w1", "w2"}, 2s);
+  std::map<std::string, uint64_t> share;
+  for (auto& [node, msg] : h.sent)
+    if (msg.type == "spawn") share[node] = msg.data["endure"]["iterations"].get<uint64_t>();
+  EXPECT_EQ(share["w1"], 6u);
+  EXPECT_EQ(share["w2"], 5u);
+  h.from("w1", "spawning");
+  h.from("w2", "spawning");
+  h.from("w1", "spawning_complete", {{"user_count", 2}});
+  h.from("w2", "spawning_complete", {{"user_count", 2}});
+  // A third worker joining now gets no users: the iterations are shared already.
+  h.from("w3", "client_ready", "2.12.1");
+  EXPECT_EQ(h.m->assigned()["w3"], 0u);
+  h.from("w1", "heartbeat", {{"state", "stopped"}, {"endure", true}});
+  EXPECT_EQ(h.count("w1", "quit"), 0u) << "w2 has not run its share yet";
+  h.from("w2", "heartbeat", {{"state", "running"}, {"endure", true}});
+  h.from("w2", "heartbeat", {{"state", "stopped"}, {"endure", true}});
+  EXPECT_EQ(h.count("w1", "quit"), 1u);
+  h.from("w1", "quit");
+  h.from("w2", "quit");
+  h.from("w3", "quit");
+  ASSERT_TRUE(h.m->finished());
+  EXPECT_EQ(h.m->stop_reason(), "iterations");
+}
+
+TEST(master, the_open_model_shares_the_rate_among_the_workers_there_are_at_the_start) {
+  auto cfg = config(0);
+  cfg.open_model = true;
+  cfg.arrival_rate = "30/s";
+  cfg.poisson = true;
+  cfg.max_users = 100;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 2s);
+  std::map<std::string, json> arrivals;
+  for (auto& [node, msg] : h.sent)
+    if (msg.type == "spawn") {
+      arrivals[node] = msg.data["endure"]["arrivals"];
+      EXPECT_EQ(msg.data["user_classes_count"]["A"], 0);
+    }
+  ASSERT_EQ(arrivals.size(), 2u);
+  for (auto& [node, a] : arrivals) {
+    EXPECT_EQ(a["rate"], "30/s");
+    EXPECT_EQ(a["share"], 0.5);
+    EXPECT_EQ(a["poisson"], true);
+    EXPECT_EQ(a["max_users"], 50);
+  }
+  EXPECT_EQ(h.m->state(), stats::run_state::running) << "no ramp to wait for";
+  // A worker joining later gets no share of this test's rate.
+  h.from("w3", "client_ready", "2.12.1");
+  EXPECT_EQ(h.count("w3", "spawn"), 0u);
 }
 
 }  // namespace

@@ -21,10 +21,13 @@ class counting_shard final : public engine::user_shard {
   bool join_for(std::chrono::milliseconds) override { return true; }
   void begin_test(std::shared_ptr<const engine::test_settings> s, std::shared_ptr<engine::test_shared>) override {
     host = s->host;
+    session_min_ms = s->session_min_ms;
+    session_max_ms = s->session_max_ms;
+    iterations = s->iterations;
     targets.clear();
   }
   void set_targets(const std::vector<uint64_t>& t) override { targets = t; }
-  void set_arrivals(const engine::arrival_targets&) override {}
+  void set_arrivals(const engine::arrival_targets&) override { ++arrival_updates; }
   std::vector<uint64_t> live_users_by_class() const override { return targets; }
   void stop_all(bool) override { targets.assign(targets.size(), 0); }
   stats::shard_recorder& recorder() override { return rec; }
@@ -39,6 +42,9 @@ class counting_shard final : public engine::user_shard {
 
   std::vector<uint64_t> targets;
   std::string host;
+  int64_t session_min_ms = -1, session_max_ms = -1;
+  std::optional<uint64_t> iterations;
+  int arrival_updates = 0;
   stats::shard_recorder rec;
   mutable uint64_t turns = 0;
 };
@@ -51,7 +57,7 @@ struct harness {
   std::unique_ptr<worker> w;
   std::vector<proto::message> sent;
 
-  harness() {
+  explicit harness(std::function<base::result<engine::arrival_plan>(const json&)> make_arrivals = {}) {
     engine::controller_config cfg;
     cfg.threads = 1;
     cfg.shards.classes = {{"A", 1, 0, "http://h", true, nullptr}, {"B", 1, 0, "http://h", true, nullptr}};
@@ -63,6 +69,7 @@ struct harness {
     ctl = std::make_unique<engine::controller>(sched, std::move(cfg), bus);
     worker_config wc;
     wc.node_id = "host_1";
+    wc.make_arrivals = std::move(make_arrivals);
     w = std::make_unique<worker>(sched, *ctl, bus, wc, [this](const proto::message& m) {
       auto back = proto::decode(proto::encode(m));
       ASSERT_TRUE(back);
@@ -226,6 +233,61 @@ TEST(worker, reconnect_registers_again_and_keeps_the_users) {
   h.spawn(1, 1, 9.0);
   h.sched.run_for(2s);
   EXPECT_EQ(h.shard->targets, (std::vector<uint64_t>{1, 1}));
+}
+
+TEST(worker, an_endure_masters_session_length_reaches_the_users) {
+  harness h;
+  h.master("spawn", {{"timestamp", 1.0},
+                     {"user_classes_count", {{"A", 2}, {"B", 0}}},
+                     {"host", "http://target:1"},
+                     {"endure", {{"spawn_rate", 10.0}, {"session_ms", {60'000, 120'000}}}}});
+  h.sched.run_for(1s);
+  EXPECT_EQ(h.shard->session_min_ms, 60'000);
+  EXPECT_EQ(h.shard->session_max_ms, 120'000);
+}
+
+TEST(worker, an_endure_masters_iterations_share_reaches_the_users) {
+  harness h;
+  h.master("spawn", {{"timestamp", 1.0},
+                     {"user_classes_count", {{"A", 1}, {"B", 0}}},
+                     {"endure", {{"spawn_rate", 10.0}, {"iterations", 7}}}});
+  h.sched.run_for(1s);
+  EXPECT_EQ(h.shard->iterations, std::optional<uint64_t>(7));
+}
+
+TEST(worker, an_endure_masters_open_model_runs_this_workers_share) {
+  json seen;
+  harness h([&seen](const json& a) -> base::result<engine::arrival_plan> {
+    seen = a;
+    engine::arrival_plan p;
+    p.rate = [](double) { return 5.0; };
+    p.max_users = a.value("max_users", uint64_t{0});
+    p.class_rates.assign(2, std::nullopt);
+    return p;
+  });
+  h.master("spawn", {{"timestamp", 1.0},
+                     {"user_classes_count", {{"A", 0}, {"B", 0}}},
+                     {"endure", {{"spawn_rate", 1.0}, {"arrivals", {{"rate", "10/s"}, {"share", 0.5}, {"max_users", 7}}}}}});
+  h.sched.run_for(2s);
+  EXPECT_EQ(seen["rate"], "10/s");
+  EXPECT_EQ(seen["share"], 0.5);
+  EXPECT_GT(h.shard->arrival_updates, 0) << "the controller runs arrivals";
+  EXPECT_EQ(h.ctl->state(), stats::run_state::running);
+  // A plan that cannot be built is logged; the worker runs its (zero) targets instead.
+  harness bad([](const json&) -> base::result<engine::arrival_plan> { return base::make_error("bad rate"); });
+  bad.master("spawn", {{"timestamp", 1.0},
+                       {"user_classes_count", {{"A", 0}, {"B", 0}}},
+                       {"endure", {{"arrivals", {{"rate", "x"}, {"share", 1.0}}}}}});
+  bad.sched.run_for(2s);
+  EXPECT_EQ(bad.shard->arrival_updates, 0);
+}
+
+TEST(worker, a_spawn_without_session_length_keeps_whole_test_sessions) {
+  harness h;
+  h.spawn(1, 1);
+  h.sched.run_for(1s);
+  EXPECT_EQ(h.shard->session_min_ms, 0);
+  EXPECT_EQ(h.shard->session_max_ms, 0);
 }
 
 }  // namespace
