@@ -20,6 +20,7 @@
 #include "app/outputs.hpp"
 #include "app/signals.hpp"
 #include "app/store_output.hpp"
+#include "app/summary_output.hpp"
 #include "app/verdict_output.hpp"
 #include "app/web_run.hpp"
 #include "base/clock.hpp"
@@ -94,9 +95,8 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   if (!loaded) return fail_with(loaded.err());
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
-  // What the master does not write yet is refused, never silently ignored.
-  if (o.source.count("summary-json"))
-    return fail_with(base::make_error("--summary-json is not available in master/worker mode yet: run it standalone"));
+  if (!o.summary_json.empty())
+    if (auto r = check_summary_path("--summary-json", o.summary_json); !r) return fail_with(r.err());
   // The locustfile's init runs here as on Locust's master; its load shape (or --shape) is asked
   // for targets on the master, which sends each worker its share.
   engine::controller_config probe;
@@ -360,8 +360,22 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     base::log_warning("master", "the workers reported no request: check the host, the tasks and the workers' logs");
   bool any_error = final_snapshot->aggregated.num_failures > 0 || !final_snapshot->exceptions.empty();
   int code = any_error ? o.exit_code_on_error : 0;
-  if (auto soak = verdict.final_result(std::chrono::seconds(0)); soak && report_failed_thresholds(soak->thresholds))
+  std::vector<std::string> exit_reasons;  // for --summary-json: why the code is not 0
+  if (any_error && o.exit_code_on_error != 0)
+    exit_reasons.push_back(std::to_string(final_snapshot->aggregated.num_failures) + " of " +
+                           std::to_string(final_snapshot->aggregated.num_requests) +
+                           " requests failed, " + std::to_string(final_snapshot->exceptions.size()) +
+                           " kinds of exceptions in tasks (--exit-code-on-error " +
+                           std::to_string(o.exit_code_on_error) + ")");
+  const auto soak = verdict.final_result(std::chrono::seconds(0));
+  if (store && soak)  // the verdict's findings join the run's timeline in its store
+    for (auto& e : soak_events(*soak, base::wall_now_s(), master.tests_started())) store->push(std::move(e));
+  if (soak && report_failed_thresholds(soak->thresholds)) {
     code = static_cast<int>(base::exit_code::thresholds);
+    for (const auto& t : soak->thresholds)
+      if (t.status == analysis::threshold_status::failed)
+        exit_reasons.push_back("threshold failed: " + report::threshold_line(t, false));
+  }
   std::vector<sinks::file_problem> incomplete = (*outs)->incomplete();
   if (store) {
     store->drain(std::chrono::seconds(60));
@@ -373,8 +387,15 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     else base::log_info("store", "The run is recorded in " + store->path());
   }
   if (!incomplete.empty()) {
+    for (const auto& p : incomplete) exit_reasons.push_back("output incomplete: " + p.path + ": " + p.reason);
     std::fputs(sinks::incomplete_summary(incomplete).c_str(), stderr);
     code = static_cast<int>(base::exit_code::outputs_incomplete);
+  }
+  // --summary-json: last, so that it carries the exit code and how every other output ended.
+  if (!o.summary_json.empty()) {
+    run_end end{store ? store->path() : "", o.locustfile, info.host, &*final_snapshot, master.stop_reason(),
+                code, exit_reasons, soak ? &*soak : nullptr, monitor.get()};
+    if (!write_run_summary(o.summary_json, end)) code = static_cast<int>(base::exit_code::outputs_incomplete);
   }
   std::fflush(stderr);
   return code;

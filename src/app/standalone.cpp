@@ -377,17 +377,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   // --- Soak verdict: a failed threshold is listed on stderr and makes the exit code 3 (above
   // failures; below incomplete outputs and stuck users, which follow).
   const auto soak_final = verdict.final_result(std::chrono::seconds(0));
-  if (store && soak_final) {
-    // The verdict's findings and every threshold's result join the run's timeline in its store.
-    const double at = wall_now();
-    for (const auto& t : soak_final->thresholds)
-      store->push(engine::run_event{engine::event_kind::threshold, at, ctl.tests_started(), 0,
-                                    report::threshold_line(t)});
-    for (const auto& r : soak_final->verdict.rows)
-      if (r.verdict != analysis::verdict_kind::stable && r.verdict != analysis::verdict_kind::inconclusive)
-        store->push(engine::run_event{engine::event_kind::verdict, at, ctl.tests_started(), 0,
-                                      report::verdict_line(r, soak_final->verdict.analysed_s)});
-  }
+  if (store && soak_final)  // the verdict's findings join the run's timeline in its store
+    for (auto& e : soak_events(*soak_final, wall_now(), ctl.tests_started())) store->push(std::move(e));
   if (soak_final && report_failed_thresholds(soak_final->thresholds)) {
     code = static_cast<int>(base::exit_code::thresholds);
     for (const auto& t : soak_final->thresholds)
@@ -444,32 +435,9 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   }
   // --summary-json: last, so that it carries the exit code and how every other output ended.
   if (!o.summary_json.empty()) {
-    report::summary_input in;
-    in.endure_version = ENDURE_VERSION;
-    in.source = "run";
-    if (store) in.store_path = store->path();
-    in.locustfile = o.locustfile;
-    in.host = info.host;
-    in.start_wall_s = final_snapshot->test_start_wall_s;
-    in.end_wall_s = final_snapshot->wall_s;
-    in.end_reason = outcome.stop_reason;
-    in.exit_code = code;
-    in.exit_reasons = exit_reasons;
-    in.totals = &*final_snapshot;
-    in.window = "whole run";
-    if (soak_final) {
-      in.verdict = &soak_final->verdict;
-      in.thresholds = &soak_final->thresholds;
-      in.failed_live = soak_final->failed_live;
-      in.aborted_by = soak_final->aborted_by;
-    }
-    if (monitor) {
-      auto m = monitor->summary(std::chrono::seconds(0));
-      in.has_monitor = true;
-      in.monitor = std::move(m.rows);
-      in.monitor_problems = std::move(m.problems);
-    }
-    if (!write_summary(o.summary_json, in) && code != static_cast<int>(base::exit_code::stuck))
+    run_end end{store ? store->path() : "", o.locustfile, info.host, &*final_snapshot, outcome.stop_reason,
+                code, exit_reasons, soak_final ? &*soak_final : nullptr, monitor.get()};
+    if (!write_run_summary(o.summary_json, end) && code != static_cast<int>(base::exit_code::stuck))
       code = static_cast<int>(base::exit_code::outputs_incomplete);
   }
   if (!threads_joined) {

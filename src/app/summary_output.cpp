@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "app/monitor_output.hpp"
 #include "sinks/file_util.hpp"
+#include "stats/snapshot.hpp"
 
 namespace endure::app {
 
@@ -30,6 +32,35 @@ bool write_summary(const std::string& path, const report::summary_input& in) {
     return false;
   }
   return true;
+}
+
+bool write_run_summary(const std::string& path, const run_end& r) {
+  report::summary_input in;
+  in.endure_version = ENDURE_VERSION;
+  in.source = "run";
+  in.store_path = r.store_path;
+  in.locustfile = r.locustfile;
+  in.host = r.host;
+  in.start_wall_s = r.totals->test_start_wall_s;
+  in.end_wall_s = r.totals->wall_s;
+  in.end_reason = r.end_reason;
+  in.exit_code = r.exit_code;
+  in.exit_reasons = r.exit_reasons;
+  in.totals = r.totals;
+  in.window = "whole run";
+  if (r.soak) {
+    in.verdict = &r.soak->verdict;
+    in.thresholds = &r.soak->thresholds;
+    in.failed_live = r.soak->failed_live;
+    in.aborted_by = r.soak->aborted_by;
+  }
+  if (r.monitor) {
+    auto m = r.monitor->summary(std::chrono::seconds(0));
+    in.has_monitor = true;
+    in.monitor = std::move(m.rows);
+    in.monitor_problems = std::move(m.problems);
+  }
+  return write_summary(path, in);
 }
 
 }  // namespace endure::app

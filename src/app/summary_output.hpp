@@ -3,7 +3,9 @@
 // ended and carry the final exit code. A path that cannot be written fails before the run.
 #pragma once
 #include <string>
+#include <vector>
 
+#include "app/verdict_output.hpp"
 #include "base/result.hpp"
 #include "report/summary.hpp"
 
@@ -14,5 +16,20 @@ base::result<base::unit> check_summary_path(const std::string& flag, const std::
 // Writes the document atomically (a new file renamed over the old one). On failure: one line on
 // stderr ("endure: cannot write --summary-json ...") and false (the exit code becomes 4).
 bool write_summary(const std::string& path, const report::summary_input& in);
+
+class monitor_output;
+
+// What a run knows as it ends, for its own summary (standalone and master alike).
+struct run_end {
+  std::string store_path, locustfile, host;
+  const stats::snapshot* totals = nullptr;  // the final snapshot
+  std::string end_reason;
+  int exit_code = 0;
+  std::vector<std::string> exit_reasons;  // why the code is not 0, one sentence each
+  const verdict_output::final_state* soak = nullptr;  // null: not judged
+  monitor_output* monitor = nullptr;                   // null: no --monitor-*
+};
+// Writes the run's summary document to `path`; write_summary's answer.
+bool write_run_summary(const std::string& path, const run_end& r);
 
 }  // namespace endure::app

@@ -173,6 +173,17 @@ void verdict_output::live(double elapsed_s) {
   }
 }
 
+std::vector<engine::run_event> soak_events(const verdict_output::final_state& soak, double wall_s, uint64_t test) {
+  std::vector<engine::run_event> out;
+  for (const auto& t : soak.thresholds)
+    out.push_back(engine::run_event{engine::event_kind::threshold, wall_s, test, 0, report::threshold_line(t)});
+  for (const auto& r : soak.verdict.rows)
+    if (r.verdict != analysis::verdict_kind::stable && r.verdict != analysis::verdict_kind::inconclusive)
+      out.push_back(engine::run_event{engine::event_kind::verdict, wall_s, test, 0,
+                                      report::verdict_line(r, soak.verdict.analysed_s)});
+  return out;
+}
+
 size_t settle_final_thresholds(std::vector<analysis::threshold_result>& results) {
   size_t failed = 0;
   for (auto& t : results) {

@@ -95,4 +95,8 @@ class verdict_output {
   engine::subscription sub_;
 };
 
+// The final verdict's findings (every threshold's result, every non-stable verdict row) as events
+// of the run's timeline, for its store (standalone and master alike).
+std::vector<engine::run_event> soak_events(const verdict_output::final_state& soak, double wall_s, uint64_t test);
+
 }  // namespace endure::app

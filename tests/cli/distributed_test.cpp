@@ -403,12 +403,32 @@ TEST(distributed, the_open_model_shares_the_arrival_rate_among_the_workers) {
   EXPECT_LE(reported, 150u);
 }
 
-TEST(distributed, what_a_master_does_not_write_yet_is_refused_not_ignored) {
-  auto r = run_process({endure_bin, "-f", locustfile, "--master", "--headless", "-u", "1", "-t", "1s", "--host",
-                        "http://127.0.0.1:9", "--no-store", "--summary-json", temp_dir("dist_refused") + "/s.json"},
-                       {cache_env}, 30s);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err, "endure: error: --summary-json is not available in master/worker mode yet: run it standalone\n");
+// --summary-json on a master: the merged totals equal what the shop served, a failed threshold is
+// in the document and in its exit code (3), and the store holds the threshold as an event.
+TEST(distributed, a_master_writes_the_run_summary_of_its_workers) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_summary");
+  auto r = run_process({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "4", "-r", "20",
+                        "-t", "3s", "--host", shop.url(), "--store", dir + "/run.db", "--threshold", "p50<1us",
+                        "--summary-json", dir + "/s.json"},
+                       {cache_env}, 60s);
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  std::ifstream in(dir + "/s.json");
+  ASSERT_TRUE(in.good()) << r.err;
+  const auto s = nlohmann::json::parse(in);
+  EXPECT_EQ(s["source"], "run");
+  EXPECT_EQ(s["run"]["exit_code"], 3);
+  EXPECT_EQ(s["run"]["store"], dir + "/run.db");
+  ASSERT_EQ(s["run"]["exit_reasons"].size(), 1u) << s["run"].dump();
+  EXPECT_EQ(s["run"]["exit_reasons"][0].get<std::string>().rfind("threshold failed: p50<1us", 0), 0u);
+  const uint64_t served = shop_total(shop);
+  EXPECT_GT(served, 5u);
+  EXPECT_EQ(s["totals"]["aggregated"]["requests"].get<uint64_t>(), served);
+  ASSERT_EQ(s["thresholds"].size(), 1u);
+  EXPECT_FALSE(s["thresholds"][0]["passed"].get<bool>());
+  auto q = run_process({"sqlite3", dir + "/run.db", "select count(*) from event where kind = 'threshold'"}, {}, 10s);
+  EXPECT_EQ(q.out, "1\n") << q.err;
 }
 
 // One request with curl: {HTTP status, body}.
