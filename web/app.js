@@ -32,6 +32,8 @@
     $("f-submit").textContent = edit ? "Update" : "Start";
     document.querySelectorAll(".start-only").forEach((e) => { e.hidden = edit; });
     if (!pickClasses) $("f-classes").hidden = true;
+    if (!shapes.length) $("f-shape-row").hidden = true;
+    if (!customs.length) $("f-custom").hidden = true;
     $("f-cancel").hidden = !(edit || (last && last.state !== "ready"));
     $("form-error").hidden = true;
     $("start").hidden = false;
@@ -48,6 +50,31 @@
     $("f-class-list").innerHTML = cfg.user_classes.map((c) =>
       `<label><input type="checkbox" name="user_classes" value="${esc(c)}" checked> ${esc(c)}</label>`).join("");
   }
+  // The locustfile's load shape: "Default" runs the users and rate above (preselected with
+  // --class-picker, as Locust), the shape's name runs the shape (preselected without it).
+  const shapes = cfg.shape_classes || [];
+  if (shapes.length) {
+    $("f-shape").innerHTML = ["Default"].concat(shapes).map((n) =>
+      `<option value="${esc(n)}">${esc(n === "Default" ? "Default (users and ramp up above)" : n)}</option>`).join("");
+    $("f-shape").value = cfg.class_picker ? "Default" : shapes[0];
+  }
+  // The locustfile's own options (init_command_line_parser), by their dest names as Locust's form.
+  const customs = cfg.custom_options || [];
+  $("f-custom-list").innerHTML = customs.map((o) => {
+    const id = "f-opt-" + esc(o.dest);
+    const help = o.help ? `<small class="help">${esc(o.help)}</small>` : "";
+    let input;
+    if (o.is_flag) {
+      input = `<input type="checkbox" id="${id}" data-dest="${esc(o.dest)}"${o.value === "true" ? " checked" : ""}>`;
+    } else if (o.choices && o.choices.length) {
+      input = `<select id="${id}" data-dest="${esc(o.dest)}">` + o.choices.map((c) =>
+        `<option value="${esc(c)}"${c === o.value ? " selected" : ""}>${esc(c)}</option>`).join("") + "</select>";
+    } else {
+      input = `<input id="${id}" data-dest="${esc(o.dest)}" value="${esc(o.value)}"` +
+        (o.type ? ` inputmode="${o.type === "int" ? "numeric" : "decimal"}"` : "") + ">";
+    }
+    return `<label class="custom-option">${esc(o.dest)} ${input} ${help}</label>`;
+  }).join("");
   $("swarm-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = new URLSearchParams();
@@ -65,6 +92,10 @@
         }
         picked.forEach((c) => body.append("user_classes", c));
       }
+      if (shapes.length) body.set("shape_class", $("f-shape").value);
+      document.querySelectorAll("#f-custom-list [data-dest]").forEach((i) => {
+        body.set(i.dataset.dest, i.type === "checkbox" ? (i.checked ? "true" : "false") : i.value);
+      });
     }
     let answer;
     try {

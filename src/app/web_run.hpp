@@ -14,6 +14,7 @@
 #include "cli/options.hpp"
 #include "engine/asio_scheduler.hpp"
 #include "engine/controller.hpp"
+#include "engine/locustfile.hpp"
 #include "engine/totals_stage.hpp"
 #include "report/html.hpp"
 
@@ -24,14 +25,16 @@ class web_run {
   // Starts serving (a port in use is an error now, before any test). base_plan: the command
   // line's test (users, rate, run time, shape, ...); a start from the UI changes users, rate,
   // host, run time and classes. store_file: this run's store ("" with --no-store); its folder is
-  // the Runs page's. Control thread.
+  // the Runs page's. lf: the locustfile, for its own options and load shape in the start form
+  // (null: neither). Control thread.
   static base::result<std::unique_ptr<web_run>> open(const cli::options& o, engine::asio_scheduler& sched,
                                                      engine::controller& ctl, engine::snapshot_bus& snapshots,
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
                                                      report::html_run_info info, std::string tasks_json,
                                                      std::string store_file = "",
-                                                     std::function<std::string()> metrics_page = {});
+                                                     std::function<std::string()> metrics_page = {},
+                                                     engine::locustfile* lf = nullptr);
   ~web_run();
   web_run(const web_run&) = delete;
   web_run& operator=(const web_run&) = delete;

@@ -194,7 +194,13 @@ struct web_ui::impl {
               {"run_time", d.run_time ? base::format_duration(*d.run_time) : ""},
               {"user_classes", d.known_classes},
               {"class_picker", opt.class_picker},
+              {"shape_classes", d.shape_classes},
               {"history_levels_s", std::vector<double>(std::begin(history::level_seconds), std::end(history::level_seconds))}};
+    json custom = json::array();
+    for (const auto& o : d.custom_options)
+      custom.push_back({{"name", o.name}, {"dest", o.dest()}, {"value", o.value}, {"help", o.help},
+                        {"choices", o.choices}, {"is_flag", o.is_flag}, {"type", o.type}});
+    c["custom_options"] = std::move(custom);
     std::string s = c.dump(-1, ' ', false, json::error_handler_t::replace);
     // Inside a <script>: no "</" can end it early.
     std::string out;
@@ -255,6 +261,7 @@ struct web_ui::impl {
       json j = {{"success", true}, {"message", *done}, {"host", req->host.empty() ? live().host : req->host}};
       if (req->run_time) j["run_time"] = req->run_time->count() / 1000;
       if (!req->user_classes.empty()) j["user_classes"] = req->user_classes;
+      if (req->shape_class && !req->shape_class->empty()) j["shape_class"] = *req->shape_class;
       r.send(json_answer(200, j.dump()));
     });
     route("GET", "/stop", true, [this](const request&, responder& r) {

@@ -58,9 +58,9 @@ http_answer post(const std::string& url, const std::string& form, std::vector<st
 // endure in web mode; url() is the "Web UI:" line's address.
 class web_endure {
  public:
-  explicit web_endure(std::vector<std::string> args) {
+  explicit web_endure(std::vector<std::string> args, const std::string& file = locustfile) {
     // No --web-host: the default is the loopback interface.
-    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--web-port", "0"};
+    std::vector<std::string> argv = {endure_bin, "-f", file, "--web-port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
     proc_ = std::make_unique<child_process>(argv, std::vector<std::string>{cache_env});
     std::string out = proc_->wait_for_stdout("Web UI: ", 20s);
@@ -555,4 +555,74 @@ TEST(web_ui, runs_and_history_come_from_the_run_store) {
 
   e.proc().signal(SIGINT);
   EXPECT_EQ(e.proc().wait(30s).exit_code, 0);
+}
+
+// The locustfile's own options (init_command_line_parser) in the start form and POST /swarm under
+// their dest names, as Locust's; its load shape as shape_class (with --class-picker, "Default" or
+// the shape's name). The request names show the values the locustfile's users saw.
+TEST(web_ui, swarm_sets_the_locustfiles_options_and_picks_its_load_shape) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string file = ENDURE_SOURCE_DIR "/tests/cli/locustfiles/web_options.py";
+  web_endure e({"-H", shop.url(), "--no-store", "--class-picker", "--section", "toys"}, file);
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+
+  // The form offers the options with their help and current values (the command line's
+  // --section, the others' defaults), and the shape.
+  auto page = http(u + "/");
+  auto at = page.body.find("window.endureConfig = ");
+  ASSERT_NE(at, std::string::npos);
+  auto cfg = json::parse(page.body.substr(at + 22, page.body.find(";</script>", at) - at - 22), nullptr, false);
+  ASSERT_FALSE(cfg.is_discarded()) << page.body.substr(at, 400);
+  EXPECT_EQ(cfg["shape_classes"], json::array({"ThreeUsers"}));
+  ASSERT_EQ(cfg["custom_options"].size(), 3u) << cfg.dump();
+  EXPECT_EQ(cfg["custom_options"][0]["dest"], "page_size");
+  EXPECT_EQ(cfg["custom_options"][0]["value"], "5");
+  EXPECT_EQ(cfg["custom_options"][0]["type"], "int");
+  EXPECT_EQ(cfg["custom_options"][0]["help"], "products per page (default 5)");
+  EXPECT_EQ(cfg["custom_options"][1]["value"], "toys");
+  EXPECT_EQ(cfg["custom_options"][1]["choices"], json::array({"books", "toys"}));
+  EXPECT_EQ(cfg["custom_options"][2]["is_flag"], true);
+  EXPECT_EQ(cfg["custom_options"][2]["value"], "false");
+
+  // Bad values: 400, Locust's {"success": false, "message": ...}, nothing starts.
+  auto bad_int = post(u + "/swarm", "user_count=2&spawn_rate=10&page_size=lots");
+  EXPECT_EQ(bad_int.status, 400);
+  EXPECT_EQ(bad_int.j()["success"], false);
+  EXPECT_EQ(bad_int.j()["message"], "page_size: 'lots' is not a whole number (the locustfile's option --page-size)");
+  auto bad_choice = post(u + "/swarm", "user_count=2&spawn_rate=10&section=food");
+  EXPECT_EQ(bad_choice.status, 400);
+  EXPECT_EQ(bad_choice.j()["message"], "section: 'food' is not one of books, toys (the locustfile's option --section)");
+  auto bad_shape = post(u + "/swarm", "user_count=2&spawn_rate=10&shape_class=Waves");
+  EXPECT_EQ(bad_shape.status, 400);
+  EXPECT_EQ(bad_shape.j()["message"], "shape_class: 'Waves' is not a load shape of this locustfile (Default, ThreeUsers)");
+  EXPECT_EQ(http(u + "/stats/requests").j()["state"], "ready");
+
+  // "Default" (as --class-picker's form sends): the form's 2 users, the options set by it.
+  auto started = post(u + "/swarm", "user_count=2&spawn_rate=100&shape_class=Default&page_size=42&with_cart=true");
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(started.j()["message"], "Swarming started");
+  auto running = poll(u, [](const json& j) { return j["user_count"] == 2 && j["stats"].size() >= 2; });
+  EXPECT_EQ(running["user_count"], 2);
+  ASSERT_GE(running["stats"].size(), 2u) << running.dump();
+  EXPECT_EQ(running["stats"][0]["name"], "/products size=42 toys cart=True");
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+
+  // The shape by name: its 3 users whatever user_count says; the options keep their last values
+  // unless the form sends new ones.
+  auto shaped = post(u + "/swarm", "user_count=1&spawn_rate=1&shape_class=ThreeUsers&section=books");
+  ASSERT_EQ(shaped.status, 200) << shaped.body;
+  EXPECT_EQ(shaped.j()["message"], "Swarming started using the locustfile's load shape");
+  EXPECT_EQ(shaped.j()["shape_class"], "ThreeUsers");
+  auto by_shape = poll(u, [](const json& j) { return j["user_count"] == 3 && j["stats"].size() >= 2; });
+  EXPECT_EQ(by_shape["user_count"], 3);
+  ASSERT_GE(by_shape["stats"].size(), 2u) << by_shape.dump();
+  EXPECT_EQ(by_shape["stats"][0]["name"], "/products size=42 books cart=True");
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(20s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
