@@ -129,6 +129,7 @@
     if (tab === "exceptions") loadExceptions();
     if (tab === "runs") loadRuns();
     if (tab === "logs") loadLogs();
+    if (tab === "verdict") loadVerdict();
   }));
   async function loadLogs() {
     try {
@@ -267,6 +268,29 @@
     if (tab === "charts" && live && performance.now() - chartLoadedAt >= Math.max(900, chartLevelS * 1000)) loadCharts();
   }
 
+  // ---- the soak verdict: the run judges it every few intervals (not per second: it is not
+  // cheap), so the page asks for it every 15 s while its tab is shown.
+  const VERDICT_MS = 15000;
+  let verdictAt = -1e9;
+  async function loadVerdict() {
+    verdictAt = performance.now();
+    let v;
+    try { v = await getJson("verdict"); } catch (e) { $("verdict-note").textContent = String(e.message); return; }
+    const when = v.at ? new Date(v.at * 1000).toLocaleTimeString() : "";
+    $("verdict-note").textContent = v.state === "none"
+      ? "No verdict yet: the first comes after a few intervals of a test."
+      : (v.state === "final" ? "Final verdict of the test" : "Live verdict, judged at " + when +
+         " (updated every few intervals; the final one comes at the end)");
+    $("verdict-text").textContent = v.table || "";
+    const ts = (v.verdict && v.verdict.thresholds) || [];
+    $("thresholds-table").hidden = !ts.length;
+    $("thresholds-table").querySelector("tbody").innerHTML = ts.map((t) =>
+      `<tr class="${esc(t.status)}"><td>${esc(t.threshold)}</td><td>${t.status === "passed" ? "PASS" :
+        t.status === "failed" ? "FAIL" : "NO DATA"}</td><td>${t.value === null ? "-" : esc(fmt(t.value, 3))} ${esc(t.unit)}</td>` +
+      `<td>${esc(t.where)}</td><td>${esc(t.note)}</td></tr>`).join("");
+  }
+  setInterval(() => { if (tab === "verdict" && !document.hidden && !viewRun) loadVerdict(); }, VERDICT_MS);
+
   // ---- charts: a window of the run, fetched from the server already downsampled
   let windowS = 600, live = true, windowEnd = 0, chartData = [], runFirst = 0;
   let chartLoadedAt = -1e9, chartLevelS = 1;
@@ -322,7 +346,10 @@
     loading = false;
   }
   const COLORS = ["#2a6df4", "#c62828", "#f39c12", "#7b1fa2"];
-  function drawChart(canvas, series, labels, unit) {
+  // One colour per percentile, whichever are picked.
+  const PCT_COLORS = { p50: "#2a6df4", p90: "#00897b", p95: "#c62828", p99: "#f39c12", p999: "#7b1fa2" };
+  function drawChart(canvas, series, labels, unit, colors) {
+    colors = colors || COLORS;
     const dpr = window.devicePixelRatio || 1;
     const w = canvas.clientWidth || 600, h = canvas.clientHeight || 200;
     canvas.width = w * dpr; canvas.height = h * dpr;
@@ -352,7 +379,7 @@
       g.fillText(l1, w - right - g.measureText(l1).width, h - 6);
     }
     series.forEach((s, i) => {
-      g.strokeStyle = COLORS[i % COLORS.length]; g.lineWidth = 1.5; g.beginPath();
+      g.strokeStyle = colors[i % colors.length]; g.lineWidth = 1.5; g.beginPath();
       let pen = false;
       for (const p of chartData) {
         const v = s(p);
@@ -360,17 +387,21 @@
         if (pen) g.lineTo(X(p.t), Y(v)); else { g.moveTo(X(p.t), Y(v)); pen = true; }
       }
       g.stroke();
-      g.fillStyle = COLORS[i % COLORS.length];
+      g.fillStyle = colors[i % colors.length];
       g.fillText(labels[i], left + 8 + i * 90, 12);
     });
     if (!xs.length) { g.fillStyle = "#6b7080"; g.fillText("no data in this window yet", left + 10, h / 2); }
   }
   function drawCharts() {
     drawChart($("c-rps"), [(p) => p.rps, (p) => p.fail_per_s], ["RPS", "Failures/s"]);
-    drawChart($("c-lat"), [(p) => p.p50, (p) => p.p95, (p) => p.p99], ["p50", "p95", "p99"], "");
+    // The percentiles picked, each from the server's merged histograms (never averaged here).
+    const picked = [...document.querySelectorAll("[data-pct]:checked")].map((i) => i.dataset.pct);
+    drawChart($("c-lat"), picked.map((k) => (p) => p[k]), picked.map((k) => k === "p999" ? "p99.9" : k), "",
+      picked.map((k) => PCT_COLORS[k]));
     drawChart($("c-users"), [(p) => p.users], ["Users"]);
   }
   window.addEventListener("resize", () => { if (tab === "charts") drawCharts(); });
+  document.querySelectorAll("[data-pct]").forEach((i) => i.addEventListener("change", drawCharts));
 
   poll();
   // Live updates pushed by the server (one a second, GET events); polling every 2 s when the

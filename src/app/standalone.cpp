@@ -329,7 +329,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
                            store ? store->path() : std::string(),
                            metrics ? std::function<std::string()>([m = metrics.get()] { return m->scrape(); })
                                    : std::function<std::string()>(),
-                           &lf);
+                           &lf, [&verdict] { return verdict.latest_json(); });
     if (!w) return fail(w.err().message);
     web = std::move(*w);
   }

@@ -161,6 +161,7 @@ base::result<web::archive_series> store_archive::series(const std::string& id, d
     c.p50_ms = a.p50_ms;
     c.p95_ms = a.p95_ms;
     c.p99_ms = a.p99_ms;
+    c.p90_ms = a.p90_ms;  // p99.9: the store keeps p50/p90/p95/p99 per row (NaN: null)
   }
   out.points.reserve(by_start.size());
   for (auto& [start, c] : by_start) out.points.push_back(c);

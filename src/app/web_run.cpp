@@ -89,7 +89,8 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
                                                      report::html_run_info info, std::string tasks_json,
                                                      std::string store_file,
                                                      std::function<std::string()> metrics_page,
-                                                     engine::locustfile* lf) {
+                                                     engine::locustfile* lf,
+                                                     std::function<std::string()> verdict_page) {
   if (o.tls_cert.empty() != o.tls_key.empty())
     return base::make_error("--tls-cert and --tls-key go together: give both for HTTPS, or neither");
   auto im = std::make_unique<impl>(sched, ctl);
@@ -110,6 +111,7 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
   w.locustfile = o.locustfile;
   w.tasks_json = std::move(tasks_json);
   w.metrics_page = std::move(metrics_page);
+  w.verdict_page = std::move(verdict_page);
   w.class_picker = o.class_picker;
   if (lf) {
     if (base_plan.shape && !lf->shape_name().empty()) w.defaults.shape_classes.push_back(lf->shape_name());

@@ -26,7 +26,7 @@ class web_run {
   // line's test (users, rate, run time, shape, ...); a start from the UI changes users, rate,
   // host, run time and classes. store_file: this run's store ("" with --no-store); its folder is
   // the Runs page's. lf: the locustfile, for its own options and load shape in the start form
-  // (null: neither). Control thread.
+  // (null: neither). verdict_page: GET /verdict's JSON (the live soak verdict). Control thread.
   static base::result<std::unique_ptr<web_run>> open(const cli::options& o, engine::asio_scheduler& sched,
                                                      engine::controller& ctl, engine::snapshot_bus& snapshots,
                                                      engine::test_plan base_plan,
@@ -34,7 +34,8 @@ class web_run {
                                                      report::html_run_info info, std::string tasks_json,
                                                      std::string store_file = "",
                                                      std::function<std::string()> metrics_page = {},
-                                                     engine::locustfile* lf = nullptr);
+                                                     engine::locustfile* lf = nullptr,
+                                                     std::function<std::string()> verdict_page = {});
   ~web_run();
   web_run(const web_run&) = delete;
   web_run& operator=(const web_run&) = delete;

@@ -128,7 +128,8 @@ std::string history_json(const std::vector<report::chart_point>& points, double 
   auto num = [](double v) { return std::isfinite(v) ? json(std::round(v * 1000) / 1000) : json(nullptr); };
   for (const auto& c : points)
     list.push_back({{"t", c.wall_s}, {"rps", num(c.rps)}, {"fail_per_s", num(c.fail_per_s)},
-                    {"p50", num(c.p50_ms)}, {"p95", num(c.p95_ms)}, {"p99", num(c.p99_ms)},
+                    {"p50", num(c.p50_ms)}, {"p90", num(c.p90_ms)}, {"p95", num(c.p95_ms)}, {"p99", num(c.p99_ms)},
+                    {"p999", num(c.p999_ms)},
                     {"users", num(c.users)}});
   return json{{"from", from_s},         {"to", to_s},
               {"level_s", level_s},     {"source", source},

@@ -322,6 +322,12 @@ struct web_ui::impl {
       if (!opt.metrics_page) return r.send(failure(404, "no /metrics in this run"));
       r.send(server::response::text(200, opt.metrics_page(), "text/plain; version=0.0.4; charset=utf-8"));
     });
+    route("GET", "/verdict", false, [this](const request&, responder& r) {
+      if (!opt.verdict_page) return r.send(failure(404, "no soak verdict in this run"));
+      auto resp = json_answer(200, opt.verdict_page());
+      resp.compress = server::content_coding::gzip;
+      r.send(std::move(resp));
+    });
     route("GET", "/worker-count", false, [](const request&, responder& r) {
       // Standalone: no workers (the master's UI reports its own).
       r.send(json_answer(200, json{{"worker_count", 0}}.dump()));

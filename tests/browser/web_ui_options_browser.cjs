@@ -1,7 +1,8 @@
 // The start form's locustfile options (init_command_line_parser) and load shape in Debian's
 // chromium: the options are shown with their values and help, a bad value is refused with the
 // server's sentence under the form, and the values picked reach the locustfile's users (their
-// request names show them). A screenshot is saved under $ARTIFACTS on failure; waits are bounded.
+// request names show them). Also the chart's percentile choice (p99.9 drawn once picked) and the
+// soak verdict panel (the verdict table and the thresholds with PASS/FAIL). A screenshot is saved under $ARTIFACTS on failure; waits are bounded.
 "use strict";
 const path = require("path");
 const fs = require("fs");
@@ -46,7 +47,8 @@ async function until(fn, what, ms = 20000) {
 
 async function main() {
   const shop = await start(["demo-shop", "--port", "0"], "listening on ");
-  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--no-store", "--class-picker"], "Web UI: ");
+  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--no-store", "--class-picker",
+                            "--threshold", "fail_ratio<0.5", "--threshold", "p95<1us"], "Web UI: ");
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
@@ -91,8 +93,32 @@ async function main() {
       const names = await page.$$eval("#stats-table tbody tr td:nth-child(2)", (tds) => tds.map((td) => td.textContent));
       return names.includes("/products size=7 toys cart=True");
     }, "the options' values in the request names");
+
+    // The percentile choice: p99.9 (purple) is drawn once picked, from the server's histograms.
+    await page.click("[data-tab=charts]");
+    await until(async () => /[1-9]\d* points/.test(await page.textContent("#chart-note")), "chart points");
+    const purple = () => page.$eval("#c-lat", (c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      // Below the legend (whose label has the line's colour): the line itself.
+      const from = 4 * c.width * Math.ceil(22 * c.height / c.clientHeight);
+      for (let i = from; i < d.length; i += 4) if (d[i + 3] > 200 && d[i] > 95 && d[i] < 150 && d[i + 1] < 70 && d[i + 2] > 135 && d[i + 2] < 190) n++;
+      return n;
+    });
+    check((await purple()) === 0, "no p99.9 line before it is picked");
+    await page.check("[data-pct=p999]");
+    const inked = await until(async () => { const n = await purple(); return n > 10 ? n : 0; }, "the p99.9 line");
+    check(inked > 10, "p99.9 drawn: " + inked);
+
     await page.click("#b-stop");
     await until(async () => (await page.textContent("#h-state")) === "stopped", "state stopped");
+
+    // The soak verdict panel: the final verdict of the test, its table and the thresholds.
+    await page.click("[data-tab=verdict]");
+    await until(async () => (await page.textContent("#verdict-note")).startsWith("Final verdict"), "the final verdict");
+    check((await page.textContent("#verdict-text")).includes("Soak verdict"), "the verdict table is shown");
+    const results = await page.$$eval("#thresholds-table tbody tr", (trs) => trs.map((tr) => tr.children[0].textContent + "=" + tr.children[1].textContent));
+    check(JSON.stringify(results) === JSON.stringify(["fail_ratio<0.5=PASS", "p95<1us=FAIL"]), "thresholds: " + results);
 
     // New test with the shape: its 3 users.
     await page.click("#b-new");

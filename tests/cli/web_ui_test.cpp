@@ -626,3 +626,66 @@ TEST(web_ui, swarm_sets_the_locustfiles_options_and_picks_its_load_shape) {
   auto r = e.proc().wait(20s);
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
+
+// The soak verdict live in the UI (GET /verdict): none before a test, the run's live judgement
+// after its first few intervals (with the thresholds passed or failed, as the console prints
+// them), the final one after the stop. And /history's percentile choice: p50/p90/p95/p99/p99.9
+// of each point, from merged histograms (ordered as percentiles are).
+TEST(web_ui, the_soak_verdict_is_live_and_history_offers_every_percentile) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  web_endure e({"-H", shop.url(), "--no-store", "--threshold", "fail_ratio<0.5", "--threshold", "p95<1us"});
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+  auto none = http(u + "/verdict");
+  ASSERT_EQ(none.status, 200);
+  EXPECT_EQ(none.j()["state"], "none");
+
+  ASSERT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
+  // The run judges every 10 intervals (1 s each): the first live verdict within ~11 s.
+  json live;
+  auto end = std::chrono::steady_clock::now() + 25s;
+  while (std::chrono::steady_clock::now() < end) {
+    live = http(u + "/verdict").j();
+    if (!live.is_discarded() && live["state"] == "live") break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_EQ(live["state"], "live") << live.dump();
+  EXPECT_GT(live["at"].get<double>(), 1e9);
+  EXPECT_NE(live["table"].get<std::string>().find("Soak verdict"), std::string::npos) << live["table"];
+  EXPECT_NE(live["table"].get<std::string>().find("p95<1us"), std::string::npos) << live["table"];
+  ASSERT_EQ(live["verdict"]["thresholds"].size(), 2u) << live.dump();
+  EXPECT_EQ(live["verdict"]["thresholds"][0]["threshold"], "fail_ratio<0.5");
+  EXPECT_EQ(live["verdict"]["thresholds"][0]["status"], "passed");
+  EXPECT_EQ(live["verdict"]["thresholds"][1]["status"], "failed");
+  EXPECT_TRUE(live["verdict"]["series"].is_array());
+
+  // Every percentile of each point, ordered (the same merged histogram answers them all).
+  auto h = http(u + "/history?points=4&from=0&to=99999999999").j();
+  ASSERT_GE(h["points"].size(), 1u) << h.dump();
+  size_t checked = 0;
+  for (const auto& p : h["points"]) {
+    if (p["p50"].is_null()) continue;
+    for (const char* k : {"p90", "p95", "p99", "p999"}) ASSERT_TRUE(p[k].is_number()) << p.dump();
+    EXPECT_LE(p["p50"].get<double>(), p["p90"].get<double>());
+    EXPECT_LE(p["p90"].get<double>(), p["p95"].get<double>());
+    EXPECT_LE(p["p95"].get<double>(), p["p99"].get<double>());
+    EXPECT_LE(p["p99"].get<double>(), p["p999"].get<double>());
+    ++checked;
+  }
+  EXPECT_GE(checked, 1u) << h.dump();
+
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  json final_verdict;
+  end = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < end) {
+    final_verdict = http(u + "/verdict").j();
+    if (!final_verdict.is_discarded() && final_verdict["state"] == "final") break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(final_verdict["state"], "final") << final_verdict.dump();
+  EXPECT_EQ(final_verdict["verdict"]["thresholds"][1]["status"], "failed");
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(20s);
+  EXPECT_EQ(r.exit_code, 3) << r.err;  // a threshold failed
+}
