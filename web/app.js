@@ -19,6 +19,9 @@
     Number(v).toLocaleString(undefined, { maximumSignificantDigits: v >= 1000 ? 6 : 3 });
   const esc = (s) => String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  // An axis label that fits its 56 px: 1.2k, 3.4M, 55.2G.
+  const axis = (v) => v >= 1e12 ? fmt(v / 1e12, 1) + "T" : v >= 1e9 ? fmt(v / 1e9, 1) + "G" : v >= 1e6 ? fmt(v / 1e6, 1) + "M" :
+    v >= 1e4 ? fmt(v / 1e3, 1) + "k" : fmt(v, v < 10 ? 1 : 0);
   async function getJson(path) {
     const r = await fetch(path, { cache: "no-store" });
     if (!r.ok) throw new Error(path + ": HTTP " + r.status);
@@ -200,7 +203,8 @@
         return sortDesc ? -c : c;
       });
     }
-    const line = (r, cls) => `<tr class="${cls}"><td>${esc(r.method || "")}</td><td>${esc(r.name)}</td>` +
+    const line = (r, cls) => `<tr class="${cls}"` + (cls ? "" : ` data-method="${esc(r.method)}" data-name="${esc(r.name)}" title="Charts of this endpoint"`) +
+      `><td>${esc(r.method || "")}</td><td>${esc(r.name)}</td>` +
       `<td>${fmt(r.num_requests)}</td><td>${fmt(r.num_failures)}</td><td>${ms(r.median_response_time)}</td>` +
       `<td>${ms(r["response_time_percentile_0.95"])}</td><td>${ms(r["response_time_percentile_0.99"])}</td>` +
       `<td>${ms(r.avg_response_time)}</td><td>${ms(r.min_response_time)}</td><td>${ms(r.max_response_time)}</td>` +
@@ -208,6 +212,21 @@
     $("stats-table").tBodies[0].innerHTML = rows.map((r) => line(r, "")).join("") + (total ? line(total, "total") : "");
     $("failures-table").tBodies[0].innerHTML = last.errors.map((e) =>
       `<tr><td>${fmt(e.occurrences)}</td><td>${esc(e.method)}</td><td>${esc(e.name)}</td><td>${esc(e.error)}</td></tr>`).join("");
+  }
+  // A click on an endpoint's row: the charts of that endpoint (from the run store).
+  $("stats-table").tBodies[0].addEventListener("click", (ev) => {
+    const tr = ev.target.closest("tr[data-name]");
+    if (!tr) return;
+    showEntry({ method: tr.dataset.method, name: tr.dataset.name });
+  });
+  function showEntry(entry) {
+    chartEntry = entry;
+    $("entry-bar").hidden = !entry;
+    $("entry-name").textContent = entry ? entry.method + " " + entry.name : "";
+    $("t-rps").textContent = entry ? "Requests per second of " + entry.method + " " + entry.name : "Total requests per second";
+    $("t-lat").textContent = entry ? "Response times of " + entry.method + " " + entry.name + " (ms)" : "Response times (ms)";
+    chartLoadedAt = -1e9;
+    document.querySelector("[data-tab=charts]").click();
   }
   async function loadExceptions() {
     try {
@@ -292,9 +311,9 @@
   setInterval(() => { if (tab === "verdict" && !document.hidden && !viewRun) loadVerdict(); }, VERDICT_MS);
 
   // ---- charts: a window of the run, fetched from the server already downsampled
-  let windowS = 600, live = true, windowEnd = 0, chartData = [], runFirst = 0;
+  let windowS = 600, live = true, windowEnd = 0, chartData = [], runFirst = 0, chartEntry = null;
   let chartLoadedAt = -1e9, chartLevelS = 1;
-  function resetCharts() { chartData = []; windowEnd = 0; live = true; drawCharts(); }
+  function resetCharts() { chartData = []; monitorData = []; monitorWanted = true; windowEnd = 0; live = true; drawCharts(); }
   document.querySelectorAll("[data-window]").forEach((b) => b.addEventListener("click", () => {
     windowS = Number(b.dataset.window);
     document.querySelectorAll("[data-window]").forEach((x) => x.classList.toggle("active", x === b));
@@ -317,6 +336,7 @@
     loading = true;
     const points = Math.max(50, Math.min(2000, $("c-rps").clientWidth || 600));
     let q = (viewRun ? runPath(viewRun.id) + "/history" : "history") + "?points=" + points;
+    if (chartEntry) q += "&entry=" + encodeURIComponent(chartEntry.method + " " + chartEntry.name);
     const start = last && last.endure ? last.endure.start_time : 0;
     if (viewRun) {
       const end = live ? viewRun.last : windowEnd;
@@ -340,16 +360,43 @@
       chartLevelS = h.level_s || 1;
       if (!viewRun && h.run_first) runFirst = runFirst ? Math.min(runFirst, h.run_first) : h.run_first;
       drawCharts();
+      if (monitorWanted) await loadMonitor(q.replace(/&entry=[^&]*/, "") + "&monitor=1");
       $("chart-note").textContent = `${h.points.length} points, ${h.level_s} s resolution from ${h.source}` +
         (live ? "" : " (paused: Live to follow)") + `, ${Math.round(performance.now() - t0)} ms`;
     } catch (e) { /* the next poll tries again */ }
     loading = false;
   }
+  // The monitored target's series (--monitor-*), on the same time axis as the load: from the
+  // run store, asked for with the same window; not asked again once a run shows it has none.
+  let monitorWanted = true, monitorData = [];
+  async function loadMonitor(q) {
+    const r = await fetch(q, { cache: "no-store" });
+    if (!r.ok) { monitorWanted = false; monitorData = []; drawMonitor(); return; }
+    const h = await r.json();
+    monitorData = (h.monitor || []).slice(0, 12);  // bounded: a chart per series, at most 12
+    if (!monitorData.length && h.points.length) monitorWanted = false;
+    drawMonitor();
+  }
+  function drawMonitor() {
+    const box = $("monitor-charts");
+    box.hidden = !monitorData.length;
+    const ids = monitorData.map((m, i) => "c-mon-" + i);
+    if (box.querySelectorAll("canvas").length !== ids.length) {
+      box.innerHTML = monitorData.map((m, i) =>
+        `<div class="chart"><h3 id="t-mon-${i}"></h3><canvas id="c-mon-${i}" height="160"></canvas></div>`).join("");
+    }
+    monitorData.forEach((m, i) => {
+      $("t-mon-" + i).textContent = "Target " + m.source + ": " + m.metric;
+      const data = m.points.map(([t, v]) => ({ t, v }));
+      drawChart($(ids[i]), [(p) => p.v], [m.metric], "", ["#5d4037"], data);
+    });
+  }
   const COLORS = ["#2a6df4", "#c62828", "#f39c12", "#7b1fa2"];
   // One colour per percentile, whichever are picked.
   const PCT_COLORS = { p50: "#2a6df4", p90: "#00897b", p95: "#c62828", p99: "#f39c12", p999: "#7b1fa2" };
-  function drawChart(canvas, series, labels, unit, colors) {
+  function drawChart(canvas, series, labels, unit, colors, data) {
     colors = colors || COLORS;
+    data = data || chartData;
     const dpr = window.devicePixelRatio || 1;
     const w = canvas.clientWidth || 600, h = canvas.clientHeight || 200;
     canvas.width = w * dpr; canvas.height = h * dpr;
@@ -357,9 +404,9 @@
     g.scale(dpr, dpr);
     g.clearRect(0, 0, w, h);
     const left = 56, right = 10, top = 18, bottom = 22;
-    const xs = chartData.map((p) => p.t);
+    const xs = data.map((p) => p.t);
     let ymax = 0;
-    for (const s of series) for (const p of chartData) { const v = s(p); if (v !== null && v > ymax) ymax = v; }
+    for (const s of series) for (const p of data) { const v = s(p); if (v !== null && v > ymax) ymax = v; }
     ymax = ymax > 0 ? ymax * 1.1 : 1;
     const x0 = xs.length ? xs[0] : 0, x1 = xs.length ? xs[xs.length - 1] : 1;
     const X = (t) => left + (x1 > x0 ? (t - x0) / (x1 - x0) : 0.5) * (w - left - right);
@@ -368,7 +415,7 @@
     for (let i = 0; i <= 4; i++) {
       const v = ymax * i / 4, y = Y(v);
       g.beginPath(); g.moveTo(left, y); g.lineTo(w - right, y); g.stroke();
-      g.fillText(fmt(v, v < 10 ? 1 : 0) + (unit || ""), 2, y + 4);
+      g.fillText(axis(v) + (unit || ""), 2, y + 4);
     }
     if (xs.length) {
       const span = x1 - x0;
@@ -381,7 +428,7 @@
     series.forEach((s, i) => {
       g.strokeStyle = colors[i % colors.length]; g.lineWidth = 1.5; g.beginPath();
       let pen = false;
-      for (const p of chartData) {
+      for (const p of data) {
         const v = s(p);
         if (v === null || v === undefined) { pen = false; continue; }
         if (pen) g.lineTo(X(p.t), Y(v)); else { g.moveTo(X(p.t), Y(v)); pen = true; }
@@ -399,8 +446,10 @@
     drawChart($("c-lat"), picked.map((k) => (p) => p[k]), picked.map((k) => k === "p999" ? "p99.9" : k), "",
       picked.map((k) => PCT_COLORS[k]));
     drawChart($("c-users"), [(p) => p.users], ["Users"]);
+    drawMonitor();
   }
   window.addEventListener("resize", () => { if (tab === "charts") drawCharts(); });
+  $("entry-all").addEventListener("click", () => showEntry(null));
   document.querySelectorAll("[data-pct]").forEach((i) => i.addEventListener("change", drawCharts));
 
   poll();

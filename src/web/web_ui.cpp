@@ -450,10 +450,23 @@ struct web_ui::impl {
         return r.send(failure(400, "history: from, to (Unix seconds) and points must be numbers"));
     const size_t n = points ? static_cast<size_t>(std::clamp(*points, 1.0, 2000.0)) : 600;
     const std::string current = opt.archive ? opt.archive->current() : std::string();
+    // One endpoint's chart ("GET /products": method, a space, name) and the monitored target's
+    // series come from the run store (the memory rings hold the Aggregated row only).
+    series_options what;
+    if (auto e = q.query_param("entry"); e && !e->empty()) {
+      const std::string text(*e);
+      const auto space = text.find(' ');
+      if (space == std::string::npos || space == 0 || space + 1 == text.size())
+        return r.send(failure(400, "history: entry is a method, a space and a name (\"GET /products\")"));
+      what.entry = std::make_pair(text.substr(0, space), text.substr(space + 1));
+    }
+    const bool with_monitor = q.query_param("monitor").has_value();
+    if ((what.entry || with_monitor) && (run.empty() ? current.empty() : !opt.archive))
+      return r.send(failure(404, "per-endpoint and target charts come from the run store, and this run records none (--no-store)"));
     std::vector<history_point> pts;
     double f = 0, t = 0, first = 0, last = 0;
     size_t level = 0;
-    bool from_store = !run.empty() && run != current;
+    bool from_store = (!run.empty() && run != current) || what.entry || with_monitor;
     if (!run.empty() && !opt.archive) return r.send(failure(404, "this run records no store, so no runs are listed"));
     {
       std::lock_guard lock(mutex);
@@ -475,13 +488,14 @@ struct web_ui::impl {
       }
     }
     if (from_store) {
-      auto s = opt.archive->series(run.empty() ? current : run, f, t, n);
+      auto s = opt.archive->series(run.empty() ? current : run, f, t, n, what);
       if (s) {
-        auto resp = json_answer(200, history_json(s->points, f, t, s->step_s, "store", s->first_s, s->last_s));
+        auto resp = json_answer(200, history_json(s->points, f, t, s->step_s, "store", s->first_s, s->last_s,
+                                                  what.entry ? &*what.entry : nullptr, &s->monitor));
         resp.compress = server::content_coding::gzip;
         return r.send(std::move(resp));
       }
-      if (!run.empty() && run != current) return r.send(failure(404, s.err().message));
+      if ((!run.empty() && run != current) || what.entry || with_monitor) return r.send(failure(404, s.err().message));
       base::log_warning("web", "history from the run store: " + s.err().message + " (answering from memory)");
     }
     auto resp = json_answer(200, history_json(history::chart(pts), f, t, history::level_seconds[level], "memory", first, last));

@@ -57,7 +57,7 @@ async function main() {
   const pastTotal = Number(fs.readFileSync(path.join(runs, "past_stats.csv"), "utf8").split(/\r?\n/)
     .find((l) => l.startsWith(",Aggregated,")).split(",")[2]);
   check(pastTotal > 10, "the earlier run made requests: " + pastTotal);
-  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--store", runs], "Web UI: ");
+  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--store", runs, "--monitor-disk", runs], "Web UI: ");
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
@@ -115,8 +115,29 @@ async function main() {
       return n;
     });
     check(inked > 20, "the RPS line is drawn (" + inked + " pixels)");
+    // The monitored target (--monitor-disk) beside the load, on the same time axis.
+    await until(async () => !(await page.isHidden("#monitor-charts")), "the target's charts");
+    const target = await page.textContent("#monitor-charts h3");
+    check(target.startsWith("Target disk"), "a chart of the target: " + target);
+    const monitorInk = await page.$eval("#monitor-charts canvas", (c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 4 * c.width * 22; i < d.length; i += 4) if (d[i + 3] > 100 && d[i] - d[i + 2] > 20) n++;  // the line's brown (the grid and text are bluish grey)
+      return n;
+    });
+    check(monitorInk > 20, "the target's line is drawn (" + monitorInk + " pixels)");
     await page.click("[data-window='604800']");
     await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "7-day window");
+    await page.click("[data-window='600']");
+    await page.click("[data-tab=stats]");
+    // A click on an endpoint's row: its own charts, from the run store; "All endpoints" goes back.
+    await page.click("#stats-table tbody tr[data-name='/products']");
+    await page.waitForSelector("#entry-bar:not([hidden])", { timeout: 10000 });
+    check((await page.textContent("#entry-name")) === "GET /products", "the endpoint's charts");
+    check((await page.textContent("#t-lat")).includes("GET /products"), "the latency chart names the endpoint");
+    await until(async () => /[1-9]\d* points, .* from store/.test(await page.textContent("#chart-note")), "the endpoint's points");
+    await page.click("#entry-all");
+    check(await page.isHidden("#entry-bar"), "back to all endpoints");
     await page.click("[data-tab=stats]");
 
     // Edit: 1 user.

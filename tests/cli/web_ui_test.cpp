@@ -689,3 +689,58 @@ TEST(web_ui, the_soak_verdict_is_live_and_history_offers_every_percentile) {
   auto r = e.proc().wait(20s);
   EXPECT_EQ(r.exit_code, 3) << r.err;  // a threshold failed
 }
+
+// A click on an endpoint's row asks for that endpoint's chart (GET /history?entry=METHOD%20NAME)
+// and the charts page asks for the monitored target's series (&monitor=1) on the same time axis:
+// both from the run store, live; a bad entry is 400 and a run without a store answers 404.
+TEST(web_ui, endpoint_and_target_charts_come_from_the_run_store) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("web_entry");
+  web_endure e({"-H", shop.url(), "--store", dir + "/run.db", "--monitor-disk", dir});
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+  ASSERT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
+  const std::string window = "&points=50&from=0&to=99999999999";
+  json entry, monitor;
+  auto end = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < end) {
+    entry = http(u + "/history?entry=GET%20%2Fproducts" + window).j();
+    monitor = http(u + "/history?monitor=1" + window).j();
+    if (!entry.is_discarded() && entry["points"].size() >= 2 && !monitor.is_discarded() &&
+        monitor["monitor"].size() >= 1 && monitor["monitor"][0]["points"].size() >= 2)
+      break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_GE(entry["points"].size(), 2u) << entry.dump();
+  EXPECT_EQ(entry["source"], "store");
+  EXPECT_EQ(entry["entry"]["method"], "GET");
+  EXPECT_EQ(entry["entry"]["name"], "/products");
+  // /products is two thirds of ShopUser's tasks and all of Browser's: its rate is most of the total.
+  auto agg = http(u + "/history?monitor=1" + window).j();
+  double entry_rps = 0, total_rps = 0;
+  for (const auto& p : entry["points"]) entry_rps += p["rps"].get<double>();
+  for (const auto& p : agg["points"]) total_rps += p["rps"].get<double>();
+  EXPECT_GT(entry_rps, 0.5 * total_rps) << entry.dump() << agg.dump();
+  EXPECT_LT(entry_rps, total_rps) << entry.dump() << agg.dump();
+  ASSERT_GE(monitor["monitor"].size(), 1u) << monitor.dump();
+  EXPECT_NE(monitor["monitor"][0]["source"].get<std::string>().find("disk"), std::string::npos) << monitor.dump();
+  EXPECT_GT(monitor["monitor"][0]["points"][0][1].get<double>(), 0) << monitor.dump();
+  // The monitor's points share the load's time axis (Unix seconds, within the run).
+  EXPECT_NEAR(monitor["monitor"][0]["points"].back()[0].get<double>(), monitor["points"].back()["t"].get<double>(), 5);
+  auto bad = http(u + "/history?entry=GET");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.j()["message"].get<std::string>().find("entry is a method, a space and a name"), std::string::npos);
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(20s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  web_endure none({"-H", shop.url(), "--no-store"});
+  auto no_store = http(none.url() + "/history?entry=GET%20%2Fproducts");
+  EXPECT_EQ(no_store.status, 404);
+  EXPECT_NE(no_store.j()["message"].get<std::string>().find("--no-store"), std::string::npos) << no_store.body;
+  none.proc().signal(SIGINT);
+  EXPECT_EQ(none.proc().wait(20s).exit_code, 0);
+}
