@@ -12,6 +12,9 @@ const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-cor
 const bin = process.env.ENDURE_BIN;
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_shop.py");
 const artifacts = process.env.ARTIFACTS || os.tmpdir();
+// SCREENSHOTS=docs/images: the README's pictures of the UI, taken from this test's run.
+const screenshots = process.env.SCREENSHOTS;
+const shoot = (page, name) => screenshots ? page.screenshot({ path: path.join(screenshots, name) }) : Promise.resolve();
 const children = [];
 
 function start(args, needle) {
@@ -103,6 +106,7 @@ async function main() {
     page.off("request", countPolls);
     check(pushedAfter > pushedBefore, `pushed updates move the table (${pushedBefore} -> ${pushedAfter})`);
     check(polls <= 1, "at most one poll while updates are pushed, got " + polls);
+    await shoot(page, "web-ui.png");
 
     // Charts: points from the history endpoint, drawn on the canvases.
     await page.click("[data-tab=charts]");
@@ -126,6 +130,7 @@ async function main() {
       return n;
     });
     check(monitorInk > 20, "the target's line is drawn (" + monitorInk + " pixels)");
+    await shoot(page, "web-ui-charts.png");
     await page.click("[data-window='604800']");
     await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "7-day window");
     await page.click("[data-window='600']");

@@ -13,6 +13,7 @@ const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-cor
 const bin = process.env.ENDURE_BIN;
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_options.py");
 const artifacts = process.env.ARTIFACTS || os.tmpdir();
+const screenshots = process.env.SCREENSHOTS;  // SCREENSHOTS=docs/images: the README's pictures
 const children = [];
 
 function start(args, needle) {
@@ -60,6 +61,7 @@ async function main() {
   try {
     await page.goto(ui.url + "/");
     await page.waitForSelector("#start:not([hidden])", { timeout: 10000 });
+    if (screenshots) await page.screenshot({ path: path.join(screenshots, "web-ui-form.png"), fullPage: true });
     // The options with their values and help, and the shape picker ("Default" with --class-picker).
     check(await page.isVisible("#f-custom"), "the locustfile options are shown");
     check((await page.inputValue("#f-opt-page_size")) === "5", "page_size shows its default");
@@ -119,6 +121,7 @@ async function main() {
     check((await page.textContent("#verdict-text")).includes("Soak verdict"), "the verdict table is shown");
     const results = await page.$$eval("#thresholds-table tbody tr", (trs) => trs.map((tr) => tr.children[0].textContent + "=" + tr.children[1].textContent));
     check(JSON.stringify(results) === JSON.stringify(["fail_ratio<0.5=PASS", "p95<1us=FAIL"]), "thresholds: " + results);
+    if (screenshots) await page.screenshot({ path: path.join(screenshots, "web-ui-verdict.png") });
 
     // New test with the shape: its 3 users.
     await page.click("#b-new");
