@@ -1,7 +1,9 @@
-// endure's web UI: plain JavaScript, no dependencies, nothing fetched from elsewhere.
-// Every array it holds is bounded: the table is replaced on each poll, and the charts hold only
-// the points the server sent for the window shown (at most one per pixel), never a growing list.
-"use strict";
+// endure's web UI: plain JavaScript and uPlot (npm), bundled by esbuild into the one script the
+// binary embeds; nothing fetched from elsewhere. Every array it holds is bounded: the table is
+// replaced on each poll, and the charts hold only the points the server sent for the window shown
+// (at most one per pixel), never a growing list. A zoom asks the server for the new window.
+import uPlot from "uplot";
+
 (function () {
   const cfg = window.endureConfig || {};
   const $ = (id) => document.getElementById(id);
@@ -322,6 +324,14 @@
   $("pan-back").addEventListener("click", () => { pan(-0.5); });
   $("pan-fwd").addEventListener("click", () => { pan(0.5); });
   $("pan-live").addEventListener("click", () => { live = true; loadCharts(); });
+  // A zoom (a drag across a chart): that window, paused, fetched at this chart's width.
+  function zoomTo(from, to) {
+    windowS = Math.max(10, to - from);
+    windowEnd = from + windowS;
+    live = false;
+    document.querySelectorAll("[data-window]").forEach((x) => x.classList.remove("active"));
+    loadCharts();
+  }
   function pan(fraction) {
     if (!windowS) return;
     const now = viewRun ? viewRun.last : last && last.endure && last.endure.time ? last.endure.time : Date.now() / 1000;
@@ -335,6 +345,7 @@
     if (loading) return;
     loading = true;
     const points = Math.max(50, Math.min(2000, $("c-rps").clientWidth || 600));
+    const t0 = performance.now();
     let q = (viewRun ? runPath(viewRun.id) + "/history" : "history") + "?points=" + points;
     if (chartEntry) q += "&entry=" + encodeURIComponent(chartEntry.method + " " + chartEntry.name);
     const start = last && last.endure ? last.endure.start_time : 0;
@@ -353,9 +364,10 @@
       q += "&from=" + (Date.now() / 1000 - windowS) + "&to=" + (Date.now() / 1000 + 1);
     }
     try {
-      const t0 = performance.now();
       const h = await getJson(q);
       chartData = h.points;  // replaced, never appended: bounded by `points`
+      // A window longer than the data so far starts where the data does (a test's first minutes).
+      xRange = windowS === 0 ? null : [h.run_first > 0 ? Math.max(h.from, h.run_first - h.level_s) : h.from, h.to];
       chartLoadedAt = performance.now();
       chartLevelS = h.level_s || 1;
       if (!viewRun && h.run_first) runFirst = runFirst ? Math.min(runFirst, h.run_first) : h.run_first;
@@ -380,72 +392,61 @@
   function drawMonitor() {
     const box = $("monitor-charts");
     box.hidden = !monitorData.length;
-    const ids = monitorData.map((m, i) => "c-mon-" + i);
-    if (box.querySelectorAll("canvas").length !== ids.length) {
+    if (box.querySelectorAll(".chart").length !== monitorData.length) {
+      Object.keys(plots).filter((id) => id.startsWith("c-mon-")).forEach((id) => { plots[id].destroy(); delete plots[id]; });
       box.innerHTML = monitorData.map((m, i) =>
-        `<div class="chart"><h3 id="t-mon-${i}"></h3><canvas id="c-mon-${i}" height="160"></canvas></div>`).join("");
+        `<div class="chart"><h3 id="t-mon-${i}"></h3><div id="c-mon-${i}" class="plot"></div></div>`).join("");
     }
     monitorData.forEach((m, i) => {
       $("t-mon-" + i).textContent = "Target " + m.source + ": " + m.metric;
-      const data = m.points.map(([t, v]) => ({ t, v }));
-      drawChart($(ids[i]), [(p) => p.v], [m.metric], "", ["#5d4037"], data);
+      drawChart("c-mon-" + i, 160, [m.points.map((p) => p[0]), m.points.map((p) => p[1])], [m.metric], ["#5d4037"]);
     });
   }
-  const COLORS = ["#2a6df4", "#c62828", "#f39c12", "#7b1fa2"];
   // One colour per percentile, whichever are picked.
   const PCT_COLORS = { p50: "#2a6df4", p90: "#00897b", p95: "#c62828", p99: "#f39c12", p999: "#7b1fa2" };
-  function drawChart(canvas, series, labels, unit, colors, data) {
-    colors = colors || COLORS;
-    data = data || chartData;
-    const dpr = window.devicePixelRatio || 1;
-    const w = canvas.clientWidth || 600, h = canvas.clientHeight || 200;
-    canvas.width = w * dpr; canvas.height = h * dpr;
-    const g = canvas.getContext("2d");
-    g.scale(dpr, dpr);
-    g.clearRect(0, 0, w, h);
-    const left = 56, right = 10, top = 18, bottom = 22;
-    const xs = data.map((p) => p.t);
-    let ymax = 0;
-    for (const s of series) for (const p of data) { const v = s(p); if (v !== null && v > ymax) ymax = v; }
-    ymax = ymax > 0 ? ymax * 1.1 : 1;
-    const x0 = xs.length ? xs[0] : 0, x1 = xs.length ? xs[xs.length - 1] : 1;
-    const X = (t) => left + (x1 > x0 ? (t - x0) / (x1 - x0) : 0.5) * (w - left - right);
-    const Y = (v) => top + (1 - v / ymax) * (h - top - bottom);
-    g.strokeStyle = "#e3e6ec"; g.fillStyle = "#6b7080"; g.font = "11px system-ui"; g.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const v = ymax * i / 4, y = Y(v);
-      g.beginPath(); g.moveTo(left, y); g.lineTo(w - right, y); g.stroke();
-      g.fillText(axis(v) + (unit || ""), 2, y + 4);
+  // uPlot charts, one per id, made once and given new data (columns: times, then each series).
+  // A drag across a chart zooms: the server is asked for that window at this width in points.
+  const plots = {};
+  let xRange = null;  // [from, to] of the window shown (Unix s); null: the whole run
+  function onSelect(u) {
+    const sel = u.select;
+    if (sel.width < 4) return;
+    const from = u.posToVal(sel.left, "x"), to = u.posToVal(sel.left + sel.width, "x");
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    zoomTo(from, to);
+  }
+  function drawChart(id, height, columns, labels, colors) {
+    const el = $(id);
+    const width = Math.max(200, el.clientWidth || 600);
+    const key = labels.join("|") + "|" + colors.join("|");
+    let p = plots[id];
+    if (p && p.endureKey !== key) { p.destroy(); p = null; }
+    if (!p) {
+      p = new uPlot({
+        width, height,
+        // The x axis is the window asked for (a zoom's drag maps onto it), or the data's span.
+        scales: { x: { time: true, range: (u, min, max) => xRange || [min, max] } },
+        series: [{}].concat(labels.map((l, i) => ({ label: l, stroke: colors[i % colors.length], width: 1.5, points: { show: false } }))),
+        axes: [{ stroke: "#6b7080" }, { stroke: "#6b7080", size: 56, values: (u, vals) => vals.map(axis) }],
+        cursor: { sync: { key: "endure" }, drag: { x: true, y: false, setScale: false } },
+        hooks: { setSelect: [onSelect] },
+      }, columns, el);
+      p.endureKey = key;
+      plots[id] = p;
+    } else {
+      if (Math.abs(p.width - width) > 1) p.setSize({ width, height });
+      p.setData(columns);
     }
-    if (xs.length) {
-      const span = x1 - x0;
-      const label = (t) => new Date(t * 1000).toLocaleString(undefined, span > 86400 ?
-        { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-      g.fillText(label(x0), left, h - 6);
-      const l1 = label(x1);
-      g.fillText(l1, w - right - g.measureText(l1).width, h - 6);
-    }
-    series.forEach((s, i) => {
-      g.strokeStyle = colors[i % colors.length]; g.lineWidth = 1.5; g.beginPath();
-      let pen = false;
-      for (const p of data) {
-        const v = s(p);
-        if (v === null || v === undefined) { pen = false; continue; }
-        if (pen) g.lineTo(X(p.t), Y(v)); else { g.moveTo(X(p.t), Y(v)); pen = true; }
-      }
-      g.stroke();
-      g.fillStyle = colors[i % colors.length];
-      g.fillText(labels[i], left + 8 + i * 90, 12);
-    });
-    if (!xs.length) { g.fillStyle = "#6b7080"; g.fillText("no data in this window yet", left + 10, h / 2); }
   }
   function drawCharts() {
-    drawChart($("c-rps"), [(p) => p.rps, (p) => p.fail_per_s], ["RPS", "Failures/s"]);
+    const t = chartData.map((p) => p.t);
+    const col = (k) => chartData.map((p) => (p[k] === undefined ? null : p[k]));
+    drawChart("c-rps", 220, [t, col("rps"), col("fail_per_s")], ["RPS", "Failures/s"], ["#2a6df4", "#c62828"]);
     // The percentiles picked, each from the server's merged histograms (never averaged here).
     const picked = [...document.querySelectorAll("[data-pct]:checked")].map((i) => i.dataset.pct);
-    drawChart($("c-lat"), picked.map((k) => (p) => p[k]), picked.map((k) => k === "p999" ? "p99.9" : k), "",
+    drawChart("c-lat", 220, [t].concat(picked.map(col)), picked.map((k) => k === "p999" ? "p99.9" : k),
       picked.map((k) => PCT_COLORS[k]));
-    drawChart($("c-users"), [(p) => p.users], ["Users"]);
+    drawChart("c-users", 180, [t, col("users")], ["Users"], ["#2a6df4"]);
     drawMonitor();
   }
   window.addEventListener("resize", () => { if (tab === "charts") drawCharts(); });

@@ -111,7 +111,7 @@ async function main() {
     // Charts: points from the history endpoint, drawn on the canvases.
     await page.click("[data-tab=charts]");
     await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "chart points");
-    const inked = await page.$eval("#c-rps", (c) => {
+    const inked = await page.$eval("#c-rps canvas", (c) => {
       const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       // The RPS series' blue (antialiased: near it, not equal).
@@ -130,10 +130,28 @@ async function main() {
       return n;
     });
     check(monitorInk > 20, "the target's line is drawn (" + monitorInk + " pixels)");
-    await shoot(page, "web-ui-charts.png");
     await page.click("[data-window='604800']");
     await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "7-day window");
     await page.click("[data-window='600']");
+    // Zoom: a drag across a chart asks the server for that window (paused), not a local crop.
+    await until(async () => /[1-9]\d* points/.test(await page.textContent("#chart-note")), "10-minute window");
+    const over = await page.$("#c-rps .u-over");
+    const box = await over.boundingBox();
+    // Live refreshes ask for 10 minutes each second meanwhile: wait for the narrower one.
+    const spanOf = (u) => Number(u.searchParams.get("to")) - Number(u.searchParams.get("from"));
+    const asked = page.waitForRequest((r) => /\/history\?/.test(r.url()) && !/monitor=1/.test(r.url()) &&
+      spanOf(new URL(r.url())) < 590, { timeout: 10000 });
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const zoomUrl = new URL((await asked).url());
+    const span = spanOf(zoomUrl);
+    check(span >= 10 && span < 590, "the zoom asks for the dragged window: " + zoomUrl.search);
+    await shoot(page, "web-ui-charts.png");
+    await until(async () => /paused/.test(await page.textContent("#chart-note")), "the zoomed window, paused");
+    await page.click("[data-window='600']");
+    await page.click("#pan-live");
     await page.click("[data-tab=stats]");
     // A click on an endpoint's row: its own charts, from the run store; "All endpoints" goes back.
     await page.click("#stats-table tbody tr[data-name='/products']");

@@ -99,7 +99,7 @@ async function main() {
     // The percentile choice: p99.9 (purple) is drawn once picked, from the server's histograms.
     await page.click("[data-tab=charts]");
     await until(async () => /[1-9]\d* points/.test(await page.textContent("#chart-note")), "chart points");
-    const purple = () => page.$eval("#c-lat", (c) => {
+    const purple = () => page.$eval("#c-lat canvas", (c) => {
       const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       // Below the legend (whose label has the line's colour): the line itself.
