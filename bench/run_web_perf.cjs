@@ -12,7 +12,7 @@
 //
 //   build/release/bench/bench_store_synthetic --days 7 --out /tmp/week.db      # ~8 min
 //   node bench/run_web_perf.cjs --endure build/release/bin/endure \
-//        --node-modules build/release/node/node_modules --store /tmp/week.db [--no-write]
+//        --node-modules build/release/node/node_modules --store /tmp/week.db [--days '7 days'] [--no-write]
 "use strict";
 const path = require("path");
 const fs = require("fs");
@@ -27,7 +27,7 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 for (const need of ["endure", "node-modules", "store"]) {
   if (!args[need]) {
-    console.error("usage: node bench/run_web_perf.cjs --endure BIN --node-modules DIR --store FILE.db [--no-write]");
+    console.error("usage: node bench/run_web_perf.cjs --endure BIN --node-modules DIR --store FILE.db [--days LABEL] [--no-write]");
     process.exit(2);
   }
 }
@@ -153,16 +153,22 @@ async function main() {
   const over = await page.$("#c-rps .u-over");
   const box = await over.boundingBox();
   const drags = [];
+  const spanOf = (u) => { const q = new URL(u).searchParams; return Number(q.get("to")) - Number(q.get("from")); };
   for (let i = 0; i < 3; i++) {
+    const whole = page.waitForRequest((r) => /\/history\?/.test(r.url()), { timeout: 20000 });
     await page.click("[data-window='0']");
+    const wholeSpan = spanOf((await whole).url());
     await page.waitForFunction(() => /points/.test(document.getElementById("chart-note").textContent));
-    await page.evaluate(() => { document.getElementById("chart-note").textContent = ""; window.__t0 = 0; });
+    await sleep(300);
+    // The zoom's own request: a window well inside the whole run's.
+    const zoomed = page.waitForResponse((r) => /\/history\?/.test(r.url()) && spanOf(r.url()) < 0.5 * wholeSpan, { timeout: 20000 });
     await page.mouse.move(box.x + box.width * 0.33, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.66, box.y + box.height / 2, { steps: 3 });
     const t0 = Date.now();
     await page.mouse.up();
-    await page.waitForFunction(() => /points/.test(document.getElementById("chart-note").textContent), null, { timeout: 20000 });
+    await zoomed;
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     drags.push(Date.now() - t0);
   }
   out.zoom_ms["drag (a third of the run)"] = median(drags);
@@ -175,7 +181,9 @@ async function main() {
 
 function report(o) {
   const days = args.days || path.basename(args.store);
-  const cmd = `node bench/run_web_perf.cjs --endure ${args.endure} --node-modules ${args["node-modules"]} --store ${args.store}`;
+  const cmd = `node bench/run_web_perf.cjs --endure ${args.endure} --node-modules ${args["node-modules"]} --store ${args.store}` +
+    (args.days ? ` --days '${args.days}'` : "");
+  const load = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const zoom = Object.entries(o.zoom_ms).map(([k, v]) => `| ${k} | ${v.toFixed(0)} |`).join("\n");
   return `## Web UI in the browser (\`bench/run_web_perf.cjs\`)
 
@@ -193,7 +201,7 @@ Targets (issue 11): first load < 1 s, script time per live update < 50 ms, a zoo
 |---|---:|
 ${zoom}
 
-Command: \`${cmd}\` (on this 2-core machine, ${new Date().toISOString().slice(0, 10)}).
+Command: \`${cmd}\` (on this 2-core machine shared with other builds, load average ${load}, ${new Date().toISOString().slice(0, 10)}).
 `;
 }
 
@@ -203,13 +211,16 @@ main().then((o) => {
   if (!args.noWrite) {
     const file = path.join(source, "bench/RESULTS.md");
     let r = fs.readFileSync(file, "utf8");
-    const at = r.indexOf("## Web UI in the browser (");
+    // Its own marked block, after "Web UI chart history" (the server-side figures).
+    const open = "<!-- bench:web-perf -->\n", close = "<!-- /bench:web-perf -->\n";
+    const block = open + text + close;
+    const at = r.indexOf(open);
     if (at >= 0) {
-      const next = r.indexOf("\n## ", at + 5);
-      r = r.slice(0, at) + text + (next >= 0 ? r.slice(next) : "");
+      r = r.slice(0, at) + block + r.slice(r.indexOf(close, at) + close.length);
     } else {
-      const after = r.indexOf("## Run store");
-      r = after >= 0 ? r.slice(0, after) + text + "\n" + r.slice(after) : r + "\n" + text;
+      const history = r.indexOf("## Web UI chart history");
+      const next = history >= 0 ? r.indexOf("\n## ", history + 5) : -1;
+      r = next >= 0 ? r.slice(0, next + 1) + block + "\n" + r.slice(next + 1) : r + "\n" + block;
     }
     fs.writeFileSync(file, r);
   }

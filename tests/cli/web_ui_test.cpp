@@ -63,7 +63,7 @@ class web_endure {
     std::vector<std::string> argv = {endure_bin, "-f", file, "--web-port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
     proc_ = std::make_unique<child_process>(argv, std::vector<std::string>{cache_env});
-    std::string out = proc_->wait_for_stdout("Web UI: ", 20s);
+    std::string out = proc_->wait_for_stdout("Web UI: ", 120s);  // a C++ locustfile compiles first
     out = proc_->wait_for_stdout("\n", 2s);
     auto p = out.find("Web UI: ");
     if (p != std::string::npos) url_ = out.substr(p + 8, out.find('\n', p) - p - 8);
@@ -743,4 +743,26 @@ TEST(web_ui, endpoint_and_target_charts_come_from_the_run_store) {
   EXPECT_NE(no_store.j()["message"].get<std::string>().find("--no-store"), std::string::npos) << no_store.body;
   none.proc().signal(SIGINT);
   EXPECT_EQ(none.proc().wait(20s).exit_code, 0);
+}
+
+// A C++ locustfile's own options (parser.add_argument) set from POST /swarm reach its
+// environment.parsed_options() for the test started: its test_start listener prints them.
+TEST(web_ui, swarm_sets_a_cpp_locustfiles_options) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  web_endure e({"-H", shop.url(), "--no-store", "--stop-timeout", "5s"},
+               ENDURE_SOURCE_DIR "/tests/cli/locustfiles/api/events_hooks.cpp");
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+  auto bad = post(u + "/swarm", "user_count=3&spawn_rate=100&count=4.5");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.j()["message"], "count: '4.5' is not a whole number (the locustfile's option --count)");
+  auto started = post(u + "/swarm", "user_count=3&spawn_rate=100&count=42&mode=slow&fast=true&ratio=0.25");
+  ASSERT_EQ(started.status, 200) << started.body;
+  auto out = e.proc().wait_for_stdout("EVENT test_start count=42 mode=slow fast=true", 20s);
+  EXPECT_NE(out.find("EVENT test_start count=42 mode=slow fast=true"), std::string::npos) << out;
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+  e.proc().signal(SIGINT);
+  e.proc().wait(30s);
 }
