@@ -13,8 +13,8 @@ PACKAGES=(
   prometheus prometheus-node-exporter influxdb
   chromium nodejs
 )
-# The browser tests' playwright-core comes from npm (tests/browser/package-lock.json, `npm ci` in
-# the build). Debian's npm only when no npm is there already (a nodejs from elsewhere brings its own).
+# node and npm build the web UI (uPlot bundled by esbuild) and run the browser tests
+# (playwright-core): web/package-lock.json, `npm ci` in the build. Debian's npm only when no npm is there already (a nodejs from elsewhere brings its own).
 if ! command -v npm >/dev/null 2>&1; then
   PACKAGES+=(npm)
 fi

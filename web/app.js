@@ -1,7 +1,9 @@
-// endure's web UI: plain JavaScript, no dependencies, nothing fetched from elsewhere.
-// Every array it holds is bounded: the table is replaced on each poll, and the charts hold only
-// the points the server sent for the window shown (at most one per pixel), never a growing list.
-"use strict";
+// endure's web UI: plain JavaScript and uPlot (npm), bundled by esbuild into the one script the
+// binary embeds; nothing fetched from elsewhere. Every array it holds is bounded: the table is
+// replaced on each poll, and the charts hold only the points the server sent for the window shown
+// (at most one per pixel), never a growing list. A zoom asks the server for the new window.
+import uPlot from "uplot";
+
 (function () {
   const cfg = window.endureConfig || {};
   const $ = (id) => document.getElementById(id);
@@ -19,6 +21,9 @@
     Number(v).toLocaleString(undefined, { maximumSignificantDigits: v >= 1000 ? 6 : 3 });
   const esc = (s) => String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  // An axis label that fits its 56 px: 1.2k, 3.4M, 55.2G.
+  const axis = (v) => v >= 1e12 ? fmt(v / 1e12, 1) + "T" : v >= 1e9 ? fmt(v / 1e9, 1) + "G" : v >= 1e6 ? fmt(v / 1e6, 1) + "M" :
+    v >= 1e4 ? fmt(v / 1e3, 1) + "k" : fmt(v, v < 10 ? 1 : 0);
   async function getJson(path) {
     const r = await fetch(path, { cache: "no-store" });
     if (!r.ok) throw new Error(path + ": HTTP " + r.status);
@@ -32,6 +37,8 @@
     $("f-submit").textContent = edit ? "Update" : "Start";
     document.querySelectorAll(".start-only").forEach((e) => { e.hidden = edit; });
     if (!pickClasses) $("f-classes").hidden = true;
+    if (!shapes.length) $("f-shape-row").hidden = true;
+    if (!customs.length) $("f-custom").hidden = true;
     $("f-cancel").hidden = !(edit || (last && last.state !== "ready"));
     $("form-error").hidden = true;
     $("start").hidden = false;
@@ -48,6 +55,31 @@
     $("f-class-list").innerHTML = cfg.user_classes.map((c) =>
       `<label><input type="checkbox" name="user_classes" value="${esc(c)}" checked> ${esc(c)}</label>`).join("");
   }
+  // The locustfile's load shape: "Default" runs the users and rate above (preselected with
+  // --class-picker, as Locust), the shape's name runs the shape (preselected without it).
+  const shapes = cfg.shape_classes || [];
+  if (shapes.length) {
+    $("f-shape").innerHTML = ["Default"].concat(shapes).map((n) =>
+      `<option value="${esc(n)}">${esc(n === "Default" ? "Default (users and ramp up above)" : n)}</option>`).join("");
+    $("f-shape").value = cfg.class_picker ? "Default" : shapes[0];
+  }
+  // The locustfile's own options (init_command_line_parser), by their dest names as Locust's form.
+  const customs = cfg.custom_options || [];
+  $("f-custom-list").innerHTML = customs.map((o) => {
+    const id = "f-opt-" + esc(o.dest);
+    const help = o.help ? `<small class="help">${esc(o.help)}</small>` : "";
+    let input;
+    if (o.is_flag) {
+      input = `<input type="checkbox" id="${id}" data-dest="${esc(o.dest)}"${o.value === "true" ? " checked" : ""}>`;
+    } else if (o.choices && o.choices.length) {
+      input = `<select id="${id}" data-dest="${esc(o.dest)}">` + o.choices.map((c) =>
+        `<option value="${esc(c)}"${c === o.value ? " selected" : ""}>${esc(c)}</option>`).join("") + "</select>";
+    } else {
+      input = `<input id="${id}" data-dest="${esc(o.dest)}" value="${esc(o.value)}"` +
+        (o.type ? ` inputmode="${o.type === "int" ? "numeric" : "decimal"}"` : "") + ">";
+    }
+    return `<label class="custom-option">${esc(o.dest)} ${input} ${help}</label>`;
+  }).join("");
   $("swarm-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = new URLSearchParams();
@@ -65,6 +97,10 @@
         }
         picked.forEach((c) => body.append("user_classes", c));
       }
+      if (shapes.length) body.set("shape_class", $("f-shape").value);
+      document.querySelectorAll("#f-custom-list [data-dest]").forEach((i) => {
+        body.set(i.dataset.dest, i.type === "checkbox" ? (i.checked ? "true" : "false") : i.value);
+      });
     }
     let answer;
     try {
@@ -98,6 +134,7 @@
     if (tab === "exceptions") loadExceptions();
     if (tab === "runs") loadRuns();
     if (tab === "logs") loadLogs();
+    if (tab === "verdict") loadVerdict();
   }));
   async function loadLogs() {
     try {
@@ -168,7 +205,8 @@
         return sortDesc ? -c : c;
       });
     }
-    const line = (r, cls) => `<tr class="${cls}"><td>${esc(r.method || "")}</td><td>${esc(r.name)}</td>` +
+    const line = (r, cls) => `<tr class="${cls}"` + (cls ? "" : ` data-method="${esc(r.method)}" data-name="${esc(r.name)}" title="Charts of this endpoint"`) +
+      `><td>${esc(r.method || "")}</td><td>${esc(r.name)}</td>` +
       `<td>${fmt(r.num_requests)}</td><td>${fmt(r.num_failures)}</td><td>${ms(r.median_response_time)}</td>` +
       `<td>${ms(r["response_time_percentile_0.95"])}</td><td>${ms(r["response_time_percentile_0.99"])}</td>` +
       `<td>${ms(r.avg_response_time)}</td><td>${ms(r.min_response_time)}</td><td>${ms(r.max_response_time)}</td>` +
@@ -176,6 +214,21 @@
     $("stats-table").tBodies[0].innerHTML = rows.map((r) => line(r, "")).join("") + (total ? line(total, "total") : "");
     $("failures-table").tBodies[0].innerHTML = last.errors.map((e) =>
       `<tr><td>${fmt(e.occurrences)}</td><td>${esc(e.method)}</td><td>${esc(e.name)}</td><td>${esc(e.error)}</td></tr>`).join("");
+  }
+  // A click on an endpoint's row: the charts of that endpoint (from the run store).
+  $("stats-table").tBodies[0].addEventListener("click", (ev) => {
+    const tr = ev.target.closest("tr[data-name]");
+    if (!tr) return;
+    showEntry({ method: tr.dataset.method, name: tr.dataset.name });
+  });
+  function showEntry(entry) {
+    chartEntry = entry;
+    $("entry-bar").hidden = !entry;
+    $("entry-name").textContent = entry ? entry.method + " " + entry.name : "";
+    $("t-rps").textContent = entry ? "Requests per second of " + entry.method + " " + entry.name : "Total requests per second";
+    $("t-lat").textContent = entry ? "Response times of " + entry.method + " " + entry.name + " (ms)" : "Response times (ms)";
+    chartLoadedAt = -1e9;
+    document.querySelector("[data-tab=charts]").click();
   }
   async function loadExceptions() {
     try {
@@ -239,10 +292,33 @@
     if (tab === "charts" && live && performance.now() - chartLoadedAt >= Math.max(900, chartLevelS * 1000)) loadCharts();
   }
 
+  // ---- the soak verdict: the run judges it every few intervals (not per second: it is not
+  // cheap), so the page asks for it every 15 s while its tab is shown.
+  const VERDICT_MS = 15000;
+  let verdictAt = -1e9;
+  async function loadVerdict() {
+    verdictAt = performance.now();
+    let v;
+    try { v = await getJson("verdict"); } catch (e) { $("verdict-note").textContent = String(e.message); return; }
+    const when = v.at ? new Date(v.at * 1000).toLocaleTimeString() : "";
+    $("verdict-note").textContent = v.state === "none"
+      ? "No verdict yet: the first comes after a few intervals of a test."
+      : (v.state === "final" ? "Final verdict of the test" : "Live verdict, judged at " + when +
+         " (updated every few intervals; the final one comes at the end)");
+    $("verdict-text").textContent = v.table || "";
+    const ts = (v.verdict && v.verdict.thresholds) || [];
+    $("thresholds-table").hidden = !ts.length;
+    $("thresholds-table").querySelector("tbody").innerHTML = ts.map((t) =>
+      `<tr class="${esc(t.status)}"><td>${esc(t.threshold)}</td><td>${t.status === "passed" ? "PASS" :
+        t.status === "failed" ? "FAIL" : "NO DATA"}</td><td>${t.value === null ? "-" : esc(fmt(t.value, 3))} ${esc(t.unit)}</td>` +
+      `<td>${esc(t.where)}</td><td>${esc(t.note)}</td></tr>`).join("");
+  }
+  setInterval(() => { if (tab === "verdict" && !document.hidden && !viewRun) loadVerdict(); }, VERDICT_MS);
+
   // ---- charts: a window of the run, fetched from the server already downsampled
-  let windowS = 600, live = true, windowEnd = 0, chartData = [], runFirst = 0;
+  let windowS = 600, live = true, windowEnd = 0, chartData = [], runFirst = 0, chartEntry = null;
   let chartLoadedAt = -1e9, chartLevelS = 1;
-  function resetCharts() { chartData = []; windowEnd = 0; live = true; drawCharts(); }
+  function resetCharts() { chartData = []; monitorData = []; monitorWanted = true; windowEnd = 0; live = true; drawCharts(); }
   document.querySelectorAll("[data-window]").forEach((b) => b.addEventListener("click", () => {
     windowS = Number(b.dataset.window);
     document.querySelectorAll("[data-window]").forEach((x) => x.classList.toggle("active", x === b));
@@ -251,6 +327,14 @@
   $("pan-back").addEventListener("click", () => { pan(-0.5); });
   $("pan-fwd").addEventListener("click", () => { pan(0.5); });
   $("pan-live").addEventListener("click", () => { live = true; loadCharts(); });
+  // A zoom (a drag across a chart): that window, paused, fetched at this chart's width.
+  function zoomTo(from, to) {
+    windowS = Math.max(10, to - from);
+    windowEnd = from + windowS;
+    live = false;
+    document.querySelectorAll("[data-window]").forEach((x) => x.classList.remove("active"));
+    loadCharts();
+  }
   function pan(fraction) {
     if (!windowS) return;
     const now = viewRun ? viewRun.last : last && last.endure && last.endure.time ? last.endure.time : Date.now() / 1000;
@@ -264,7 +348,9 @@
     if (loading) return;
     loading = true;
     const points = Math.max(50, Math.min(2000, $("c-rps").clientWidth || 600));
+    const t0 = performance.now();
     let q = (viewRun ? runPath(viewRun.id) + "/history" : "history") + "?points=" + points;
+    if (chartEntry) q += "&entry=" + encodeURIComponent(chartEntry.method + " " + chartEntry.name);
     const start = last && last.endure ? last.endure.start_time : 0;
     if (viewRun) {
       const end = live ? viewRun.last : windowEnd;
@@ -281,68 +367,94 @@
       q += "&from=" + (Date.now() / 1000 - windowS) + "&to=" + (Date.now() / 1000 + 1);
     }
     try {
-      const t0 = performance.now();
       const h = await getJson(q);
       chartData = h.points;  // replaced, never appended: bounded by `points`
+      // A window longer than the data so far starts where the data does (a test's first minutes).
+      xRange = windowS === 0 ? null : [h.run_first > 0 ? Math.max(h.from, h.run_first - h.level_s) : h.from, h.to];
       chartLoadedAt = performance.now();
       chartLevelS = h.level_s || 1;
       if (!viewRun && h.run_first) runFirst = runFirst ? Math.min(runFirst, h.run_first) : h.run_first;
       drawCharts();
+      if (monitorWanted) await loadMonitor(q.replace(/&entry=[^&]*/, "") + "&monitor=1");
       $("chart-note").textContent = `${h.points.length} points, ${h.level_s} s resolution from ${h.source}` +
         (live ? "" : " (paused: Live to follow)") + `, ${Math.round(performance.now() - t0)} ms`;
     } catch (e) { /* the next poll tries again */ }
     loading = false;
   }
-  const COLORS = ["#2a6df4", "#c62828", "#f39c12", "#7b1fa2"];
-  function drawChart(canvas, series, labels, unit) {
-    const dpr = window.devicePixelRatio || 1;
-    const w = canvas.clientWidth || 600, h = canvas.clientHeight || 200;
-    canvas.width = w * dpr; canvas.height = h * dpr;
-    const g = canvas.getContext("2d");
-    g.scale(dpr, dpr);
-    g.clearRect(0, 0, w, h);
-    const left = 56, right = 10, top = 18, bottom = 22;
-    const xs = chartData.map((p) => p.t);
-    let ymax = 0;
-    for (const s of series) for (const p of chartData) { const v = s(p); if (v !== null && v > ymax) ymax = v; }
-    ymax = ymax > 0 ? ymax * 1.1 : 1;
-    const x0 = xs.length ? xs[0] : 0, x1 = xs.length ? xs[xs.length - 1] : 1;
-    const X = (t) => left + (x1 > x0 ? (t - x0) / (x1 - x0) : 0.5) * (w - left - right);
-    const Y = (v) => top + (1 - v / ymax) * (h - top - bottom);
-    g.strokeStyle = "#e3e6ec"; g.fillStyle = "#6b7080"; g.font = "11px system-ui"; g.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const v = ymax * i / 4, y = Y(v);
-      g.beginPath(); g.moveTo(left, y); g.lineTo(w - right, y); g.stroke();
-      g.fillText(fmt(v, v < 10 ? 1 : 0) + (unit || ""), 2, y + 4);
+  // The monitored target's series (--monitor-*), on the same time axis as the load: from the
+  // run store, asked for with the same window; not asked again once a run shows it has none.
+  let monitorWanted = true, monitorData = [];
+  async function loadMonitor(q) {
+    const r = await fetch(q, { cache: "no-store" });
+    if (!r.ok) { monitorWanted = false; monitorData = []; drawMonitor(); return; }
+    const h = await r.json();
+    monitorData = (h.monitor || []).slice(0, 12);  // bounded: a chart per series, at most 12
+    if (!monitorData.length && h.points.length) monitorWanted = false;
+    drawMonitor();
+  }
+  function drawMonitor() {
+    const box = $("monitor-charts");
+    box.hidden = !monitorData.length;
+    if (box.querySelectorAll(".chart").length !== monitorData.length) {
+      Object.keys(plots).filter((id) => id.startsWith("c-mon-")).forEach((id) => { plots[id].destroy(); delete plots[id]; });
+      box.innerHTML = monitorData.map((m, i) =>
+        `<div class="chart"><h3 id="t-mon-${i}"></h3><div id="c-mon-${i}" class="plot"></div></div>`).join("");
     }
-    if (xs.length) {
-      const span = x1 - x0;
-      const label = (t) => new Date(t * 1000).toLocaleString(undefined, span > 86400 ?
-        { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-      g.fillText(label(x0), left, h - 6);
-      const l1 = label(x1);
-      g.fillText(l1, w - right - g.measureText(l1).width, h - 6);
-    }
-    series.forEach((s, i) => {
-      g.strokeStyle = COLORS[i % COLORS.length]; g.lineWidth = 1.5; g.beginPath();
-      let pen = false;
-      for (const p of chartData) {
-        const v = s(p);
-        if (v === null || v === undefined) { pen = false; continue; }
-        if (pen) g.lineTo(X(p.t), Y(v)); else { g.moveTo(X(p.t), Y(v)); pen = true; }
-      }
-      g.stroke();
-      g.fillStyle = COLORS[i % COLORS.length];
-      g.fillText(labels[i], left + 8 + i * 90, 12);
+    monitorData.forEach((m, i) => {
+      $("t-mon-" + i).textContent = "Target " + m.source + ": " + m.metric;
+      drawChart("c-mon-" + i, 160, [m.points.map((p) => p[0]), m.points.map((p) => p[1])], [m.metric], ["#5d4037"]);
     });
-    if (!xs.length) { g.fillStyle = "#6b7080"; g.fillText("no data in this window yet", left + 10, h / 2); }
+  }
+  // One colour per percentile, whichever are picked.
+  const PCT_COLORS = { p50: "#2a6df4", p90: "#00897b", p95: "#c62828", p99: "#f39c12", p999: "#7b1fa2" };
+  // uPlot charts, one per id, made once and given new data (columns: times, then each series).
+  // A drag across a chart zooms: the server is asked for that window at this width in points.
+  const plots = {};
+  let xRange = null;  // [from, to] of the window shown (Unix s); null: the whole run
+  function onSelect(u) {
+    const sel = u.select;
+    if (sel.width < 4) return;
+    const from = u.posToVal(sel.left, "x"), to = u.posToVal(sel.left + sel.width, "x");
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    zoomTo(from, to);
+  }
+  function drawChart(id, height, columns, labels, colors) {
+    const el = $(id);
+    const width = Math.max(200, el.clientWidth || 600);
+    const key = labels.join("|") + "|" + colors.join("|");
+    let p = plots[id];
+    if (p && p.endureKey !== key) { p.destroy(); p = null; }
+    if (!p) {
+      p = new uPlot({
+        width, height,
+        // The x axis is the window asked for (a zoom's drag maps onto it), or the data's span.
+        scales: { x: { time: true, range: (u, min, max) => xRange || [min, max] } },
+        series: [{}].concat(labels.map((l, i) => ({ label: l, stroke: colors[i % colors.length], width: 1.5, points: { show: false } }))),
+        axes: [{ stroke: "#6b7080" }, { stroke: "#6b7080", size: 56, values: (u, vals) => vals.map(axis) }],
+        cursor: { sync: { key: "endure" }, drag: { x: true, y: false, setScale: false } },
+        hooks: { setSelect: [onSelect] },
+      }, columns, el);
+      p.endureKey = key;
+      plots[id] = p;
+    } else {
+      if (Math.abs(p.width - width) > 1) p.setSize({ width, height });
+      p.setData(columns);
+    }
   }
   function drawCharts() {
-    drawChart($("c-rps"), [(p) => p.rps, (p) => p.fail_per_s], ["RPS", "Failures/s"]);
-    drawChart($("c-lat"), [(p) => p.p50, (p) => p.p95, (p) => p.p99], ["p50", "p95", "p99"], "");
-    drawChart($("c-users"), [(p) => p.users], ["Users"]);
+    const t = chartData.map((p) => p.t);
+    const col = (k) => chartData.map((p) => (p[k] === undefined ? null : p[k]));
+    drawChart("c-rps", 220, [t, col("rps"), col("fail_per_s")], ["RPS", "Failures/s"], ["#2a6df4", "#c62828"]);
+    // The percentiles picked, each from the server's merged histograms (never averaged here).
+    const picked = [...document.querySelectorAll("[data-pct]:checked")].map((i) => i.dataset.pct);
+    drawChart("c-lat", 220, [t].concat(picked.map(col)), picked.map((k) => k === "p999" ? "p99.9" : k),
+      picked.map((k) => PCT_COLORS[k]));
+    drawChart("c-users", 180, [t, col("users")], ["Users"], ["#2a6df4"]);
+    drawMonitor();
   }
   window.addEventListener("resize", () => { if (tab === "charts") drawCharts(); });
+  $("entry-all").addEventListener("click", () => showEntry(null));
+  document.querySelectorAll("[data-pct]").forEach((i) => i.addEventListener("change", drawCharts));
 
   poll();
   // Live updates pushed by the server (one a second, GET events); polling every 2 s when the

@@ -394,6 +394,8 @@ class _ArgumentRecorder:
             "default": "" if default is None else (str(default).lower() if is_flag else str(default)),
             "help": str(kwargs.get("help") or "").replace("%(default)s", str(default)),
             "choices": [str(c) for c in (kwargs.get("choices") or [])],
+            # endure checks int and float values itself (command line, config, the web form).
+            "type": {int: "int", float: "float"}.get(kwargs.get("type"), ""),
         })
         return self
 
@@ -423,6 +425,15 @@ def custom_options():
         _recorder = _ArgumentRecorder()
         events.init_command_line_parser.fire(parser=_recorder)
     return json.dumps(_recorder.options)
+
+
+def set_options(values_json):
+    """New values of the locustfile's own options between tests (the web UI's start form)."""
+    if _env is None or _env.parsed_options is None:
+        raise RuntimeError("the environment is not configured yet")
+    for dest, value in _convert_extra(json.loads(values_json)).items():
+        setattr(_env.parsed_options, dest, value)
+    return True
 
 
 def _convert_extra(values):

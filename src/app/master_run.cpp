@@ -299,7 +299,8 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     auto w = web_run::open(o, sched, control, snapshot_bus, std::move(plan), class_names, info, tasks_json,
                            store ? store->path() : std::string(),
                            metrics ? std::function<std::string()>([m = metrics.get()] { return m->scrape(); })
-                                   : std::function<std::string()>());
+                                   : std::function<std::string()>(),
+                           nullptr, [&verdict] { return verdict.latest_json(); });
     if (!w) return fail_with(w.err());
     web = std::move(*w);
   }

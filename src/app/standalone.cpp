@@ -332,7 +332,8 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
     auto w = web_run::open(o, sched, ctl, snapshot_bus, plan, class_names, info, tasks_json,
                            store ? store->path() : std::string(),
                            metrics ? std::function<std::string()>([m = metrics.get()] { return m->scrape(); })
-                                   : std::function<std::string()>());
+                                   : std::function<std::string()>(),
+                           &lf, [&verdict] { return verdict.latest_json(); });
     if (!w) return fail(w.err().message);
     web = std::move(*w);
   }

@@ -85,6 +85,7 @@ void verdict_output::consume(const engine::run_item& item) {
       stopped_ = finished_ = false;
       std::lock_guard lock(mutex_);
       if (e.kind == engine::event_kind::test_start) final_.reset();
+      latest_.clear();
       break;
     }
     case engine::event_kind::test_stop:
@@ -154,12 +155,16 @@ void verdict_output::live(double elapsed_s) {
     announced_.insert(row.key);
     base::log_warning("soak", report::verdict_line(row, verdict.analysed_s));
   }
+  const auto live_thresholds = thresholds_.empty()
+                                   ? std::vector<analysis::threshold_result>{}
+                                   : thresholds_.evaluate(run, verdict, settings_.verdict);
+  publish(verdict, live_thresholds, "live", elapsed_s);
   if (thresholds_.empty()) return;
   // Threshold failures count live once the warm-up (--warmup, else 10 intervals) is over, so
   // that the first slow requests of a cold start do not end a run on their own.
   const double settle_s = std::max(settings_.verdict.warmup_s.value_or(0.0), 10 * run.interval_s);
   if (elapsed_s < settle_s) return;
-  for (const auto& t : thresholds_.evaluate(run, verdict, settings_.verdict)) {
+  for (const auto& t : live_thresholds) {
     if (t.status != analysis::threshold_status::failed) continue;
     if (!failed_live_.insert(t.spec.text).second) continue;
     failed_live_order_.push_back(t.spec.text);
@@ -216,11 +221,32 @@ void verdict_output::finish() {
   f.failed = settle_final_thresholds(f.thresholds);
   f.failed_live = failed_live_order_;
   f.aborted_by = aborted_by_;
+  publish(f.verdict, f.thresholds, "final", run.end_s());
   {
     std::lock_guard lock(mutex_);
     final_ = std::move(f);
   }
   ready_.notify_all();
+}
+
+void verdict_output::publish(const analysis::soak_verdict& v,
+                             const std::vector<analysis::threshold_result>& t, const char* state,
+                             double elapsed_s) {
+  report::verdict_table_options table;
+  table.min_points = settings_.verdict.min_points;
+  nlohmann::json j = {{"state", state},
+                      {"at", collector_.start_wall_s() + elapsed_s},
+                      {"elapsed_s", elapsed_s},
+                      {"table", report::verdict_table(v, t, table)},
+                      {"verdict", report::verdict_json(v, t)}};
+  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::lock_guard lock(mutex_);
+  latest_ = std::move(text);
+}
+
+std::string verdict_output::latest_json() const {
+  std::lock_guard lock(mutex_);
+  return latest_.empty() ? std::string(R"({"state":"none"})") : latest_;
 }
 
 std::optional<verdict_output::final_state> verdict_output::final_result(

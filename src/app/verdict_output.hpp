@@ -69,12 +69,19 @@ class verdict_output {
   };
   // The final verdict of the last test, waiting up to `wait` for it.
   std::optional<final_state> final_result(std::chrono::milliseconds wait) const;
+  // The latest judgement of the current test for the web UI, as JSON: every few intervals while
+  // it runs (the judgement the live alarms come from), then the final one:
+  // {"state": "none"|"live"|"final", "at": Unix s, "elapsed_s", "table": the console's text,
+  //  "verdict": report::verdict_json (rows and thresholds)}. Any thread; never waits.
+  std::string latest_json() const;
 
  private:
   void consume(const engine::run_item& item);
   void on_record(const stats::interval_record& r);
   void live(double elapsed_s);
   void finish();
+  void publish(const analysis::soak_verdict& v, const std::vector<analysis::threshold_result>& t,
+               const char* state, double elapsed_s);
 
   settings settings_;
   // The output's thread only.
@@ -91,6 +98,7 @@ class verdict_output {
   mutable std::mutex mutex_;
   mutable std::condition_variable ready_;
   std::optional<final_state> final_;
+  std::string latest_;  // latest_json()'s answer; "" : none yet
   std::unique_ptr<engine::async_output<engine::run_item>> queue_;
   engine::subscription sub_;
 };

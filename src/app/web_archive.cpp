@@ -124,7 +124,7 @@ std::vector<web::archived_run> store_archive::runs() {
 }
 
 base::result<web::archive_series> store_archive::series(const std::string& id, double from_s, double to_s,
-                                                        size_t max_points) {
+                                                        size_t max_points, const web::series_options& what) {
   auto rd = open(id);
   if (!rd) return rd.err();
   // A window wider than the run is the run (its start, its last data): the points go where the
@@ -135,6 +135,7 @@ base::result<web::archive_series> store_archive::series(const std::string& id, d
   const auto& known = (*rd)->info();
   if (to_s < now && !(known.has_end && to_s >= known.last_data_wall_s)) q.w.to_wall_s = to_s;
   q.max_points = std::max<size_t>(1, max_points);
+  if (what.entry) q.entries.push_back(*what.entry);
   auto set = (*rd)->series(q);
   if (!set) return set.err();
   web::archive_series out;
@@ -152,7 +153,11 @@ base::result<web::archive_series> store_archive::series(const std::string& id, d
     c.p50_ms = c.p95_ms = c.p99_ms = nan;
     by_start.emplace(r.start_wall_s, c);
   }
-  for (const auto& a : set->aggregated.points) {
+  // One endpoint's chart: its own rates and percentiles (none where it had no request).
+  const auto& wanted = !what.entry ? set->aggregated.points
+                       : set->entries.empty() ? std::vector<store::series_point>{}
+                                              : set->entries.front().points;
+  for (const auto& a : wanted) {
     auto [it, fresh] = by_start.try_emplace(a.start_wall_s);
     auto& c = it->second;
     if (fresh) c.wall_s = a.end_wall_s;
@@ -161,9 +166,16 @@ base::result<web::archive_series> store_archive::series(const std::string& id, d
     c.p50_ms = a.p50_ms;
     c.p95_ms = a.p95_ms;
     c.p99_ms = a.p99_ms;
+    c.p90_ms = a.p90_ms;  // p99.9: the store keeps p50/p90/p95/p99 per row (NaN: null)
   }
   out.points.reserve(by_start.size());
   for (auto& [start, c] : by_start) out.points.push_back(c);
+  for (const auto& m : set->monitor) {
+    web::monitor_line line{m.source, m.metric, {}};
+    line.points.reserve(m.points.size());
+    for (const auto& p : m.points) line.points.emplace_back(p.start_wall_s + set->step_s, p.value);
+    out.monitor.push_back(std::move(line));
+  }
   return out;
 }
 

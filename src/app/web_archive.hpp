@@ -23,7 +23,7 @@ class store_archive final : public web::run_archive {
   std::string folder() const override { return folder_; }
   std::vector<web::archived_run> runs() override;
   base::result<web::archive_series> series(const std::string& id, double from_s, double to_s,
-                                           size_t max_points) override;
+                                           size_t max_points, const web::series_options& what) override;
   base::result<stats::snapshot_ptr> totals(const std::string& id) override;
   base::result<std::string> store_bytes(const std::string& id) override;
 

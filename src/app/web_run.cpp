@@ -13,7 +13,8 @@ namespace {
 // The run behind the UI: the standalone controller, or a master over its workers.
 class controller_steering final : public web::steering {
  public:
-  controller_steering(engine::steerable& ctl, engine::test_plan base) : ctl_(ctl), base_(std::move(base)) {}
+  controller_steering(engine::steerable& ctl, engine::test_plan base, engine::locustfile* lf, bool class_picker)
+      : ctl_(ctl), base_(std::move(base)), lf_(lf), class_picker_(class_picker) {}
 
   base::result<std::string> swarm(const web::swarm_request& r) override {
     const auto st = ctl_.state();
@@ -29,8 +30,17 @@ class controller_steering final : public web::steering {
     if (!r.host.empty()) plan.host = r.host;
     plan.run_time = r.run_time;
     plan.user_classes = r.user_classes;
+    // shape_class: "Default" runs the form's users and rate; the shape's name runs the shape.
+    // Absent: with --class-picker Locust's default ("Default"), else the locustfile's shape.
+    if (r.shape_class ? r.shape_class->empty() : class_picker_) plan.shape = {};
+    // The locustfile's own options from the form: environment.parsed_options of this test on.
+    if (!r.custom.empty()) {
+      if (!lf_) return base::make_error("this run takes no locustfile options from the form");
+      if (auto set = lf_->set_custom_options(r.custom); !set) return set.err();
+    }
+    const bool shaped = static_cast<bool>(plan.shape);
     ctl_.start(std::move(plan));
-    return std::string(base_.shape ? "Swarming started using the locustfile's load shape" : "Swarming started");
+    return std::string(shaped ? "Swarming started using the locustfile's load shape" : "Swarming started");
   }
   void stop() override { ctl_.stop(); }
   void reset_stats() override { ctl_.reset_stats(); }
@@ -42,6 +52,8 @@ class controller_steering final : public web::steering {
  private:
   engine::steerable& ctl_;
   const engine::test_plan base_;
+  engine::locustfile* lf_;
+  const bool class_picker_;
 };
 
 }  // namespace
@@ -79,7 +91,9 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
                                                      std::vector<std::string> class_names,
                                                      report::html_run_info info, std::string tasks_json,
                                                      std::string store_file,
-                                                     std::function<std::string()> metrics_page) {
+                                                     std::function<std::string()> metrics_page,
+                                                     engine::locustfile* lf,
+                                                     std::function<std::string()> verdict_page) {
   if (o.tls_cert.empty() != o.tls_key.empty())
     return base::make_error("--tls-cert and --tls-key go together: give both for HTTPS, or neither");
   auto im = std::make_unique<impl>(sched, ctl);
@@ -100,7 +114,18 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
   w.locustfile = o.locustfile;
   w.tasks_json = std::move(tasks_json);
   w.metrics_page = std::move(metrics_page);
+  w.verdict_page = std::move(verdict_page);
   w.class_picker = o.class_picker;
+  if (lf) {
+    if (base_plan.shape && !lf->shape_name().empty()) w.defaults.shape_classes.push_back(lf->shape_name());
+    auto custom = lf->custom_options();  // read once at load: cached
+    if (!custom) return custom.err();
+    for (const auto& c : *custom) {
+      auto given = o.extra.find(c.name);
+      w.defaults.custom_options.push_back(
+          {c.name, c.is_flag, given != o.extra.end() ? given->second : c.default_value, c.help, c.choices, c.type});
+    }
+  }
   // The Runs page lists the folder this run records into (with --no-store: --store's folder, or
   // the default ./runs).
   std::string folder;
@@ -112,7 +137,7 @@ base::result<std::unique_ptr<web_run>> web_run::open(const cli::options& o, engi
     folder = !o.store.empty() && std::filesystem::is_directory(o.store, ec) ? o.store : "runs";
   }
   w.archive = std::make_shared<store_archive>(std::move(folder), std::move(store_file));
-  im->steer = std::make_unique<controller_steering>(ctl, std::move(base_plan));
+  im->steer = std::make_unique<controller_steering>(ctl, std::move(base_plan), lf, o.class_picker);
   im->ui = std::make_unique<web::web_ui>(std::move(w), *im->steer, snapshots);
   if (auto r = im->ui->start(); !r) return r.err();
   if (im->ui->is_exposed() && !o.web_auth) {

@@ -16,6 +16,7 @@
 #include "engine/asio_scheduler.hpp"
 #include "engine/controller.hpp"
 #include "engine/steerable.hpp"
+#include "engine/locustfile.hpp"
 #include "engine/totals_stage.hpp"
 #include "report/html.hpp"
 
@@ -26,14 +27,17 @@ class web_run {
   // Starts serving (a port in use is an error now, before any test). base_plan: the command
   // line's test (users, rate, run time, shape, ...); a start from the UI changes users, rate,
   // host, run time and classes. store_file: this run's store ("" with --no-store); its folder is
-  // the Runs page's. Control thread.
+  // the Runs page's. lf: the locustfile, for its own options and load shape in the start form
+  // (null: neither). verdict_page: GET /verdict's JSON (the live soak verdict). Control thread.
   static base::result<std::unique_ptr<web_run>> open(const cli::options& o, engine::asio_scheduler& sched,
                                                      engine::steerable& ctl, engine::snapshot_bus& snapshots,
                                                      engine::test_plan base_plan,
                                                      std::vector<std::string> class_names,
                                                      report::html_run_info info, std::string tasks_json,
                                                      std::string store_file = "",
-                                                     std::function<std::string()> metrics_page = {});
+                                                     std::function<std::string()> metrics_page = {},
+                                                     engine::locustfile* lf = nullptr,
+                                                     std::function<std::string()> verdict_page = {});
   ~web_run();
   web_run(const web_run&) = delete;
   web_run& operator=(const web_run&) = delete;

@@ -38,6 +38,8 @@ class cpp_environment final : public endure::environment, private endure::detail
   // Main thread, before any shard runs: the parsed options (Locust's names and the locustfile's
   // own) and --host. Read without a lock afterwards.
   void set_options(nlohmann::json parsed, std::string host);
+  // One option's new value between tests (the web UI's start form); no user runs meanwhile.
+  void set_option(const std::string& key, nlohmann::json value) { options_[key] = std::move(value); }
   // After the init listeners ran: no listener may be added any more (shards read them unlocked).
   void seal();
 

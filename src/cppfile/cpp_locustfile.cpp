@@ -1,11 +1,15 @@
 #include "cppfile/cpp_locustfile.hpp"
 
+#include <cxxabi.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <typeinfo>
 
 #include "cppfile/cpp_environment.hpp"
 #include "cppfile/cpp_shard.hpp"
@@ -167,6 +171,36 @@ class cpp_locustfile final : public engine::locustfile {
       env_->seal();
     }
     return base::unit{};
+  }
+
+  base::result<base::unit> set_custom_options(const std::map<std::string, std::string>& values) override {
+    if (!parser_ || !initialized_) return base::make_error("the locustfile's options are not read yet");
+    for (const auto& [name, text] : values) {
+      auto d = std::find_if(parser_->options.begin(), parser_->options.end(),
+                            [&](const auto& o) { return o.option.name == name; });
+      if (d == parser_->options.end()) return base::make_error("--" + name + " is not an option of the locustfile");
+      std::string key = name;
+      std::replace(key.begin(), key.end(), '-', '_');
+      if (d->type != arg_type::text && d->type != arg_type::flag && text.empty()) {
+        env_->set_option(key, nullptr);
+        continue;
+      }
+      auto v = typed_value(*d, text, false);
+      if (!v) return v.err();
+      env_->set_option(key, std::move(*v));
+    }
+    return base::unit{};
+  }
+
+  std::string shape_name() const override {
+    if (!loaded_.shape) return "";
+    const auto& s = *loaded_.shape;
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(typeid(s).name(), nullptr, nullptr, &status),
+                                                std::free);
+    std::string n = status == 0 && name ? name.get() : "LoadTestShape";
+    if (auto colon = n.rfind("::"); colon != std::string::npos) n = n.substr(colon + 2);
+    return n;
   }
 
   engine::shape_fn shape() override {

@@ -3,6 +3,7 @@
 // shape, and its event listeners. The app drives every mode (standalone, web, master, worker)
 // through this one interface and never branches on the locustfile's language.
 #pragma once
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,11 +40,17 @@ class locustfile {
   // Shards that run this front-end's users (Python: 1 per process; 0: no limit).
   virtual int max_threads() const = 0;
   virtual bool has_shape() const = 0;
+  // The load shape's class name, for the web UI's shape picker ("" without a shape).
+  virtual std::string shape_name() const { return has_shape() ? "LoadTestShape" : ""; }
 
   // Prepares a run: sets cfg.make_shard, applies the process-wide settings (host, tags, seed)
   // and fires the locustfile's init event with Locust's parsed options (name -> value).
   virtual base::result<base::unit> configure(controller_config& cfg,
                                              const nlohmann::json& parsed_options) = 0;
+  // New values of the locustfile's own options between tests (the web UI's start form), by long
+  // name, as text as the command line takes them (already checked against their type): the next
+  // test's environment.parsed_options shows them. Not while users run. After configure().
+  virtual base::result<base::unit> set_custom_options(const std::map<std::string, std::string>& values) = 0;
   // The locustfile's load shape (empty when it has none).
   virtual shape_fn shape() = 0;
   // Forwards run events to the locustfile's listeners (test_start, spawning_complete,

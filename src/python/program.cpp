@@ -310,9 +310,17 @@ base::result<std::vector<engine::custom_option>> program::custom_options() {
     o.default_value = e.value("default", "");
     o.help = e.value("help", "");
     o.choices = e.value("choices", std::vector<std::string>{});
+    o.type = e.value("type", "");
     out.push_back(std::move(o));
   }
   return out;
+}
+
+base::result<base::unit> program::set_custom_options(const std::map<std::string, std::string>& values) {
+  gil g;
+  py_ref r(PyObject_CallMethod(impl_->hub_module.get(), "set_options", "s", nlohmann::json(values).dump().c_str()));
+  if (!r) return base::make_error("the locustfile's options: " + take_error());
+  return base::unit{};
 }
 
 engine::subscription program::attach(engine::run_bus& bus) {

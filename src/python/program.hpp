@@ -42,6 +42,8 @@ class program final : public engine::locustfile {
   std::string task_ratio_json(const std::vector<std::string>& class_names) const;
   int max_threads() const override { return 1; }
   bool has_shape() const override { return !shapes_.empty(); }
+  std::string shape_name() const override { return shapes_.empty() ? "" : shapes_.front(); }
+  base::result<base::unit> set_custom_options(const std::map<std::string, std::string>& values) override;
   // One Python shard (threads = 1), the environment (host, tags, parsed options, seed) and the
   // init event. parsed_options: Locust's option names and values, for environment.parsed_options.
   base::result<base::unit> configure(engine::controller_config& cfg,

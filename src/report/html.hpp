@@ -1,6 +1,7 @@
 // report HTML: a self-contained single-file run report (inline CSS, charts as inline SVG built
 // here; no scripts, no external resources). Pure: returns the document; html_sink writes it.
 #pragma once
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ struct chart_point {
   double wall_s = 0;  // end of the stretch
   double rps = 0, fail_per_s = 0;
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;  // NaN when the stretch had no request
+  // The web UI's percentile choice (NaN: not known, e.g. p99.9 from a store's single rows).
+  double p90_ms = std::numeric_limits<double>::quiet_NaN(), p999_ms = std::numeric_limits<double>::quiet_NaN();
   double users = 0;   // average over the stretch
 };
 

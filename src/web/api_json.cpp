@@ -132,18 +132,31 @@ std::string history_json(const std::vector<history_point>& points, double from_s
 }
 
 std::string history_json(const std::vector<report::chart_point>& points, double from_s, double to_s, double level_s,
-                         const char* source, double run_first_s, double run_last_s) {
+                         const char* source, double run_first_s, double run_last_s,
+                         const std::pair<std::string, std::string>* entry,
+                         const std::vector<monitor_line>* monitor) {
   json list = json::array();
   auto num = [](double v) { return std::isfinite(v) ? json(std::round(v * 1000) / 1000) : json(nullptr); };
   for (const auto& c : points)
     list.push_back({{"t", c.wall_s}, {"rps", num(c.rps)}, {"fail_per_s", num(c.fail_per_s)},
-                    {"p50", num(c.p50_ms)}, {"p95", num(c.p95_ms)}, {"p99", num(c.p99_ms)},
+                    {"p50", num(c.p50_ms)}, {"p90", num(c.p90_ms)}, {"p95", num(c.p95_ms)}, {"p99", num(c.p99_ms)},
+                    {"p999", num(c.p999_ms)},
                     {"users", num(c.users)}});
-  return json{{"from", from_s},         {"to", to_s},
-              {"level_s", level_s},     {"source", source},
-              {"run_first", run_first_s}, {"run_last", run_last_s},
-              {"points", std::move(list)}}
-      .dump();
+  json j{{"from", from_s},         {"to", to_s},
+         {"level_s", level_s},     {"source", source},
+         {"run_first", run_first_s}, {"run_last", run_last_s},
+         {"points", std::move(list)}};
+  if (entry) j["entry"] = {{"method", entry->first}, {"name", entry->second}};
+  if (monitor) {
+    json lines = json::array();
+    for (const auto& m : *monitor) {
+      json pts = json::array();
+      for (const auto& [t, v] : m.points) pts.push_back({t, num(v)});
+      lines.push_back({{"source", m.source}, {"metric", m.metric}, {"points", std::move(pts)}});
+    }
+    j["monitor"] = std::move(lines);
+  }
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace endure::web

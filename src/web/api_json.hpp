@@ -4,10 +4,12 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/steerable.hpp"
 #include "stats/snapshot.hpp"
+#include "web/archive.hpp"
 #include "web/history.hpp"
 
 namespace endure::web {
@@ -29,12 +31,16 @@ inline constexpr size_t max_stats_rows = 500;
 // s may be null (no test yet): empty tables.
 std::string stats_requests_json(const stats::snapshot* s, const live_state& live);
 std::string exceptions_json(const stats::snapshot* s);
-// {"from", "to", "level_s", "points": [{"t", "rps", "fail_per_s", "p50", "p95", "p99", "users"}]}
+// {"from", "to", "level_s", "points": [{"t", "rps", "fail_per_s", "p50", "p90", "p95", "p99", "p999", "users"}]}
 // (t: end of the point, Unix seconds; latencies in ms, null without requests).
 // source: "memory" (the UI's rings) or "store" (the run store's roll-ups); run_first_s/run_last_s:
 // the span of the run's data (0 when unknown), for "the whole run" windows.
 std::string history_json(const std::vector<history_point>& points, double from_s, double to_s, double level_s);
+// entry (optional): the endpoint the points are of ({"method", "name"}, else the Aggregated row);
+// monitor (optional): the target's series, [{"source", "metric", "points": [[t, value]...]}].
 std::string history_json(const std::vector<report::chart_point>& points, double from_s, double to_s, double level_s,
-                         const char* source, double run_first_s, double run_last_s);
+                         const char* source, double run_first_s, double run_last_s,
+                         const std::pair<std::string, std::string>* entry = nullptr,
+                         const std::vector<monitor_line>* monitor = nullptr);
 
 }  // namespace endure::web

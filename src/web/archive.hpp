@@ -3,7 +3,9 @@
 // of a run's store file. The web module reads no store itself: app/web_archive.cpp implements
 // this with store::reader. Called on the UI's server thread only.
 #pragma once
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -14,10 +16,22 @@ namespace endure::web {
 
 // A window of a run's chart series, from the store's roll-ups (at most the points asked for;
 // percentiles of a coarse point from merged histograms).
+// A monitored target's series (--monitor-*): the mean of each point's samples.
+struct monitor_line {
+  std::string source, metric;                  // "pid 4242", "rss_bytes"
+  std::vector<std::pair<double, double>> points;  // (end of the point, Unix s; value)
+};
+
 struct archive_series {
   double step_s = 0;                      // the width of a point
   double first_s = 0, last_s = 0;         // the run's data: first and last interval (Unix s)
   std::vector<report::chart_point> points;
+  std::vector<monitor_line> monitor;      // the target's samples of the same points
+};
+
+// Which series a window is asked for: the Aggregated row (entry empty) or one endpoint's.
+struct series_options {
+  std::optional<std::pair<std::string, std::string>> entry;  // (method, name)
 };
 
 struct archived_run {
@@ -41,7 +55,8 @@ class run_archive {
   // The runs in the folder, newest first. Unreadable files are listed with their error.
   virtual std::vector<archived_run> runs() = 0;
   // An error (one sentence) for an unknown id: ids are file names in the folder, nothing else.
-  virtual base::result<archive_series> series(const std::string& id, double from_s, double to_s, size_t max_points) = 0;
+  virtual base::result<archive_series> series(const std::string& id, double from_s, double to_s, size_t max_points,
+                                              const series_options& what) = 0;
   // The run's own totals (the last statistics segment, as the run reported them).
   virtual base::result<stats::snapshot_ptr> totals(const std::string& id) = 0;
   // A consistent copy of the store file's bytes (a live store included).

@@ -20,7 +20,42 @@ base::error bad(const std::string& field, const std::string& value, const std::s
   return base::make_error(field + ": '" + value + "' is not " + expected);
 }
 
+// A locustfile option's form value checked as the command line checks it; returns the text the
+// command line would take, or the sentence for the form.
+base::result<std::string> option_value(const form_option& o, const std::string& v) {
+  const std::string what = o.dest();
+  if (o.is_flag) {
+    if (v == "true" || v == "on" || v == "1") return std::string("true");
+    if (v == "false" || v == "off" || v == "0" || v.empty()) return std::string("false");
+    return bad(what, v, "true or false (the locustfile's flag --" + o.name + ")");
+  }
+  if (!o.choices.empty() && std::find(o.choices.begin(), o.choices.end(), v) == o.choices.end()) {
+    std::string list;
+    for (const auto& c : o.choices) list += (list.empty() ? "" : ", ") + c;
+    return bad(what, v, "one of " + list + " (the locustfile's option --" + o.name + ")");
+  }
+  if (o.type == "int") {
+    const bool digits = !v.empty() && std::all_of(v.begin() + (v[0] == '-' ? 1 : 0), v.end(),
+                                                  [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || v.size() < (v[0] == '-' ? 2u : 1u) || v.size() > 19)
+      return bad(what, v, "a whole number (the locustfile's option --" + o.name + ")");
+  } else if (o.type == "float") {
+    char* end = nullptr;
+    errno = 0;
+    const double d = v.empty() ? 0 : std::strtod(v.c_str(), &end);
+    if (v.empty() || errno != 0 || end != v.c_str() + v.size() || !std::isfinite(d))
+      return bad(what, v, "a number (the locustfile's option --" + o.name + ")");
+  }
+  return v;
+}
+
 }  // namespace
+
+std::string form_option::dest() const {
+  std::string d = name;
+  std::replace(d.begin(), d.end(), '-', '_');
+  return d;
+}
 
 base::result<swarm_request> parse_swarm_form(const std::vector<std::pair<std::string, std::string>>& fields,
                                              const swarm_defaults& d) {
@@ -69,8 +104,28 @@ base::result<swarm_request> parse_swarm_form(const std::vector<std::pair<std::st
       }
       if (std::find(out.user_classes.begin(), out.user_classes.end(), v) == out.user_classes.end())
         out.user_classes.push_back(v);
+    } else if (key == "shape_class") {
+      // Locust's "Default": no load shape (the form's users and rate).
+      if (v.empty() || v == "Default") {
+        out.shape_class = std::string();
+        continue;
+      }
+      if (std::find(d.shape_classes.begin(), d.shape_classes.end(), v) == d.shape_classes.end()) {
+        std::string known = "Default";
+        for (const auto& c : d.shape_classes) known += ", " + c;
+        return bad("shape_class", v, "a load shape of this locustfile (" + known + ")");
+      }
+      out.shape_class = v;
+    } else {
+      // The locustfile's own options, by dest name as Locust's form sends them (the long name
+      // is taken too). Other fields (Locust's profile, ...) are not used by endure.
+      auto o = std::find_if(d.custom_options.begin(), d.custom_options.end(),
+                            [&](const form_option& c) { return c.dest() == key || c.name == key; });
+      if (o == d.custom_options.end()) continue;
+      auto text = option_value(*o, v);
+      if (!text) return text.err();
+      out.custom[o->name] = *text;
     }
-    // Other fields (shape_class, profile, custom options) are not used by endure yet.
   }
   return out;
 }

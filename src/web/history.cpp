@@ -200,6 +200,8 @@ std::vector<report::chart_point> history::chart(const std::vector<history_point>
     c.p50_ms = p.percentile_ms(0.50);
     c.p95_ms = p.percentile_ms(0.95);
     c.p99_ms = p.percentile_ms(0.99);
+    c.p90_ms = p.percentile_ms(0.90);
+    c.p999_ms = p.percentile_ms(0.999);
     c.users = p.user_seconds / s;
     out.push_back(c);
   }

@@ -197,7 +197,13 @@ struct web_ui::impl {
               {"user_classes", d.known_classes},
               {"class_picker", opt.class_picker},
               {"is_distributed", steer.is_distributed()},
+              {"shape_classes", d.shape_classes},
               {"history_levels_s", std::vector<double>(std::begin(history::level_seconds), std::end(history::level_seconds))}};
+    json custom = json::array();
+    for (const auto& o : d.custom_options)
+      custom.push_back({{"name", o.name}, {"dest", o.dest()}, {"value", o.value}, {"help", o.help},
+                        {"choices", o.choices}, {"is_flag", o.is_flag}, {"type", o.type}});
+    c["custom_options"] = std::move(custom);
     std::string s = c.dump(-1, ' ', false, json::error_handler_t::replace);
     // Inside a <script>: no "</" can end it early.
     std::string out;
@@ -258,6 +264,7 @@ struct web_ui::impl {
       json j = {{"success", true}, {"message", *done}, {"host", req->host.empty() ? live().host : req->host}};
       if (req->run_time) j["run_time"] = req->run_time->count() / 1000;
       if (!req->user_classes.empty()) j["user_classes"] = req->user_classes;
+      if (req->shape_class && !req->shape_class->empty()) j["shape_class"] = *req->shape_class;
       r.send(json_answer(200, j.dump()));
     });
     route("GET", "/stop", true, [this](const request&, responder& r) {
@@ -317,6 +324,12 @@ struct web_ui::impl {
     route("GET", "/metrics", false, [this](const request&, responder& r) {
       if (!opt.metrics_page) return r.send(failure(404, "no /metrics in this run"));
       r.send(server::response::text(200, opt.metrics_page(), "text/plain; version=0.0.4; charset=utf-8"));
+    });
+    route("GET", "/verdict", false, [this](const request&, responder& r) {
+      if (!opt.verdict_page) return r.send(failure(404, "no soak verdict in this run"));
+      auto resp = json_answer(200, opt.verdict_page());
+      resp.compress = server::content_coding::gzip;
+      r.send(std::move(resp));
     });
     route("GET", "/worker-count", false, [this](const request&, responder& r) {
       // A master's workers (missing ones included, as Locust's); standalone: none.
@@ -440,10 +453,23 @@ struct web_ui::impl {
         return r.send(failure(400, "history: from, to (Unix seconds) and points must be numbers"));
     const size_t n = points ? static_cast<size_t>(std::clamp(*points, 1.0, 2000.0)) : 600;
     const std::string current = opt.archive ? opt.archive->current() : std::string();
+    // One endpoint's chart ("GET /products": method, a space, name) and the monitored target's
+    // series come from the run store (the memory rings hold the Aggregated row only).
+    series_options what;
+    if (auto e = q.query_param("entry"); e && !e->empty()) {
+      const std::string text(*e);
+      const auto space = text.find(' ');
+      if (space == std::string::npos || space == 0 || space + 1 == text.size())
+        return r.send(failure(400, "history: entry is a method, a space and a name (\"GET /products\")"));
+      what.entry = std::make_pair(text.substr(0, space), text.substr(space + 1));
+    }
+    const bool with_monitor = q.query_param("monitor").has_value();
+    if ((what.entry || with_monitor) && (run.empty() ? current.empty() : !opt.archive))
+      return r.send(failure(404, "per-endpoint and target charts come from the run store, and this run records none (--no-store)"));
     std::vector<history_point> pts;
     double f = 0, t = 0, first = 0, last = 0;
     size_t level = 0;
-    bool from_store = !run.empty() && run != current;
+    bool from_store = (!run.empty() && run != current) || what.entry || with_monitor;
     if (!run.empty() && !opt.archive) return r.send(failure(404, "this run records no store, so no runs are listed"));
     {
       std::lock_guard lock(mutex);
@@ -465,13 +491,14 @@ struct web_ui::impl {
       }
     }
     if (from_store) {
-      auto s = opt.archive->series(run.empty() ? current : run, f, t, n);
+      auto s = opt.archive->series(run.empty() ? current : run, f, t, n, what);
       if (s) {
-        auto resp = json_answer(200, history_json(s->points, f, t, s->step_s, "store", s->first_s, s->last_s));
+        auto resp = json_answer(200, history_json(s->points, f, t, s->step_s, "store", s->first_s, s->last_s,
+                                                  what.entry ? &*what.entry : nullptr, &s->monitor));
         resp.compress = server::content_coding::gzip;
         return r.send(std::move(resp));
       }
-      if (!run.empty() && run != current) return r.send(failure(404, s.err().message));
+      if ((!run.empty() && run != current) || what.entry || with_monitor) return r.send(failure(404, s.err().message));
       base::log_warning("web", "history from the run store: " + s.err().message + " (answering from memory)");
     }
     auto resp = json_answer(200, history_json(history::chart(pts), f, t, history::level_seconds[level], "memory", first, last));

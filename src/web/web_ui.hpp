@@ -59,6 +59,9 @@ struct web_ui_options {
   std::shared_ptr<run_archive> archive;
   // GET /metrics (Prometheus text format) on the UI's own port; empty: 404.
   std::function<std::string()> metrics_page;
+  // GET /verdict: the soak verdict and thresholds of the current test (JSON, refreshed by the
+  // run every few intervals); empty: 404.
+  std::function<std::string()> verdict_page;
 };
 
 class web_ui {

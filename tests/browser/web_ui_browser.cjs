@@ -12,6 +12,9 @@ const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-cor
 const bin = process.env.ENDURE_BIN;
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_shop.py");
 const artifacts = process.env.ARTIFACTS || os.tmpdir();
+// SCREENSHOTS=docs/images: the README's pictures of the UI, taken from this test's run.
+const screenshots = process.env.SCREENSHOTS;
+const shoot = (page, name) => screenshots ? page.screenshot({ path: path.join(screenshots, name) }) : Promise.resolve();
 const children = [];
 
 function start(args, needle) {
@@ -57,7 +60,7 @@ async function main() {
   const pastTotal = Number(fs.readFileSync(path.join(runs, "past_stats.csv"), "utf8").split(/\r?\n/)
     .find((l) => l.startsWith(",Aggregated,")).split(",")[2]);
   check(pastTotal > 10, "the earlier run made requests: " + pastTotal);
-  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--store", runs], "Web UI: ");
+  const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--store", runs, "--monitor-disk", runs], "Web UI: ");
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
@@ -103,11 +106,12 @@ async function main() {
     page.off("request", countPolls);
     check(pushedAfter > pushedBefore, `pushed updates move the table (${pushedBefore} -> ${pushedAfter})`);
     check(polls <= 1, "at most one poll while updates are pushed, got " + polls);
+    await shoot(page, "web-ui.png");
 
     // Charts: points from the history endpoint, drawn on the canvases.
     await page.click("[data-tab=charts]");
     await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "chart points");
-    const inked = await page.$eval("#c-rps", (c) => {
+    const inked = await page.$eval("#c-rps canvas", (c) => {
       const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       // The RPS series' blue (antialiased: near it, not equal).
@@ -115,8 +119,48 @@ async function main() {
       return n;
     });
     check(inked > 20, "the RPS line is drawn (" + inked + " pixels)");
+    // The monitored target (--monitor-disk) beside the load, on the same time axis.
+    await until(async () => !(await page.isHidden("#monitor-charts")), "the target's charts");
+    const target = await page.textContent("#monitor-charts h3");
+    check(target.startsWith("Target disk"), "a chart of the target: " + target);
+    const monitorInk = await page.$eval("#monitor-charts canvas", (c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 4 * c.width * 22; i < d.length; i += 4) if (d[i + 3] > 100 && d[i] - d[i + 2] > 20) n++;  // the line's brown (the grid and text are bluish grey)
+      return n;
+    });
+    check(monitorInk > 20, "the target's line is drawn (" + monitorInk + " pixels)");
     await page.click("[data-window='604800']");
     await until(async () => /\d+ points/.test(await page.textContent("#chart-note")), "7-day window");
+    await page.click("[data-window='600']");
+    // Zoom: a drag across a chart asks the server for that window (paused), not a local crop.
+    await until(async () => /[1-9]\d* points/.test(await page.textContent("#chart-note")), "10-minute window");
+    const over = await page.$("#c-rps .u-over");
+    const box = await over.boundingBox();
+    // Live refreshes ask for 10 minutes each second meanwhile: wait for the narrower one.
+    const spanOf = (u) => Number(u.searchParams.get("to")) - Number(u.searchParams.get("from"));
+    const asked = page.waitForRequest((r) => /\/history\?/.test(r.url()) && !/monitor=1/.test(r.url()) &&
+      spanOf(new URL(r.url())) < 590, { timeout: 10000 });
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const zoomUrl = new URL((await asked).url());
+    const span = spanOf(zoomUrl);
+    check(span >= 10 && span < 590, "the zoom asks for the dragged window: " + zoomUrl.search);
+    await shoot(page, "web-ui-charts.png");
+    await until(async () => /paused/.test(await page.textContent("#chart-note")), "the zoomed window, paused");
+    await page.click("[data-window='600']");
+    await page.click("#pan-live");
+    await page.click("[data-tab=stats]");
+    // A click on an endpoint's row: its own charts, from the run store; "All endpoints" goes back.
+    await page.click("#stats-table tbody tr[data-name='/products']");
+    await page.waitForSelector("#entry-bar:not([hidden])", { timeout: 10000 });
+    check((await page.textContent("#entry-name")) === "GET /products", "the endpoint's charts");
+    check((await page.textContent("#t-lat")).includes("GET /products"), "the latency chart names the endpoint");
+    await until(async () => /[1-9]\d* points, .* from store/.test(await page.textContent("#chart-note")), "the endpoint's points");
+    await page.click("#entry-all");
+    check(await page.isHidden("#entry-bar"), "back to all endpoints");
     await page.click("[data-tab=stats]");
 
     // Edit: 1 user.

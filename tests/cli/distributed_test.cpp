@@ -542,6 +542,11 @@ TEST(distributed, the_masters_web_ui_starts_edits_stops_and_starts_again_on_two_
     return j["state"] == "stopped" && aggregated(j) == shop_total(shop) - before;
   });
   EXPECT_EQ(aggregated(second), shop_total(shop) - before) << second.dump();
+  // The Soak verdict panel's endpoint answers on a master too (the merged run's judgement).
+  auto verdict = http(u + "/verdict");
+  EXPECT_EQ(verdict.first, 200) << verdict.second;
+  const auto vj = nlohmann::json::parse(verdict.second, nullptr, false);
+  EXPECT_TRUE(!vj.is_discarded() && vj.contains("state")) << verdict.second;
 
   // Ctrl-C: the master tells the workers to quit and ends with its outputs written.
   m.signal(SIGINT);

@@ -58,12 +58,12 @@ http_answer post(const std::string& url, const std::string& form, std::vector<st
 // endure in web mode; url() is the "Web UI:" line's address.
 class web_endure {
  public:
-  explicit web_endure(std::vector<std::string> args) {
+  explicit web_endure(std::vector<std::string> args, const std::string& file = locustfile) {
     // No --web-host: the default is the loopback interface.
-    std::vector<std::string> argv = {endure_bin, "-f", locustfile, "--web-port", "0"};
+    std::vector<std::string> argv = {endure_bin, "-f", file, "--web-port", "0"};
     argv.insert(argv.end(), args.begin(), args.end());
     proc_ = std::make_unique<child_process>(argv, std::vector<std::string>{cache_env});
-    std::string out = proc_->wait_for_stdout("Web UI: ", 20s);
+    std::string out = proc_->wait_for_stdout("Web UI: ", 120s);  // a C++ locustfile compiles first
     out = proc_->wait_for_stdout("\n", 2s);
     auto p = out.find("Web UI: ");
     if (p != std::string::npos) url_ = out.substr(p + 8, out.find('\n', p) - p - 8);
@@ -555,4 +555,214 @@ TEST(web_ui, runs_and_history_come_from_the_run_store) {
 
   e.proc().signal(SIGINT);
   EXPECT_EQ(e.proc().wait(30s).exit_code, 0);
+}
+
+// The locustfile's own options (init_command_line_parser) in the start form and POST /swarm under
+// their dest names, as Locust's; its load shape as shape_class (with --class-picker, "Default" or
+// the shape's name). The request names show the values the locustfile's users saw.
+TEST(web_ui, swarm_sets_the_locustfiles_options_and_picks_its_load_shape) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string file = ENDURE_SOURCE_DIR "/tests/cli/locustfiles/web_options.py";
+  web_endure e({"-H", shop.url(), "--no-store", "--class-picker", "--section", "toys"}, file);
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+
+  // The form offers the options with their help and current values (the command line's
+  // --section, the others' defaults), and the shape.
+  auto page = http(u + "/");
+  auto at = page.body.find("window.endureConfig = ");
+  ASSERT_NE(at, std::string::npos);
+  auto cfg = json::parse(page.body.substr(at + 22, page.body.find(";</script>", at) - at - 22), nullptr, false);
+  ASSERT_FALSE(cfg.is_discarded()) << page.body.substr(at, 400);
+  EXPECT_EQ(cfg["shape_classes"], json::array({"ThreeUsers"}));
+  ASSERT_EQ(cfg["custom_options"].size(), 3u) << cfg.dump();
+  EXPECT_EQ(cfg["custom_options"][0]["dest"], "page_size");
+  EXPECT_EQ(cfg["custom_options"][0]["value"], "5");
+  EXPECT_EQ(cfg["custom_options"][0]["type"], "int");
+  EXPECT_EQ(cfg["custom_options"][0]["help"], "products per page (default 5)");
+  EXPECT_EQ(cfg["custom_options"][1]["value"], "toys");
+  EXPECT_EQ(cfg["custom_options"][1]["choices"], json::array({"books", "toys"}));
+  EXPECT_EQ(cfg["custom_options"][2]["is_flag"], true);
+  EXPECT_EQ(cfg["custom_options"][2]["value"], "false");
+
+  // Bad values: 400, Locust's {"success": false, "message": ...}, nothing starts.
+  auto bad_int = post(u + "/swarm", "user_count=2&spawn_rate=10&page_size=lots");
+  EXPECT_EQ(bad_int.status, 400);
+  EXPECT_EQ(bad_int.j()["success"], false);
+  EXPECT_EQ(bad_int.j()["message"], "page_size: 'lots' is not a whole number (the locustfile's option --page-size)");
+  auto bad_choice = post(u + "/swarm", "user_count=2&spawn_rate=10&section=food");
+  EXPECT_EQ(bad_choice.status, 400);
+  EXPECT_EQ(bad_choice.j()["message"], "section: 'food' is not one of books, toys (the locustfile's option --section)");
+  auto bad_shape = post(u + "/swarm", "user_count=2&spawn_rate=10&shape_class=Waves");
+  EXPECT_EQ(bad_shape.status, 400);
+  EXPECT_EQ(bad_shape.j()["message"], "shape_class: 'Waves' is not a load shape of this locustfile (Default, ThreeUsers)");
+  EXPECT_EQ(http(u + "/stats/requests").j()["state"], "ready");
+
+  // "Default" (as --class-picker's form sends): the form's 2 users, the options set by it.
+  auto started = post(u + "/swarm", "user_count=2&spawn_rate=100&shape_class=Default&page_size=42&with_cart=true");
+  ASSERT_EQ(started.status, 200) << started.body;
+  EXPECT_EQ(started.j()["message"], "Swarming started");
+  auto running = poll(u, [](const json& j) { return j["user_count"] == 2 && j["stats"].size() >= 2; });
+  EXPECT_EQ(running["user_count"], 2);
+  ASSERT_GE(running["stats"].size(), 2u) << running.dump();
+  EXPECT_EQ(running["stats"][0]["name"], "/products size=42 toys cart=True");
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+
+  // The shape by name: its 3 users whatever user_count says; the options keep their last values
+  // unless the form sends new ones.
+  auto shaped = post(u + "/swarm", "user_count=1&spawn_rate=1&shape_class=ThreeUsers&section=books");
+  ASSERT_EQ(shaped.status, 200) << shaped.body;
+  EXPECT_EQ(shaped.j()["message"], "Swarming started using the locustfile's load shape");
+  EXPECT_EQ(shaped.j()["shape_class"], "ThreeUsers");
+  auto by_shape = poll(u, [](const json& j) { return j["user_count"] == 3 && j["stats"].size() >= 2; });
+  EXPECT_EQ(by_shape["user_count"], 3);
+  ASSERT_GE(by_shape["stats"].size(), 2u) << by_shape.dump();
+  EXPECT_EQ(by_shape["stats"][0]["name"], "/products size=42 books cart=True");
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(20s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// The soak verdict live in the UI (GET /verdict): none before a test, the run's live judgement
+// after its first few intervals (with the thresholds passed or failed, as the console prints
+// them), the final one after the stop. And /history's percentile choice: p50/p90/p95/p99/p99.9
+// of each point, from merged histograms (ordered as percentiles are).
+TEST(web_ui, the_soak_verdict_is_live_and_history_offers_every_percentile) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  web_endure e({"-H", shop.url(), "--no-store", "--threshold", "fail_ratio<0.5", "--threshold", "p95<1us"});
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+  auto none = http(u + "/verdict");
+  ASSERT_EQ(none.status, 200);
+  EXPECT_EQ(none.j()["state"], "none");
+
+  ASSERT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
+  // The run judges every 10 intervals (1 s each): the first live verdict within ~11 s.
+  json live;
+  auto end = std::chrono::steady_clock::now() + 25s;
+  while (std::chrono::steady_clock::now() < end) {
+    live = http(u + "/verdict").j();
+    if (!live.is_discarded() && live["state"] == "live") break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_EQ(live["state"], "live") << live.dump();
+  EXPECT_GT(live["at"].get<double>(), 1e9);
+  EXPECT_NE(live["table"].get<std::string>().find("Soak verdict"), std::string::npos) << live["table"];
+  EXPECT_NE(live["table"].get<std::string>().find("p95<1us"), std::string::npos) << live["table"];
+  ASSERT_EQ(live["verdict"]["thresholds"].size(), 2u) << live.dump();
+  EXPECT_EQ(live["verdict"]["thresholds"][0]["threshold"], "fail_ratio<0.5");
+  EXPECT_EQ(live["verdict"]["thresholds"][0]["status"], "passed");
+  EXPECT_EQ(live["verdict"]["thresholds"][1]["status"], "failed");
+  EXPECT_TRUE(live["verdict"]["series"].is_array());
+
+  // Every percentile of each point, ordered (the same merged histogram answers them all).
+  auto h = http(u + "/history?points=4&from=0&to=99999999999").j();
+  ASSERT_GE(h["points"].size(), 1u) << h.dump();
+  size_t checked = 0;
+  for (const auto& p : h["points"]) {
+    if (p["p50"].is_null()) continue;
+    for (const char* k : {"p90", "p95", "p99", "p999"}) ASSERT_TRUE(p[k].is_number()) << p.dump();
+    EXPECT_LE(p["p50"].get<double>(), p["p90"].get<double>());
+    EXPECT_LE(p["p90"].get<double>(), p["p95"].get<double>());
+    EXPECT_LE(p["p95"].get<double>(), p["p99"].get<double>());
+    EXPECT_LE(p["p99"].get<double>(), p["p999"].get<double>());
+    ++checked;
+  }
+  EXPECT_GE(checked, 1u) << h.dump();
+
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  json final_verdict;
+  end = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < end) {
+    final_verdict = http(u + "/verdict").j();
+    if (!final_verdict.is_discarded() && final_verdict["state"] == "final") break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(final_verdict["state"], "final") << final_verdict.dump();
+  EXPECT_EQ(final_verdict["verdict"]["thresholds"][1]["status"], "failed");
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(20s);
+  EXPECT_EQ(r.exit_code, 3) << r.err;  // a threshold failed
+}
+
+// A click on an endpoint's row asks for that endpoint's chart (GET /history?entry=METHOD%20NAME)
+// and the charts page asks for the monitored target's series (&monitor=1) on the same time axis:
+// both from the run store, live; a bad entry is 400 and a run without a store answers 404.
+TEST(web_ui, endpoint_and_target_charts_come_from_the_run_store) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  std::string dir = temp_dir("web_entry");
+  web_endure e({"-H", shop.url(), "--store", dir + "/run.db", "--monitor-disk", dir});
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+  ASSERT_EQ(post(u + "/swarm", "user_count=2&spawn_rate=100").status, 200);
+  const std::string window = "&points=50&from=0&to=99999999999";
+  json entry, monitor;
+  auto end = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < end) {
+    entry = http(u + "/history?entry=GET%20%2Fproducts" + window).j();
+    monitor = http(u + "/history?monitor=1" + window).j();
+    if (!entry.is_discarded() && entry["points"].size() >= 2 && !monitor.is_discarded() &&
+        monitor["monitor"].size() >= 1 && monitor["monitor"][0]["points"].size() >= 2)
+      break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_GE(entry["points"].size(), 2u) << entry.dump();
+  EXPECT_EQ(entry["source"], "store");
+  EXPECT_EQ(entry["entry"]["method"], "GET");
+  EXPECT_EQ(entry["entry"]["name"], "/products");
+  // /products is two thirds of ShopUser's tasks and all of Browser's: its rate is most of the total.
+  auto agg = http(u + "/history?monitor=1" + window).j();
+  double entry_rps = 0, total_rps = 0;
+  for (const auto& p : entry["points"]) entry_rps += p["rps"].get<double>();
+  for (const auto& p : agg["points"]) total_rps += p["rps"].get<double>();
+  EXPECT_GT(entry_rps, 0.5 * total_rps) << entry.dump() << agg.dump();
+  EXPECT_LT(entry_rps, total_rps) << entry.dump() << agg.dump();
+  ASSERT_GE(monitor["monitor"].size(), 1u) << monitor.dump();
+  EXPECT_NE(monitor["monitor"][0]["source"].get<std::string>().find("disk"), std::string::npos) << monitor.dump();
+  EXPECT_GT(monitor["monitor"][0]["points"][0][1].get<double>(), 0) << monitor.dump();
+  // The monitor's points share the load's time axis (Unix seconds, within the run).
+  EXPECT_NEAR(monitor["monitor"][0]["points"].back()[0].get<double>(), monitor["points"].back()["t"].get<double>(), 5);
+  auto bad = http(u + "/history?entry=GET");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.j()["message"].get<std::string>().find("entry is a method, a space and a name"), std::string::npos);
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+  e.proc().signal(SIGINT);
+  auto r = e.proc().wait(20s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  web_endure none({"-H", shop.url(), "--no-store"});
+  auto no_store = http(none.url() + "/history?entry=GET%20%2Fproducts");
+  EXPECT_EQ(no_store.status, 404);
+  EXPECT_NE(no_store.j()["message"].get<std::string>().find("--no-store"), std::string::npos) << no_store.body;
+  none.proc().signal(SIGINT);
+  EXPECT_EQ(none.proc().wait(20s).exit_code, 0);
+}
+
+// A C++ locustfile's own options (parser.add_argument) set from POST /swarm reach its
+// environment.parsed_options() for the test started: its test_start listener prints them.
+TEST(web_ui, swarm_sets_a_cpp_locustfiles_options) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  web_endure e({"-H", shop.url(), "--no-store", "--stop-timeout", "5s"},
+               ENDURE_SOURCE_DIR "/tests/cli/locustfiles/api/events_hooks.cpp");
+  ASSERT_FALSE(e.url().empty()) << "no Web UI: line";
+  const std::string u = e.url();
+  auto bad = post(u + "/swarm", "user_count=3&spawn_rate=100&count=4.5");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.j()["message"], "count: '4.5' is not a whole number (the locustfile's option --count)");
+  auto started = post(u + "/swarm", "user_count=3&spawn_rate=100&count=42&mode=slow&fast=true&ratio=0.25");
+  ASSERT_EQ(started.status, 200) << started.body;
+  auto out = e.proc().wait_for_stdout("EVENT test_start count=42 mode=slow fast=true", 20s);
+  EXPECT_NE(out.find("EVENT test_start count=42 mode=slow fast=true"), std::string::npos) << out;
+  EXPECT_EQ(http(u + "/stop").status, 200);
+  poll(u, [](const json& j) { return j["state"] == "stopped"; });
+  e.proc().signal(SIGINT);
+  e.proc().wait(30s);
 }

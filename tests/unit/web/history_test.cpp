@@ -59,7 +59,7 @@ TEST(history, merged_points_take_percentiles_from_merged_histograms) {
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].requests, 12000u);
   EXPECT_EQ(one[0].failures, 60u);
-  for (double q : {0.5, 0.95, 0.99}) {
+  for (double q : {0.5, 0.9, 0.95, 0.99, 0.999}) {
     const double want = static_cast<double>(raw_quantile(all, q)) / 1000;
     EXPECT_NEAR(one[0].percentile_ms(q), want, 0.02 * want) << q;
   }
@@ -68,6 +68,10 @@ TEST(history, merged_points_take_percentiles_from_merged_histograms) {
   for (const auto& p : h.window(1000, 1061, 1000)) avg_p99 += p.percentile_ms(0.99) / 60;
   EXPECT_GT(one[0].percentile_ms(0.99), 3 * avg_p99);
   auto chart = history::chart(one);
+  // The chart's percentile choice (p50/p90/p95/p99/p99.9) is the merged histogram's.
+  EXPECT_DOUBLE_EQ(chart[0].p90_ms, one[0].percentile_ms(0.9));
+  EXPECT_DOUBLE_EQ(chart[0].p999_ms, one[0].percentile_ms(0.999));
+  EXPECT_NEAR(chart[0].p999_ms, static_cast<double>(raw_quantile(all, 0.999)) / 1000, 0.02 * chart[0].p999_ms);
   EXPECT_DOUBLE_EQ(chart[0].rps, 200);
   EXPECT_DOUBLE_EQ(chart[0].users, 10);
 }

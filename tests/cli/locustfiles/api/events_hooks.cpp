@@ -34,7 +34,10 @@ void listen(events& ev) {
                o["fast"].get<bool>(), o["mode"].get<std::string>()));
   });
   ev.test_start.add_listener([](environment& env) {
-    say("test_start");
+    // The options as this test sees them (the web UI's form may have changed them since init).
+    const auto& o = env.parsed_options();
+    say(format("test_start count={} mode={} fast={}", o["count"].get<int64_t>(), o["mode"].get<std::string>(),
+               o["fast"].get<bool>()));
     // A custom metric from a thread of the locustfile's own, while the test runs.
     metrics = std::thread([&env] {
       env.events().request.fire({.request_type = "METRIC", .name = "from a thread",
