@@ -178,6 +178,8 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   mc.quit_after_test = o.headless;
   if (monitor) mc.monitor = monitor->feed();
   mc.parsed_options_json = run.parsed_options.dump();
+  if (auto custom = run.lf->custom_options())  // the web form's values go to the workers typed
+    for (const auto& c : *custom) mc.custom_option_types[c.name] = c.is_flag ? "flag" : c.type;
   mc.expect_workers = processes > 0 && !o.source.count("expect-workers") ? static_cast<uint64_t>(processes)
                                                                          : o.expect_workers;
   mc.expect_workers_max_wait = o.expect_workers_max_wait;
@@ -300,7 +302,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
                            store ? store->path() : std::string(),
                            metrics ? std::function<std::string()>([m = metrics.get()] { return m->scrape(); })
                                    : std::function<std::string()>(),
-                           nullptr, [&verdict] { return verdict.latest_json(); });
+                           run.lf.get(), [&verdict] { return verdict.latest_json(); });
     if (!w) return fail_with(w.err());
     web = std::move(*w);
   }

@@ -37,6 +37,7 @@ class controller_steering final : public web::steering {
     if (!r.custom.empty()) {
       if (!lf_) return base::make_error("this run takes no locustfile options from the form");
       if (auto set = lf_->set_custom_options(r.custom); !set) return set.err();
+      plan.custom_options = r.custom;
     }
     const bool shaped = static_cast<bool>(plan.shape);
     ctl_.start(std::move(plan));

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -234,6 +236,27 @@ int run_worker(const cli::raw_options& raw_in) {
   wc.master_timeout = o.master_timeout;
   // The master's open model: the same rate text read as --arrival-rate is here, scaled to this
   // worker's share (the locustfile's per-class rates too).
+  // The master's values of the locustfile's own options (its command line's, or its web form's):
+  // set on this worker's locustfile before each test, as Locust's workers take them.
+  std::map<std::string, std::string> options_applied;
+  wc.apply_parsed_options = [&run, &options_applied](const nlohmann::json& parsed) {
+    auto declared = run.lf->custom_options();
+    if (!declared) return;
+    std::map<std::string, std::string> values;
+    for (const auto& c : *declared) {
+      std::string dest = c.name;
+      std::replace(dest.begin(), dest.end(), '-', '_');
+      auto v = parsed.find(dest);
+      if (v == parsed.end() || v->is_null()) continue;
+      values[c.name] = v->is_string() ? v->get<std::string>() : v->is_boolean() ? (v->get<bool>() ? "true" : "false")
+                                                                                  : v->dump();
+    }
+    if (values.empty() || values == options_applied) return;
+    if (auto r = run.lf->set_custom_options(values); !r)
+      base::log_warning("worker", "the master's locustfile options: " + r.err().message);
+    else
+      options_applied = std::move(values);
+  };
   wc.make_arrivals = [&run](const nlohmann::json& a) -> base::result<engine::arrival_plan> {
     cli::options m = run.o;
     m.arrival_rate = a.value("rate", std::string());

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <exception>
+#include <string>
 #include <mutex>
 
 #include "base/log.hpp"
@@ -27,6 +29,35 @@ std::vector<std::vector<uint64_t>> split_users(const std::vector<uint64_t>& clas
 }
 
 namespace {
+
+// The command line's parsed options, with the locustfile's own options (the command line's, and
+// the web form's over them) at the top level under their dest names, typed as the options are (a
+// flag a boolean, int and float numbers, else text), as Locust's master sends them.
+nlohmann::json parsed_options_of(const master_config& cfg, const master_test& t) {
+  nlohmann::json parsed = nlohmann::json::parse(cfg.parsed_options_json, nullptr, false);
+  if (!parsed.is_object()) parsed = nlohmann::json::object();
+  // The command line's values ("extra", by long name), then the form's over them.
+  std::map<std::string, std::string> values;
+  if (auto e = parsed.find("extra"); e != parsed.end() && e->is_object())
+    for (const auto& [name, v] : e->items())
+      if (v.is_string()) values[name] = v.get<std::string>();
+  for (const auto& [name, text] : t.custom_options) values[name] = text;
+  for (const auto& [name, text] : values) {
+    std::string dest = name;
+    std::replace(dest.begin(), dest.end(), '-', '_');
+    const auto found = cfg.custom_option_types.find(name);
+    const std::string type = found == cfg.custom_option_types.end() ? "" : found->second;
+    try {
+      if (type == "flag") parsed[dest] = text == "true";
+      else if (type == "int") parsed[dest] = std::stoll(text);
+      else if (type == "float") parsed[dest] = std::stod(text);
+      else parsed[dest] = text;
+    } catch (const std::exception&) {
+      parsed[dest] = text;  // the form checked it; a value that still does not convert goes as text
+    }
+  }
+  return parsed;
+}
 
 using nlohmann::json;
 constexpr const char* component = "master";
@@ -140,6 +171,8 @@ struct master::impl {
     start_test(std::move(t), true);
   }
 
+  std::map<std::string, std::string> form_options;  // the web form's locustfile options so far
+
   void start_test(master_test t, bool wait_for_expected) {
     if (ph == phase::waiting && !wait_for_expected && ready_count() > 0) {
       // A start from the UI while --autostart waits for --expect-workers: the UI's test, now.
@@ -149,7 +182,10 @@ struct master::impl {
       base::log_warning(component, "a test is already running (or the master is ending): start ignored");
       return;
     }
+    // The form's option values stay for later tests until the form changes them (as standalone).
+    for (auto& [name, value] : t.custom_options) form_options[name] = value;
     test = std::move(t);
+    test.custom_options = form_options;
     if (test.host.empty()) test.host = cfg.host;
     started_ns = sched.now_ns();
     if (wait_for_expected && ready_count() < cfg.expect_workers) {
@@ -360,8 +396,7 @@ struct master::impl {
     const auto totals = class_totals();
     const auto split = split_users(totals, active.size());
     const double rate = test.spawn_rate / static_cast<double>(active.size());
-    json parsed = json::parse(cfg.parsed_options_json, nullptr, false);
-    if (parsed.is_discarded()) parsed = json::object();
+    const json parsed = parsed_options_of(cfg, test);
     spawning_complete_published = false;
     run_state = stats::run_state::spawning;
     for (size_t k = 0; k < active.size(); ++k) {
@@ -901,6 +936,7 @@ void master_control::start(engine::test_plan plan) {
   t.reset_stats_after_ramp = plan.reset_stats_after_ramp;
   t.shape = std::move(plan.shape);
   t.iterations = plan.iterations;
+  t.custom_options = std::move(plan.custom_options);
   // Locust: --expect-workers holds a start from the command line (--autostart), not the UI's.
   sched_.post([this, t = std::move(t)]() mutable { m_.start_test(std::move(t), false); });
 }

@@ -42,6 +42,9 @@ struct master_test {
   // -i/--iterations: task runs in total, split over the workers there are at the start (each
   // stops its users once its share has run); the test ends when every one of them has.
   std::optional<uint64_t> iterations;
+  // The locustfile's own options from the web UI's form (by long name, as the command line takes
+  // them): they replace the command line's in the parsed_options sent with every spawn.
+  std::map<std::string, std::string> custom_options;
 };
 
 struct master_config {
@@ -71,6 +74,9 @@ struct master_config {
   bool autostart = true;
   bool quit_after_test = true;
   std::string parsed_options_json = "{}";  // sent in spawn as Locust's parsed_options
+  // The locustfile's own options' types by long name ("flag", "int", "float" or "" for text), to
+  // send master_test::custom_options' values typed.
+  std::map<std::string, std::string> custom_option_types;
   uint64_t expect_workers = 1;
   std::chrono::milliseconds expect_workers_max_wait{0};  // 0: for ever
   // A worker silent this long is missing (Locust: about 4 s); missing this much longer, its users

@@ -201,6 +201,9 @@ struct worker::impl {
       rate = std::max(0.001, (*e)["spawn_rate"].get<double>());
     tell("spawning");
     if (!test_running) {
+      // Locust's workers take the master's parsed options (the locustfile's own among them).
+      if (auto p = d.find("parsed_options"); p != d.end() && p->is_object() && cfg.apply_parsed_options)
+        cfg.apply_parsed_options(*p);
       engine::test_plan plan;
       plan.class_targets = targets;
       plan.spawn_rate = rate;

@@ -35,6 +35,9 @@ struct worker_config {
   // The open model from an endure master's spawn ({"rate", "share", "poisson", "max_users"}):
   // this worker's arrival plan, or why it cannot be built. Empty: the worker refuses it (logged).
   std::function<base::result<engine::arrival_plan>(const nlohmann::json& arrivals)> make_arrivals;
+  // The spawn message's parsed_options (Locust's: the master's, with the web form's values of the
+  // locustfile's own options), given before each test starts on this worker. Empty: ignored.
+  std::function<void(const nlohmann::json& parsed_options)> apply_parsed_options;
 };
 
 // "<hostname>_<32 hex digits>" from the host name and a random source.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +90,10 @@ struct test_plan {
   std::optional<arrival_plan> arrivals;    // the open model: replaces users, rate and shape
   // Session churn: each user's session lasts a random time in [min, max]; 0: the whole test.
   std::chrono::milliseconds session_min{0}, session_max{0};
+  // The locustfile's own options set from the web UI's start form (by long name, as the command
+  // line takes them): a standalone run has set them on its locustfile already; a master sends
+  // them to its workers with the test's targets (Locust's parsed_options).
+  std::map<std::string, std::string> custom_options;
 };
 
 struct test_outcome {
