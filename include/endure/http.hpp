@@ -50,7 +50,12 @@ struct response_data {
   std::string method, name, url, request_url;
   int status = 0;
   std::string reason;
+  // The response head as received, and four offsets per field into it (name offset and length,
+  // value offset and length): headers() makes `headers` from them on first use.
+  std::string head_bytes;
+  std::vector<uint32_t> head_spans;
   header_list headers;
+  bool headers_made = false;
   std::string body;
   uint64_t content_bytes = 0;
   std::string error;                     // transport error, empty if a response arrived
@@ -152,10 +157,25 @@ class response_view {
     }
     return p_->parsed;
   }
-  const header_list& headers() const { return d().headers; }
+  // The headers as (name, value) pairs, in the order received (made on first use).
+  const header_list& headers() const {
+    if (p_ != nullptr && !p_->headers_made) {
+      const auto& s = p_->head_spans;
+      p_->headers.resize(s.size() / 4);
+      for (size_t i = 0; i + 3 < s.size(); i += 4) {
+        p_->headers[i / 4].first.assign(p_->head_bytes, s[i], s[i + 1]);
+        p_->headers[i / 4].second.assign(p_->head_bytes, s[i + 2], s[i + 3]);
+      }
+      p_->headers_made = true;
+    }
+    return d().headers;
+  }
   // First header with this name (case-insensitive), or empty.
   std::string header(std::string_view name) const {
-    for (const auto& [k, v] : d().headers) {
+    const auto& s = d().head_spans;
+    const std::string& bytes = d().head_bytes;
+    for (size_t f = 0; f + 3 < s.size(); f += 4) {
+      std::string_view k(bytes.data() + s[f], s[f + 1]), v(bytes.data() + s[f + 2], s[f + 3]);
       if (k.size() != name.size()) continue;
       bool same = true;
       for (size_t i = 0; i < k.size() && same; ++i) {
@@ -164,7 +184,7 @@ class response_view {
         if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
         same = a == b;
       }
-      if (same) return v;
+      if (same) return std::string(v);
     }
     return {};
   }

@@ -379,16 +379,17 @@ struct session::impl final : session_core {
     fl.retried = false;
     http::response_parser& parser = fl.parser;
     if (!parser.keep_alive()) fl.conn->close();
-    if (http::has_field(parser.headers(), "Set-Cookie"))
+    if (parser.has_set_cookie())
       jar.update_from_response(parser.headers(), fl.cur, base::wall_now_s());
     int status = parser.status();
-    if (fl.req.allow_redirects && http::is_redirect_status(status)) {
-      if (const std::string* location = http::find_field(parser.headers(), "Location"))
-        return follow_redirect(status, location);
+    if (fl.req.allow_redirects && http::is_redirect_status(status) &&
+        parser.location_index() != std::string::npos) {
+      const std::string location(parser.headers().value(parser.location_index()));
+      return follow_redirect(status, &location);
     }
     fl.resp.status = status;
     fl.resp.reason = parser.reason();
-    // Swapped, not moved: the parser refills the list and body it gets back (see clear_response).
+    // Swapped, not moved: the parser refills the head and body it gets back (see clear_response).
     fl.resp.headers.swap(parser.headers());
     fl.resp.body.swap(parser.body());
     fl.resp.content_bytes = parser.body_bytes();
@@ -508,8 +509,10 @@ http::cookie_jar& session::cookies() { return impl_->jar; }
 header_list& session::default_headers() { return impl_->default_headers; }
 const std::string& session::base_url() const { return impl_->base_url; }
 
-const std::string* response::header(std::string_view name) const {
-  return http::find_field(headers, name);
+std::optional<std::string_view> response::header(std::string_view name) const {
+  const size_t i = headers.index_of(name);
+  if (i == std::string_view::npos) return std::nullopt;
+  return headers.value(i);
 }
 
 }  // namespace endure::client

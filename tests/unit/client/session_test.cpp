@@ -308,7 +308,7 @@ TEST(session, chunked_gzip_body_is_decoded) {
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.body, text);
   EXPECT_EQ(r.content_bytes, text.size());
-  ASSERT_NE(r.header("content-encoding"), nullptr);
+  ASSERT_TRUE(r.header("content-encoding").has_value());
   EXPECT_EQ(*r.header("CONTENT-ENCODING"), "gzip");
 }
 
@@ -361,7 +361,7 @@ TEST(session, redirects) {
   r = c.run(std::move(no_follow));
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(r.redirects, 0);
-  ASSERT_NE(r.header("location"), nullptr);
+  ASSERT_TRUE(r.header("location").has_value());
   EXPECT_EQ(*r.header("location"), "next");
   EXPECT_EQ(server.accepted(), 1);
 }
