@@ -259,8 +259,12 @@ class http_client;
 class [[nodiscard("endure: a request does nothing until it is awaited: write co_await client.get(...)")]]
 request_awaitable {
  public:
+  // Options are copied (an lvalue) or moved (a temporary) once, straight into the awaitable.
   request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url,
-                    request_options opts)
+                    const request_options& opts)
+      : rt_(rt), method_(method), url_(std::move(url)), opts_(opts) {}
+  request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url,
+                    request_options&& opts)
       : rt_(rt), method_(method), url_(std::move(url)), opts_(std::move(opts)) {}
   // Without options (the common case: nothing to build, move or destroy).
   request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url)
@@ -307,23 +311,33 @@ class http_client {
   // the defaulted case; endure compiles locustfiles with clang++ when it is installed, which
   // handles `co_await client.get(url, {.catch_response = true})` correctly.
   request_awaitable get(std::string url) { return req("GET", url); }
-  request_awaitable get(std::string url, request_options o) { return req("GET", url, o); }
+  request_awaitable get(std::string url, const request_options& o) { return req("GET", url, o); }
+  request_awaitable get(std::string url, request_options&& o) { return req("GET", url, std::move(o)); }
   request_awaitable post(std::string url) { return req("POST", url); }
-  request_awaitable post(std::string url, request_options o) { return req("POST", url, o); }
+  request_awaitable post(std::string url, const request_options& o) { return req("POST", url, o); }
+  request_awaitable post(std::string url, request_options&& o) { return req("POST", url, std::move(o)); }
   request_awaitable put(std::string url) { return req("PUT", url); }
-  request_awaitable put(std::string url, request_options o) { return req("PUT", url, o); }
+  request_awaitable put(std::string url, const request_options& o) { return req("PUT", url, o); }
+  request_awaitable put(std::string url, request_options&& o) { return req("PUT", url, std::move(o)); }
   request_awaitable patch(std::string url) { return req("PATCH", url); }
-  request_awaitable patch(std::string url, request_options o) { return req("PATCH", url, o); }
+  request_awaitable patch(std::string url, const request_options& o) { return req("PATCH", url, o); }
+  request_awaitable patch(std::string url, request_options&& o) { return req("PATCH", url, std::move(o)); }
   request_awaitable del(std::string url) { return req("DELETE", url); }
-  request_awaitable del(std::string url, request_options o) { return req("DELETE", url, o); }
+  request_awaitable del(std::string url, const request_options& o) { return req("DELETE", url, o); }
+  request_awaitable del(std::string url, request_options&& o) { return req("DELETE", url, std::move(o)); }
   request_awaitable head(std::string url) { return req("HEAD", url); }
-  request_awaitable head(std::string url, request_options o) { return req("HEAD", url, o); }
+  request_awaitable head(std::string url, const request_options& o) { return req("HEAD", url, o); }
+  request_awaitable head(std::string url, request_options&& o) { return req("HEAD", url, std::move(o)); }
   request_awaitable options(std::string url) { return req("OPTIONS", url); }
-  request_awaitable options(std::string url, request_options o) { return req("OPTIONS", url, o); }
+  request_awaitable options(std::string url, const request_options& o) { return req("OPTIONS", url, o); }
+  request_awaitable options(std::string url, request_options&& o) { return req("OPTIONS", url, std::move(o)); }
   // Any method. `method` must outlive the co_await (a literal, or a string you keep).
   request_awaitable request(std::string_view method, std::string url) { return req(method, url); }
-  request_awaitable request(std::string_view method, std::string url, request_options o) {
+  request_awaitable request(std::string_view method, std::string url, const request_options& o) {
     return req(method, url, o);
+  }
+  request_awaitable request(std::string_view method, std::string url, request_options&& o) {
+    return req(method, url, std::move(o));
   }
 
   // Headers sent with every request of this user (Locust's client.headers).
@@ -341,7 +355,10 @@ class http_client {
   void bind(detail::user_runtime* rt) { rt_ = rt; }  // engine use
 
  private:
-  request_awaitable req(std::string_view m, std::string& url, request_options& o) {
+  request_awaitable req(std::string_view m, std::string& url, const request_options& o) {
+    return request_awaitable(rt_, m, std::move(url), o);
+  }
+  request_awaitable req(std::string_view m, std::string& url, request_options&& o) {
     return request_awaitable(rt_, m, std::move(url), std::move(o));
   }
   request_awaitable req(std::string_view m, std::string& url) {

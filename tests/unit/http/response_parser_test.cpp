@@ -197,7 +197,8 @@ TEST(response_parser, nul_or_cr_anywhere_in_a_value_is_rejected) {
       }
   response_parser p;
   p.reset({});
-  p.feed("HTTP/1.1 200 OK\r\nX: \x0e\x0c\x1d\x8d\xff tab\there\r\nContent-Length: 0\r\n\r\n");
+  p.feed("HTTP/1.1 200 OK\r\nX: \x0e\x0c\x1d\x8d\xff tab\there\x8a\x80\x0b\x01 \r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(p.headers().value(0), "\x0e\x0c\x1d\x8d\xff tab\there\x8a\x80\x0b\x01");
   EXPECT_TRUE(p.done()) << p.error();
 }
 
