@@ -108,14 +108,16 @@ struct session::impl final : session_core {
     const auto& target = t.targets.resolve(base_url, fl.req.url);
     if (!target.error.empty()) return fail(error_kind::invalid_url, target.error);
     if (fl.req.params.empty()) {
-      // A pooled flight usually served the same URL last time: its copy is still right when
-      // the text (scheme, host, port, target) and the userinfo are equal.
-      if (fl.cur_text != target.text || fl.cur.userinfo != target.u.userinfo) {
+      // A pooled flight usually served the same URL last time: its copy is still right while
+      // the cache entry it came from was not refilled.
+      if (fl.target_generation != target.generation) {
         fl.cur = target.u;
         fl.host_header = target.host_header;
         fl.cur_text = target.text;
+        fl.target_generation = target.generation;
       }
     } else {
+      fl.target_generation = 0;
       fl.cur = target.u;
       http::append_query(fl.cur.target, fl.req.params);
       fl.host_header = fl.cur.host_header();
@@ -252,8 +254,14 @@ struct session::impl final : session_core {
     }
     const bool plain = fl.req.headers.empty() && fl.cookie_buf.empty() && fl.auth_value.empty() &&
                        fl.req.body.empty() && !fl.defaults_without_auth;
-    if (!(plain && fl.wbuf_plain && fl.wbuf_method == fl.req.method &&
-          fl.wbuf_target == fl.cur.target && fl.wbuf_host == fl.host_header &&
+    // The same target and Host as the bytes in wbuf: known from the cache entry's generation
+    // when the URL came straight from it, else compared.
+    auto same_target = [&fl] {
+      return fl.target_generation != 0
+                 ? fl.wbuf_generation == fl.target_generation
+                 : fl.wbuf_target == fl.cur.target && fl.wbuf_host == fl.host_header;
+    };
+    if (!(plain && fl.wbuf_plain && fl.wbuf_method == fl.req.method && same_target() &&
           fl.wbuf_defaults == default_headers)) {
       http::request_head head;
       head.method = fl.req.method;
@@ -270,6 +278,7 @@ struct session::impl final : session_core {
         fl.wbuf_method = fl.req.method;
         fl.wbuf_target = fl.cur.target;
         fl.wbuf_host = fl.host_header;
+        fl.wbuf_generation = fl.target_generation;
         fl.wbuf_defaults = default_headers;
       }
     }
@@ -424,6 +433,7 @@ struct session::impl final : session_core {
       }
     }
     fl.cur = std::move(step.next);
+    fl.target_generation = 0;
     fl.host_header = fl.cur.host_header();
     fl.cur_text = fl.cur.to_string();
     ++fl.resp.redirects;
