@@ -50,7 +50,12 @@ struct response_data {
   std::string method, name, url, request_url;
   int status = 0;
   std::string reason;
+  // The response head as received, and four offsets per field into it (name offset and length,
+  // value offset and length): headers() makes `headers` from them on first use.
+  std::string head_bytes;
+  std::vector<uint32_t> head_spans;
   header_list headers;
+  bool headers_made = false;
   std::string body;
   uint64_t content_bytes = 0;
   std::string error;                     // transport error, empty if a response arrived
@@ -152,10 +157,25 @@ class response_view {
     }
     return p_->parsed;
   }
-  const header_list& headers() const { return d().headers; }
+  // The headers as (name, value) pairs, in the order received (made on first use).
+  const header_list& headers() const {
+    if (p_ != nullptr && !p_->headers_made) {
+      const auto& s = p_->head_spans;
+      p_->headers.resize(s.size() / 4);
+      for (size_t i = 0; i + 3 < s.size(); i += 4) {
+        p_->headers[i / 4].first.assign(p_->head_bytes, s[i], s[i + 1]);
+        p_->headers[i / 4].second.assign(p_->head_bytes, s[i + 2], s[i + 3]);
+      }
+      p_->headers_made = true;
+    }
+    return d().headers;
+  }
   // First header with this name (case-insensitive), or empty.
   std::string header(std::string_view name) const {
-    for (const auto& [k, v] : d().headers) {
+    const auto& s = d().head_spans;
+    const std::string& bytes = d().head_bytes;
+    for (size_t f = 0; f + 3 < s.size(); f += 4) {
+      std::string_view k(bytes.data() + s[f], s[f + 1]), v(bytes.data() + s[f + 2], s[f + 3]);
       if (k.size() != name.size()) continue;
       bool same = true;
       for (size_t i = 0; i < k.size() && same; ++i) {
@@ -164,7 +184,7 @@ class response_view {
         if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
         same = a == b;
       }
-      if (same) return v;
+      if (same) return std::string(v);
     }
     return {};
   }
@@ -239,8 +259,12 @@ class http_client;
 class [[nodiscard("endure: a request does nothing until it is awaited: write co_await client.get(...)")]]
 request_awaitable {
  public:
+  // Options are copied (an lvalue) or moved (a temporary) once, straight into the awaitable.
   request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url,
-                    request_options opts)
+                    const request_options& opts)
+      : rt_(rt), method_(method), url_(std::move(url)), opts_(opts) {}
+  request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url,
+                    request_options&& opts)
       : rt_(rt), method_(method), url_(std::move(url)), opts_(std::move(opts)) {}
   // Without options (the common case: nothing to build, move or destroy).
   request_awaitable(detail::user_runtime* rt, std::string_view method, std::string url)
@@ -287,23 +311,33 @@ class http_client {
   // the defaulted case; endure compiles locustfiles with clang++ when it is installed, which
   // handles `co_await client.get(url, {.catch_response = true})` correctly.
   request_awaitable get(std::string url) { return req("GET", url); }
-  request_awaitable get(std::string url, request_options o) { return req("GET", url, o); }
+  request_awaitable get(std::string url, const request_options& o) { return req("GET", url, o); }
+  request_awaitable get(std::string url, request_options&& o) { return req("GET", url, std::move(o)); }
   request_awaitable post(std::string url) { return req("POST", url); }
-  request_awaitable post(std::string url, request_options o) { return req("POST", url, o); }
+  request_awaitable post(std::string url, const request_options& o) { return req("POST", url, o); }
+  request_awaitable post(std::string url, request_options&& o) { return req("POST", url, std::move(o)); }
   request_awaitable put(std::string url) { return req("PUT", url); }
-  request_awaitable put(std::string url, request_options o) { return req("PUT", url, o); }
+  request_awaitable put(std::string url, const request_options& o) { return req("PUT", url, o); }
+  request_awaitable put(std::string url, request_options&& o) { return req("PUT", url, std::move(o)); }
   request_awaitable patch(std::string url) { return req("PATCH", url); }
-  request_awaitable patch(std::string url, request_options o) { return req("PATCH", url, o); }
+  request_awaitable patch(std::string url, const request_options& o) { return req("PATCH", url, o); }
+  request_awaitable patch(std::string url, request_options&& o) { return req("PATCH", url, std::move(o)); }
   request_awaitable del(std::string url) { return req("DELETE", url); }
-  request_awaitable del(std::string url, request_options o) { return req("DELETE", url, o); }
+  request_awaitable del(std::string url, const request_options& o) { return req("DELETE", url, o); }
+  request_awaitable del(std::string url, request_options&& o) { return req("DELETE", url, std::move(o)); }
   request_awaitable head(std::string url) { return req("HEAD", url); }
-  request_awaitable head(std::string url, request_options o) { return req("HEAD", url, o); }
+  request_awaitable head(std::string url, const request_options& o) { return req("HEAD", url, o); }
+  request_awaitable head(std::string url, request_options&& o) { return req("HEAD", url, std::move(o)); }
   request_awaitable options(std::string url) { return req("OPTIONS", url); }
-  request_awaitable options(std::string url, request_options o) { return req("OPTIONS", url, o); }
+  request_awaitable options(std::string url, const request_options& o) { return req("OPTIONS", url, o); }
+  request_awaitable options(std::string url, request_options&& o) { return req("OPTIONS", url, std::move(o)); }
   // Any method. `method` must outlive the co_await (a literal, or a string you keep).
   request_awaitable request(std::string_view method, std::string url) { return req(method, url); }
-  request_awaitable request(std::string_view method, std::string url, request_options o) {
+  request_awaitable request(std::string_view method, std::string url, const request_options& o) {
     return req(method, url, o);
+  }
+  request_awaitable request(std::string_view method, std::string url, request_options&& o) {
+    return req(method, url, std::move(o));
   }
 
   // Headers sent with every request of this user (Locust's client.headers).
@@ -321,7 +355,10 @@ class http_client {
   void bind(detail::user_runtime* rt) { rt_ = rt; }  // engine use
 
  private:
-  request_awaitable req(std::string_view m, std::string& url, request_options& o) {
+  request_awaitable req(std::string_view m, std::string& url, const request_options& o) {
+    return request_awaitable(rt_, m, std::move(url), o);
+  }
+  request_awaitable req(std::string_view m, std::string& url, request_options&& o) {
     return request_awaitable(rt_, m, std::move(url), std::move(o));
   }
   request_awaitable req(std::string_view m, std::string& url) {

@@ -54,6 +54,9 @@ struct flight final : io_waiter {
   http::url cur;
   std::string host_header;  // of cur
   std::string cur_text;     // cur.to_string()
+  // The target_cache entry generation cur, host_header and cur_text were copied from; 0 when
+  // they were built otherwise (query parameters, a redirect).
+  uint64_t target_generation = 0;
   std::string auth_value;
   std::optional<header_list> defaults_without_auth;
   connection* conn = nullptr;       // owned by the session's connection list
@@ -70,6 +73,7 @@ struct flight final : io_waiter {
   // the next such request with the same key is not serialized again.
   bool wbuf_plain = false;
   std::string wbuf_method, wbuf_target, wbuf_host;
+  uint64_t wbuf_generation = 0;    // target_generation when wbuf was written (plain)
   header_list wbuf_defaults;
   std::string cookie_buf;
   http::response_parser parser;

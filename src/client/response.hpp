@@ -3,17 +3,21 @@
 // times of its phases. Plain data; no I/O.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "client/request.hpp"
+#include "http/fields.hpp"
 
 namespace endure::client {
 
 struct response {
   int status = 0;                 // 0 when no response was received (error is set)
   std::string reason;
-  header_list headers;            // as received (final response of a redirect chain)
+  // As received (final response of a redirect chain): one copy of the head, its fields as
+  // views (headers.to_list() makes strings of them).
+  http::raw_fields headers;
   std::string body;               // decoded (gzip/deflate), at most max_body_bytes kept
   uint64_t content_bytes = 0;     // full decoded length, even beyond max_body_bytes
   std::string url;                // final URL after redirects
@@ -24,8 +28,8 @@ struct response {
   int64_t done_ns = 0;            // when the response completed or failed
   int redirects = 0;              // how many redirects were followed
 
-  // First header value with this name (case-insensitive), or nullptr.
-  const std::string* header(std::string_view name) const;
+  // First header value with this name (case-insensitive), or nullopt.
+  std::optional<std::string_view> header(std::string_view name) const;
 };
 
 }  // namespace endure::client

@@ -108,14 +108,16 @@ struct session::impl final : session_core {
     const auto& target = t.targets.resolve(base_url, fl.req.url);
     if (!target.error.empty()) return fail(error_kind::invalid_url, target.error);
     if (fl.req.params.empty()) {
-      // A pooled flight usually served the same URL last time: its copy is still right when
-      // the text (scheme, host, port, target) and the userinfo are equal.
-      if (fl.cur_text != target.text || fl.cur.userinfo != target.u.userinfo) {
+      // A pooled flight usually served the same URL last time: its copy is still right while
+      // the cache entry it came from was not refilled.
+      if (fl.target_generation != target.generation) {
         fl.cur = target.u;
         fl.host_header = target.host_header;
         fl.cur_text = target.text;
+        fl.target_generation = target.generation;
       }
     } else {
+      fl.target_generation = 0;
       fl.cur = target.u;
       http::append_query(fl.cur.target, fl.req.params);
       fl.host_header = fl.cur.host_header();
@@ -252,8 +254,14 @@ struct session::impl final : session_core {
     }
     const bool plain = fl.req.headers.empty() && fl.cookie_buf.empty() && fl.auth_value.empty() &&
                        fl.req.body.empty() && !fl.defaults_without_auth;
-    if (!(plain && fl.wbuf_plain && fl.wbuf_method == fl.req.method &&
-          fl.wbuf_target == fl.cur.target && fl.wbuf_host == fl.host_header &&
+    // The same target and Host as the bytes in wbuf: known from the cache entry's generation
+    // when the URL came straight from it, else compared.
+    auto same_target = [&fl] {
+      return fl.target_generation != 0
+                 ? fl.wbuf_generation == fl.target_generation
+                 : fl.wbuf_target == fl.cur.target && fl.wbuf_host == fl.host_header;
+    };
+    if (!(plain && fl.wbuf_plain && fl.wbuf_method == fl.req.method && same_target() &&
           fl.wbuf_defaults == default_headers)) {
       http::request_head head;
       head.method = fl.req.method;
@@ -270,6 +278,7 @@ struct session::impl final : session_core {
         fl.wbuf_method = fl.req.method;
         fl.wbuf_target = fl.cur.target;
         fl.wbuf_host = fl.host_header;
+        fl.wbuf_generation = fl.target_generation;
         fl.wbuf_defaults = default_headers;
       }
     }
@@ -379,16 +388,17 @@ struct session::impl final : session_core {
     fl.retried = false;
     http::response_parser& parser = fl.parser;
     if (!parser.keep_alive()) fl.conn->close();
-    if (http::has_field(parser.headers(), "Set-Cookie"))
+    if (parser.has_set_cookie())
       jar.update_from_response(parser.headers(), fl.cur, base::wall_now_s());
     int status = parser.status();
-    if (fl.req.allow_redirects && http::is_redirect_status(status)) {
-      if (const std::string* location = http::find_field(parser.headers(), "Location"))
-        return follow_redirect(status, location);
+    if (fl.req.allow_redirects && http::is_redirect_status(status) &&
+        parser.location_index() != std::string::npos) {
+      const std::string location(parser.headers().value(parser.location_index()));
+      return follow_redirect(status, &location);
     }
     fl.resp.status = status;
     fl.resp.reason = parser.reason();
-    // Swapped, not moved: the parser refills the list and body it gets back (see clear_response).
+    // Swapped, not moved: the parser refills the head and body it gets back (see clear_response).
     fl.resp.headers.swap(parser.headers());
     fl.resp.body.swap(parser.body());
     fl.resp.content_bytes = parser.body_bytes();
@@ -423,6 +433,7 @@ struct session::impl final : session_core {
       }
     }
     fl.cur = std::move(step.next);
+    fl.target_generation = 0;
     fl.host_header = fl.cur.host_header();
     fl.cur_text = fl.cur.to_string();
     ++fl.resp.redirects;
@@ -508,8 +519,10 @@ http::cookie_jar& session::cookies() { return impl_->jar; }
 header_list& session::default_headers() { return impl_->default_headers; }
 const std::string& session::base_url() const { return impl_->base_url; }
 
-const std::string* response::header(std::string_view name) const {
-  return http::find_field(headers, name);
+std::optional<std::string_view> response::header(std::string_view name) const {
+  const size_t i = headers.index_of(name);
+  if (i == std::string_view::npos) return std::nullopt;
+  return headers.value(i);
 }
 
 }  // namespace endure::client

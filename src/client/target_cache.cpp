@@ -21,6 +21,7 @@ const target_cache::entry& target_cache::resolve(const std::string& base_url,
   entry& e = entries_[(h ^ (h >> 29)) % slots];
   if (e.used && e.ref == ref && e.base_url == key_base) return e;
   e.used = true;
+  e.generation = ++next_generation_;
   e.base_url.assign(key_base);
   e.ref = ref;
   e.error.clear();

@@ -4,6 +4,7 @@
 // unique URLs cost a re-parse, never memory. Lives on the shard's thread.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,9 @@ class target_cache {
     http::url u;
     std::string host_header, text;
     std::string error;  // "invalid URL '...': ..." (InvalidURL's detail) when it does not resolve
+    // Changes whenever the entry is refilled (never 0): a copy of u, host_header and text taken
+    // at a generation is still right while the entry's generation is the same.
+    uint64_t generation = 0;
   };
 
   // The resolved reference; valid until the next call. resolve_url is pure, so an entry stays
@@ -29,6 +33,7 @@ class target_cache {
 
  private:
   std::unique_ptr<entry[]> entries_{new entry[slots]};
+  uint64_t next_generation_ = 0;
 };
 
 }  // namespace endure::client

@@ -211,6 +211,8 @@ class cpp_user final : public detail::user_runtime, public wait_context {
     if (spare.size() >= cpp_shard::impl::max_spare_responses) return;
     if (d->body.capacity() > (64 << 10)) std::string().swap(d->body);
     if (d->headers.capacity() > 64) header_list().swap(d->headers);
+    if (d->head_bytes.capacity() > (16 << 10)) std::string().swap(d->head_bytes);
+    d->headers_made = false;
     d->method.clear();
     d->name.clear();
     d->url.clear();
@@ -290,13 +292,16 @@ class cpp_user final : public detail::user_runtime, public wait_context {
       out->start_ns = r.start_ns;
       out->intended_start_ns = r.start_ns - lag_ns_;
       out->status = r.status;
-      // Swapped: the session's pooled response gets back strings with capacity to refill.
-      out->reason.swap(r.reason);
-      out->headers.swap(r.headers);
+      // Swapped: the session's pooled response gets back strings with capacity to refill. The
+      // reason is short (assigned in place), the error usually empty on both sides (no swap).
+      out->reason.assign(r.reason);
+      out->head_bytes.swap(r.headers.bytes);
+      out->head_spans.swap(r.headers.spans);
+      out->headers_made = false;
       out->body.swap(r.body);
       out->content_bytes = r.content_bytes;
       out->url.swap(r.url);
-      out->error.swap(r.error);
+      if (!r.error.empty() || !out->error.empty()) out->error.swap(r.error);
       out->done_ns = r.done_ns ? r.done_ns : base::mono_now_ns();
       if (killed_ || out->error == "cancelled") {
         out->reported = true;  // an aborted request is not a result

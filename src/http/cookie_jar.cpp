@@ -223,6 +223,13 @@ void cookie_jar::update_from_response(const field_list& headers, const url& requ
     if (iequals(name, "Set-Cookie")) set_from_header(value, request_url, now_s);
 }
 
+void cookie_jar::update_from_response(const raw_fields& headers, const url& request_url,
+                                      double now_s) {
+  for (size_t i = 0; i < headers.size(); ++i)
+    if (iequals(headers.name(i), "Set-Cookie"))
+      set_from_header(headers.value(i), request_url, now_s);
+}
+
 void cookie_jar::store(cookie c) {
   c.creation = next_creation_++;
   cookies_.push_back(std::move(c));

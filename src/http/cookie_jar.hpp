@@ -33,6 +33,7 @@ class cookie_jar {
   bool set_from_header(std::string_view set_cookie, const url& request_url, double now_s);
   // Stores every Set-Cookie header in a response's header list.
   void update_from_response(const field_list& headers, const url& request_url, double now_s);
+  void update_from_response(const raw_fields& headers, const url& request_url, double now_s);
 
   // "a=1; b=2" for a request to u (domain, path, secure and expiry rules; longest path first),
   // or empty. Appended to out when out is non-empty (separated by "; ").

@@ -80,6 +80,67 @@ inline size_t erase_field(field_list& fields, std::string_view name) {
   return before - fields.size();
 }
 
+// A received head's fields as the bytes they came in: names and values are views into one
+// buffer, made into strings only when asked (to_list). A response parser fills it with one copy
+// of the head instead of two strings per field. `spans` holds four offsets per field: name
+// offset, name length, value offset, value length (into `bytes`). Plain members, so a type with
+// the same two members (the C++ locustfile API's response data) can swap them in.
+struct raw_fields {
+  std::string bytes;
+  std::vector<uint32_t> spans;
+
+  size_t size() const { return spans.size() / 4; }
+  bool empty() const { return spans.empty(); }
+  std::string_view name(size_t i) const { return {bytes.data() + spans[4 * i], spans[4 * i + 1]}; }
+  std::string_view value(size_t i) const {
+    return {bytes.data() + spans[4 * i + 2], spans[4 * i + 3]};
+  }
+  // Index of the first field with this name (case-insensitive), or npos.
+  size_t index_of(std::string_view n) const {
+    for (size_t i = 0; i < size(); ++i)
+      if (iequals(name(i), n)) return i;
+    return std::string_view::npos;
+  }
+  bool has(std::string_view n) const { return index_of(n) != std::string_view::npos; }
+  void clear() {
+    bytes.clear();
+    spans.clear();
+  }
+  void swap(raw_fields& o) noexcept {
+    bytes.swap(o.bytes);
+    spans.swap(o.spans);
+  }
+  // The fields as (name, value) strings, in order; out's strings are refilled.
+  void to_list(field_list& out) const {
+    out.resize(size());
+    for (size_t i = 0; i < size(); ++i) {
+      out[i].first.assign(name(i));
+      out[i].second.assign(value(i));
+    }
+  }
+  field_list to_list() const {
+    field_list out;
+    to_list(out);
+    return out;
+  }
+  // Same fields in the same order (the bytes around them may differ).
+  friend bool operator==(const raw_fields& a, const raw_fields& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a.name(i) != b.name(i) || a.value(i) != b.value(i)) return false;
+    return true;
+  }
+  // Appends a field (tests, and heads built by hand).
+  void add(std::string_view n, std::string_view v) {
+    spans.push_back(static_cast<uint32_t>(bytes.size()));
+    spans.push_back(static_cast<uint32_t>(n.size()));
+    bytes.append(n);
+    spans.push_back(static_cast<uint32_t>(bytes.size()));
+    spans.push_back(static_cast<uint32_t>(v.size()));
+    bytes.append(v);
+  }
+};
+
 // True when a comma-separated header value contains this token (case-insensitive),
 // e.g. has_token("keep-alive, Upgrade", "upgrade").
 inline bool has_token(std::string_view value, std::string_view token) {

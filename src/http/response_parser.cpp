@@ -32,6 +32,8 @@ void response_parser::reset(const parser_options& options) {
   status_ = 0;
   version_minor_ = 1;
   reason_.clear();
+  set_cookie_ = false;
+  location_ = std::string::npos;
   keep_alive_ = true;
   remaining_ = 0;
   chunk_ = chunk_state::size_line;
@@ -221,18 +223,29 @@ bool has_nul_or_cr(std::string_view v) {
 
 }  // namespace
 
-// The fields that decide the framing and the connection's fate, noted while the head is parsed.
+// The fields that decide the framing and the connection's fate, noted while the head is parsed
+// (and the two the session looks at: Set-Cookie, Location).
 struct response_parser::framing_fields {
   bool close = false, keep = false;
   bool has_te = false, chunked = false, has_cl = false, cl_bad = false;
+  bool set_cookie = false;
   uint64_t length = 0;
   size_t encoding = std::string::npos;  // index of the Content-Encoding field
+  size_t location = std::string::npos;  // index of the first Location field
 
-  void note(const std::string& name, const std::string& value, size_t index) {
-    // Only four names matter: skip the others by length and first letter before comparing.
+  void note(std::string_view name, std::string_view value, size_t index) {
+    // Only six names matter: skip the others by length and first letter before comparing.
     size_t len = name.size();
     char first = static_cast<char>(name[0] | 0x20);
-    if (first != 'c' && first != 't') return;
+    if (first != 'c' && first != 't') {
+      if (first == 's' && len == 10 && iequals(name, "Set-Cookie")) {
+        set_cookie = true;
+      } else if (first == 'l' && len == 8 && location == std::string::npos &&
+                 iequals(name, "Location")) {
+        location = index;
+      }
+      return;
+    }
     if (len == 10 && iequals(name, "Connection")) {
       if (iequals(value, "keep-alive")) {
         keep = true;
@@ -275,25 +288,30 @@ struct response_parser::framing_fields {
 
 size_t response_parser::parse_head(std::string_view block) {
   constexpr size_t incomplete = std::string_view::npos;
-  // Fields are assigned over the list's existing strings, so a list handed back by the consumer
-  // (see headers()) is refilled without allocating; the framing fields are noted on the way.
-  size_t n = 0;
-  if (headers_.capacity() < expected_headers) headers_.reserve(expected_headers);
+  // The fields are noted as offsets into the block (four per field: see http::raw_fields); once
+  // the head's end is found, its bytes are copied once into headers_.bytes. The framing fields
+  // are noted on the way. A folded value (obs-fold) is rebuilt in `folds`, which goes after the
+  // head's bytes; its offset is marked with fold_mark until then.
+  constexpr uint32_t fold_mark = 0x80000000u;
+  std::vector<uint32_t>& spans = headers_.spans;
+  spans.clear();
+  if (spans.capacity() < 4 * expected_headers) spans.reserve(4 * expected_headers);
   framing_fields ff;
-  bool folded = false;
-  auto finish_list = [&] { headers_.resize(n); };
+  std::string folds;
   auto bad = [&](std::string_view message) {
-    finish_list();
+    headers_.clear();
     fail(message);
     return size_t{0};
   };
   // The block's last byte is '\n', which stops every scan below (no bounds check per byte).
   if (block.empty() || block.back() != '\n') return bad(err_header);
-  const char* p = block.data();
+  const char* const base = block.data();
+  const char* p = base;
   const char* const end = p + block.size();
   auto line_end = [end](const char* from) {
     return static_cast<const char*>(std::memchr(from, '\n', static_cast<size_t>(end - from)));
   };
+  auto offset = [base](const char* at) { return static_cast<uint32_t>(at - base); };
   {
     const char* nl = line_end(p);
     std::string_view line(p, static_cast<size_t>(nl - p));
@@ -302,7 +320,10 @@ size_t response_parser::parse_head(std::string_view block) {
     p = nl + 1;
   }
   while (true) {
-    if (p == end) return incomplete;  // the head goes on past this block
+    if (p == end) {  // the head goes on past this block
+      spans.clear();
+      return incomplete;
+    }
     const char* name = p;
     while (is_token_char(*p)) ++p;
     if (p == name) {
@@ -312,22 +333,28 @@ size_t response_parser::parse_head(std::string_view block) {
       }
       if (*p != ' ' && *p != '\t') return bad(err_header);
       // obs-fold (RFC 9112 5.2): a user agent replaces it with a space.
-      if (n == 0) return bad(err_header);
+      if (spans.empty()) return bad(err_header);
       const char* nl = line_end(p);
       std::string_view more(p, static_cast<size_t>(nl - p));
       if (!more.empty() && more.back() == '\r') more.remove_suffix(1);
       more = trim_ows(more);
       if (has_nul_or_cr(more)) return bad(err_header);
       if (!more.empty()) {
-        headers_[n - 1].second += ' ';
-        headers_[n - 1].second.append(more);
-        folded = true;
+        uint32_t* last = &spans[spans.size() - 4];
+        if ((last[2] & fold_mark) == 0) {  // the field's first fold: its value moves to `folds`
+          const uint32_t at = static_cast<uint32_t>(folds.size());
+          folds.append(base + last[2], last[3]);
+          last[2] = fold_mark | at;
+        }
+        folds += ' ';
+        folds.append(more);
+        last[3] = static_cast<uint32_t>(folds.size() - (last[2] & ~fold_mark));
       }
       p = nl + 1;
       continue;
     }
     if (*p != ':') return bad(err_header);
-    const size_t name_len = static_cast<size_t>(p - name);
+    const char* name_end = p;
     ++p;
     while (*p == ' ' || *p == '\t') ++p;
     const char* nl = line_end(p);
@@ -336,33 +363,34 @@ size_t response_parser::parse_head(std::string_view block) {
     while (v_end > p && (v_end[-1] == ' ' || v_end[-1] == '\t')) --v_end;
     std::string_view value(p, static_cast<size_t>(v_end - p));
     if (has_nul_or_cr(value)) return bad(err_header);
-    if (n < headers_.size()) {
-      auto& [k, v] = headers_[n];
-      k.clear();  // clear + append: cheaper than assign's general replace
-      k.append(name, name_len);
-      v.clear();
-      v.append(value.data(), value.size());
-    } else {
-      headers_.emplace_back(std::string(name, name_len), std::string(value));
-    }
-    if (!folded) ff.note(headers_[n].first, headers_[n].second, n);
-    ++n;
+    const size_t index = spans.size() / 4;
+    spans.insert(spans.end(), {offset(name), offset(name_end), offset(p), offset(v_end)});
+    spans[4 * index + 1] -= spans[4 * index];
+    spans[4 * index + 3] -= spans[4 * index + 2];
+    if (folds.empty()) ff.note(std::string_view(name, static_cast<size_t>(name_end - name)), value,
+                               index);
     p = nl + 1;
   }
-  finish_list();
+  const size_t head_len = static_cast<size_t>(p - base);
   if (status_ >= 100 && status_ < 200 && status_ != 101) {
     // Interim response (100 Continue, 103 Early Hints): skip it, the final one follows.
     headers_.clear();
     reason_.clear();
     status_ = 0;
-    return static_cast<size_t>(p - block.data());
+    return head_len;
   }
-  if (folded) {  // a folded line may have continued a framing field: note them all again
+  headers_.bytes.assign(base, head_len);
+  if (!folds.empty()) {  // a folded line may have continued a framing field: note them all again
+    for (size_t i = 2; i < spans.size(); i += 4)
+      if (spans[i] & fold_mark) spans[i] = static_cast<uint32_t>(head_len + (spans[i] & ~fold_mark));
+    headers_.bytes.append(folds);
     ff = framing_fields{};
-    for (size_t i = 0; i < headers_.size(); ++i) ff.note(headers_[i].first, headers_[i].second, i);
+    for (size_t i = 0; i < headers_.size(); ++i) ff.note(headers_.name(i), headers_.value(i), i);
   }
+  set_cookie_ = ff.set_cookie;
+  location_ = ff.location;
   choose_framing(ff);
-  return static_cast<size_t>(p - block.data());
+  return head_len;
 }
 
 void response_parser::choose_framing(const framing_fields& ff) {
@@ -377,7 +405,7 @@ void response_parser::choose_framing(const framing_fields& ff) {
     return;
   }
   if (options_.decode_content && ff.encoding != std::string::npos) {
-    coding_ = parse_content_coding(headers_[ff.encoding].second);
+    coding_ = parse_content_coding(headers_.value(ff.encoding));
     if (coding_ == content_coding::unsupported) coding_ = content_coding::identity;
     if (coding_ != content_coding::identity) decoder_.reset(coding_);
   }

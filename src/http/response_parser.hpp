@@ -49,8 +49,12 @@ class response_parser {
   int status() const { return status_; }
   int version_minor() const { return version_minor_; }  // 0 or 1 (HTTP/1.x)
   const std::string& reason() const { return reason_; }
-  const field_list& headers() const { return headers_; }
-  field_list& headers() { return headers_; }
+  // The head's fields as received (names and values are views into one copy of the head).
+  const raw_fields& headers() const { return headers_; }
+  raw_fields& headers() { return headers_; }
+  // Whether the head had a Set-Cookie field; the index of its first Location field, or npos.
+  bool has_set_cookie() const { return set_cookie_; }
+  size_t location_index() const { return location_; }
   // Body as kept (decoded when decode_content and the coding is gzip/deflate).
   std::string& body() { return body_; }
   // Full (decoded) body length, also counting bytes beyond max_body_bytes.
@@ -91,7 +95,9 @@ class response_parser {
   int status_ = 0;
   int version_minor_ = 1;
   std::string reason_;
-  field_list headers_;
+  raw_fields headers_;
+  bool set_cookie_ = false;
+  size_t location_ = std::string::npos;
   bool keep_alive_ = true;
 
   uint64_t remaining_ = 0;   // Content-Length left, or chunk data left

@@ -150,11 +150,11 @@ PyObject* get_reason(PyObject* o, void*) {
 }
 int set_reason(PyObject* o, PyObject* v, void*) { return set_slot(self_of(o)->reason, v); }
 
-PyObject* make_header_list(const client::header_list& hs) {
+PyObject* make_header_list(const http::raw_fields& hs) {
   py_ref list(PyList_New(static_cast<Py_ssize_t>(hs.size())));
   if (!list) return nullptr;
   for (size_t i = 0; i < hs.size(); ++i) {
-    const auto& [k, v] = hs[i];
+    const std::string_view k = hs.name(i), v = hs.value(i);
     py_ref key(PyUnicode_DecodeUTF8(k.data(), static_cast<Py_ssize_t>(k.size()), "replace"));
     py_ref value(PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), nullptr));
     if (!value) {

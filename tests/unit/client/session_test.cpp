@@ -93,6 +93,43 @@ TEST(session, reused_request_bytes_follow_every_change) {
   EXPECT_EQ(head_of(reqs[8]), head_of(reqs[6]));
 }
 
+// The pooled request state keeps its URL while the target cache's entry is not refilled: a
+// refilled entry (130 other paths pass through its 64 slots), a query string and a redirect
+// must each show in the bytes sent.
+TEST(session, reused_target_follows_cache_refills_params_and_redirects) {
+  raw_server* srv = nullptr;
+  raw_server server(serve(&srv, [](const std::string& req) {
+    if (target_of(req) == "/go") return reply(302, "", "Location: /there\r\n");
+    return reply(200, "ok");
+  }));
+  srv = &server;
+  client_fixture c(server.base());
+  EXPECT_EQ(c.get("/a").status, 200);
+  for (int i = 0; i < 130; ++i) EXPECT_EQ(c.get("/p" + std::to_string(i)).status, 200);
+  EXPECT_EQ(c.get("/a").status, 200);
+  request with_params;
+  with_params.url = "/a";
+  with_params.params = {{"q", "1"}};
+  EXPECT_EQ(c.run(std::move(with_params)).status, 200);
+  EXPECT_EQ(c.get("/a").status, 200);
+  EXPECT_EQ(c.get("/go").status, 200);
+  EXPECT_EQ(c.get("/go").status, 200);
+  EXPECT_EQ(c.get("/a").status, 200);
+
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 139u);
+  EXPECT_EQ(target_of(reqs[0]), "/a");
+  for (int i = 0; i < 130; ++i) EXPECT_EQ(target_of(reqs[1 + i]), "/p" + std::to_string(i));
+  EXPECT_EQ(target_of(reqs[131]), "/a");
+  EXPECT_EQ(target_of(reqs[132]), "/a?q=1");
+  EXPECT_EQ(target_of(reqs[133]), "/a");
+  EXPECT_EQ(target_of(reqs[134]), "/go");
+  EXPECT_EQ(target_of(reqs[135]), "/there");
+  EXPECT_EQ(target_of(reqs[136]), "/go");
+  EXPECT_EQ(target_of(reqs[137]), "/there");
+  EXPECT_EQ(target_of(reqs[138]), "/a");
+}
+
 TEST(session, idle_keep_alive_close_is_retried_silently) {
   std::atomic<bool> first_closed{false};
   raw_server server([&](peer<tcp::socket>& p, int index) {
@@ -308,7 +345,7 @@ TEST(session, chunked_gzip_body_is_decoded) {
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.body, text);
   EXPECT_EQ(r.content_bytes, text.size());
-  ASSERT_NE(r.header("content-encoding"), nullptr);
+  ASSERT_TRUE(r.header("content-encoding").has_value());
   EXPECT_EQ(*r.header("CONTENT-ENCODING"), "gzip");
 }
 
@@ -361,7 +398,7 @@ TEST(session, redirects) {
   r = c.run(std::move(no_follow));
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(r.redirects, 0);
-  ASSERT_NE(r.header("location"), nullptr);
+  ASSERT_TRUE(r.header("location").has_value());
   EXPECT_EQ(*r.header("location"), "next");
   EXPECT_EQ(server.accepted(), 1);
 }
