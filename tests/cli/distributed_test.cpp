@@ -88,17 +88,18 @@ TEST(distributed, processes_two_run_local_workers_and_survive_a_killed_one) {
   ASSERT_FALSE(shop.url().empty());
   const std::string dir = temp_dir("dist_processes");
   child_process m({endure_bin, "-f", locustfile, "--processes", "2", "--headless", "-u", "10", "-r", "20", "-t",
-                   "8s", "--host", shop.url(), "--csv", dir + "/p", "--no-store"},
+                   "14s", "--host", shop.url(), "--csv", dir + "/p", "--no-store"},
                   {cache_env});
-  // Load flows from both workers, then one of them is killed.
+  // Load flows from both workers, then one of them is killed (early enough in the run, even on a
+  // busy machine, for the other to carry on for several seconds).
   std::vector<int> kids;
   auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline && (kids.size() < 2 || shop_total(shop) < 20)) {
+  while (std::chrono::steady_clock::now() < deadline && (kids.size() < 2 || shop_total(shop) < 10)) {
     kids = children_of(m.pid());
     std::this_thread::sleep_for(100ms);
   }
   ASSERT_EQ(kids.size(), 2u);
-  ASSERT_GE(shop_total(shop), 20u);
+  ASSERT_GE(shop_total(shop), 10u);
   ASSERT_EQ(kill(kids[0], SIGKILL), 0);
   const uint64_t at_kill = shop_total(shop);
   auto r = m.wait(60s);
