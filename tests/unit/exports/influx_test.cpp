@@ -136,8 +136,22 @@ struct fake_influx {
                                        ? "{\"error\":\"database not found\"}"
                                        : ""));
               });
+    // InfluxDB 2.x's write API: org and bucket in the query, a token in Authorization.
+    srv.route("POST", "/api/v2/write",
+              [this](const server::request &req, server::responder res) {
+                {
+                  std::lock_guard lock(mutex);
+                  bodies.push_back(gunzip(req.body));
+                  auth.emplace_back(req.header("Authorization").value_or(""));
+                  v2_query.emplace_back(std::string(req.query_param("org").value_or("")) + "|" +
+                                        std::string(req.query_param("bucket").value_or("")) + "|" +
+                                        std::string(req.query_param("precision").value_or("")));
+                }
+                res.send(server::response::text(204, ""));
+              });
     EXPECT_TRUE(srv.start());
   }
+  std::vector<std::string> v2_query;
   std::string url() {
     return "http://u:p@127.0.0.1:" + std::to_string(srv.port()) + "/endure";
   }
@@ -166,6 +180,27 @@ TEST(influx_writer, batches_are_gzipped_authenticated_and_retried) {
   EXPECT_EQ(fake.auth[0], "Basic dTpw"); // u:p
   for (const auto &b : fake.bodies)
     EXPECT_LE(std::count(b.begin(), b.end(), '\n'), 4); // batches of at most 4
+}
+
+// The 2.x form (--influxdb URL --influxdb-org --influxdb-bucket --influxdb-token): the points go
+// to /api/v2/write with the org and bucket asked for and "Token T" as the credentials.
+TEST(influx_writer, a_2x_target_writes_with_org_bucket_and_token) {
+  fake_influx fake;
+  auto t = parse_influx_target("http://127.0.0.1:" + std::to_string(fake.srv.port()), "my org", "soak", "T0k");
+  ASSERT_TRUE(t);
+  influx_writer w(*t, 1000, 100);
+  w.push("m v=1i 1000\n", 1);
+  w.push("m v=2i 1001\n", 1);
+  w.finish(std::chrono::seconds(10));
+  EXPECT_EQ(w.counters().written, 2u);
+  std::lock_guard lock(fake.mutex);
+  ASSERT_FALSE(fake.v2_query.empty());
+  EXPECT_EQ(fake.v2_query[0], "my org|soak|ms");
+  EXPECT_EQ(fake.auth[0], "Token T0k");
+  std::string all;
+  for (const auto &b : fake.bodies) all += b;
+  EXPECT_NE(all.find("m v=1i 1000\n"), std::string::npos);
+  EXPECT_NE(all.find("m v=2i 1001\n"), std::string::npos);
 }
 
 TEST(influx_writer, a_rejected_batch_is_dropped_and_counted) {
