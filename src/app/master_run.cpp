@@ -96,7 +96,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   loaded_run& run = *loaded;
   const cli::options& o = run.o;
   if (!o.summary_json.empty())
-    if (auto r = check_summary_path("--summary-json", o.summary_json); !r) return fail_with(r.err());
+    if (auto r = check_output_path("--summary-json", o.summary_json); !r) return fail_with(r.err());
   // The locustfile's init runs here as on Locust's master; its load shape (or --shape) is asked
   // for targets on the master, which sends each worker its share.
   engine::controller_config probe;
@@ -365,11 +365,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   int code = any_error ? o.exit_code_on_error : 0;
   std::vector<std::string> exit_reasons;  // for --summary-json: why the code is not 0
   if (any_error && o.exit_code_on_error != 0)
-    exit_reasons.push_back(std::to_string(final_snapshot->aggregated.num_failures) + " of " +
-                           std::to_string(final_snapshot->aggregated.num_requests) +
-                           " requests failed, " + std::to_string(final_snapshot->exceptions.size()) +
-                           " kinds of exceptions in tasks (--exit-code-on-error " +
-                           std::to_string(o.exit_code_on_error) + ")");
+    exit_reasons.push_back(failures_reason(*final_snapshot, o.exit_code_on_error));
   const auto soak = verdict.final_result(std::chrono::seconds(0));
   if (store && soak)  // the verdict's findings join the run's timeline in its store
     for (auto& e : soak_events(*soak, base::wall_now_s(), master.tests_started())) store->push(std::move(e));

@@ -51,19 +51,6 @@ constexpr const char* usage =
     "  --limit E      A limit for a series' time-to-limit (repeatable; as the run's --limit)\n"
     "  -h, --help     Print this help\n";
 
-base::result<base::unit> check_dir(const std::string& flag, const std::string& path) {
-  const std::filesystem::path p(path);
-  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec))
-    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
-                            "' does not exist");
-  if (::access(dir.c_str(), W_OK) != 0)
-    return base::make_error("cannot write " + flag + " '" + path + "': directory '" + dir.string() +
-                            "' is not writable");
-  return base::unit{};
-}
-
 // The lines about how the run ended, for the console header and the HTML report.
 std::string ending_text(const store::run_info& i) {
   if (i.has_end)
@@ -96,7 +83,7 @@ int report_main(const cli::invocation& inv) {
     if (args->has(flag)) {
       const std::string path =
           std::string(flag) == "csv" ? args->value(flag) + "_stats.csv" : args->value(flag);
-      if (auto r = check_dir(std::string("--") + flag, path); !r) return command_error(r.err());
+      if (auto r = check_output_path(std::string("--") + flag, path); !r) return command_error(r.err());
     }
   auto rd = store::reader::open(args->positional.front());
   if (!rd) return command_error(rd.err());

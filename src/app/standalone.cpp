@@ -269,7 +269,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   if (!influx_opened) return fail(influx_opened.err().message);
   std::unique_ptr<influx_output> influx = std::move(*influx_opened);
   if (!o.summary_json.empty())
-    if (auto r = check_summary_path("--summary-json", o.summary_json); !r) return fail(r.err().message);
+    if (auto r = check_output_path("--summary-json", o.summary_json); !r) return fail(r.err().message);
   auto outs = outputs::open(o, info, info.load_model,
                             monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail(outs.err().message);
@@ -370,11 +370,7 @@ int run_standalone(const cli::raw_options& raw, const std::vector<std::string>& 
   int code = any_error ? o.exit_code_on_error : 0;
   std::vector<std::string> exit_reasons;  // for --summary-json: why the code is not 0
   if (any_error && o.exit_code_on_error != 0)
-    exit_reasons.push_back(std::to_string(final_snapshot->aggregated.num_failures) + " of " +
-                           std::to_string(final_snapshot->aggregated.num_requests) +
-                           " requests failed, " + std::to_string(final_snapshot->exceptions.size()) +
-                           " kinds of exceptions in tasks (--exit-code-on-error " +
-                           std::to_string(o.exit_code_on_error) + ")");
+    exit_reasons.push_back(failures_reason(*final_snapshot, o.exit_code_on_error));
   // --- Soak verdict: a failed threshold is listed on stderr and makes the exit code 3 (above
   // failures; below incomplete outputs and stuck users, which follow).
   const auto soak_final = verdict.final_result(std::chrono::seconds(0));

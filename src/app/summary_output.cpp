@@ -11,7 +11,7 @@
 
 namespace endure::app {
 
-base::result<base::unit> check_summary_path(const std::string& flag, const std::string& path) {
+base::result<base::unit> check_output_path(const std::string& flag, const std::string& path) {
   const std::filesystem::path p(path);
   const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
   std::error_code ec;
@@ -32,6 +32,12 @@ bool write_summary(const std::string& path, const report::summary_input& in) {
     return false;
   }
   return true;
+}
+
+std::string failures_reason(const stats::snapshot& totals, int exit_code_on_error) {
+  return std::to_string(totals.aggregated.num_failures) + " of " + std::to_string(totals.aggregated.num_requests) +
+         " requests failed, " + std::to_string(totals.exceptions.size()) +
+         " kinds of exceptions in tasks (--exit-code-on-error " + std::to_string(exit_code_on_error) + ")";
 }
 
 bool write_run_summary(const std::string& path, const run_end& r) {

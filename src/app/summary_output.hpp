@@ -11,8 +11,8 @@
 
 namespace endure::app {
 
-// Before the run: the file's directory exists and is writable (else one line, exit code 2).
-base::result<base::unit> check_summary_path(const std::string& flag, const std::string& path);
+// Before the run: an output file's directory exists and is writable (else one line, exit code 2).
+base::result<base::unit> check_output_path(const std::string& flag, const std::string& path);
 // Writes the document atomically (a new file renamed over the old one). On failure: one line on
 // stderr ("endure: cannot write --summary-json ...") and false (the exit code becomes 4).
 bool write_summary(const std::string& path, const report::summary_input& in);
@@ -29,6 +29,8 @@ struct run_end {
   const verdict_output::final_state* soak = nullptr;  // null: not judged
   monitor_output* monitor = nullptr;                   // null: no --monitor-*
 };
+// Why a run with failed requests or task exceptions exits with --exit-code-on-error's code.
+std::string failures_reason(const stats::snapshot& totals, int exit_code_on_error);
 // Writes the run's summary document to `path`; write_summary's answer.
 bool write_run_summary(const std::string& path, const run_end& r);
 
