@@ -20,6 +20,8 @@ inline const std::string cache_env = "ENDURE_CACHE_DIR=" ENDURE_TEST_CACHE;
 
 // A fresh, empty directory named after the test and this process.
 std::string temp_dir(const std::string& name);
+// A loopback TCP port free at this moment (bound, read, released: the server started next takes it).
+uint16_t free_port();
 std::string read_file(const std::string& path);
 // Splits on `sep`; a trailing '\r' is dropped from each piece.
 std::vector<std::string> split(const std::string& s, char sep);

@@ -23,18 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A loopback TCP port free at this moment (the master binds it a moment later).
-uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 const std::string locustfile = source_dir + "/examples/locustfile.py";
 
@@ -432,6 +420,18 @@ TEST(distributed, a_master_writes_the_run_summary_of_its_workers) {
   EXPECT_EQ(q.out, "1\n") << q.err;
 }
 
+// The URL a process prints as "Web UI: URL" ("" when it does not within 30 s).
+std::string web_ui_url(child_process& p) {
+  std::string out = p.wait_for_stdout("Web UI: ", 30s);
+  out += p.wait_for_stdout("\n", 2s);
+  const auto at = out.find("Web UI: ");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no 'Web UI:' line: " << out;
+    return "";
+  }
+  return out.substr(at + 8, out.find('\n', at) - at - 8);
+}
+
 // One request with curl: {HTTP status, body}.
 std::pair<int, std::string> http(const std::string& url, std::vector<std::string> extra = {}) {
   std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-w", "\n%{http_code}"};
@@ -475,11 +475,8 @@ TEST(distributed, the_masters_web_ui_starts_edits_stops_and_starts_again_on_two_
                    "--web-port", "0", "-H", shop.url(), "--stop-timeout", "5s", "--csv", dir + "/m", "--store",
                    dir + "/run.db"},
                   {cache_env});
-  std::string out = m.wait_for_stdout("Web UI: ", 30s);
-  out += m.wait_for_stdout("\n", 2s);
-  auto at = out.find("Web UI: ");
-  ASSERT_NE(at, std::string::npos) << out;
-  const std::string u = out.substr(at + 8, out.find('\n', at) - at - 8);
+  const std::string u = web_ui_url(m);
+  ASSERT_FALSE(u.empty());
   // No worker yet: a start is refused with one sentence.
   auto early = http(u + "/swarm", {"-X", "POST", "--data", "user_count=2&spawn_rate=10"});
   EXPECT_EQ(early.first, 400) << early.second;
@@ -571,11 +568,8 @@ TEST(distributed, the_masters_start_form_sets_the_locustfiles_options_on_the_wor
   child_process m({endure_bin, "-f", lf, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
                    "--web-port", "0", "-H", shop.url(), "--section", "toys", "--no-store"},
                   {cache_env});
-  std::string out = m.wait_for_stdout("Web UI: ", 30s);
-  out += m.wait_for_stdout("\n", 2s);
-  auto at = out.find("Web UI: ");
-  ASSERT_NE(at, std::string::npos) << out;
-  const std::string u = out.substr(at + 8, out.find('\n', at) - at - 8);
+  const std::string u = web_ui_url(m);
+  ASSERT_FALSE(u.empty());
   child_process w({endure_bin, "-f", lf, "--worker", "--master-port", port}, {cache_env});
   ASSERT_EQ(poll(u + "/worker-count", [](const nlohmann::json& j) { return j["worker_count"] == 1; }, 30s)["worker_count"], 1);
 

@@ -185,21 +185,6 @@ TEST(monitor_cli, the_leaking_shops_rss_is_sampled_shown_and_judged_degrading) {
 
 namespace {
 
-// A free loopback port (bound, read, released: the server started next takes
-// it).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
-  const int port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
 
 // Polls url with curl until it answers 200 or the deadline passes.
 bool wait_ready(const std::string &url, std::chrono::milliseconds deadline) {
