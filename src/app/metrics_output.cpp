@@ -5,20 +5,29 @@
 #include "server/http_server.hpp"
 
 namespace endure::app {
+namespace {
+
+// --metrics-buckets, or the default buckets.
+base::result<std::vector<double>> buckets_of(const cli::options &o) {
+  if (o.metrics_buckets.empty())
+    return exports::default_buckets();
+  auto b = exports::parse_buckets(o.metrics_buckets);
+  if (!b)
+    return base::make_error("invalid value '" + o.metrics_buckets +
+                            "' for --metrics-buckets: expected " +
+                            b.err().message);
+  return *b;
+}
+
+} // namespace
 
 base::result<std::unique_ptr<metrics_output>>
 metrics_output::for_web_ui(const cli::options &o) {
-  std::vector<double> buckets = exports::default_buckets();
-  if (!o.metrics_buckets.empty()) {
-    auto b = exports::parse_buckets(o.metrics_buckets);
-    if (!b)
-      return base::make_error("invalid value '" + o.metrics_buckets +
-                              "' for --metrics-buckets: expected " +
-                              b.err().message);
-    buckets = *b;
-  }
+  auto buckets = buckets_of(o);
+  if (!buckets)
+    return buckets.err();
   return std::unique_ptr<metrics_output>(new metrics_output(
-      std::make_unique<exports::prom_exposition>(std::move(buckets)), nullptr));
+      std::make_unique<exports::prom_exposition>(std::move(*buckets)), nullptr));
 }
 
 std::string metrics_output::scrape() {
@@ -35,21 +44,15 @@ base::result<std::unique_ptr<metrics_output>>
 metrics_output::open(const cli::options &o) {
   if (!o.metrics_port)
     return std::unique_ptr<metrics_output>();
-  std::vector<double> buckets = exports::default_buckets();
-  if (!o.metrics_buckets.empty()) {
-    auto b = exports::parse_buckets(o.metrics_buckets);
-    if (!b)
-      return base::make_error("invalid value '" + o.metrics_buckets +
-                              "' for --metrics-buckets: expected " +
-                              b.err().message);
-    buckets = *b;
-  }
+  auto buckets = buckets_of(o);
+  if (!buckets)
+    return buckets.err();
   server::http_server_options so;
   so.host = o.metrics_host == "*" ? "0.0.0.0" : o.metrics_host;
   so.port = *o.metrics_port;
   auto srv = std::make_unique<server::http_server>(so);
   auto out = std::unique_ptr<metrics_output>(new metrics_output(
-      std::make_unique<exports::prom_exposition>(std::move(buckets)),
+      std::make_unique<exports::prom_exposition>(std::move(*buckets)),
       std::move(srv)));
   auto *self = out.get();
   out->server_->route(
