@@ -102,6 +102,7 @@ demo_shop::demo_shop(std::vector<std::string> extra) {
   argv.insert(argv.end(), extra.begin(), extra.end());
   proc_ = std::make_unique<child_process>(argv);
   std::string out = proc_->wait_for_stdout("\n", 10s);
+  started_ = std::chrono::steady_clock::now();
   auto p = out.find("http://");
   if (p != std::string::npos) url_ = out.substr(p, out.find('\n', p) - p);
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the CLI tests: temp dirs, files, the _stats.csv reader and the demo shop
 // started as a separate endure process on an ephemeral port.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,10 +44,13 @@ class demo_shop {
   int pid() const;  // the shop's process (for --monitor-pid)
   // Server-side counts from /__stats (curl, so endure does not count itself).
   nlohmann::json stats() const;
+  // When the shop announced its URL (its --stall-every-ms schedule starts a few ms before).
+  std::chrono::steady_clock::time_point started() const { return started_; }
 
  private:
   std::unique_ptr<child_process> proc_;
   std::string url_;
+  std::chrono::steady_clock::time_point started_{};
 };
 
 }  // namespace endure::test_support
