@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 
 #include "cli/cli_support.hpp"
 #include "cli/process.hpp"
+#include "store/sqlite.hpp"
 
 namespace endure::test_support {
 namespace {
@@ -270,7 +272,10 @@ TEST(distributed, a_worker_with_dash_f_dash_runs_the_masters_locustfile) {
   EXPECT_NE(wr.err.find("-f -: running locustfile.py from the master"), std::string::npos) << wr.err;
   auto rows = read_stats_csv(dir + "/m_stats.csv");
   EXPECT_GT(count_of(rows, " Aggregated"), 3u);
-  EXPECT_EQ(count_of(rows, " Aggregated"), shop_total(shop));
+  // Every request counted; the shop may also have answered one per user that the stop cut off
+  // before its response was read (in flight at the end, as in Locust).
+  EXPECT_LE(count_of(rows, " Aggregated"), shop_total(shop));
+  EXPECT_LE(shop_total(shop), count_of(rows, " Aggregated") + 4);
   // A master whose -f is a folder cannot send it: the worker says so in one line.
   const std::string port2 = std::to_string(free_port());
   child_process w2({endure_bin, "-f", "-", "--worker", "--master-port", port2}, {cache_env}, dir);
@@ -342,6 +347,90 @@ TEST(distributed, workers_outlive_a_killed_master_and_join_the_next_one) {
   auto rows = read_stats_csv(dir + "/second_stats.csv");
   EXPECT_GT(count_of(rows, " Aggregated"), 0u);
   EXPECT_LE(count_of(rows, " Aggregated"), shop_total(shop) - at_kill + 12);  // + what was in flight
+}
+
+// Issue 12: the master is killed with SIGKILL mid-run and restarted with the same command (the
+// same --store file): it carries the same run on. The workers keep their users, register again
+// and send what the killed master had not stored; the run ends at its first start's run time, and
+// the store, the CSV and endure report count every request the shop served, once.
+TEST(distributed, a_master_restarted_on_its_store_carries_the_run_on_and_loses_nothing) {
+  demo_shop shop;
+  ASSERT_FALSE(shop.url().empty());
+  const std::string dir = temp_dir("dist_master_resume");
+  const std::string port = std::to_string(free_port());
+  const std::string db = dir + "/run.db";
+  child_process w1({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  child_process w2({endure_bin, "-f", locustfile, "--worker", "--master-port", port}, {cache_env});
+  const std::vector<std::string> master = {endure_bin, "-f", locustfile, "--master", "--master-bind-host",
+                                           "127.0.0.1", "--master-bind-port", port, "--expect-workers", "2",
+                                           "--headless", "-u", "6", "-r", "20", "--host", shop.url(), "-t", "18s",
+                                           "--store", db, "--csv", dir + "/m"};
+  const auto t0 = std::chrono::steady_clock::now();
+  child_process first(master, {cache_env});
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && shop_total(shop) < 8) std::this_thread::sleep_for(100ms);
+  ASSERT_GE(shop_total(shop), 8u);
+  std::this_thread::sleep_for(6s);  // some intervals stored, some still in the merge window
+  first.signal(SIGKILL);
+  first.wait(10s);
+  std::this_thread::sleep_for(2s);  // down: the workers go on
+  auto second = run_process(master, {cache_env}, 60s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("Resuming the run recorded in " + db), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("2 workers re-registered"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("Rebuilt the run's totals from "), std::string::npos) << second.err;
+  EXPECT_EQ(second.err.find("from 0 stored rows"), std::string::npos) << "killed before anything was stored";
+  EXPECT_LT(took, 32s) << "the run time counts from the first start";
+  auto r1 = w1.wait(20s), r2 = w2.wait(20s);
+  EXPECT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_EQ(r2.exit_code, 0) << r2.err;
+  const uint64_t served = shop_total(shop);
+  EXPECT_NE((r1.err + r2.err).find("sent the restarted master"), std::string::npos) << r1.err << r2.err;
+  // One run, ended by its run time, with the restart on its timeline.
+  endure::store::sql::database sdb(db, endure::store::sql::open_mode::read_only);
+  EXPECT_EQ(sdb.query_text("SELECT count(*) FROM run"), "1");
+  EXPECT_EQ(sdb.query_text("SELECT reason FROM run_end"), "run time");
+  EXPECT_EQ(sdb.query_text("SELECT count(*) FROM event WHERE kind = 'resumed'"), "1");
+  EXPECT_EQ(sdb.query_text("SELECT count(*) FROM event WHERE kind = 'test_start'"), "1");
+  EXPECT_EQ(sdb.query_text("SELECT sum(requests) FROM stats WHERE tier = 0 AND entry_id = 0"), std::to_string(served))
+      << second.err << "\n--- worker 1:\n" << r1.err << "\n--- worker 2:\n" << r2.err;
+  auto rows = read_stats_csv(dir + "/m_stats.csv");
+  EXPECT_EQ(count_of(rows, " Aggregated"), served);
+  auto rep = run_process({endure_bin, "report", db, "--csv", dir + "/again"}, {}, 60s);
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  auto again = read_stats_csv(dir + "/again_stats.csv");
+  EXPECT_EQ(count_of(again, " Aggregated"), served);
+}
+
+// --resume names what it carries on; bad uses are one line and exit code 2.
+TEST(distributed, resume_refuses_what_it_cannot_carry_on) {
+  const std::string dir = temp_dir("dist_resume_bad");
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = {endure_bin, "-f", locustfile, "--headless", "-u", "1", "-t", "2s",
+                                  "--host", "http://127.0.0.1:9"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run_process(a, {cache_env}, 30s, dir);
+  };
+  auto standalone = run({"--resume"});
+  EXPECT_EQ(standalone.exit_code, 2);
+  EXPECT_NE(standalone.err.find("--resume carries on a distributed run on its restarted master"), std::string::npos)
+      << standalone.err;
+  auto nothing = run({"--master", "--resume", "--master-bind-port", std::to_string(free_port())});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("--resume: no run that did not end in runs"), std::string::npos) << nothing.err;
+  auto missing = run({"--master", "--resume", "--store", dir + "/none.db"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("does not exist: nothing to resume"), std::string::npos) << missing.err;
+  auto no_store = run({"--master", "--resume", "--no-store"});
+  EXPECT_EQ(no_store.exit_code, 2);
+  EXPECT_NE(no_store.err.find("cannot go with --no-store"), std::string::npos) << no_store.err;
+  // A run that ended is not carried on.
+  const auto ended = run({"--store", dir + "/ended.db", "-t", "1s"});
+  ASSERT_TRUE(std::filesystem::exists(dir + "/ended.db")) << ended.err;
+  auto over = run({"--master", "--resume", "--store", dir + "/ended.db"});
+  EXPECT_EQ(over.exit_code, 2);
+  EXPECT_NE(over.err.find("has ended: only a run that did not end can be carried on"), std::string::npos) << over.err;
 }
 
 TEST(distributed, a_master_without_workers_gives_up_after_the_max_wait) {
