@@ -33,6 +33,7 @@
 #include "proto/message.hpp"
 #include "report/verdict.hpp"
 #include "sinks/html_sink.hpp"
+#include "store/reader.hpp"
 
 namespace endure::app {
 namespace {
@@ -51,7 +52,7 @@ std::vector<std::string> worker_argv(uint16_t port) {
                                      "--metrics-buckets", "--influxdb", "--influxdb-org", "--influxdb-bucket",
                                      "--influxdb-token", "--web-host", "--web-port", "-P", "--autoquit",
                                      "--web-base-path", "--web-auth", "--tls-cert", "--tls-key"};
-  static const char* flags[] = {"--master", "--headless", "--csv-full-history", "--json", "--print-stats",
+  static const char* flags[] = {"--master", "--resume", "--headless", "--csv-full-history", "--json", "--print-stats",
                                 "--only-summary", "--no-store", "--autostart", "--class-picker", "--reset-stats"};
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -142,9 +143,33 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
   auto outs = outputs::open(o, info, false, monitor ? monitor->annex(verdict.annex()) : verdict.annex());
   if (!outs) return fail_with(outs.err());
 
-  // The run store, on by default: the master's is the run's record (workers keep none).
+  // The run store, on by default: the master's is the run's record (workers keep none). A
+  // restarted master (--resume, or --store naming the file of a run that did not end) reopens it
+  // and carries that run on.
   std::unique_ptr<store_output> store;
-  if (!o.no_store) {
+  std::optional<dist::master_config::resume_state> resumed;
+  store::resume_point resume_at;
+  if (o.resume && processes > 0)
+    return fail_with(base::make_error("--resume cannot go with --processes: local worker processes end with "
+                                      "their master, so there is no load left to carry on"));
+  if (o.resume && o.iterations)
+    return fail_with(base::make_error("--resume cannot carry on an -i/--iterations run: the workers' shares "
+                                      "of it are not recorded"));
+  auto resumable = o.no_store ? base::result<std::optional<std::string>>(std::optional<std::string>())
+                              : resumable_store(o);
+  if (!resumable) return fail_with(resumable.err());
+  if (*resumable) {
+    auto s = store_output::resume(**resumable, resume_at);
+    if (!s) return fail_with(s.err());
+    store = std::move(*s);
+    dist::master_config::resume_state rs;
+    rs.test = resume_at.test;
+    rs.test_start_wall_s = resume_at.test_start_wall_s > 0 ? resume_at.test_start_wall_s : resume_at.start_wall_s;
+    rs.last_id = resume_at.last_t > 0 ? static_cast<uint64_t>(resume_at.last_t) : 0;
+    rs.down_since_wall_s = resume_at.last_end_wall_s;
+    resumed = rs;
+    base::log_info("store", "Resuming the run recorded in " + store->path());
+  } else if (!o.no_store) {
     const double start_wall_s = base::wall_now_s();
     auto path = store_path(o.store, o.locustfile, start_wall_s);
     if (!path) return fail_with(path.err());
@@ -194,6 +219,7 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
       mc.locustfile_error = "the master's -f (" + o.locustfile + ") is not one file: -f - can only fetch a single locustfile";
     }
   }
+  mc.resume = resumed;
   mc.missing_after = o.worker_missing_after;
   mc.redistribute_after = o.worker_redistribute_after;
   if (processes > 0 && mc.expect_workers_max_wait.count() == 0)
@@ -208,6 +234,24 @@ int run_master(const cli::raw_options& raw, const std::vector<std::string>& comm
     view.window_rows = std::max<size_t>(view.window_rows, 2 * sinks::html_sink::charted_endpoints);
   view.window_all_rows = o.csv_full_history;
   engine::totals_stage totals(run_bus, snapshot_bus, view);
+  if (resumed) {
+    // The run's totals and its soak verdict go on from what the store holds.
+    auto rd = store::reader::open(store->path());
+    if (!rd) return fail_with(rd.err());
+    totals.seed_begin((*rd)->info().totals_start_wall_s);
+    uint64_t records = 0;
+    if (auto r = (*rd)->each_totals_record([&](const stats::interval_record& rec) {
+          totals.seed(rec);
+          ++records;
+        });
+        !r)
+      return fail_with(r.err());
+    store::window since_test;
+    since_test.from_wall_s = (*rd)->info().totals_start_wall_s;
+    if (auto r = (*rd)->each_record(since_test, [&](const stats::interval_record& rec) { verdict.seed(rec); }); !r)
+      return fail_with(r.err());
+    base::log_info("store", "Rebuilt the run's totals from " + std::to_string(records) + " stored rows");
+  }
   (*outs)->attach(snapshot_bus);
   if (store) store->attach(run_bus);
   if (monitor) {

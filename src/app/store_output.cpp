@@ -10,6 +10,7 @@
 
 #include "cli/option_table.hpp"
 #include "engine/totals_stage.hpp"
+#include "store/reader.hpp"
 #include "store/time_text.hpp"
 
 namespace endure::app {
@@ -189,6 +190,65 @@ base::result<std::unique_ptr<store_output>> store_output::open(const std::string
   auto w = store::writer::create(path, meta, std::move(settings));
   if (!w) return w.err();
   return std::unique_ptr<store_output>(new store_output(std::move(*w), queue));
+}
+
+base::result<std::unique_ptr<store_output>> store_output::resume(const std::string& path,
+                                                                  store::resume_point& at,
+                                                                  size_t queue) {
+  auto w = store::writer::resume(path, at);
+  if (!w) return w.err();
+  return std::unique_ptr<store_output>(new store_output(std::move(*w), queue));
+}
+
+namespace {
+// Whether PATH's run ended (nullopt: not a readable run store).
+std::optional<bool> run_ended(const std::string& path, std::string* why = nullptr) {
+  auto r = store::reader::open(path);
+  if (!r) {
+    if (why != nullptr) *why = r.err().message;
+    return std::nullopt;
+  }
+  return (*r)->info().has_end;
+}
+}  // namespace
+
+base::result<std::optional<std::string>> resumable_store(const cli::options& o) {
+  std::error_code ec;
+  const bool folder = o.store.empty() || o.store.back() == '/' || fs::is_directory(o.store, ec);
+  if (!folder) {
+    if (!fs::exists(o.store, ec)) {
+      if (o.resume)
+        return base::make_error("--resume: the run store " + o.store + " does not exist: nothing to resume");
+      return std::optional<std::string>();
+    }
+    std::string why;
+    const auto ended = run_ended(o.store, &why);
+    if (!ended) return base::make_error("cannot resume " + o.store + ": " + why);
+    if (*ended) {
+      if (o.resume)
+        return base::make_error("--resume: the run recorded in " + o.store +
+                                " has ended: only a run that did not end can be carried on");
+      return std::optional<std::string>();  // creating it is refused: it exists
+    }
+    return std::optional<std::string>(o.store);
+  }
+  if (!o.resume) return std::optional<std::string>();
+  const fs::path dir = o.store.empty() ? fs::path("runs") : fs::path(o.store);
+  std::optional<std::string> newest;
+  double newest_start = 0;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".db") continue;
+    auto r = store::reader::open(e.path().string());
+    if (!r || (*r)->info().has_end) continue;
+    if (!newest || (*r)->info().start_wall_s > newest_start) {
+      newest = e.path().string();
+      newest_start = (*r)->info().start_wall_s;
+    }
+  }
+  if (!newest)
+    return base::make_error("--resume: no run that did not end in " + dir.string() +
+                            ": name its file with --store PATH");
+  return newest;
 }
 
 void store_output::attach(engine::run_bus& bus) {

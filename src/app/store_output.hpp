@@ -33,6 +33,12 @@ store::run_meta run_meta_of(const cli::options& o, const std::vector<std::string
                             const std::vector<engine::user_class>& classes, const std::string& host,
                             double start_wall_s);
 
+// A restarted master's run store: with --resume, --store's file, or the newest run that did not
+// end in --store's folder (default ./runs); without it, --store's file when it holds a run that
+// did not end (the same --store path). nullopt: a new store. Errors (exit code 2): --resume with
+// nothing to resume, or a run that has ended.
+base::result<std::optional<std::string>> resumable_store(const cli::options& o);
+
 class store_output {
  public:
   // queue: records held before intervals are merged (the disk is slower than the run).
@@ -41,6 +47,10 @@ class store_output {
                                                           const store::run_meta& meta,
                                                           store::writer_settings settings = {},
                                                           size_t queue = default_queue);
+  // Reopens the store of a run that did not end, to carry it on (store::writer::resume).
+  static base::result<std::unique_ptr<store_output>> resume(const std::string& path,
+                                                            store::resume_point& at,
+                                                            size_t queue = default_queue);
   ~store_output();
   store_output(const store_output&) = delete;
   store_output& operator=(const store_output&) = delete;

@@ -60,6 +60,11 @@ void verdict_output::attach(engine::run_bus& bus, std::function<void(const std::
   sub_ = bus.subscribe([q](const engine::run_item& item) { q->push(item); });
 }
 
+void verdict_output::seed(const stats::interval_record& r) {
+  collector_.add(r);
+  thresholds_.add(r);
+}
+
 bool verdict_output::drain(std::chrono::milliseconds limit) {
   return queue_ ? queue_->drain(limit) : true;
 }

@@ -55,6 +55,9 @@ class verdict_output {
 
   // For outputs::open: the console table, JSON and HTML section of the final verdict.
   sinks::annex_source annex();
+  // A resumed run (a master restarted on its store): the stored records of the current test, in
+  // order, before attach().
+  void seed(const stats::interval_record& r);
   // Subscribes to the bus; `stop` ends the test (--abort-on-threshold), from this output's thread.
   void attach(engine::run_bus& bus, std::function<void(const std::string& reason)> stop);
   // Waits until every item published so far is consumed.

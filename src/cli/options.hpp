@@ -144,6 +144,7 @@ struct options {
   // Run store
   std::string store;  // a file or a folder; empty: the default folder ./runs
   bool no_store = false;
+  bool resume = false;  // --resume: a restarted master carries on the run in --store
 
   // Values of the locustfile's own options (extra_option), by name, as text.
   std::map<std::string, std::string> extra;

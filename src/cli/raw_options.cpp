@@ -443,6 +443,11 @@ base::result<options> raw_options::resolve_with(const std::vector<extra_option>&
   if (o.list + o.show_task_ratio + o.show_task_ratio_json > 1)
     return base::make_error("--list, --show-task-ratio and --show-task-ratio-json exclude each other: use one");
   if (o.master && o.worker) return base::make_error("--master and --worker exclude each other: use one");
+  if (o.resume && !o.master)
+    return base::make_error("--resume carries on a distributed run on its restarted master: use it with --master "
+                            "(a standalone run's users end with its process)");
+  if (o.resume && o.no_store)
+    return base::make_error("--resume carries on the run recorded in the run store: it cannot go with --no-store");
   if (o.autoquit && !o.autostart)
     return base::make_error("--autoquit needs --autostart: it quits that long after an autostarted test ends");
   if (o.tls_cert.empty() != o.tls_key.empty())

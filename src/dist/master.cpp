@@ -7,6 +7,7 @@
 #include <exception>
 #include <string>
 #include <mutex>
+#include <set>
 
 #include "base/log.hpp"
 #include "engine/controller.hpp"
@@ -116,6 +117,12 @@ struct master::impl {
   bool any_flushed = false;
   uint64_t reports = 0;
   bool spawning_complete_published = false;
+  // A resumed run: targets wait until the workers are back (adopting, until adopt_until_ns);
+  // reports of intervals up to resume_floor_id are in the store already.
+  bool adopting = false;
+  bool any_worker_seen = false;
+  int64_t adopt_until_ns = 0;
+  uint64_t resume_floor_id = 0;
   std::atomic<stats::run_state> run_state{stats::run_state::ready};
   // What other threads read (the web UI): refreshed on the scheduler's thread.
   mutable std::mutex view_mutex;
@@ -159,6 +166,7 @@ struct master::impl {
 
   void start() {
     schedule_tick();
+    if (cfg.resume) return resume_run();
     if (!cfg.autostart) return;
     master_test t;
     t.users = cfg.users;
@@ -172,6 +180,70 @@ struct master::impl {
   }
 
   std::map<std::string, std::string> form_options;  // the web form's locustfile options so far
+
+  // Carries on the test of a run whose master was restarted (master_config::resume).
+  void resume_run() {
+    const auto& r = *cfg.resume;
+    test = master_test{};
+    test.users = cfg.users;
+    test.spawn_rate = cfg.spawn_rate;
+    test.run_time = cfg.run_time;
+    test.host = cfg.host;
+    test.shape = cfg.shape;
+    tests = std::max<uint64_t>(r.test, 1);
+    first_ramp = false;  // --reset-stats happened (or not) before the restart
+    last_flushed = r.last_id;
+    any_flushed = r.last_id > 0;
+    resume_floor_id = r.last_id;
+    const double now_wall = sched.wall_s();
+    const double start_wall = r.test_start_wall_s > 0 ? r.test_start_wall_s : now_wall;
+    test_start_ns = sched.now_ns() - static_cast<int64_t>(std::max(0.0, now_wall - start_wall) * 1e9);
+    started_ns = sched.now_ns();
+    ph = phase::running;
+    run_state = stats::run_state::running;
+    spawning_complete_published = true;
+    adopting = true;
+    adopt_until_ns = sched.now_ns() + std::chrono::nanoseconds(cfg.missing_after).count();
+    const double down_s = r.down_since_wall_s > 0 ? std::max(0.0, now_wall - r.down_since_wall_s) : 0;
+    char line[160];
+    std::snprintf(line, sizeof line, "the master was down for %.0f s; the run goes on with the workers that re-register",
+                  down_s);
+    publish_event(engine::event_kind::resumed, line);
+    base::log_info(component, std::string("Resuming test ") + std::to_string(tests.load()) + ": " + line);
+    if (test.run_time) {
+      const auto elapsed = std::chrono::nanoseconds(sched.now_ns() - test_start_ns);
+      auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(*test.run_time) - elapsed;
+      // A run time already over still lets the workers come back, to be told to quit.
+      left = std::max(left, std::chrono::nanoseconds(cfg.missing_after));
+      run_timer = sched.call_after(left, [this] {
+        run_timer = 0;
+        stop("run time");
+      });
+    }
+  }
+
+  // The end of a resumed run's adoption: the workers that came back get their targets.
+  void end_adoption() {
+    adopting = false;
+    base::log_info(component, std::to_string(ready_count()) + " worker" + (ready_count() == 1 ? "" : "s") +
+                                  " re-registered: sending the targets");
+    if (cfg.open_model) share_arrivals();
+    if (test.shape) {
+      shape_step();
+      return;
+    }
+    rebalance();
+  }
+
+  // The open model: the workers there are now share the rate evenly.
+  void share_arrivals() {
+    size_t n = 0;
+    for (auto& [id, w] : workers) n += w.in_dispatch && !w.missing ? 1 : 0;
+    for (auto& [id, w] : workers) {
+      w.arrival_share.reset();
+      if (w.in_dispatch && !w.missing) w.arrival_share = 1.0 / static_cast<double>(n);
+    }
+  }
 
   void start_test(master_test t, bool wait_for_expected) {
     if (ph == phase::waiting && !wait_for_expected && ready_count() > 0) {
@@ -253,6 +325,8 @@ struct master::impl {
       }
     }
     if (redistribute) rebalance();
+    if (adopting && ph == phase::running && (ready_count() >= cfg.expect_workers || now >= adopt_until_ns))
+      end_adoption();
     check_iterations_done();  // -i: a missing worker's share is not waited for
     if (ph == phase::done) return;
     refresh_view();
@@ -280,7 +354,8 @@ struct master::impl {
       }
       return;
     }
-    if (ph == phase::running && workers.empty()) stop("the last worker left");
+    if (ph == phase::running && workers.empty() && !adopting)
+      stop(any_worker_seen ? "the last worker left" : "no worker came back");
     if (ph == phase::stopping && (stopped_all() || now >= stop_deadline_ns)) {
       if (!stopped_all())
         base::log_warning(component, std::to_string(unstopped()) + " worker(s) did not confirm the end: " +
@@ -334,12 +409,7 @@ struct master::impl {
       w.arrival_share.reset();
     }
     if (test.iterations) share_iterations();
-    if (cfg.open_model) {
-      size_t n = 0;
-      for (auto& [id, w] : workers) n += w.in_dispatch && !w.missing ? 1 : 0;
-      for (auto& [id, w] : workers)
-        if (w.in_dispatch && !w.missing) w.arrival_share = 1.0 / static_cast<double>(n);
-    }
+    if (cfg.open_model) share_arrivals();
     test_start_ns = sched.now_ns();
     last_tick.reset();
     stage.clear();
@@ -384,7 +454,7 @@ struct master::impl {
   }
 
   void rebalance() {
-    if (ph != phase::running) return;
+    if (ph != phase::running || adopting) return;
     std::vector<worker_entry*> active;
     for (auto& [id, w] : workers)
       // With -i, only the workers that share the iterations run users (and not once done).
@@ -703,6 +773,7 @@ struct master::impl {
         tell(m.node_id, "quit");
         return;
       }
+      any_worker_seen = true;
       if (it == workers.end()) {
         worker_entry w;
         w.id = m.node_id;
@@ -720,7 +791,10 @@ struct master::impl {
       w.user_count = 0;
       w.users_by_class.clear();
       w.in_dispatch = true;
-      tell(m.node_id, "ack", {{"index", w.index}});
+      json ack = {{"index", w.index}};
+      // A resumed master: an endure worker sends again what it reported after the stored intervals.
+      if (cfg.resume) ack["endure"] = {{"resume_after", resume_floor_id}};
+      tell(m.node_id, "ack", std::move(ack));
       if (ph == phase::running) rebalance();
       if ((ph == phase::stopping && cfg.quit_after_test) || ph == phase::quitting) tell(m.node_id, "quit");
       if (ph == phase::stopping && w.stop_pending) {
@@ -734,8 +808,17 @@ struct master::impl {
     if (it == workers.end()) {
       // A worker this master does not know (it restarted, or the worker's quit crossed ours):
       // ask it to reconnect, so it registers again and is adopted.
-      if (m.type == "heartbeat" && ph != phase::done) tell(m.node_id, "reconnect");
-      else if (m.type == "stats") base::log_warning(component, "report from unknown worker " + m.node_id + " discarded");
+      if (m.type == "heartbeat" && ph != phase::done) {
+        tell(m.node_id, "reconnect");
+      } else if (m.type == "stats" && (ph == phase::running || ph == phase::stopping)) {
+        // A report it sent before registering with this master (one queued while the master was
+        // down, or crossing a re-registration): the test's data all the same.
+        worker_entry unknown;
+        unknown.id = m.node_id;
+        on_stats(unknown, m.data);
+      } else if (m.type == "stats") {
+        base::log_warning(component, "report from unknown worker " + m.node_id + " discarded");
+      }
       return;
     }
     auto& w = it->second;
@@ -833,6 +916,11 @@ struct master::impl {
     }
   }
 
+  // The ids a worker's reports covered since a resume (kept beyond its entry: reports can come
+  // before it registers).
+  std::map<std::string, std::set<uint64_t>> received_ids;
+  std::set<uint64_t>& received_ids_of(const std::string& node) { return received_ids[node]; }
+
   void take_users(worker_entry& w, const json& data) {
     if (!data.is_object()) return;
     auto count = [](const json& v) { return v.is_number_integer() && v.get<int64_t>() >= 0; };
@@ -854,7 +942,18 @@ struct master::impl {
     }
     if (data.contains("endure")) {
       w.endure = true;
-      for (auto& r : *records) add_record(std::move(r));
+      const bool resent = data["endure"].is_object() && data["endure"].value("resent", false);
+      for (auto& r : *records) {
+        if (cfg.resume) {
+          // A resumed master: a report sent again is counted once, and never what is stored.
+          if (r.id <= resume_floor_id) continue;
+          auto& seen = received_ids_of(w.id);
+          if (resent && seen.count(r.id)) continue;
+          seen.insert(r.id);
+          while (!seen.empty() && *seen.begin() + 600 < r.id) seen.erase(seen.begin());
+        }
+        add_record(std::move(r));
+      }
       return;
     }
     auto delta = proto::delta_of_locust(data);

@@ -93,6 +93,19 @@ struct master_config {
   std::string locustfile_name, locustfile_contents, locustfile_error;
   // The target's samples since the last call (--monitor-*), put into each published record.
   std::function<std::vector<stats::monitor_sample>()> monitor;
+  // A master restarted on the store of a run that did not end (--resume): start() carries that
+  // run's test on (the command line's targets, run time counted from the test's start) instead
+  // of starting one. The workers that still run its users re-register and are adopted: targets
+  // are sent once the expected workers are back (or missing_after has passed), so a worker never
+  // gets the whole load for a moment. Endure workers send again what they reported after
+  // last_id (the last interval in the store); reports already received are not counted twice.
+  struct resume_state {
+    uint64_t test = 1;             // the test number the records go on with
+    double test_start_wall_s = 0;  // the test's start: the run time counts from it
+    uint64_t last_id = 0;          // the last interval recorded (0: none)
+    double down_since_wall_s = 0;  // the end of the last interval recorded
+  };
+  std::optional<resume_state> resume;
 };
 
 // Splits per-class totals over n workers: worker k of class c gets floor(t/n), plus one for the

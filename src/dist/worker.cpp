@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -36,6 +37,9 @@ struct worker::impl {
   send_fn send;
   engine::subscription sub;
   std::vector<stats::record_ptr> pending;
+  // What was reported lately (a restarted master may not have stored it): the last
+  // retain_while_heard of it while the master answers, everything since it went silent otherwise.
+  std::deque<stats::record_ptr> reported;
   std::vector<std::pair<std::string, uint64_t>> users_by_class;
   double last_spawn_timestamp = 0;
   bool test_running = false;     // a start was commanded and its test_stop not seen yet
@@ -132,7 +136,35 @@ struct worker::impl {
     }
   }
 
+  static constexpr int64_t retain_while_heard_ns = 30'000'000'000;
+
+  void retain_reported() {
+    for (auto& r : pending) reported.push_back(r);
+    const int64_t now = sched.now_ns();
+    // The master answers: keep 30 s. Silent: keep from 30 s before it went silent (a worker
+    // leaves after --master-timeout without it). A Locust master never asks for them again.
+    const int64_t heard = master_answers ? std::min(now, last_master_ns) : now;
+    const double keep_from_wall =
+        sched.wall_s() - static_cast<double>(now - heard + retain_while_heard_ns) / 1e9;
+    while (!reported.empty() && reported.front()->end_wall_s < keep_from_wall) reported.pop_front();
+  }
+
+  // A restarted master (its ack says up to which interval its store holds the run): what was
+  // reported after that is sent again, marked so that it counts once.
+  void resend_after(uint64_t last_id) {
+    std::vector<stats::record_ptr> again;
+    for (auto& r : reported)
+      if (r->id > last_id) again.push_back(r);
+    if (again.empty()) return;
+    json data = proto::stats_report(again, ctl.user_count(), users_by_class);
+    data["endure"]["resent"] = true;
+    tell("stats", std::move(data));
+    base::log_info(component, "sent the restarted master " + std::to_string(again.size()) +
+                                  " intervals it may not have");
+  }
+
   void report() {
+    retain_reported();
     json data = proto::stats_report(pending, ctl.user_count(), users_by_class);
     // A Locust master learns of exceptions one message each (an endure master reads the records).
     for (const auto& r : pending)
@@ -152,6 +184,10 @@ struct worker::impl {
     if (m.type == "ack") {
       const int index = m.data.is_object() ? m.data.value("index", -1) : -1;
       base::log_info(component, "connected to the master as worker " + std::to_string(index));
+      if (m.data.is_object())
+        if (auto e = m.data.find("endure"); e != m.data.end() && e->is_object())
+          if (auto a = e->find("resume_after"); a != e->end() && a->is_number_unsigned())
+            resend_after(a->get<uint64_t>());
     } else if (m.type == "heartbeat") {
       master_answers = true;
     } else if (m.type == "spawn") {

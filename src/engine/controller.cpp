@@ -39,6 +39,7 @@ const char* to_string(event_kind k) {
     case event_kind::warning: return "warning";
     case event_kind::threshold: return "threshold";
     case event_kind::verdict: return "verdict";
+    case event_kind::resumed: return "resumed";
   }
   return "unknown";
 }

@@ -144,6 +144,7 @@ enum class event_kind {
   warning,            // something the timeline should show; detail: what
   threshold,          // a threshold's result at the end of a test; detail: its line
   verdict,            // a soak verdict row at the end of a test (not STABLE); detail: its line
+  resumed,            // a master restarted on its store carries the run on; detail: its downtime
 };
 const char* to_string(event_kind k);
 

@@ -47,6 +47,10 @@ void totals_stage::consume(const run_item& item) {
   out_.publish(snap);
 }
 
+void totals_stage::seed_begin(double test_start_wall_s) { totals_.begin_test(test_start_wall_s); }
+
+void totals_stage::seed(const stats::interval_record& r) { totals_.add(r); }
+
 bool totals_stage::drain(std::chrono::milliseconds limit) { return queue_->drain(limit); }
 
 stats::snapshot_ptr totals_stage::latest() const {

@@ -23,6 +23,11 @@ class totals_stage {
   totals_stage(const totals_stage&) = delete;
   totals_stage& operator=(const totals_stage&) = delete;
 
+  // A resumed run (a master restarted on its store): the totals start as the stored ones. Only
+  // before anything is published on the run bus; begin once, then every stored record in order.
+  void seed_begin(double test_start_wall_s);
+  void seed(const stats::interval_record& r);
+
   // Waits until every record published so far has become a snapshot (and was published).
   bool drain(std::chrono::milliseconds limit);
   // The last snapshot published, and the final one of the last test that ended (null until then).

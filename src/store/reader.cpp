@@ -295,6 +295,15 @@ struct reader::impl {
     }
   }
 
+  // The rows the run's own totals are made of (the last segment, exact tiers), as records.
+  void each_totals_record(const std::function<void(const stats::interval_record&)>& f) {
+    const double start = info.totals_start_wall_s;
+    const auto parts = cover(
+        exact_tier, floor_to(static_cast<int64_t>(std::floor(start)), tiers[exact_tier].length_s),
+        no_end);
+    each_bucket(parts, last_segment, [&](bucket& b) { f(to_record(b)); });
+  }
+
   stats::snapshot_ptr totals(const window& w, bool with_buckets) {
     std::vector<stretch> parts;
     std::optional<int64_t> segment;
@@ -575,6 +584,16 @@ base::result<base::unit> reader::each_record(
     const window& w, const std::function<void(const stats::interval_record&)>& f) {
   return guarded(impl_->path, [&] {
     impl_->each_record(w, f);
+    return base::unit{};
+  });
+}
+
+base::result<base::unit> reader::each_totals_record(
+    const std::function<void(const stats::interval_record&)>& f) {
+  return guarded(impl_->path, [&] {
+    read_snapshot snap(impl_->db);
+    impl_->refresh();
+    impl_->each_totals_record(f);
     return base::unit{};
   });
 }

@@ -156,6 +156,10 @@ class reader {
   // tiers span their row's length). For the soak verdict and thresholds of `endure report`.
   base::result<base::unit> each_record(const window& w,
                                        const std::function<void(const stats::interval_record&)>& f);
+  // The rows the whole-run totals are made of (the last statistics segment, full resolution),
+  // as records in time order: a resumed master rebuilds its totals from them.
+  base::result<base::unit> each_totals_record(
+      const std::function<void(const stats::interval_record&)>& f);
   // The stored content of a locustfile (by path as recorded).
   base::result<std::string> locustfile_content(const std::string& path);
   // A consistent copy of the store as of now into `dest` (which must not exist): one file, the

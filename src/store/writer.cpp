@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -501,6 +502,71 @@ base::result<std::unique_ptr<writer>> writer::create(const std::string& path, co
     p.reset();
     remove_files();
     return base::make_error("cannot create the run store " + path + ": " + f.what());
+  }
+  return std::unique_ptr<writer>(new writer(std::move(p)));
+}
+
+base::result<std::unique_ptr<writer>> writer::resume(const std::string& path, resume_point& at,
+                                                     writer_settings settings) {
+  struct stat sb {};
+  if (::stat(path.c_str(), &sb) != 0)
+    return base::make_error("the run store " + path + " does not exist: nothing to resume");
+  auto p = std::make_unique<impl>();
+  p->path = path;
+  p->settings = std::move(settings);
+  try {
+    p->db = sql::database(path, sql::open_mode::read_write);
+    auto& db = p->db;
+    if (const std::string why = check_readable(db, path); !why.empty()) return base::make_error(why);
+    if (db.query_text("PRAGMA journal_mode = WAL") != "wal")
+      throw sql::failure(SQLITE_CANTOPEN, "the file system does not support WAL mode");
+    db.exec("PRAGMA synchronous = NORMAL");
+    if (p->settings.max_pages > 0)
+      db.query_int("PRAGMA max_page_count = " + std::to_string(p->settings.max_pages));
+    create_or_migrate(db);
+    if (db.query_int("SELECT count(*) FROM run") != 1)
+      return base::make_error("the run store " + path + " holds no run: nothing to resume");
+    if (db.query_int("SELECT count(*) FROM run_end") != 0)
+      return base::make_error("the run recorded in " + path + " has ended (" +
+                              db.query_text("SELECT reason FROM run_end") +
+                              "): only a run that did not end can be resumed");
+    {
+      auto st = db.prepare("SELECT start_wall_s FROM run");
+      if (st.step()) at.start_wall_s = st.real(0);
+    }
+    {
+      auto st = db.prepare("SELECT tier, first_t, rolled_t FROM tier");
+      while (st.step()) {
+        const auto k = static_cast<size_t>(st.int64(0));
+        if (k < tiers.size()) p->now.tier[k] = {st.int64(1), st.int64(2)};
+      }
+    }
+    {
+      auto st = db.prepare(
+          "SELECT t, end_wall_s FROM interval WHERE tier = 0 ORDER BY t DESC, end_wall_s DESC "
+          "LIMIT 1");
+      if (st.step()) {
+        at.last_t = st.int64(0);
+        at.last_end_wall_s = st.real(1);
+      }
+    }
+    // The last sign of life: the last interval's end, or a later event (none yet: the start).
+    at.last_end_wall_s = std::max({at.last_end_wall_s, at.start_wall_s,
+                                   static_cast<double>(db.query_int("SELECT coalesce(max(wall_s), 0) FROM event"))});
+    p->now.t_max = at.last_t;
+    p->now.segment = db.query_int("SELECT coalesce(max(segment), 0) FROM segment");
+    at.segment = p->now.segment;
+    {
+      auto st = db.prepare(
+          "SELECT test, wall_s FROM event WHERE kind = 'test_start' ORDER BY wall_s DESC LIMIT 1");
+      if (st.step()) {
+        at.test = static_cast<uint64_t>(st.int64(0));
+        at.test_start_wall_s = st.real(1);
+      }
+    }
+    p->prepare();
+  } catch (const sql::failure& f) {
+    return base::make_error("cannot resume the run store " + path + ": " + f.what());
   }
   return std::unique_ptr<writer>(new writer(std::move(p)));
 }

@@ -83,11 +83,26 @@ struct writer_status {
   uint64_t records_held = 0;  // handed over but not written yet (merged in memory)
 };
 
+// What a resumed store holds so far (writer::resume): where the run carries on from.
+struct resume_point {
+  double start_wall_s = 0;      // the run's start
+  int64_t last_t = -1;          // the last interval second written (-1: none yet)
+  double last_end_wall_s = 0;   // the last sign of life: the last interval's end or event
+  uint64_t test = 0;            // the last test's number (0: none started)
+  double test_start_wall_s = 0; // when it started (its test_start event)
+  int64_t segment = 0;          // the statistics segment records go on in
+};
+
 class writer {
  public:
   // Creates PATH (it must not exist) with the schema and the run's metadata. An error (exit code
   // 2) when it cannot: the run is refused before it starts.
   static base::result<std::unique_ptr<writer>> create(const std::string& path, const run_meta& meta,
+                                                      writer_settings settings = {});
+  // Reopens PATH, the store of a run that did not end (a master killed and restarted), to carry
+  // on recording that run: its tiers and segment go on where they stopped. An error (exit code 2)
+  // when PATH is not an endure run store, or its run has ended.
+  static base::result<std::unique_ptr<writer>> resume(const std::string& path, resume_point& at,
                                                       writer_settings settings = {});
   ~writer();
   writer(const writer&) = delete;

@@ -117,6 +117,7 @@ const std::map<std::string, option_case>& cases() {
       {"master-host", {{"10.0.0.5"}, [](auto& o) { return o.master_host == "10.0.0.5"; }}},
       {"master-port", {{"6001"}, [](auto& o) { return o.master_port == 6001; }}},
       {"cluster-secret-file", {{"/run/secrets/endure"}, [](auto& o) { return o.cluster_secret_file == "/run/secrets/endure"; }}},
+      {"resume", {{}, [](auto& o) { return o.resume; }, {"--master"}}},
       {"processes", {{"-1"}, [](auto& o) { return o.processes == -1; }}},
       {"store", {{"runs/"}, [](auto& o) { return o.store == "runs/"; }}},
       {"no-store", {{}, [](auto& o) { return o.no_store; }}},
@@ -189,7 +190,9 @@ TEST(option_table, every_option_from_the_command_line) {
         ASSERT_TRUE(f.ok()) << f.err().message;
         EXPECT_FALSE(c.is_set(*f)) << off;
       }
-      auto on = parse({"--" + std::string(row.name) + "=Yes"}, {}, dir);
+      std::vector<std::string> yes = {"--" + std::string(row.name) + "=Yes"};
+      yes.insert(yes.end(), c.also.begin(), c.also.end());
+      auto on = parse(yes, {}, dir);
       ASSERT_TRUE(on.ok()) << on.err().message;
       EXPECT_TRUE(c.is_set(*on));
     } else if (row.kind == arity::one) {

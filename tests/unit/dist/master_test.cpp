@@ -644,3 +644,103 @@ TEST(master, the_open_model_shares_the_rate_among_the_workers_there_are_at_the_s
 
 }  // namespace
 }  // namespace endure::dist
+
+namespace endure::dist {
+namespace {
+
+uint64_t requests_in(const std::vector<stats::record_ptr>& rs) {
+  uint64_t n = 0;
+  for (auto& r : rs)
+    for (auto& e : r->data.entries) n += e.requests;
+  return n;
+}
+
+json resent(json report) {
+  report["endure"]["resent"] = true;
+  return report;
+}
+
+// A master restarted on the store of a run that did not end (--resume): no new test, the same
+// test number, targets only once the expected workers are back, the run time counted from the
+// test's start, reports queued while it was down counted, and reports sent again counted once.
+TEST(master_resume, adopts_the_workers_and_carries_the_test_on) {
+  auto cfg = config(10);
+  cfg.run_time = 600s;
+  cfg.missing_after = 10s;
+  base::sim_scheduler probe;
+  const double now = probe.wall_s();
+  master_config::resume_state rs;
+  rs.test = 3;
+  rs.test_start_wall_s = now - 100;  // 100 s into a 600 s test
+  rs.last_id = static_cast<uint64_t>(now) - 5;
+  rs.down_since_wall_s = now - 4;
+  cfg.resume = rs;
+  harness h(cfg);
+  ASSERT_DOUBLE_EQ(h.sched.wall_s(), now);
+  EXPECT_TRUE(h.has_event(engine::event_kind::resumed));
+  EXPECT_FALSE(h.has_event(engine::event_kind::test_start));
+  EXPECT_EQ(h.m->tests_started(), 3u);
+  EXPECT_EQ(h.m->state(), stats::run_state::running);
+
+  // w1's report queued while the master was down arrives before it registers: kept.
+  h.from("w1", "stats", report({report_record(rs.last_id + 2, {1000}, 5)}, 5));
+  h.from("w1", "heartbeat", {{"state", "running"}, {"endure", true}});
+  EXPECT_EQ(h.count("w1", "reconnect"), 1u);
+  h.from("w1", "client_ready", "2.12.1");
+  ASSERT_EQ(h.count("w1", "ack"), 1u);
+  // The ack says what the store holds; w1 sends again what came after it: stored, already
+  // received and new intervals; only the new one counts.
+  json ack;
+  for (auto& [to, msg] : h.sent)
+    if (to == "w1" && msg.type == "ack") ack = msg.data;
+  EXPECT_EQ(ack["endure"]["resume_after"], rs.last_id);
+  h.from("w1", "stats",
+         resent(report({report_record(rs.last_id, {7000}, 5), report_record(rs.last_id + 2, {1000}, 5),
+                        report_record(rs.last_id + 3, {2000, 3000}, 5)},
+                       5)));
+  h.alive({"w1"}, 2s);
+  EXPECT_EQ(h.count("w1", "spawn"), 0u) << "one worker of two: w1 would get the whole load";
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 2s);
+  auto spawned = h.last_spawn();
+  ASSERT_EQ(spawned.size(), 2u);
+  EXPECT_EQ(spawned["w1"]["A"] + spawned["w1"]["B"], 5u);
+  EXPECT_EQ(spawned["w2"]["A"] + spawned["w2"]["B"], 5u);
+  EXPECT_EQ(h.count("w1", "spawn"), 1u);
+
+  h.alive({"w1", "w2"}, 10s);
+  ASSERT_FALSE(h.records.empty());
+  EXPECT_GT(h.records.front()->id, rs.last_id);
+  EXPECT_EQ(h.records.front()->test, 3u);
+  EXPECT_EQ(requests_in(h.records), 3u);
+
+  // The test ends 500 s after the restart (600 s from its start), not 600 s after it.
+  h.alive({"w1", "w2"}, 480s);
+  EXPECT_FALSE(h.has_event(engine::event_kind::test_stopping));
+  h.alive({"w1", "w2"}, 10s);
+  EXPECT_TRUE(h.has_event(engine::event_kind::test_stopping));
+  EXPECT_EQ(h.count("w1", "quit"), 1u);
+}
+
+TEST(master_resume, workers_that_never_come_back_end_the_run) {
+  auto cfg = config(10);
+  cfg.missing_after = 10s;
+  cfg.quit_grace = 2s;
+  base::sim_scheduler probe;
+  master_config::resume_state rs;
+  rs.test = 1;
+  rs.test_start_wall_s = probe.wall_s() - 30;
+  rs.last_id = static_cast<uint64_t>(probe.wall_s()) - 3;
+  cfg.resume = rs;
+  harness h(cfg);
+  h.sched.run_for(9s);
+  EXPECT_FALSE(h.m->finished());
+  h.sched.run_for(5s);
+  EXPECT_TRUE(h.m->finished());
+  EXPECT_EQ(h.m->stop_reason(), "no worker came back");
+  ASSERT_FALSE(h.records.empty());
+  EXPECT_TRUE(h.records.back()->is_final);
+}
+
+}  // namespace
+}  // namespace endure::dist

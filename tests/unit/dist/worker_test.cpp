@@ -292,3 +292,53 @@ TEST(worker, a_spawn_without_session_length_keeps_whole_test_sessions) {
 
 }  // namespace
 }  // namespace endure::dist
+
+namespace endure::dist {
+namespace {
+
+// A master killed and restarted on its store says in its ack up to which interval the store holds
+// the run: the worker sends again what it reported after that (and kept since the master went
+// silent), marked as sent again; what the store has is not sent.
+TEST(worker, a_restarted_masters_ack_gets_what_was_reported_after_its_store) {
+  harness h;
+  h.master("ack", {{"index", 0}});
+  h.master("heartbeat");
+  h.spawn(1, 0);
+  std::vector<uint64_t> ids;
+  for (int s = 0; s < 12; ++s) {
+    h.shard->rec.record({"GET", "/", 1000, 1000, 10, "", h.sched.wall_s()});
+    if (s < 4) h.master("heartbeat");  // then the master goes silent (killed)
+    h.sched.run_for(1s);
+  }
+  // Every request reported once so far.
+  uint64_t reported = 0, last_stored = 0;
+  for (auto& r : h.of("stats")) {
+    auto rs = proto::records_of(r.data);
+    ASSERT_TRUE(rs);
+    for (auto& rec : *rs) {
+      for (auto& e : rec.data.entries) reported += e.requests;
+      if (!rec.data.entries.empty() && last_stored == 0) last_stored = rec.id;  // the store has the first
+    }
+  }
+  EXPECT_GE(reported, 9u);
+  const size_t before = h.of("stats").size();
+  h.master("reconnect");
+  h.master("ack", {{"index", 0}, {"endure", {{"resume_after", last_stored}}}});
+  ASSERT_EQ(h.of("stats").size(), before + 1);
+  const auto again = h.of("stats").back();
+  EXPECT_TRUE(again.data["endure"].value("resent", false));
+  auto rs = proto::records_of(again.data);
+  ASSERT_TRUE(rs);
+  uint64_t resent = 0;
+  for (auto& rec : *rs) {
+    EXPECT_GT(rec.id, last_stored);
+    for (auto& e : rec.data.entries) resent += e.requests;
+  }
+  EXPECT_EQ(resent, reported - 1);
+  // A master that is not resuming (no resume_after) gets nothing again.
+  h.master("ack", {{"index", 0}});
+  EXPECT_EQ(h.of("stats").size(), before + 1);
+}
+
+}  // namespace
+}  // namespace endure::dist
