@@ -287,8 +287,8 @@ import uPlot from "uplot";
       walk(c && c.tasks, 1);
     }
     body.innerHTML = rows.join("");
-    $("ratio-note").textContent = (isActive(last) ? "The users running now. " :
-      "The locustfile's weights (no test is running). ") + (ratioView === "total"
+    $("ratio-note").textContent = (viewRun ? "This process's locustfile, not the recorded run's: " :
+      isActive(last) ? "The users running now. " : "The locustfile's weights (no test is running). ") + (ratioView === "total"
       ? "A task's ratio is its share of all the tasks the test runs."
       : "A class's ratio is its share of the users; a task's, its share of its class (or task set).");
   }
