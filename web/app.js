@@ -117,6 +117,7 @@ import uPlot from "uplot";
     if (!editing) resetCharts();
     hideForm();
     poll();
+    if (tab === "ratio") loadRatio();
   });
   $("f-cancel").addEventListener("click", hideForm);
   $("b-edit").addEventListener("click", () => showForm(true));
@@ -135,6 +136,8 @@ import uPlot from "uplot";
     if (tab === "runs") loadRuns();
     if (tab === "logs") loadLogs();
     if (tab === "verdict") loadVerdict();
+    if (tab === "ratio") loadRatio();
+    if (tab === "workers") renderWorkers();
   }));
   async function loadLogs() {
     try {
@@ -238,6 +241,88 @@ import uPlot from "uplot";
     } catch (e) { /* the next poll tries again */ }
   }
 
+  // ---- current ratio (Locust's GET /tasks): each user class's share of the users and, under it,
+  // its tasks' shares. Asked for when the tab opens, after a start or an edit, and when the live
+  // updates show other users per class (a ramp, an edit, a class choice): never on a timer.
+  let ratioView = "per_class", ratio = null, ratioKey = null;
+  const MAX_RATIO_ROWS = 2000;  // a locustfile's classes and tasks; bounded all the same
+  const pct = (r) => (100 * (Number(r) || 0)).toFixed(2) + "%";
+  document.querySelectorAll("[data-ratio]").forEach((b) => b.addEventListener("click", () => {
+    ratioView = b.dataset.ratio;
+    document.querySelectorAll("[data-ratio]").forEach((x) => x.classList.toggle("active", x === b));
+    renderRatio();
+  }));
+  const isActive = (l) => !!l && (l.state === "spawning" || l.state === "running");
+  // What the server's answer depends on: the users per class while a test runs.
+  const ratioKeyOf = (l) => isActive(l) ? JSON.stringify(l.user_count_by_class || {}) : "plan";
+  let ratioLoading = false;
+  async function loadRatio() {
+    if (ratioLoading) return;
+    ratioLoading = true;
+    ratioKey = ratioKeyOf(last);
+    try {
+      ratio = await getJson("tasks");
+    } catch (e) {
+      ratio = null;
+      $("ratio-note").textContent = "No task ratio for this run (" + e.message + ")";
+    }
+    ratioLoading = false;
+    renderRatio();
+  }
+  function renderRatio() {
+    const body = $("ratio-table").tBodies[0];
+    if (!ratio) { body.innerHTML = ""; return; }
+    const rows = [];
+    const walk = (tasks, depth) => {
+      for (const [name, t] of Object.entries(tasks || {})) {
+        if (rows.length >= MAX_RATIO_ROWS) return;
+        rows.push(`<tr class="ratio-task" data-name="${esc(name)}" data-depth="${depth}">` +
+          `<td style="padding-left:${8 + 22 * depth}px">${esc(name)}</td><td>${pct(t && t.ratio)}</td></tr>`);
+        if (t && t.tasks) walk(t.tasks, depth + 1);
+      }
+    };
+    for (const [cls, c] of Object.entries(ratio[ratioView] || {})) {
+      if (rows.length >= MAX_RATIO_ROWS) break;
+      rows.push(`<tr class="ratio-class" data-class="${esc(cls)}"><td>${esc(cls)}</td><td>${pct(c && c.ratio)}</td></tr>`);
+      walk(c && c.tasks, 1);
+    }
+    body.innerHTML = rows.join("");
+    $("ratio-note").textContent = (viewRun ? "This process's locustfile, not the recorded run's: " :
+      isActive(last) ? "The users running now. " : "The locustfile's weights (no test is running). ") + (ratioView === "total"
+      ? "A task's ratio is its share of all the tasks the test runs."
+      : "A class's ratio is its share of the users; a task's, its share of its class (or task set).");
+  }
+
+  // ---- workers (a master's): Locust's Workers tab, from each live update; none standalone.
+  const bytes = (b) => {
+    if (b === null || b === undefined || !(b >= 0)) return "-";
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let v = Number(b), i = 0;
+    while (v >= 1024 && i < units.length - 1) { v /= 1024; ++i; }
+    return fmt(v, i ? 1 : 0) + " " + units[i];
+  };
+  const heard = (s) => s === undefined || s === null ? "-" : s < 1 ? "just now" :
+    s < 60 ? fmt(s, 0) + " s ago" : duration(s) + " ago";
+  const MAX_WORKER_ROWS = 1000;
+  function renderWorkers() {
+    const ws = !viewRun && last && Array.isArray(last.workers) ? last.workers : null;
+    $("tabs-workers").hidden = !ws;
+    if (!ws) {
+      if (tab === "workers") document.querySelector(".tabs [data-tab=stats]").click();
+      return;
+    }
+    if (tab !== "workers") return;
+    // By id, as strings (ids are host_hex: a numeric collation would split the hex digits).
+    const byId = ws.slice(0, MAX_WORKER_ROWS).sort((a, b) => (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0));
+    $("workers-table").tBodies[0].innerHTML = byId.map((w) => {
+      const missing = w.state === "missing";
+      return `<tr data-worker="${esc(w.id)}"${missing ? ' class="missing" title="Not heard from: its users go to the other workers"' : ""}>` +
+        `<td>${esc(w.id)}</td><td>${missing ? "&#9888; missing" : esc(w.state)}</td><td>${fmt(w.user_count)}</td>` +
+        `<td${w.cpu_usage > 90 ? ' class="hot"' : ""}>${fmt(w.cpu_usage, 1)}%</td><td>${bytes(w.memory_usage)}</td>` +
+        `<td>${heard(w.last_heard_s)}</td></tr>`;
+    }).join("");
+  }
+
   // ---- header and polling
   function renderHeader() {
     $("h-host").textContent = last.host || "-";
@@ -253,6 +338,7 @@ import uPlot from "uplot";
     $("b-stop").hidden = !active;
     $("b-new").hidden = active || !!viewRun || last.state === "stopping";
     $("b-reset").hidden = !!viewRun;
+    renderWorkers();
   }
   let first = true;
   async function poll() {
@@ -287,6 +373,7 @@ import uPlot from "uplot";
     }
     if (tab === "exceptions") loadExceptions();
     if (tab === "logs") loadLogs();
+    if (tab === "ratio" && ratioKeyOf(last) !== ratioKey) loadRatio();
     // Following live: a new chart window once a new point can be in it (a point of a long
     // window spans many seconds; asking each second would only redraw the same points).
     if (tab === "charts" && live && performance.now() - chartLoadedAt >= Math.max(900, chartLevelS * 1000)) loadCharts();

@@ -386,8 +386,10 @@ struct master::impl {
 
   void refresh_view() {
     std::vector<engine::worker_status> v;
+    const int64_t now = sched.now_ns();
     for (auto& [id, w] : workers)
-      v.push_back({id, w.missing ? "missing" : w.state, w.missing ? 0 : w.user_count, w.cpu_percent, w.memory_bytes});
+      v.push_back({id, w.missing ? "missing" : w.state, w.missing ? 0 : w.user_count, w.cpu_percent, w.memory_bytes,
+                   static_cast<double>(std::max<int64_t>(0, now - w.last_seen_ns)) / 1e9});
     std::sort(v.begin(), v.end(), [this](auto& a, auto& b) { return workers.at(a.id).index < workers.at(b.id).index; });
     view_users.store(total_users());
     view_ready.store(ready_count());

@@ -23,6 +23,9 @@ struct worker_status {
   uint64_t user_count = 0;
   double cpu_percent = 0;      // of one core, as the worker last said
   uint64_t memory_bytes = 0;   // its RSS, as the worker last said
+  // Seconds since the master last heard from it (any message), as of the master's last view
+  // refresh (once a second): the master's own clock, nothing more on the wire.
+  double last_heard_s = 0;
 };
 
 class steerable {

@@ -102,7 +102,8 @@ std::string stats_requests_json(const stats::snapshot* s, const live_state& live
     json workers = json::array();
     for (const auto& w : live.workers)
       workers.push_back({{"id", w.id}, {"state", w.state}, {"user_count", w.user_count},
-                         {"cpu_usage", w.cpu_percent}, {"memory_usage", w.memory_bytes}});
+                         {"cpu_usage", w.cpu_percent}, {"memory_usage", w.memory_bytes},
+                         {"last_heard_s", std::round(w.last_heard_s * 10) / 10}});  // endure's
     j["workers"] = std::move(workers);
     j["worker_count"] = live.workers.size();
   }
@@ -116,6 +117,44 @@ std::string stats_requests_json(const stats::snapshot* s, const live_state& live
                  {"generator_cpu_percent", s ? s->generator_cpu_percent : 0.0},
                  {"generator_cpu_warning", s ? s->generator_cpu_warning : false}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+// A task table of Locust's /tasks (name: {"ratio", ["tasks"]}) with each ratio relative to its
+// parent, scaled to the whole test: every ratio times its parent's total ratio.
+nlohmann::ordered_json total_tasks(const nlohmann::ordered_json& per_class, double parent) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, t] : per_class.items()) {
+    const double r = (t.contains("ratio") && t["ratio"].is_number() ? t["ratio"].get<double>() : 0.0) * parent;
+    nlohmann::ordered_json entry = {{"ratio", r}};
+    if (t.contains("tasks") && t["tasks"].is_object()) entry["tasks"] = total_tasks(t["tasks"], r);
+    out[name] = std::move(entry);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string tasks_json_now(const std::string& planned, const stats::snapshot* s) {
+  uint64_t users = 0;
+  if (s)
+    for (const auto& [c, n] : s->user_count_by_class) users += n;
+  if (users == 0) return planned;
+  auto j = nlohmann::ordered_json::parse(planned, nullptr, false);
+  if (j.is_discarded() || !j.contains("per_class") || !j["per_class"].is_object()) return planned;
+  nlohmann::ordered_json total = nlohmann::ordered_json::object();
+  for (auto& [name, c] : j["per_class"].items()) {
+    uint64_t n = 0;
+    for (const auto& [k, v] : s->user_count_by_class)
+      if (k == name) n = v;
+    const double share = static_cast<double>(n) / static_cast<double>(users);
+    c["ratio"] = share;
+    const auto tasks = c.contains("tasks") && c["tasks"].is_object() ? c["tasks"] : nlohmann::ordered_json::object();
+    total[name] = {{"ratio", share}, {"tasks", total_tasks(tasks, share)}};
+  }
+  j["total"] = std::move(total);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string exceptions_json(const stats::snapshot* s) {

@@ -31,6 +31,11 @@ inline constexpr size_t max_stats_rows = 500;
 // s may be null (no test yet): empty tables.
 std::string stats_requests_json(const stats::snapshot* s, const live_state& live);
 std::string exceptions_json(const stats::snapshot* s);
+// Locust's GET /tasks ("current ratio"): `planned` is the locustfile's task ratio for the classes
+// and -u the run was given ({"per_class": {Class: {"ratio", "tasks"}}, "total": {...}}). While
+// users run (s has users by class), each class's ratio is its share of the users running now and
+// the "total" task ratios follow it, as Locust's; without users, `planned` as it is.
+std::string tasks_json_now(const std::string& planned, const stats::snapshot* s);
 // {"from", "to", "level_s", "points": [{"t", "rps", "fail_per_s", "p50", "p90", "p95", "p99", "p999", "users"}]}
 // (t: end of the point, Unix seconds; latencies in ms, null without requests).
 // source: "memory" (the UI's rings) or "store" (the run store's roll-ups); run_first_s/run_last_s:

@@ -337,7 +337,10 @@ struct web_ui::impl {
     });
     route("GET", "/tasks", false, [this](const request&, responder& r) {
       if (opt.tasks_json.empty()) return r.send(failure(404, "no task ratio for this run"));
-      r.send(json_answer(200, opt.tasks_json));
+      // The users running now give the ratio; between tests, the locustfile's plan.
+      const auto st = steer.state();
+      auto s = st == stats::run_state::spawning || st == stats::run_state::running ? snapshot() : nullptr;
+      r.send(json_answer(200, tasks_json_now(opt.tasks_json, s.get())));
     });
     route("GET", "/history", false, [this](const request& q, responder& r) {
       auto run = q.query_param("run");

@@ -175,6 +175,31 @@ TEST(master, a_silent_worker_is_missing_then_its_users_move_and_come_back) {
   EXPECT_EQ(h.m->assigned()["w2"], 5u);
 }
 
+// The web UI's Workers tab shows how long ago each worker was heard from: the master's clock at
+// its view refresh (each second), nothing more on the wire.
+TEST(master, the_workers_view_says_how_long_ago_each_worker_was_heard) {
+  auto cfg = config(10);
+  cfg.missing_after = 10s;
+  harness h(cfg);
+  h.from("w1", "client_ready", "2.12.1");
+  h.from("w2", "client_ready", "2.12.1");
+  h.alive({"w1", "w2"}, 2s);
+  h.alive({"w1"}, 6s);  // w2's last heartbeat was at 1 s; now is 8 s
+  auto v = h.m->workers();
+  ASSERT_EQ(v.size(), 2u);
+  ASSERT_EQ(v[1].id, "w2");
+  EXPECT_LE(v[0].last_heard_s, 1.0);
+  EXPECT_GE(v[1].last_heard_s, 6.0);
+  EXPECT_LE(v[1].last_heard_s, 7.0);
+  EXPECT_EQ(v[1].state, "running");
+  h.alive({"w1"}, 6s);  // 13 s silent: missing, and the age keeps growing
+  v = h.m->workers();
+  EXPECT_EQ(v[1].state, "missing");
+  EXPECT_GE(v[1].last_heard_s, 12.0);
+  h.alive({"w1", "w2"}, 1s);
+  EXPECT_LE(h.m->workers()[1].last_heard_s, 1.0);
+}
+
 TEST(master, merges_reports_exactly_as_one_process_would) {
   harness h(config(4));
   h.from("w1", "client_ready", "2.12.1");

@@ -77,3 +77,63 @@ TEST(api_json, history_points_carry_null_latency_without_requests) {
   EXPECT_EQ(j["points"][0]["rps"], 0);
   EXPECT_EQ(j["level_s"], 1);
 }
+
+// A master's workers (Locust's items, and endure's last_heard_s); standalone: no such keys.
+TEST(api_json, a_masters_workers_carry_state_users_cpu_memory_and_last_heard) {
+  web::live_state l{stats::run_state::running, 5, "http://shop"};
+  l.distributed = true;
+  l.workers = {{"w2", "running", 3, 12.5, 40u << 20, 0.4}, {"w1", "missing", 0, 1, 1u << 20, 12.04}};
+  auto j = json::parse(web::stats_requests_json(nullptr, l));
+  EXPECT_EQ(j["worker_count"], 2);
+  ASSERT_EQ(j["workers"].size(), 2u);
+  EXPECT_EQ(j["workers"][0]["id"], "w2");
+  EXPECT_EQ(j["workers"][0]["user_count"], 3);
+  EXPECT_EQ(j["workers"][0]["cpu_usage"], 12.5);
+  EXPECT_EQ(j["workers"][0]["memory_usage"], 40u << 20);
+  EXPECT_EQ(j["workers"][1]["state"], "missing");
+  EXPECT_DOUBLE_EQ(j["workers"][1]["last_heard_s"].get<double>(), 12.0);
+  auto standalone = json::parse(web::stats_requests_json(nullptr, {}));
+  EXPECT_FALSE(standalone.contains("workers"));
+  EXPECT_FALSE(standalone.contains("worker_count"));
+}
+
+// GET /tasks: the plan until users run, then each class's share of the users running now, the
+// per-class task ratios kept and the total ones following the classes' shares.
+TEST(api_json, tasks_follow_the_users_running_now) {
+  const std::string planned = R"({"per_class": {
+      "Reader": {"ratio": 0.25, "tasks": {"index": {"ratio": 0.25}, "browse": {"ratio": 0.75,
+                 "tasks": {"page": {"ratio": 0.5}, "stop": {"ratio": 0.5}}}}},
+      "Buyer": {"ratio": 0.75, "tasks": {"products": {"ratio": 1.0}}}},
+    "total": {
+      "Reader": {"ratio": 0.25, "tasks": {"index": {"ratio": 0.0625}, "browse": {"ratio": 0.1875,
+                 "tasks": {"page": {"ratio": 0.09375}, "stop": {"ratio": 0.09375}}}}},
+      "Buyer": {"ratio": 0.75, "tasks": {"products": {"ratio": 0.75}}}}})";
+  EXPECT_EQ(web::tasks_json_now(planned, nullptr), planned);
+  stats::snapshot s;
+  s.user_count_by_class = {{"Reader", 0}, {"Buyer", 0}};
+  EXPECT_EQ(web::tasks_json_now(planned, &s), planned) << "no users: the plan";
+
+  // 1 Reader and 1 Buyer running (an edit, or a class picked): half each.
+  s.user_count_by_class = {{"Buyer", 1}, {"Reader", 1}};
+  auto j = json::parse(web::tasks_json_now(planned, &s));
+  EXPECT_DOUBLE_EQ(j["per_class"]["Reader"]["ratio"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["per_class"]["Reader"]["tasks"]["browse"]["ratio"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j["per_class"]["Reader"]["tasks"]["browse"]["tasks"]["page"]["ratio"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["total"]["Reader"]["ratio"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["total"]["Reader"]["tasks"]["index"]["ratio"].get<double>(), 0.125);
+  EXPECT_DOUBLE_EQ(j["total"]["Reader"]["tasks"]["browse"]["ratio"].get<double>(), 0.375);
+  EXPECT_DOUBLE_EQ(j["total"]["Reader"]["tasks"]["browse"]["tasks"]["stop"]["ratio"].get<double>(), 0.1875);
+  EXPECT_DOUBLE_EQ(j["total"]["Buyer"]["tasks"]["products"]["ratio"].get<double>(), 0.5);
+  // The locustfile's class order is kept (the UI lists them so).
+  auto ordered = nlohmann::ordered_json::parse(web::tasks_json_now(planned, &s));
+  EXPECT_EQ(ordered["per_class"].begin().key(), "Reader");
+
+  // Only Buyers running: Reader at 0, Buyer the whole test.
+  s.user_count_by_class = {{"Buyer", 4}};
+  j = json::parse(web::tasks_json_now(planned, &s));
+  EXPECT_EQ(j["per_class"]["Reader"]["ratio"], 0.0);
+  EXPECT_EQ(j["total"]["Reader"]["tasks"]["index"]["ratio"], 0.0);
+  EXPECT_EQ(j["total"]["Buyer"]["tasks"]["products"]["ratio"], 1.0);
+  // Not JSON (never from our own locustfile code): passed on as it is.
+  EXPECT_EQ(web::tasks_json_now("nope", &s), "nope");
+}
