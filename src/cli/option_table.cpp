@@ -512,8 +512,8 @@ std::vector<option_spec> make_table() {
      "(the same file on every node; at least 16 bytes); without it the link is Locust's, open to anyone who reaches the port",
      to(&options::cluster_secret_file, some_text("a file holding the cluster's secret")), distributed},
     {"resume", 0, flag, "",
-     "Master: carry on the run recorded in --store (that file, or the newest run that did not end in that folder, "
-     "default ./runs/) after the master was restarted; the workers still running its users are adopted",
+     "Master: carry on the run recorded in the run store (--store's file, or the newest run that did not end in "
+     "its folder, default ./runs/) after the master was restarted; the workers still running its users are adopted",
      to(&options::resume, boolean()), distributed, feature::distributed, [](const options& o) { return o.resume; }},
     {"processes", 0, one, "N", "Run N local worker processes, under a master in this process (or with --worker, the remote master); -1: one per CPU core",
      to(&options::processes, process_count()), distributed, feature::distributed,
