@@ -81,8 +81,9 @@ struct worker_entry {
   // 1 it began spawning, 2 seen spawning or running, 3 it stopped on its own (its share ran).
   std::optional<uint64_t> iterations;
   int iterations_progress = 0;
-  // The open model: this worker's share of the arrival rate (none: not in this test).
-  std::optional<double> arrival_share;
+  // The open model: this worker's share of the arrival rate (none: not in this test), and the
+  // share its last spawn carried.
+  std::optional<double> arrival_share, sent_share;
   double cpu_percent = 0;
   uint64_t memory_bytes = 0;
 };
@@ -235,14 +236,14 @@ struct master::impl {
     rebalance();
   }
 
-  // The open model: the workers there are now share the rate evenly.
+  // The open model: the workers there are now share the rate evenly (a missing one keeps its
+  // share, as its users, until they are redistributed).
   void share_arrivals() {
+    auto sharing = [](const worker_entry& w) { return w.in_dispatch && (!w.missing || w.arrival_share); };
     size_t n = 0;
-    for (auto& [id, w] : workers) n += w.in_dispatch && !w.missing ? 1 : 0;
-    for (auto& [id, w] : workers) {
-      w.arrival_share.reset();
-      if (w.in_dispatch && !w.missing) w.arrival_share = 1.0 / static_cast<double>(n);
-    }
+    for (auto& [id, w] : workers) n += sharing(w) ? 1 : 0;
+    for (auto& [id, w] : workers)
+      w.arrival_share = sharing(w) ? std::optional<double>(1.0 / static_cast<double>(n)) : std::nullopt;
   }
 
   void start_test(master_test t, bool wait_for_expected) {
@@ -409,6 +410,7 @@ struct master::impl {
       w.iterations.reset();
       w.iterations_progress = 0;
       w.arrival_share.reset();
+      w.sent_share.reset();
     }
     if (test.iterations) share_iterations();
     if (cfg.open_model) share_arrivals();
@@ -457,6 +459,9 @@ struct master::impl {
 
   void rebalance() {
     if (ph != phase::running || adopting) return;
+    // The open model: the workers there are now share the rate (one joining takes a share, one
+    // gone leaves its share to the others).
+    if (cfg.open_model) share_arrivals();
     std::vector<worker_entry*> active;
     for (auto& [id, w] : workers)
       // With -i, only the workers that share the iterations run users (and not once done).
@@ -473,8 +478,9 @@ struct master::impl {
     run_state = stats::run_state::spawning;
     for (size_t k = 0; k < active.size(); ++k) {
       auto& w = *active[k];
-      if (w.targets == split[k] && w.state == "running") continue;
+      if (w.targets == split[k] && w.state == "running" && w.sent_share == w.arrival_share) continue;
       w.targets = split[k];
+      w.sent_share = w.arrival_share;
       w.spawn_acked = cfg.open_model;  // the open model has no ramp to complete
       json counts = json::object();
       for (size_t c = 0; c < cfg.classes.size(); ++c) counts[cfg.classes[c].name] = split[k][c];

@@ -275,6 +275,14 @@ struct worker::impl {
       ctl.start(std::move(plan));
     } else {
       ctl.set_class_targets(std::move(targets), rate);
+      // An endure master's open model: this worker's share changed (a worker joined or left).
+      if (auto e = d.find("endure"); e != d.end() && e->is_object() && cfg.make_arrivals)
+        if (auto a = e->find("arrivals"); a != e->end() && a->is_object()) {
+          if (auto built = cfg.make_arrivals(*a); !built)
+            base::log_error(component, "the master's open model: " + built.err().message);
+          else
+            ctl.set_arrivals(std::move(*built));
+        }
     }
   }
 

@@ -681,6 +681,13 @@ void controller::set_class_targets(std::vector<uint64_t> per_class, double spawn
   });
 }
 
+void controller::set_arrivals(arrival_plan plan) {
+  std::weak_ptr<impl> w = impl_;
+  impl_->sched.post([w, p = std::move(plan)]() mutable {
+    if (auto im = w.lock(); im && im->plan.arrivals && !im->stopping) im->plan.arrivals = std::move(p);
+  });
+}
+
 void controller::stop(std::string reason, std::optional<std::chrono::milliseconds> grace) {
   std::weak_ptr<impl> w = impl_;
   impl_->sched.post([w, r = std::move(reason), grace] {

@@ -119,6 +119,9 @@ class controller final : public steerable {
   // New user targets for the running test (the web UI's edit, a master's spawn message).
   void set_users(uint64_t users, double spawn_rate, std::vector<std::string> user_classes = {}) override;
   void set_class_targets(std::vector<uint64_t> users_per_class, double spawn_rate);
+  // The open model: a new arrival plan for the running test (a worker's share of a master's rate
+  // changed); ignored when the test does not run the open model.
+  void set_arrivals(arrival_plan plan);
   // Stops the test: running tasks get `grace` (default: the plan's stop timeout), then are killed.
   void stop(std::string reason = "stop requested",
             std::optional<std::chrono::milliseconds> grace = std::nullopt) override;

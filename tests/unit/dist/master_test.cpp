@@ -638,7 +638,7 @@ TEST(master, iterations_are_shared_and_the_test_ends_when_every_share_has_run) {
   EXPECT_EQ(h.m->stop_reason(), "iterations");
 }
 
-TEST(master, the_open_model_shares_the_rate_among_the_workers_there_are_at_the_start) {
+TEST(master, the_open_model_shares_the_rate_among_the_workers_there_are) {
   auto cfg = config(0);
   cfg.open_model = true;
   cfg.arrival_rate = "30/s";
@@ -662,9 +662,25 @@ TEST(master, the_open_model_shares_the_rate_among_the_workers_there_are_at_the_s
     EXPECT_EQ(a["max_users"], 50);
   }
   EXPECT_EQ(h.m->state(), stats::run_state::running) << "no ramp to wait for";
-  // A worker joining later gets no share of this test's rate.
+  // A worker joining later takes a third; the others are told their new share.
+  auto last_share = [&h](const std::string& node) {
+    double share = -1;
+    for (auto& [to, msg] : h.sent)
+      if (to == node && msg.type == "spawn") share = msg.data["endure"]["arrivals"]["share"].get<double>();
+    return share;
+  };
   h.from("w3", "client_ready", "2.12.1");
-  EXPECT_EQ(h.count("w3", "spawn"), 0u);
+  ASSERT_EQ(h.count("w3", "spawn"), 1u);
+  for (const char* w : {"w1", "w2", "w3"}) EXPECT_DOUBLE_EQ(last_share(w), 1.0 / 3) << w;
+  // One that leaves leaves its share to the others.
+  h.from("w2", "quit");
+  EXPECT_DOUBLE_EQ(last_share("w1"), 0.5);
+  EXPECT_DOUBLE_EQ(last_share("w3"), 0.5);
+  // One missing keeps its share until its users are redistributed, then the others take it.
+  h.alive({"w1"}, 12s);  // w3 silent: missing after 10 s
+  EXPECT_DOUBLE_EQ(last_share("w1"), 0.5);
+  h.alive({"w1"}, 22s);  // missing 20 s more: redistributed
+  EXPECT_DOUBLE_EQ(last_share("w1"), 1.0);
 }
 
 }  // namespace

@@ -260,7 +260,7 @@ TEST(worker, an_endure_masters_open_model_runs_this_workers_share) {
   harness h([&seen](const json& a) -> base::result<engine::arrival_plan> {
     seen = a;
     engine::arrival_plan p;
-    p.rate = [](double) { return 5.0; };
+    p.rate = [share = a.value("share", 1.0)](double) { return 10.0 * share; };
     p.max_users = a.value("max_users", uint64_t{0});
     p.class_rates.assign(2, std::nullopt);
     return p;
@@ -273,6 +273,14 @@ TEST(worker, an_endure_masters_open_model_runs_this_workers_share) {
   EXPECT_EQ(seen["share"], 0.5);
   EXPECT_GT(h.shard->arrival_updates, 0) << "the controller runs arrivals";
   EXPECT_EQ(h.ctl->state(), stats::run_state::running);
+  // A new share while the test runs (a worker joined or left): the new plan's rate is run.
+  const int before = h.shard->arrival_updates;
+  h.master("spawn", {{"timestamp", 2.0},
+                     {"user_classes_count", {{"A", 0}, {"B", 0}}},
+                     {"endure", {{"spawn_rate", 1.0}, {"arrivals", {{"rate", "10/s"}, {"share", 0.25}, {"max_users", 4}}}}}});
+  h.sched.run_for(1s);
+  EXPECT_EQ(seen["share"], 0.25);
+  EXPECT_GT(h.shard->arrival_updates, before) << "the new share reaches the shards";
   // A plan that cannot be built is logged; the worker runs its (zero) targets instead.
   harness bad([](const json&) -> base::result<engine::arrival_plan> { return base::make_error("bad rate"); });
   bad.master("spawn", {{"timestamp", 1.0},
