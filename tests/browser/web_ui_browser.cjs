@@ -6,7 +6,8 @@
 const path = require("path");
 const fs = require("fs");
 const os = require("os");
-const { spawn } = require("child_process");
+const support = require("./support.cjs");
+const { check, until } = support;
 const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-core"));
 
 const bin = process.env.ENDURE_BIN;
@@ -15,38 +16,9 @@ const artifacts = process.env.ARTIFACTS || os.tmpdir();
 // SCREENSHOTS=docs/images: the README's pictures of the UI, taken from this test's run.
 const screenshots = process.env.SCREENSHOTS;
 const shoot = (page, name) => screenshots ? page.screenshot({ path: path.join(screenshots, name) }) : Promise.resolve();
-const children = [];
-
-function start(args, needle) {
-  return new Promise((resolve, reject) => {
-    if (args[0] === "-f" && !args.includes("--store")) args = args.concat(["--no-store"]);
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let out = "", err = "";
-    const timer = setTimeout(() => reject(new Error(`no '${needle}' from endure ${args.join(" ")}: ${err}`)), 30000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(new RegExp(needle + "(\\S+)"));
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
-    });
-    child.stderr.on("data", (d) => { err += d; });
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`endure exited ${code}: ${err}`)); });
-  });
-}
-
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
-
-async function until(fn, what, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out waiting for " + what);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+// A run's store goes to --store, or nowhere (a test's runs are not kept).
+const start = (args, needle) =>
+  support.start(args[0] === "-f" && !args.includes("--store") ? args.concat(["--no-store"]) : args, needle);
 
 const cellNumber = (s) => Number(String(s).replace(/[^0-9.]/g, ""));
 
@@ -236,12 +208,4 @@ async function main() {
   fs.rmSync(runs, { recursive: true, force: true });
 }
 
-main().then(() => {
-  console.log("browser test passed");
-  for (const c of children) c.kill("SIGTERM");
-  process.exitCode = 0;
-}, (e) => {
-  console.error(e.stack || String(e));
-  for (const c of children) c.kill("SIGKILL");
-  process.exit(1);
-});
+support.run(main);

@@ -7,44 +7,12 @@
 const path = require("path");
 const fs = require("fs");
 const os = require("os");
-const { spawn } = require("child_process");
+const { start, check, until, run } = require("./support.cjs");
 const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-core"));
 
-const bin = process.env.ENDURE_BIN;
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_options.py");
 const artifacts = process.env.ARTIFACTS || os.tmpdir();
 const screenshots = process.env.SCREENSHOTS;  // SCREENSHOTS=docs/images: the README's pictures
-const children = [];
-
-function start(args, needle) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let out = "", err = "";
-    const timer = setTimeout(() => reject(new Error(`no '${needle}' from endure ${args.join(" ")}: ${err}`)), 30000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(new RegExp(needle + "(\\S+)"));
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
-    });
-    child.stderr.on("data", (d) => { err += d; });
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`endure exited ${code}: ${err}`)); });
-  });
-}
-
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
-
-async function until(fn, what, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out waiting for " + what);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function main() {
   const shop = await start(["demo-shop", "--port", "0"], "listening on ");
@@ -140,12 +108,4 @@ async function main() {
   fs.rmSync(profile, { recursive: true, force: true });
 }
 
-main().then(() => {
-  console.log("browser test passed");
-  for (const c of children) c.kill("SIGTERM");
-  process.exitCode = 0;
-}, (e) => {
-  console.error(e.stack || String(e));
-  for (const c of children) c.kill("SIGKILL");
-  process.exit(1);
-});
+run(main);

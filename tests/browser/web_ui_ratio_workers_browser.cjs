@@ -8,60 +8,14 @@
 const path = require("path");
 const fs = require("fs");
 const os = require("os");
-const net = require("net");
-const { spawn } = require("child_process");
+const { start, freePort, check, until, run } = require("./support.cjs");
 const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-core"));
 
-const bin = process.env.ENDURE_BIN;
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_ratio.py");
 const artifacts = process.env.ARTIFACTS || os.tmpdir();
 // SCREENSHOTS=docs/images: the pictures of docs/web-ui.md, taken from this test's run.
 const screenshots = process.env.SCREENSHOTS;
 const shoot = (page, name) => screenshots ? page.screenshot({ path: path.join(screenshots, name) }) : Promise.resolve();
-const children = [];
-
-// Starts endure; resolves once its stdout shows `needle` (then the URL after it), or at once.
-function start(args, needle) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    if (!needle) return resolve({ child });
-    let out = "", err = "";
-    const timer = setTimeout(() => reject(new Error(`no '${needle}' from endure ${args.join(" ")}: ${err}`)), 30000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(new RegExp(needle + "(\\S+)"));
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
-    });
-    child.stderr.on("data", (d) => { err += d; });
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`endure exited ${code}: ${err}`)); });
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
-
-async function until(fn, what, ms = 20000) {
-  const end = Date.now() + ms;
-  let v;
-  for (;;) {
-    v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error("timed out waiting for " + what);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-// The ratio table as [[name, "25.00%"], ...]; class rows first in their group, tasks indented.
 const ratioRows = (page) => page.$$eval("#ratio-table tbody tr", (trs) => trs.map((tr) =>
   [tr.dataset.class ? "class:" + tr.dataset.class : "task:" + tr.dataset.name, tr.children[1].textContent]));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -207,12 +161,4 @@ async function main() {
   fs.rmSync(profile, { recursive: true, force: true });
 }
 
-main().then(() => {
-  console.log("browser test passed");
-  for (const c of children) { c.kill("SIGCONT"); c.kill("SIGTERM"); }
-  process.exitCode = 0;
-}, (e) => {
-  console.error(e.stack || String(e));
-  for (const c of children) { c.kill("SIGCONT"); c.kill("SIGKILL"); }
-  process.exit(1);
-});
+run(main);
