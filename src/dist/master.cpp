@@ -924,10 +924,10 @@ struct master::impl {
     }
   }
 
-  // The ids a worker's reports covered since a resume (kept beyond its entry: reports can come
-  // before it registers).
+  // A resumed master: the intervals each worker's reports covered (the last 10 minutes'), kept
+  // beyond its entry (reports can come before it registers), so that a report sent again counts
+  // once.
   std::map<std::string, std::set<uint64_t>> received_ids;
-  std::set<uint64_t>& received_ids_of(const std::string& node) { return received_ids[node]; }
 
   void take_users(worker_entry& w, const json& data) {
     if (!data.is_object()) return;
@@ -955,7 +955,7 @@ struct master::impl {
         if (cfg.resume) {
           // A resumed master: a report sent again is counted once, and never what is stored.
           if (r.id <= resume_floor_id) continue;
-          auto& seen = received_ids_of(w.id);
+          auto& seen = received_ids[w.id];
           if (resent && seen.count(r.id)) continue;
           seen.insert(r.id);
           while (!seen.empty() && *seen.begin() + 600 < r.id) seen.erase(seen.begin());
