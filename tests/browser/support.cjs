@@ -1,6 +1,9 @@
 // What the browser tests share: starting endure processes (killed at the end), a free port, a
 // check and a bounded wait, and the end of a test (its exit code, its processes stopped).
 "use strict";
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
 const net = require("net");
 const { spawn } = require("child_process");
 
@@ -64,4 +67,35 @@ function run(main) {
   });
 }
 
-module.exports = { start, freePort, check, until, run };
+// Debian's chromium (no browser download: playwright-core from npm drives it).
+const chromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                      "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+function chromium() {
+  return require(path.join(process.env.NODE_MODULES, "playwright-core")).chromium;
+}
+
+// A headless chromium with a fresh profile and its first page. close() removes the profile;
+// failed(name) saves a screenshot under $ARTIFACTS as NAME_failure.png and closes.
+async function openBrowser(options = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
+  const context = await chromium().launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium", headless: true, args: ["--headless", ...chromiumArgs], ...options,
+  });
+  const page = context.pages()[0] || await context.newPage();
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+    failed: async (name) => {
+      const artifacts = process.env.ARTIFACTS || os.tmpdir();
+      fs.mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: path.join(artifacts, name + "_failure.png"), fullPage: true }).catch(() => {});
+      await context.close().catch(() => {});
+    },
+  };
+}
+
+module.exports = { start, freePort, check, until, run, chromium, chromiumArgs, openBrowser };

@@ -8,11 +8,9 @@ const fs = require("fs");
 const os = require("os");
 const support = require("./support.cjs");
 const { check, until } = support;
-const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-core"));
 
 const bin = process.env.ENDURE_BIN;
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_shop.py");
-const artifacts = process.env.ARTIFACTS || os.tmpdir();
 // SCREENSHOTS=docs/images: the README's pictures of the UI, taken from this test's run.
 const screenshots = process.env.SCREENSHOTS;
 const shoot = (page, name) => screenshots ? page.screenshot({ path: path.join(screenshots, name) }) : Promise.resolve();
@@ -33,15 +31,8 @@ async function main() {
     .find((l) => l.startsWith(",Aggregated,")).split(",")[2]);
   check(pastTotal > 10, "the earlier run made requests: " + pastTotal);
   const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--store", runs, "--monitor-disk", runs], "Web UI: ");
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    acceptDownloads: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const page = context.pages()[0] || await context.newPage();
+  const browser = await support.openBrowser({ acceptDownloads: true });
+  const { context, page } = browser;
   try {
     await page.goto(ui.url + "/");
     // The start form first; a bad value is refused with the server's sentence.
@@ -180,9 +171,7 @@ async function main() {
     const head = fs.readFileSync(await store.path()).subarray(0, 16).toString("latin1");
     check(head === "SQLite format 3\0", "the store download is a SQLite file: " + JSON.stringify(head));
   } catch (e) {
-    fs.mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: path.join(artifacts, "web_ui_failure.png"), fullPage: true }).catch(() => {});
-    await context.close().catch(() => {});
+    await browser.failed("web_ui");
     throw e;
   }
 
@@ -195,16 +184,14 @@ async function main() {
   check(refused === 401 || String(refused).includes("ERR_INVALID_AUTH_CREDENTIALS"), "refused without credentials: " + refused);
   const api = await context.request.get(locked.url + "/stats/requests");
   check(api.status() === 401, "401 from the API without credentials, got " + api.status());
-  const browser2 = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"] });
+  const browser2 = await support.chromium().launch({ executablePath: "/usr/bin/chromium", headless: true,
+                                                    args: support.chromiumArgs });
   const authed = await (await browser2.newContext({ httpCredentials: { username: "admin", password: "pa:ss" } })).newPage();
   const ok = await authed.goto(locked.url + "/");
   check(ok.status() === 200, "200 with credentials, got " + ok.status());
   await until(async () => (await authed.textContent("#h-state")) === "ready", "the authenticated page polls");
   await browser2.close();
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await browser.close();
   fs.rmSync(runs, { recursive: true, force: true });
 }
 

@@ -5,27 +5,17 @@
 // soak verdict panel (the verdict table and the thresholds with PASS/FAIL). A screenshot is saved under $ARTIFACTS on failure; waits are bounded.
 "use strict";
 const path = require("path");
-const fs = require("fs");
-const os = require("os");
-const { start, check, until, run } = require("./support.cjs");
-const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-core"));
+const { start, check, until, run, openBrowser } = require("./support.cjs");
 
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_options.py");
-const artifacts = process.env.ARTIFACTS || os.tmpdir();
 const screenshots = process.env.SCREENSHOTS;  // SCREENSHOTS=docs/images: the README's pictures
 
 async function main() {
   const shop = await start(["demo-shop", "--port", "0"], "listening on ");
   const ui = await start(["-f", locustfile, "-H", shop.url, "--web-port", "0", "--no-store", "--class-picker",
                             "--threshold", "fail_ratio<0.5", "--threshold", "p95<1us"], "Web UI: ");
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const page = context.pages()[0] || await context.newPage();
+  const browser = await openBrowser();
+  const page = browser.page;
   try {
     await page.goto(ui.url + "/");
     await page.waitForSelector("#start:not([hidden])", { timeout: 10000 });
@@ -99,13 +89,10 @@ async function main() {
     await page.click("#b-stop");
     await until(async () => (await page.textContent("#h-state")) === "stopped", "state stopped again");
   } catch (e) {
-    fs.mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: path.join(artifacts, "web_ui_options_failure.png"), fullPage: true }).catch(() => {});
-    await context.close().catch(() => {});
+    await browser.failed("web_ui_options");
     throw e;
   }
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
 
 run(main);

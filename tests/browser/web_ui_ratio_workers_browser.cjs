@@ -6,13 +6,9 @@
 // A screenshot is saved under $ARTIFACTS on failure; every wait is bounded.
 "use strict";
 const path = require("path");
-const fs = require("fs");
-const os = require("os");
-const { start, freePort, check, until, run } = require("./support.cjs");
-const { chromium } = require(path.join(process.env.NODE_MODULES, "playwright-core"));
+const { start, freePort, check, until, run, openBrowser } = require("./support.cjs");
 
 const locustfile = path.join(process.env.ENDURE_SOURCE_DIR, "tests/cli/locustfiles/web_ratio.py");
-const artifacts = process.env.ARTIFACTS || os.tmpdir();
 // SCREENSHOTS=docs/images: the pictures of docs/web-ui.md, taken from this test's run.
 const screenshots = process.env.SCREENSHOTS;
 const shoot = (page, name) => screenshots ? page.screenshot({ path: path.join(screenshots, name) }) : Promise.resolve();
@@ -136,14 +132,8 @@ async function master(page, shop) {
 
 async function main() {
   const shop = await start(["demo-shop", "--port", "0"], "listening on ");
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "endure-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const page = context.pages()[0] || await context.newPage();
+  const browser = await openBrowser();
+  const page = browser.page;
   try {
     let t0 = Date.now();
     await standalone(page, shop);
@@ -152,13 +142,10 @@ async function main() {
     await master(page, shop);
     console.log(`master part: ${Date.now() - t0} ms`);
   } catch (e) {
-    fs.mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: path.join(artifacts, "web_ui_ratio_workers_failure.png"), fullPage: true }).catch(() => {});
-    await context.close().catch(() => {});
+    await browser.failed("web_ui_ratio_workers");
     throw e;
   }
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
 
 run(main);
