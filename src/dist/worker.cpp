@@ -40,6 +40,7 @@ struct worker::impl {
   // What was reported lately (a restarted master may not have stored it): the last
   // retain_while_heard of it while the master answers, everything since it went silent otherwise.
   std::deque<stats::record_ptr> reported;
+  bool reregistering = false;  // asked to reconnect, no ack yet: what was reported is kept whole
   std::vector<std::pair<std::string, uint64_t>> users_by_class;
   double last_spawn_timestamp = 0;
   bool test_running = false;     // a start was commanded and its test_stop not seen yet
@@ -140,6 +141,7 @@ struct worker::impl {
 
   void retain_reported() {
     for (auto& r : pending) reported.push_back(r);
+    if (reregistering) return;  // the new master has just been heard: its ack says what it needs
     const int64_t now = sched.now_ns();
     // The master answers: keep 30 s. Silent: keep from 30 s before it went silent (a worker
     // leaves after --master-timeout without it). A Locust master never asks for them again.
@@ -184,6 +186,7 @@ struct worker::impl {
     if (m.type == "ack") {
       const int index = m.data.is_object() ? m.data.value("index", -1) : -1;
       base::log_info(component, "connected to the master as worker " + std::to_string(index));
+      reregistering = false;
       if (m.data.is_object())
         if (auto e = m.data.find("endure"); e != m.data.end() && e->is_object())
           if (auto a = e->find("resume_after"); a != e->end() && a->is_number_unsigned())
@@ -206,6 +209,7 @@ struct worker::impl {
       leave(accepted ? "quit from the master" : "refused by the master");
     } else if (m.type == "reconnect") {
       base::log_warning(component, "the master asks to reconnect: registering again");
+      reregistering = true;
       tell("client_ready", proto::locust_compat_version);
     }
   }
