@@ -169,6 +169,11 @@ struct master::impl {
     schedule_tick();
     if (cfg.resume) return resume_run();
     if (!cfg.autostart) return;
+    start_test(command_line_test(), true);
+  }
+
+  // The command line's test (users, rate, run time, host, shape, -i, --reset-stats).
+  master_test command_line_test() const {
     master_test t;
     t.users = cfg.users;
     t.spawn_rate = cfg.spawn_rate;
@@ -177,7 +182,7 @@ struct master::impl {
     t.reset_stats_after_ramp = cfg.reset_stats_after_ramp;
     t.shape = cfg.shape;
     t.iterations = cfg.iterations;
-    start_test(std::move(t), true);
+    return t;
   }
 
   std::map<std::string, std::string> form_options;  // the web form's locustfile options so far
@@ -185,12 +190,7 @@ struct master::impl {
   // Carries on the test of a run whose master was restarted (master_config::resume).
   void resume_run() {
     const auto& r = *cfg.resume;
-    test = master_test{};
-    test.users = cfg.users;
-    test.spawn_rate = cfg.spawn_rate;
-    test.run_time = cfg.run_time;
-    test.host = cfg.host;
-    test.shape = cfg.shape;
+    test = command_line_test();  // (-i is refused with a resume; --reset-stats ran before)
     tests = std::max<uint64_t>(r.test, 1);
     first_ramp = false;  // --reset-stats happened (or not) before the restart
     last_flushed = r.last_id;
